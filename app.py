@@ -1,0 +1,94 @@
+"""Linli: grid reporting, social-organization filing and volunteer sign-up for Chinese communities."""
+
+import logging
+import os
+from datetime import timedelta
+
+from flask import Flask, current_app, request
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from extensions import babel, csrf, db, limiter, login_manager, migrate
+
+
+def database_url():
+    url = os.environ.get("DATABASE_URL", "sqlite:///linli.db")
+    # psycopg 3 is the driver we pin; SQLAlchemy's bare "postgresql://" means psycopg2.
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+class Config:
+    ENV_NAME = os.environ.get("LINLI_ENV", "development")
+    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-secret-change-me")
+    SQLALCHEMY_DATABASE_URI = database_url()
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    REDIS_URL = os.environ.get("REDIS_URL", "")
+    RATELIMIT_STORAGE_URI = REDIS_URL or "memory://"
+    RATELIMIT_HEADERS_ENABLED = True
+    SMS_SENDER = os.environ.get("SMS_SENDER", "blueprints.sms:ConsoleSender")
+    PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
+    PASSWORD_HASH_METHOD = "scrypt"
+    MAX_CONTENT_LENGTH = 12 * 1024 * 1024
+    # Phones stay signed in: a permanent session and a remember-me cookie, both for 30 days.
+    PERMANENT_SESSION_LIFETIME = timedelta(days=30)
+    REMEMBER_COOKIE_DURATION = timedelta(days=30)
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = os.environ.get("COOKIE_SECURE") == "1"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    # A CSRF token lives as long as the session: an elderly user may take an hour over a form.
+    WTF_CSRF_TIME_LIMIT = None
+    BABEL_DEFAULT_LOCALE = "zh_Hans"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
+    LANGUAGES = ("zh_Hans", "en")
+
+
+def create_app(test_config=None):
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_object(Config)
+    app.jinja_env.add_extension("jinja2.ext.do")
+    if test_config:
+        app.config.update(test_config)
+    if app.config["ENV_NAME"] == "production" and app.config["SECRET_KEY"].startswith("dev-"):
+        raise RuntimeError("Set SECRET_KEY before running with LINLI_ENV=production.")
+    os.makedirs(app.instance_path, exist_ok=True)
+    if app.config["PROXY_COUNT"]:
+        n = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(app.root_path, "migrations"))
+    csrf.init_app(app)
+    limiter.init_app(app)
+    babel.init_app(app, locale_selector=pick_locale)
+    login_manager.init_app(app)
+
+    from blueprints import errors, wire
+    from blueprints.admin.routes import bp as admin_bp
+    from blueprints.auth.routes import bp as auth_bp
+    from blueprints.main.routes import bp as main_bp
+    from blueprints.places.routes import bp as places_bp
+
+    for bp in (main_bp, auth_bp, places_bp, admin_bp):
+        app.register_blueprint(bp)
+    wire.init_app(app)
+    errors.init_app(app)
+
+    from blueprints.main import cli
+
+    app.cli.add_command(cli.demo)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    return app
+
+
+def pick_locale():
+    """The language cookie, else the browser's preference, else Chinese."""
+    chosen = request.cookies.get("lang")
+    if chosen in current_app.config["LANGUAGES"]:
+        return chosen
+    best = request.accept_languages.best_match(["zh", "zh-CN", "zh-Hans", "en"])
+    return "en" if best == "en" else "zh_Hans"

@@ -1,0 +1,61 @@
+"""Who may open which view, in which place. Every view says so with @allow(...).
+
+    @allow("public")                  anyone, signed in or not
+    @allow("user")                    any signed-in account (every account is a resident)
+    @allow("admin", "grid_worker")    a signed-in account holding one of these roles somewhere
+
+A view that acts on one place then calls require(place, *roles): a 403 unless one of the user's
+grants of those roles covers the place. A test walks the URL map and fails on any view without @allow.
+"""
+
+from functools import wraps
+
+from flask import abort, request
+from flask_login import current_user
+
+from blueprints import htmx
+from extensions import login_manager
+
+
+def allow(*roles):
+    def decorate(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if "public" not in roles:
+                if not current_user.is_authenticated:
+                    if htmx.is_htmx():
+                        return htmx.redirect_to_login()
+                    return login_manager.unauthorized()
+                if "user" not in roles and not (current_user.roles & set(roles)):
+                    abort(403)
+            return view(*args, **kwargs)
+
+        wrapped.allowed = roles
+        return wrapped
+
+    return decorate
+
+
+def can(place, *roles, user=None):
+    user = user or current_user
+    if not user.is_authenticated:
+        return False
+    return any(g.covers(place) for g in user.grants_for(*roles))
+
+
+def require(place, *roles):
+    if not can(place, *roles):
+        abort(403)
+
+
+def places_of(user, role):
+    """The grants of one role, for filtering lists down to what the user may see."""
+    return user.grants_for(role) if user.is_authenticated else []
+
+
+def safe_next(default):
+    """A same-site path from ?next= or the form, never an open redirect."""
+    target = request.values.get("next", "")
+    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return default

@@ -1,0 +1,1 @@
+"""Admin pages for users, roles, places and report categories."""

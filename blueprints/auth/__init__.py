@@ -1,0 +1,1 @@
+"""Accounts: sign-up, login, passwords, roles in places."""

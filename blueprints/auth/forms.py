@@ -1,0 +1,113 @@
+import re
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
+
+MOBILE = re.compile(r"^1[3-9]\d{9}$")
+
+
+def normalize_phone(value):
+    """Accept what people type: spaces, dashes, a +86 prefix; keep the 11 digits."""
+    if not value:
+        return value
+    digits = re.sub(r"[\s\-()（）]", "", value)
+    for prefix in ("+86", "0086", "86"):
+        if digits.startswith(prefix) and len(digits) == len(prefix) + 11:
+            digits = digits[len(prefix) :]
+    return digits
+
+
+def mobile_number(form, field):
+    if not MOBILE.match(field.data or ""):
+        raise ValidationError(_l("请输入11位手机号码，例如 13812345678"))
+
+
+def phone_field(label=None):
+    return StringField(
+        label or _l("手机号"),
+        filters=[normalize_phone],
+        validators=[DataRequired(_l("请输入手机号")), mobile_number],
+        render_kw={
+            "type": "tel",
+            "inputmode": "numeric",
+            "autocomplete": "tel",
+            "maxlength": 20,
+        },
+    )
+
+
+def new_password_field(label=None):
+    return PasswordField(
+        label or _l("密码"),
+        validators=[
+            DataRequired(_l("请输入密码")),
+            Length(min=8, message=_l("密码至少要8位")),
+            Length(max=128, message=_l("密码不能超过128位")),
+        ],
+        render_kw={"autocomplete": "new-password"},
+    )
+
+
+class SignupForm(FlaskForm):
+    phone = phone_field()
+    name = StringField(
+        _l("怎么称呼您"),
+        validators=[Optional(), Length(max=40, message=_l("称呼不能超过40个字"))],
+        render_kw={"autocomplete": "name"},
+    )
+    password = new_password_field()
+
+
+class LoginForm(FlaskForm):
+    phone = phone_field()
+    password = PasswordField(
+        _l("密码"),
+        validators=[DataRequired(_l("请输入密码"))],
+        render_kw={"autocomplete": "current-password"},
+    )
+    remember = BooleanField(_l("在这台手机上保持登录"), default=True)
+
+
+class PasswordForm(FlaskForm):
+    current = PasswordField(
+        _l("现在的密码"),
+        validators=[DataRequired(_l("请输入现在的密码"))],
+        render_kw={"autocomplete": "current-password"},
+    )
+    password = new_password_field(_l("新密码"))
+
+
+class ResetRequestForm(FlaskForm):
+    phone = phone_field()
+
+
+class ResetConfirmForm(FlaskForm):
+    code = StringField(
+        _l("短信验证码"),
+        filters=[lambda v: v.strip() if v else v],
+        validators=[
+            DataRequired(_l("请输入短信里的6位验证码")),
+            Regexp(r"^\d{6}$", message=_l("验证码是6位数字")),
+        ],
+        render_kw={
+            "inputmode": "numeric",
+            "autocomplete": "one-time-code",
+            "maxlength": 6,
+        },
+    )
+    password = new_password_field(_l("新密码"))
+
+
+class AssistResetForm(FlaskForm):
+    phone = phone_field(_l("居民的手机号"))
+
+
+class AccountForm(FlaskForm):
+    name = StringField(
+        _l("称呼"),
+        validators=[Optional(), Length(max=40, message=_l("称呼不能超过40个字"))],
+        render_kw={"autocomplete": "name"},
+    )
+    grid = SelectField(_l("我住在哪个网格"), coerce=int, validators=[Optional()])

@@ -1,0 +1,149 @@
+"""Accounts, their roles in places, one-time reset codes, and the account log."""
+
+from datetime import datetime
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from flask_login import UserMixin
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from blueprints.places.models import Community, Department, Grid, Street
+from blueprints.timeutil import utcnow
+from extensions import db
+
+# Every account is a resident; the other roles are granted in a place.
+ROLES = {
+    "resident": _l("居民"),
+    "grid_worker": _l("网格员"),
+    "dispatcher": _l("指挥中心"),
+    "handler": _l("职能部门"),
+    "org_officer": _l("组织负责人"),
+    "community_reviewer": _l("社区初审"),
+    "street_reviewer": _l("街道审核"),
+    "admin": _l("管理员"),
+}
+GRANTED_ROLES = [r for r in ROLES if r != "resident"]
+
+
+def mask_phone(phone):
+    """138****0001: enough for the owner to recognise, not enough to call."""
+    if not phone or len(phone) < 7:
+        return phone or ""
+    return f"{phone[:3]}****{phone[-4:]}"
+
+
+class User(UserMixin, db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    phone: Mapped[str] = mapped_column(String(11), unique=True)
+    name: Mapped[str] = mapped_column(String(40), default="")
+    password_hash: Mapped[str] = mapped_column(String(255))
+    grid_id: Mapped[int | None] = mapped_column(ForeignKey("grid.id"), index=True)
+    active: Mapped[bool] = mapped_column(default=True)
+    must_change_password: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    grid: Mapped[Grid | None] = relationship()
+    grants: Mapped[list["RoleGrant"]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", order_by="RoleGrant.id"
+    )
+
+    @property
+    def is_active(self):
+        return self.active
+
+    @property
+    def masked_phone(self):
+        return mask_phone(self.phone)
+
+    @property
+    def display_name(self):
+        return self.name or self.masked_phone
+
+    @property
+    def roles(self):
+        return {"resident"} | {g.role for g in self.grants}
+
+    def set_password(self, password):
+        method = current_app.config["PASSWORD_HASH_METHOD"]
+        self.password_hash = generate_password_hash(password, method=method)
+
+    def check_password(self, password):
+        return check_password_hash(self.password_hash, password)
+
+    def grants_for(self, *roles):
+        return [g for g in self.grants if g.role in roles]
+
+
+class RoleGrant(db.Model):
+    """A role held in one place. No place at all means everywhere (admins only)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    role: Mapped[str] = mapped_column(String(30))
+    street_id: Mapped[int | None] = mapped_column(ForeignKey("street.id"))
+    community_id: Mapped[int | None] = mapped_column(ForeignKey("community.id"))
+    grid_id: Mapped[int | None] = mapped_column(ForeignKey("grid.id"), index=True)
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"))
+
+    user: Mapped[User] = relationship(back_populates="grants")
+    street: Mapped[Street | None] = relationship()
+    community: Mapped[Community | None] = relationship()
+    grid: Mapped[Grid | None] = relationship()
+    department: Mapped[Department | None] = relationship()
+
+    @property
+    def place(self):
+        return self.grid or self.community or self.department or self.street
+
+    @property
+    def label(self):
+        return ROLES[self.role]
+
+    def covers(self, place):
+        """Does this grant reach `place` (a Street, Community, Grid or Department)?"""
+        if self.place is None:
+            return True
+        if place is None:
+            return False
+        if isinstance(place, Grid):
+            return (
+                self.grid_id == place.id
+                or self.community_id == place.community_id
+                or self.street_id == place.community.street_id
+            )
+        if isinstance(place, Community):
+            return self.community_id == place.id or self.street_id == place.street_id
+        if isinstance(place, Department):
+            return self.department_id == place.id or self.street_id == place.street_id
+        if isinstance(place, Street):
+            return self.street_id == place.id
+        return False
+
+
+class ResetCode(db.Model):
+    """A one-time password-reset code sent by SMS; only its hash is kept."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(255))
+    expires_at: Mapped[datetime]
+    attempts: Mapped[int] = mapped_column(default=0)
+    used: Mapped[bool] = mapped_column(default=False)
+
+    user: Mapped[User] = relationship()
+
+
+class AccountEvent(db.Model):
+    """Who did what to an account (password resets for someone else, role changes…)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    action: Mapped[str] = mapped_column(String(40))
+    detail: Mapped[str] = mapped_column(String(200), default="")
+
+    actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
+    user: Mapped[User] = relationship(foreign_keys=[user_id])

@@ -1,0 +1,1 @@
+"""Home page, health check, language and text-size preferences, demo data."""

@@ -1,0 +1,269 @@
+"""flask demo load: the demo street, places, accounts and categories. Safe to run again."""
+
+import click
+from flask import current_app
+from sqlalchemy import select
+
+from blueprints.auth.models import RoleGrant, User
+from blueprints.places.models import Community, Department, Grid, Street
+from blueprints.reports.models import Category
+from extensions import db
+
+DEMO_PASSWORD = "linli-demo"
+
+STREET = ("S01", "桃花街道")
+COMMUNITIES = [("C01", "桃花社区"), ("C02", "柳塘社区")]
+GRIDS = [
+    ("G01", "C01", "第一网格", 310),
+    ("G02", "C01", "第二网格", 285),
+    ("G03", "C01", "第三网格", 322),
+    ("G04", "C02", "第一网格", 298),
+    ("G05", "C02", "第二网格", 276),
+    ("G06", "C02", "第三网格", 305),
+]
+DEPARTMENTS = [
+    ("D01", "城管执法中队"),
+    ("D02", "市政设施所"),
+    ("D03", "综治中心"),
+    ("D04", "民政办"),
+]
+# code, zh, en, group, icon, hours (accept, sign, handle, verify), verify?, sensitive?
+CATEGORIES = [
+    (
+        "garbage",
+        "垃圾堆放",
+        "Rubbish dumped",
+        "environment",
+        "🗑",
+        (2, 2, 24, 24),
+        True,
+        False,
+    ),
+    (
+        "vending",
+        "占道经营",
+        "Stalls blocking the road",
+        "environment",
+        "🛒",
+        (2, 4, 24, 24),
+        True,
+        False,
+    ),
+    (
+        "graffiti",
+        "乱贴乱画",
+        "Flyposting and graffiti",
+        "environment",
+        "🖌",
+        (4, 4, 72, 24),
+        False,
+        False,
+    ),
+    (
+        "streetlight",
+        "路灯不亮",
+        "Street light out",
+        "facilities",
+        "💡",
+        (4, 4, 72, 24),
+        True,
+        False,
+    ),
+    (
+        "road",
+        "道路破损",
+        "Damaged road or pavement",
+        "facilities",
+        "🚧",
+        (4, 4, 120, 48),
+        True,
+        False,
+    ),
+    (
+        "manhole",
+        "井盖缺失",
+        "Missing manhole cover",
+        "facilities",
+        "⚠",
+        (1, 1, 8, 12),
+        True,
+        False,
+    ),
+    (
+        "fire_lane",
+        "消防通道堵塞",
+        "Fire lane blocked",
+        "safety",
+        "🧯",
+        (1, 2, 12, 12),
+        True,
+        False,
+    ),
+    (
+        "safety_tip",
+        "治安线索",
+        "Safety tip-off",
+        "safety",
+        "🛡",
+        (1, 2, 48, 24),
+        False,
+        True,
+    ),
+    (
+        "neighbour",
+        "邻里纠纷",
+        "Dispute between neighbours",
+        "disputes",
+        "🤝",
+        (4, 8, 120, 48),
+        True,
+        True,
+    ),
+    (
+        "property",
+        "物业纠纷",
+        "Dispute with property management",
+        "disputes",
+        "🏢",
+        (4, 8, 168, 48),
+        True,
+        True,
+    ),
+    (
+        "elderly",
+        "养老助餐",
+        "Meals and care for the elderly",
+        "services",
+        "🍲",
+        (4, 8, 72, 24),
+        False,
+        False,
+    ),
+    (
+        "welfare",
+        "困难救助",
+        "Help for families in hardship",
+        "services",
+        "📋",
+        (4, 8, 120, 48),
+        False,
+        False,
+    ),
+    (
+        "noise",
+        "噪音扰民",
+        "Noise nuisance",
+        "environment",
+        "🔊",
+        (2, 4, 48, 24),
+        True,
+        False,
+    ),
+    (
+        "other",
+        "其他问题",
+        "Something else",
+        "other",
+        "✍",
+        (4, 4, 120, 24),
+        False,
+        False,
+    ),
+]
+# phone, name, role, place kind, place code
+ACCOUNTS = [
+    ("13800000001", "张阿姨", None, None, None),
+    ("13800000002", "李网格", "grid_worker", "grid", "G01"),
+    ("13800000003", "王调度", "dispatcher", "street", "S01"),
+    ("13800000004", "赵城管", "handler", "department", "D01"),
+    ("13800000005", "陈会长", "org_officer", "community", "C01"),
+    ("13800000006", "刘初审", "community_reviewer", "community", "C01"),
+    ("13800000007", "周审核", "street_reviewer", "street", "S01"),
+    ("13800000009", "孙管理", "admin", None, None),
+    ("13800000012", "吴网格", "grid_worker", "grid", "G03"),
+    ("13800000013", "郑网格", "grid_worker", "grid", "G04"),
+    ("13800000014", "冯网格", "grid_worker", "grid", "G05"),
+]
+EXTRA_GRANTS = [
+    ("13800000002", "grid_worker", "grid", "G02"),
+    ("13800000014", "grid_worker", "grid", "G06"),
+]
+
+
+@click.group(help="Demo data.")
+def demo():
+    pass
+
+
+@demo.command("load")
+def load():
+    """Load the demo data (idempotent; refused in production)."""
+    if current_app.config["ENV_NAME"] == "production":
+        raise click.ClickException("Demo data is never loaded under the production config.")
+    load_demo()
+    click.echo("Demo data loaded. Demo accounts use the password linli-demo.")
+
+
+def upsert(model, code, **values):
+    row = db.session.scalar(select(model).where(model.code == code))
+    if row is None:
+        row = model(code=code, **values)
+        db.session.add(row)
+    return row
+
+
+def load_demo():
+    street = upsert(Street, STREET[0], name=STREET[1])
+    places = {("street", STREET[0]): street}
+    for code, name in COMMUNITIES:
+        places[("community", code)] = upsert(Community, code, name=name, street=street)
+    for code, community, name, households in GRIDS:
+        places[("grid", code)] = upsert(
+            Grid,
+            code,
+            name=name,
+            community=places[("community", community)],
+            households=households,
+        )
+    for code, name in DEPARTMENTS:
+        places[("department", code)] = upsert(Department, code, name=name, street=street)
+    for code, zh, en, group, icon, hours, verify, sensitive in CATEGORIES:
+        accept, sign, handle, check = hours
+        upsert(
+            Category,
+            code,
+            name_zh=zh,
+            name_en=en,
+            group=group,
+            icon=icon,
+            hours_accept=accept,
+            hours_sign=sign,
+            hours_handle=handle,
+            hours_verify=check,
+            needs_verification=verify,
+            sensitive=sensitive,
+        )
+    db.session.flush()
+    users = {}
+    for phone, name, role, kind, code in ACCOUNTS:
+        user = db.session.scalar(select(User).where(User.phone == phone))
+        if user is None:
+            user = User(phone=phone, name=name)
+            user.set_password(DEMO_PASSWORD)
+            db.session.add(user)
+        users[phone] = user
+        if role:
+            grant(user, role, places.get((kind, code)))
+    users["13800000001"].grid = places[("grid", "G01")]
+    for phone, role, kind, code in EXTRA_GRANTS:
+        grant(users[phone], role, places[(kind, code)])
+    db.session.commit()
+
+
+def grant(user, role, place):
+    column = f"{type(place).__name__.lower()}_id" if place else None
+    for existing in user.grants:
+        if existing.role == role and (existing.place is place):
+            return
+    values = {column: place.id} if place else {}
+    user.grants.append(RoleGrant(role=role, **values))

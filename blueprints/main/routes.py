@@ -1,0 +1,69 @@
+from flask import Blueprint, redirect, request, session, url_for
+from flask_login import current_user
+from sqlalchemy import func, select, text
+
+from blueprints.access import allow, safe_next
+from blueprints.auth.models import User
+from blueprints.htmx import render
+from blueprints.places.models import Community, Grid
+from blueprints.reports.models import Category
+from extensions import db
+
+bp = Blueprint("main", __name__)
+
+YEAR = 365 * 24 * 3600
+
+
+@bp.route("/")
+@allow("public")
+def index():
+    grid = db.session.get(Grid, session["grid_id"]) if session.get("grid_id") else None
+    context = {"grid": grid}
+    if current_user.is_authenticated:
+        context["my_grids"] = [g.grid for g in current_user.grants_for("grid_worker") if g.grid]
+        if "admin" in current_user.roles:
+            context["counts"] = {
+                "users": db.session.scalar(select(func.count(User.id))),
+                "grids": db.session.scalar(select(func.count(Grid.id)).where(Grid.active)),
+                "communities": db.session.scalar(
+                    select(func.count(Community.id)).where(Community.active)
+                ),
+                "categories": db.session.scalar(
+                    select(func.count(Category.id)).where(Category.active)
+                ),
+            }
+        context["grants"] = [g for g in current_user.grants if g.role != "grid_worker"]
+    return render("main/index.html", **context)
+
+
+@bp.route("/healthz")
+@allow("public")
+def healthz():
+    db.session.execute(text("SELECT 1"))
+    return {"status": "ok"}
+
+
+@bp.route("/favicon.ico")
+@allow("public")
+def favicon():
+    return redirect(url_for("static", filename="favicon.svg"), 301)
+
+
+@bp.route("/prefs/language", methods=["POST"])
+@allow("public")
+def language():
+    response = redirect(safe_next(url_for("main.index")), 303)
+    lang = request.form.get("lang")
+    if lang in ("zh_Hans", "en"):
+        response.set_cookie("lang", lang, max_age=YEAR, httponly=True, samesite="Lax")
+    return response
+
+
+@bp.route("/prefs/text-size", methods=["POST"])
+@allow("public")
+def text_size():
+    response = redirect(safe_next(url_for("main.index")), 303)
+    size = request.form.get("size")
+    if size in ("large", "normal"):
+        response.set_cookie("size", size, max_age=YEAR, httponly=True, samesite="Lax")
+    return response

@@ -1,0 +1,1 @@
+"""Streets, communities, grids and departments; grid QR links."""

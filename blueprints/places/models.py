@@ -1,0 +1,67 @@
+"""Street/township → community/village → grid, and the departments that handle cases."""
+
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from extensions import db
+
+
+class Street(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(20), unique=True)
+    name: Mapped[str] = mapped_column(String(60))
+    active: Mapped[bool] = mapped_column(default=True)
+
+    communities: Mapped[list["Community"]] = relationship(
+        back_populates="street", order_by="Community.code"
+    )
+
+    def __str__(self):
+        return self.name
+
+
+class Community(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(20), unique=True)
+    name: Mapped[str] = mapped_column(String(60))
+    street_id: Mapped[int] = mapped_column(ForeignKey("street.id"), index=True)
+    active: Mapped[bool] = mapped_column(default=True)
+
+    street: Mapped[Street] = relationship(back_populates="communities")
+    grids: Mapped[list["Grid"]] = relationship(back_populates="community", order_by="Grid.code")
+
+    def __str__(self):
+        return self.name
+
+
+class Grid(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(20), unique=True)
+    name: Mapped[str] = mapped_column(String(60))
+    community_id: Mapped[int] = mapped_column(ForeignKey("community.id"), index=True)
+    households: Mapped[int | None]
+    active: Mapped[bool] = mapped_column(default=True)
+
+    community: Mapped[Community] = relationship(back_populates="grids")
+
+    @property
+    def street(self):
+        return self.community.street
+
+    def __str__(self):
+        return f"{self.community.name} · {self.name}"
+
+
+class Department(db.Model):
+    """A functional department (职能部门) of a street that signs for and handles cases."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(20), unique=True)
+    name: Mapped[str] = mapped_column(String(60))
+    street_id: Mapped[int] = mapped_column(ForeignKey("street.id"), index=True)
+    active: Mapped[bool] = mapped_column(default=True)
+
+    street: Mapped[Street] = relationship()
+
+    def __str__(self):
+        return self.name

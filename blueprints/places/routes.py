@@ -1,0 +1,67 @@
+import io
+
+import segno
+from flask import Blueprint, abort, flash, redirect, session, url_for
+from flask_babel import gettext as _
+from markupsafe import Markup
+from sqlalchemy import select
+
+from blueprints.access import allow, require
+from blueprints.auth.models import RoleGrant, User
+from blueprints.htmx import render
+from blueprints.places.models import Grid
+from extensions import db
+
+bp = Blueprint("places", __name__, url_prefix="/places")
+
+
+def grid_by_code(code):
+    grid = db.session.scalar(select(Grid).where(Grid.code == code))
+    if grid is None:
+        abort(404)
+    return grid
+
+
+def qr_svg(url):
+    buffer = io.BytesIO()
+    segno.make(url, error="m").save(
+        buffer, kind="svg", xmldecl=False, svgns=True, scale=6, border=2, title=url
+    )
+    return Markup(buffer.getvalue().decode())
+
+
+@bp.route("/grids/<code>")
+@allow("admin", "grid_worker", "dispatcher")
+def grid(code):
+    grid = grid_by_code(code)
+    require(grid, "admin", "grid_worker", "dispatcher")
+    link = url_for("places.pick", code=grid.code, _external=True)
+    workers = db.session.scalars(
+        select(User)
+        .join(RoleGrant)
+        .where(RoleGrant.role == "grid_worker", RoleGrant.grid_id == grid.id)
+        .order_by(User.name)
+    ).all()
+    residents = db.session.scalars(
+        select(User).where(User.grid_id == grid.id).order_by(User.name).limit(200)
+    ).all()
+    return render(
+        "places/grid.html",
+        grid=grid,
+        link=link,
+        qr=qr_svg(link),
+        workers=workers,
+        residents=residents,
+    )
+
+
+@bp.route("/g/<code>")
+@allow("public")
+def pick(code):
+    """The link in a grid's QR code: remembers the grid so forms can preselect it."""
+    grid = grid_by_code(code)
+    if not grid.active:
+        abort(404)
+    session["grid_id"] = grid.id
+    flash(_("已为您选好网格：%(grid)s", grid=grid), "success")
+    return redirect(url_for("main.index"), 303)

@@ -1,0 +1,15 @@
+"""Times are stored in UTC (naive, as SQLite keeps them) and shown in Asia/Shanghai."""
+
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+LOCAL = ZoneInfo("Asia/Shanghai")
+
+
+def utcnow():
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def local(dt):
+    """A stored UTC datetime as Beijing time."""
+    return dt.replace(tzinfo=UTC).astimezone(LOCAL)

@@ -1,0 +1,146 @@
+"""What every response carries on the wire: security headers, ETags, gzip, year-long static caching
+and one log line. Budgets in DESIGN.md §4 count gzipped bytes, so compression lives here, once."""
+
+import gzip
+import hashlib
+import logging
+import os
+import time
+
+from flask import g, request
+from flask_babel import get_locale
+
+log = logging.getLogger("linli.request")
+
+CSP = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data: blob:",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
+COMPRESSIBLE = {
+    "text/html",
+    "text/css",
+    "text/javascript",
+    "application/javascript",
+    "application/json",
+    "application/xml",
+    "text/xml",
+    "text/plain",
+    "image/svg+xml",
+    "image/x-icon",
+}
+YEAR = 365 * 24 * 3600
+
+
+def init_app(app):
+    fingerprints = {}
+    gzipped_static = {}
+
+    def fingerprint(filename):
+        path = os.path.join(app.static_folder, filename)
+        stamp = os.stat(path).st_mtime_ns
+        known = fingerprints.get(filename)
+        if not known or known[0] != stamp:
+            with open(path, "rb") as f:
+                known = (stamp, hashlib.sha256(f.read()).hexdigest()[:12])
+            fingerprints[filename] = known
+        return known[1]
+
+    @app.url_defaults
+    def add_fingerprint(endpoint, values):
+        if endpoint == "static" and "filename" in values and "v" not in values:
+            values["v"] = fingerprint(values["filename"])
+
+    @app.context_processor
+    def page_context():
+        locale = str(get_locale())
+        return {
+            "lang_attr": "en" if locale == "en" else "zh-Hans",
+            "locale": locale,
+            "large_text": request.cookies.get("size") == "large",
+        }
+
+    @app.before_request
+    def start_clock():
+        g.started = time.perf_counter()
+
+    @app.after_request
+    def finish(response):
+        secure_headers(app, response)
+        if request.endpoint == "static":
+            if request.args.get("v"):
+                response.cache_control.public = True
+                response.cache_control.max_age = YEAR
+                response.cache_control.immutable = True
+            response = compress(response, gzipped_static)
+        else:
+            response = revalidate(response)
+            response = compress(response, None)
+        ms = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000
+        # Path only: query strings can carry phone numbers or codes.
+        log.info("%s %s %s %.0fms", request.method, request.path, response.status_code, ms)
+        return response
+
+
+def secure_headers(app, response):
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", CSP)
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("Referrer-Policy", "same-origin")
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("Permissions-Policy", "camera=(self), geolocation=(self), microphone=()")
+    if app.config["SESSION_COOKIE_SECURE"]:
+        headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+
+
+def revalidate(response):
+    """Pages are revalidated on every visit and cost a 304 when unchanged.
+
+    The CSRF token is signed afresh on each render, so it is left out of the ETag: the copy the
+    browser keeps carries a token that stays valid for the whole session."""
+    if request.method not in ("GET", "HEAD") or response.status_code != 200:
+        return response
+    if response.mimetype != "text/html" or response.direct_passthrough:
+        return response
+    body = response.get_data()
+    token = g.get("csrf_token")
+    if token:
+        body = body.replace(token.encode(), b"")
+    response.set_etag(hashlib.sha256(body).hexdigest()[:20], weak=True)
+    response.cache_control.no_cache = True
+    response.cache_control.private = True
+    return response.make_conditional(request)
+
+
+def compress(response, cache):
+    if (
+        "gzip" not in request.headers.get("Accept-Encoding", "")
+        or response.status_code not in (200, 400, 403, 404, 410, 413, 422, 429, 500)
+        or response.mimetype not in COMPRESSIBLE
+        or "Content-Encoding" in response.headers
+    ):
+        return response
+    response.vary.add("Accept-Encoding")
+    key = (request.path, request.args.get("v"))
+    if cache is not None and key in cache:
+        data = cache[key]
+    else:
+        response.direct_passthrough = False
+        raw = response.get_data()
+        if len(raw) < 200:
+            return response
+        data = gzip.compress(raw, 6)
+        if cache is not None and request.args.get("v"):
+            cache[key] = data
+    response.direct_passthrough = False
+    response.set_data(data)
+    response.headers["Content-Encoding"] = "gzip"
+    return response
