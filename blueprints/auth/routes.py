@@ -40,7 +40,8 @@ def phone_key():
 
 
 def sign_in(user, remember=True):
-    session.permanent = True
+    """Phones stay signed in for 30 days unless the user unticks the box (a shared device)."""
+    session.permanent = remember
     login_user(user, remember=remember)
 
 

@@ -1,0 +1,67 @@
+# Linli: `make run` serves the demo, `make test` checks everything. Both set themselves up.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 5000
+export FLASK_APP := app.py
+SOURCES := app.py extensions.py blueprints templates
+
+.PHONY: run dev test lint format translations extract compile browser db clean
+
+run: $(VENV)/.runtime compile db
+	$(BIN)/gunicorn --workers 2 --bind $(HOST):$(PORT) "app:create_app()"
+
+dev: $(VENV)/.runtime compile db
+	$(BIN)/flask run --debug --host $(HOST) --port $(PORT)
+
+db: $(VENV)/.runtime
+	$(BIN)/flask db upgrade
+	@if [ "$$LINLI_ENV" != production ]; then $(BIN)/flask demo load; fi
+
+test: $(VENV)/.dev compile browser
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(VENV)/.dev
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+$(VENV)/.runtime: requirements.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+# Translations: msgids are the Chinese text; translations/en holds the English.
+extract: $(VENV)/.runtime
+	$(BIN)/pybabel extract -F babel.cfg -k _l -o messages.pot $(SOURCES)
+
+translations: extract
+	$(BIN)/pybabel update -i messages.pot -d translations -l en --no-fuzzy-matching
+
+compile: $(VENV)/.runtime
+	$(BIN)/pybabel compile --statistics -d translations
+
+# Browser tests need Debian's Chromium and CJK fonts; installed here when missing and root.
+browser:
+	@if ! command -v chromium >/dev/null 2>&1 || ! dpkg -s fonts-noto-cjk >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+	  else \
+	    echo "Browser tests need Debian packages chromium and fonts-noto-cjk (run as root to install)."; \
+	  fi; \
+	fi
+
+clean:
+	rm -rf $(VENV) instance messages.pot
+	find translations -name '*.mo' -delete

@@ -1,0 +1,133 @@
+"""Fixtures: one app per session on SQLite (or DATABASE_URL), emptied after every test.
+
+The test client sends a real CSRF token with every POST, as a browser would; pass
+csrf=False to post without one."""
+
+import os
+import re
+
+import pytest
+from flask.testing import FlaskClient
+
+from app import create_app, database_url
+from blueprints.auth.models import RoleGrant, User
+from blueprints.main.cli import DEMO_PASSWORD, load_demo
+from extensions import db, limiter
+
+SENT = []
+TOKEN = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
+
+
+class RecordingSender:
+    """The SMS sender for tests: keeps what would have been sent."""
+
+    def send(self, phone, text):
+        SENT.append((phone, text))
+
+
+class FormClient(FlaskClient):
+    def post(self, *args, csrf=True, **kwargs):
+        data = kwargs.get("data")
+        if csrf and isinstance(data, dict) and "csrf_token" not in data:
+            page = self.get("/auth/login")
+            data["csrf_token"] = TOKEN.search(page.get_data(as_text=True)).group(1)
+        return super().post(*args, **kwargs)
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory):
+    if os.environ.get("DATABASE_URL"):
+        uri = database_url()
+    else:
+        uri = "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.db")
+    app = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": uri,
+            "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+            "SMS_SENDER": "tests.conftest:RecordingSender",
+            "RATELIMIT_STORAGE_URI": "memory://",
+        }
+    )
+    app.test_client_class = FormClient
+    with app.app_context():
+        db.drop_all()
+        db.engine.dispose()
+        db.create_all()
+    yield app
+    with app.app_context():
+        db.drop_all()
+        db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _clean(app):
+    yield
+    with app.app_context():
+        db.session.remove()
+        with db.engine.begin() as conn:
+            for table in reversed(db.metadata.sorted_tables):
+                conn.execute(table.delete())
+    limiter.reset()
+    SENT.clear()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def ctx(app):
+    with app.app_context():
+        yield
+
+
+@pytest.fixture
+def demo(app):
+    """The demo street, grids, categories and accounts (password linli-demo)."""
+    with app.app_context():
+        load_demo()
+
+
+@pytest.fixture
+def sms():
+    return SENT
+
+
+@pytest.fixture
+def create_user(app):
+    def make(phone, password=DEMO_PASSWORD, name="", grid=None, roles=()):
+        """roles: (role, place) pairs; place None means everywhere."""
+        with app.app_context():
+            user = User(phone=phone, name=name, grid=db.session.merge(grid) if grid else None)
+            user.set_password(password)
+            for role, place in roles:
+                values = {}
+                if place is not None:
+                    values[f"{type(place).__name__.lower()}_id"] = place.id
+                user.grants.append(RoleGrant(role=role, **values))
+            db.session.add(user)
+            db.session.commit()
+            return user.id
+
+    return make
+
+
+def login(client, phone, password=DEMO_PASSWORD):
+    response = client.post("/auth/login", data={"phone": phone, "password": password})
+    assert response.status_code == 303, response.get_data(as_text=True)[:500]
+    return response
+
+
+@pytest.fixture
+def login_as(client):
+    def do(phone, password=DEMO_PASSWORD):
+        return login(client, phone, password)
+
+    return do

@@ -1,0 +1,216 @@
+"""Sign-up, login, logout, passwords and resets, as a resident on a phone would meet them."""
+
+from sqlalchemy import select
+
+from blueprints.auth.models import AccountEvent, ResetCode, User
+from extensions import db
+
+
+def stored_user(phone):
+    return db.session.scalar(select(User).where(User.phone == phone))
+
+
+def test_sign_up_signs_in_and_stores_a_hash(client, ctx):
+    response = client.post(
+        "/auth/signup", data={"phone": "139 1234 5678", "password": "long enough", "name": "王奶奶"}
+    )
+    assert response.status_code == 303
+    user = stored_user("13912345678")
+    assert user.name == "王奶奶"
+    assert "long enough" not in user.password_hash and user.check_password("long enough")
+    assert "王奶奶" in client.get("/").get_data(as_text=True)
+
+
+def test_sign_up_accepts_a_country_code(client, ctx):
+    client.post("/auth/signup", data={"phone": "+86 139-1234-5678", "password": "long enough"})
+    assert stored_user("13912345678") is not None
+
+
+def test_sign_up_errors_keep_what_was_typed(client, ctx):
+    response = client.post(
+        "/auth/signup", data={"phone": "12345", "password": "short", "name": "老李"}
+    )
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "请检查以下内容" in html
+    assert "请输入11位手机号码" in html
+    assert "密码至少要8位" in html
+    assert 'value="12345"' in html and 'value="老李"' in html
+    assert 'aria-invalid="true"' in html
+    assert db.session.scalar(select(User)) is None
+
+
+def test_duplicate_phone_is_refused_politely(client, demo, ctx):
+    response = client.post("/auth/signup", data={"phone": "13800000001", "password": "another one"})
+    assert response.status_code == 422
+    assert "这个手机号已经注册过了" in response.get_data(as_text=True)
+    assert stored_user("13800000001").check_password("linli-demo")
+
+
+def test_script_in_name_is_stored_as_text_and_escaped(client, ctx):
+    client.post(
+        "/auth/signup",
+        data={"phone": "13912345678", "password": "long enough", "name": "<script>x</script>"},
+    )
+    assert stored_user("13912345678").name == "<script>x</script>"
+    html = client.get("/").get_data(as_text=True)
+    assert "<script>x</script>" not in html and "&lt;script&gt;" in html
+
+
+def test_login_form_ticks_stay_signed_in(client):
+    html = client.get("/auth/login").get_data(as_text=True)
+    assert '<input checked id="remember" name="remember" type="checkbox"' in html
+
+
+def test_login_stays_signed_in_on_the_phone(client, demo):
+    data = {"phone": "13800000001", "password": "linli-demo", "remember": "y"}
+    response = client.post("/auth/login", data=data)
+    assert response.status_code == 303
+    cookies = response.headers.getlist("Set-Cookie")
+    remember = next(c for c in cookies if c.startswith("remember_token="))
+    assert "Expires=" in remember and "HttpOnly" in remember and "SameSite=Lax" in remember
+    session = next(c for c in cookies if c.startswith("session="))
+    assert "Expires=" in session and "HttpOnly" in session
+
+
+def test_a_shared_device_can_forget_the_login(client, demo):
+    data = {"phone": "13800000001", "password": "linli-demo"}
+    cookies = client.post("/auth/login", data=data).headers.getlist("Set-Cookie")
+    assert not any(c.startswith("remember_token=") for c in cookies)
+    session = next(c for c in cookies if c.startswith("session="))
+    assert "Expires=" not in session
+
+
+def test_unknown_phone_and_wrong_password_read_the_same(client, demo):
+    wrong = client.post("/auth/login", data={"phone": "13800000001", "password": "not it!!"})
+    unknown = client.post("/auth/login", data={"phone": "13999999999", "password": "not it!!"})
+    assert wrong.status_code == unknown.status_code == 422
+    message = "手机号或密码不对，请再试一次。"
+    assert message in wrong.get_data(as_text=True) and message in unknown.get_data(as_text=True)
+
+
+def test_login_follows_a_safe_next_only(client, demo):
+    data = {"phone": "13800000001", "password": "linli-demo"}
+    response = client.post("/auth/login?next=/auth/account", data=dict(data))
+    assert response.headers["Location"] == "/auth/account"
+    client.post("/auth/logout", data={})
+    response = client.post("/auth/login?next=https://evil.example/", data=dict(data))
+    assert response.headers["Location"] == "/"
+
+
+def test_logout(client, demo, login_as):
+    login_as("13800000001")
+    assert client.post("/auth/logout", data={}).status_code == 303
+    assert client.get("/auth/account").status_code == 302
+
+
+def test_login_is_rate_limited_with_a_polite_page(client, demo):
+    for _ in range(5):
+        client.post("/auth/login", data={"phone": "13800000001", "password": "wrong-pass"})
+    response = client.post("/auth/login", data={"phone": "13800000001", "password": "linli-demo"})
+    assert response.status_code == 429
+    assert "您试了太多次" in response.get_data(as_text=True)
+
+
+def test_change_password(client, demo, login_as, ctx):
+    login_as("13800000001")
+    bad = client.post("/auth/password", data={"current": "nope-nope", "password": "brand new pw"})
+    assert bad.status_code == 422 and "现在的密码不对" in bad.get_data(as_text=True)
+    good = client.post("/auth/password", data={"current": "linli-demo", "password": "brand new pw"})
+    assert good.status_code == 303
+    assert stored_user("13800000001").check_password("brand new pw")
+
+
+def test_reset_by_sms_code(client, demo, sms, ctx):
+    response = client.post("/auth/reset", data={"phone": "13800000001"})
+    assert response.headers["Location"] == "/auth/reset/code"
+    phone, text = sms[-1]
+    assert phone == "13800000001"
+    code = next(word for word in text.replace("，", " ").split() if word.isdigit())
+    assert db.session.scalar(select(ResetCode)).code_hash != code
+    wrong = client.post("/auth/reset/code", data={"code": "000000", "password": "fresh password"})
+    if code != "000000":
+        assert wrong.status_code == 422 and "验证码不对" in wrong.get_data(as_text=True)
+    done = client.post("/auth/reset/code", data={"code": code, "password": "fresh password"})
+    assert done.status_code == 303
+    db.session.expire_all()
+    assert stored_user("13800000001").check_password("fresh password")
+    again = client.post("/auth/reset/code", data={"code": code, "password": "other password"})
+    assert again.status_code == 303 and again.headers["Location"] == "/auth/reset"
+
+
+def test_reset_for_unknown_phone_says_the_same_and_sends_nothing(client, demo, sms):
+    response = client.post("/auth/reset", data={"phone": "13999999999"})
+    assert response.status_code == 303 and response.headers["Location"] == "/auth/reset/code"
+    assert sms == []
+    assert "139****9999" in client.get("/auth/reset/code").get_data(as_text=True)
+
+
+def test_reset_code_dies_after_five_wrong_tries(client, demo, sms, ctx):
+    client.post("/auth/reset", data={"phone": "13800000001"})
+    code = next(w for w in sms[-1][1].replace("，", " ").split() if w.isdigit())
+    wrong = "111111" if code != "111111" else "222222"
+    for _ in range(5):
+        client.post("/auth/reset/code", data={"code": wrong, "password": "fresh password"})
+    late = client.post("/auth/reset/code", data={"code": code, "password": "fresh password"})
+    assert "验证码已失效" in late.get_data(as_text=True)
+    assert stored_user("13800000001").check_password("linli-demo")
+
+
+def test_grid_worker_resets_a_resident_in_their_grid(client, demo, login_as, sms, ctx):
+    login_as("13800000002")
+    look = client.post("/auth/assist-reset", data={"phone": "13800000001"})
+    assert "138****0001" in look.get_data(as_text=True)
+    assert stored_user("13800000001").check_password("linli-demo")
+    done = client.post("/auth/assist-reset", data={"phone": "13800000001", "confirm": "yes"})
+    html = done.get_data(as_text=True)
+    temporary = html.split('<p class="code">')[1].split("<")[0]
+    db.session.expire_all()
+    resident = stored_user("13800000001")
+    assert resident.check_password(temporary) and resident.must_change_password
+    event = db.session.scalar(
+        select(AccountEvent).where(AccountEvent.action == "password_reset_by_staff")
+    )
+    assert event.user_id == resident.id and event.actor.phone == "13800000002"
+    assert sms[-1][0] == "13800000001"
+
+
+def test_after_a_staff_reset_the_resident_must_pick_a_new_password(client, demo, ctx):
+    resident = stored_user("13800000001")
+    resident.set_password("12345678")
+    resident.must_change_password = True
+    db.session.commit()
+    response = client.post("/auth/login", data={"phone": "13800000001", "password": "12345678"})
+    assert response.headers["Location"] == "/auth/password"
+
+
+def test_grid_worker_cannot_reset_outside_their_grids(client, demo, login_as, ctx):
+    outsider = stored_user("13800000013")  # home grid none
+    outsider.grid = stored_user("13800000001").grid.community.grids[-1]
+    db.session.commit()
+    login_as("13800000002")
+    response = client.post("/auth/assist-reset", data={"phone": "13800000013", "confirm": "yes"})
+    assert response.status_code == 422
+    assert "不在您负责的网格" in response.get_data(as_text=True)
+    assert stored_user("13800000013").check_password("linli-demo")
+
+
+def test_residents_cannot_reset_others(client, demo, login_as):
+    login_as("13800000001")
+    assert client.get("/auth/assist-reset").status_code == 403
+
+
+def test_account_sets_name_and_home_grid(client, demo, login_as, ctx):
+    login_as("13800000005")
+    grid = stored_user("13800000001").grid
+    response = client.post("/auth/account", data={"name": "陈老师", "grid": str(grid.id)})
+    assert response.status_code == 303
+    user = stored_user("13800000005")
+    assert user.name == "陈老师" and user.grid_id == grid.id
+
+
+def test_account_refuses_a_forged_grid(client, demo, login_as, ctx):
+    login_as("13800000005")
+    response = client.post("/auth/account", data={"name": "x", "grid": "99999"})
+    assert response.status_code == 422
+    assert stored_user("13800000005").grid_id is None

@@ -1,0 +1,157 @@
+"""Headers, compression, caching, error pages, health and logs: what every response must do."""
+
+import gzip
+import logging
+import re
+
+import pytest
+
+from app import create_app
+from blueprints.access import allow
+from extensions import db
+
+GZ = {"Accept-Encoding": "gzip"}
+
+
+def test_security_headers(client):
+    response = client.get("/")
+    csp = response.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp and "unsafe-eval" not in csp
+    assert "frame-ancestors 'none'" in csp and "style-src 'self'" in csp
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] == "same-origin"
+
+
+def test_no_inline_scripts_or_styles(client):
+    html = client.get("/auth/signup").get_data(as_text=True)
+    assert not re.search(r"<script(?![^>]*\bsrc=)", html)
+    assert " style=" not in html and "<style" not in html
+
+
+def test_session_cookie_flags(client):
+    cookie = client.get("/auth/login").headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" not in cookie
+
+
+def test_html_is_gzipped(client):
+    response = client.get("/auth/signup", headers=GZ)
+    assert response.headers["Content-Encoding"] == "gzip"
+    assert "Accept-Encoding" in response.headers["Vary"]
+    assert "注册账号" in gzip.decompress(response.data).decode()
+
+
+def test_pages_answer_304_when_unchanged(client):
+    first = client.get("/auth/login")
+    etag = first.headers["ETag"]
+    assert "no-cache" in first.headers["Cache-Control"]
+    again = client.get("/auth/login", headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.data == b""
+
+
+def test_etag_changes_with_the_page(client):
+    zh = client.get("/").headers["ETag"]
+    en = client.get("/", headers={"Accept-Language": "en"}).headers["ETag"]
+    assert zh != en
+
+
+def test_static_files_are_fingerprinted_and_cached_for_a_year(client):
+    html = client.get("/").get_data(as_text=True)
+    css = re.search(r'href="(/static/css/app\.css\?v=[0-9a-f]{12})"', html).group(1)
+    js = re.search(r'src="(/static/vendor/htmx-4\.0\.1\.min\.js\?v=[0-9a-f]{12})"', html).group(1)
+    for url in (css, js):
+        response = client.get(url, headers=GZ)
+        assert response.status_code == 200
+        cache = response.headers["Cache-Control"]
+        assert "max-age=31536000" in cache and "immutable" in cache and "public" in cache
+        assert response.headers["Content-Encoding"] == "gzip"
+        response.close()
+
+
+def test_healthz(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200 and response.get_json() == {"status": "ok"}
+
+
+def test_favicon_is_served(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301
+    icon = client.get(response.headers["Location"])
+    assert icon.status_code == 200 and icon.mimetype == "image/svg+xml"
+    icon.close()
+
+
+def test_one_log_line_per_request_without_personal_data(client, demo, caplog):
+    with caplog.at_level(logging.INFO, logger="linli.request"):
+        client.post(
+            "/auth/login?phone=13800000001",
+            data={"phone": "13800000001", "password": "linli-demo"},
+        )
+    lines = [r.getMessage() for r in caplog.records if r.name == "linli.request"]
+    assert re.fullmatch(r"POST /auth/login 303 \d+ms", lines[-1])
+    assert not any("13800000001" in line or "linli-demo" in line for line in lines)
+
+
+def test_missing_csrf_token_gets_a_friendly_400(client):
+    response = client.post("/auth/login", data={"phone": "13800000001"}, csrf=False)
+    assert response.status_code == 400
+    assert "页面放置太久" in response.get_data(as_text=True)
+
+
+def test_csrf_header_from_htmx_is_accepted(client, demo):
+    html = client.get("/auth/login").get_data(as_text=True)
+    token = re.search(r'"X-CSRFToken": "([^"]+)"', html).group(1)
+    response = client.post(
+        "/auth/login",
+        data={"phone": "13800000001", "password": "linli-demo"},
+        headers={"X-CSRFToken": token, "HX-Request": "true"},
+        csrf=False,
+    )
+    assert response.status_code == 303
+
+
+@pytest.mark.parametrize("lang,text", [("zh-CN", "找不到这个页面"), ("en", "Page not found")])
+def test_404_is_localized(client, lang, text):
+    response = client.get("/no/such/page", headers={"Accept-Language": lang})
+    assert response.status_code == 404
+    assert text in response.get_data(as_text=True)
+
+
+def test_403_page(client, demo, login_as):
+    login_as("13800000001")
+    response = client.get("/places/grids/G01")
+    assert response.status_code == 403 and "没有权限" in response.get_data(as_text=True)
+
+
+def test_413_page(client):
+    response = client.post("/auth/login", data={"phone": "1" * (13 * 1024 * 1024)}, csrf=False)
+    assert response.status_code == 413 and "文件太大" in response.get_data(as_text=True)
+
+
+def test_500_page_is_friendly(app):
+    broken = create_app({**app.config, "TESTING": False, "PROPAGATE_EXCEPTIONS": False})
+
+    @broken.route("/boom")
+    @allow("public")
+    def boom():
+        raise RuntimeError("boom")
+
+    response = broken.test_client().get("/boom")
+    with broken.app_context():
+        db.engine.dispose()
+    assert response.status_code == 500
+    assert "系统出了点问题" in response.get_data(as_text=True)
+
+
+def test_anonymous_htmx_request_gets_401_with_redirect(client):
+    response = client.get("/auth/account", headers={"HX-Request": "true"})
+    assert response.status_code == 401
+    assert response.headers["HX-Redirect"].startswith("/auth/login?next=")
+
+
+def test_every_view_declares_who_may_open_it(app):
+    unguarded = [
+        rule.endpoint
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint != "static" and not hasattr(app.view_functions[rule.endpoint], "allowed")
+    ]
+    assert unguarded == []
