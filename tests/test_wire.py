@@ -155,3 +155,17 @@ def test_every_view_declares_who_may_open_it(app):
         if rule.endpoint != "static" and not hasattr(app.view_functions[rule.endpoint], "allowed")
     ]
     assert unguarded == []
+
+
+def test_htmx_partial_gets_only_the_named_block(app):
+    from blueprints.htmx import render
+
+    headers = {"HX-Request": "true", "HX-Request-Type": "partial"}
+    context = {"code": 404, "title": "T", "text": "fragment text"}
+    with app.test_request_context("/", headers=headers):
+        fragment = render("errors/error.html", block="content", **context).get_data(as_text=True)
+    with app.test_request_context("/", headers={"HX-Request": "true"}):
+        boosted = render("errors/error.html", block="content", **context)
+    assert "fragment text" in fragment and "<html" not in fragment
+    assert "<html" in boosted.get_data(as_text=True), "boosted navigation gets the full page"
+    assert {"HX-Request", "HX-Request-Type"} <= set(boosted.vary)
