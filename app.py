@@ -4,7 +4,7 @@ import logging
 import os
 from datetime import timedelta
 
-from flask import Flask, current_app, request
+from flask import Flask, current_app, has_request_context, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from extensions import babel, csrf, db, limiter, login_manager, migrate
@@ -30,7 +30,9 @@ class Config:
     SMS_SENDER = os.environ.get("SMS_SENDER", "blueprints.sms:ConsoleSender")
     PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
     PASSWORD_HASH_METHOD = "scrypt"
-    MAX_CONTENT_LENGTH = 12 * 1024 * 1024
+    MAX_CONTENT_LENGTH = 32 * 1024 * 1024
+    MAX_PHOTO_BYTES = 10 * 1024 * 1024
+    UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER", "")
     # Phones stay signed in: a permanent session and a remember-me cookie, both for 30 days.
     PERMANENT_SESSION_LIFETIME = timedelta(days=30)
     REMEMBER_COOKIE_DURATION = timedelta(days=30)
@@ -56,6 +58,9 @@ def create_app(test_config=None):
     if app.config["ENV_NAME"] == "production" and app.config["SECRET_KEY"].startswith("dev-"):
         raise RuntimeError("Set SECRET_KEY before running with LINLI_ENV=production.")
     os.makedirs(app.instance_path, exist_ok=True)
+    app.config["UPLOAD_FOLDER"] = app.config["UPLOAD_FOLDER"] or os.path.join(
+        app.instance_path, "uploads"
+    )
     if app.config["PROXY_COUNT"]:
         n = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
@@ -71,22 +76,28 @@ def create_app(test_config=None):
     from blueprints.admin.routes import bp as admin_bp
     from blueprints.auth.routes import bp as auth_bp
     from blueprints.main.routes import bp as main_bp
+    from blueprints.notices.routes import bp as notices_bp
     from blueprints.places.routes import bp as places_bp
+    from blueprints.reports.routes import bp as reports_bp
 
-    for bp in (main_bp, auth_bp, places_bp, admin_bp):
+    for bp in (main_bp, auth_bp, places_bp, admin_bp, reports_bp, notices_bp):
         app.register_blueprint(bp)
     wire.init_app(app)
     errors.init_app(app)
 
     from blueprints.main import cli
+    from blueprints.reports.cli import sla
 
     app.cli.add_command(cli.demo)
+    app.cli.add_command(sla)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     return app
 
 
 def pick_locale():
-    """The language cookie, else the browser's preference, else Chinese."""
+    """The language cookie, else the browser's preference, else Chinese (also for CLI jobs)."""
+    if not has_request_context():
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     chosen = request.cookies.get("lang")
     if chosen in current_app.config["LANGUAGES"]:
         return chosen

@@ -8,7 +8,7 @@ import os
 import time
 
 from flask import g, request
-from flask_babel import get_locale
+from flask_babel import format_datetime, get_locale
 
 log = logging.getLogger("linli.request")
 
@@ -67,6 +67,11 @@ def init_app(app):
             "locale": locale,
             "large_text": request.cookies.get("size") == "large",
         }
+
+    @app.template_filter("when")
+    def when(moment):
+        """A stored UTC time, as Beijing time in the reader's language."""
+        return format_datetime(moment, "short") if moment else ""
 
     @app.before_request
     def start_clock():

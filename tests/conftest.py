@@ -26,6 +26,12 @@ class RecordingSender:
 
 
 class FormClient(FlaskClient):
+    def open(self, *args, **kwargs):
+        # Each request gets its own app context (so its own `g` and db session), even when the
+        # test holds one open through the ctx fixture.
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
     def post(self, *args, csrf=True, **kwargs):
         data = kwargs.get("data")
         if csrf and isinstance(data, dict) and "csrf_token" not in data:

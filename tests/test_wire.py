@@ -123,7 +123,7 @@ def test_403_page(client, demo, login_as):
 
 
 def test_413_page(client):
-    response = client.post("/auth/login", data={"phone": "1" * (13 * 1024 * 1024)}, csrf=False)
+    response = client.post("/auth/login", data={"phone": "1" * (33 * 1024 * 1024)}, csrf=False)
     assert response.status_code == 413 and "文件太大" in response.get_data(as_text=True)
 
 

@@ -2,7 +2,6 @@ from flask import Blueprint, flash, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
-from sqlalchemy import select
 
 from blueprints import access
 from blueprints.access import allow, safe_next
@@ -18,7 +17,8 @@ from blueprints.auth.forms import (
 )
 from blueprints.auth.models import User, mask_phone
 from blueprints.htmx import render
-from blueprints.places.models import Community, Grid
+from blueprints.places.models import Grid
+from blueprints.places.services import grid_choices
 from extensions import db, limiter, login_manager
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
@@ -28,6 +28,11 @@ login_manager.login_message = _l("请先登录。")
 login_manager.login_message_category = "info"
 
 WRONG_LOGIN = _l("手机号或密码不对，请再试一次。")
+
+
+@bp.app_template_filter("phone_mask")
+def phone_mask(phone):
+    return mask_phone(phone)
 
 
 @login_manager.user_loader
@@ -91,7 +96,7 @@ def logout():
 @allow("user")
 def account():
     form = AccountForm(obj=current_user)
-    form.grid.choices = grid_choices()
+    form.grid.choices = grid_choices(_("暂不选择"))
     if request.method == "GET":
         form.grid.data = current_user.grid_id or 0
     if form.validate_on_submit():
@@ -100,16 +105,6 @@ def account():
         flash(_("已保存。"), "success")
         return redirect(url_for("auth.account"), 303)
     return render("auth/account.html", status=422 if form.errors else 200, form=form)
-
-
-def grid_choices():
-    choices = {_("不选"): [(0, _("暂不选择"))]}
-    communities = db.session.scalars(
-        select(Community).where(Community.active).order_by(Community.code)
-    )
-    for community in communities:
-        choices[community.name] = [(g.id, g.name) for g in community.grids if g.active]
-    return choices
 
 
 @bp.route("/password", methods=["GET", "POST"])

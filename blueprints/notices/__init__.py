@@ -1,0 +1,1 @@
+"""The in-app inbox: every party is told of what concerns them."""

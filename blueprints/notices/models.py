@@ -1,0 +1,18 @@
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from blueprints.timeutil import utcnow
+from extensions import db
+
+
+class Notice(db.Model):
+    __table_args__ = (Index("ix_notice_user_read", "user_id", "read", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    text: Mapped[str] = mapped_column(String(300))
+    url: Mapped[str] = mapped_column(String(200), default="")
+    read: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

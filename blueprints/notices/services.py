@@ -1,0 +1,32 @@
+from sqlalchemy import func, select, update
+
+from blueprints.notices.models import Notice
+from extensions import db
+
+
+def notify(users, text, url=""):
+    """Queue an inbox message for each user (added to the caller's transaction)."""
+    seen = set()
+    for user in users:
+        if user is not None and user.id not in seen:
+            seen.add(user.id)
+            db.session.add(Notice(user_id=user.id, text=str(text)[:300], url=url))
+
+
+def unread_count(user):
+    return db.session.scalar(
+        select(func.count(Notice.id)).where(Notice.user_id == user.id, Notice.read.is_(False))
+    )
+
+
+def inbox(user, limit=50):
+    return db.session.scalars(
+        select(Notice).where(Notice.user_id == user.id).order_by(Notice.id.desc()).limit(limit)
+    ).all()
+
+
+def mark_all_read(user):
+    db.session.execute(
+        update(Notice).where(Notice.user_id == user.id, Notice.read.is_(False)).values(read=True)
+    )
+    db.session.commit()

@@ -1,0 +1,1 @@
+"""Grid reporting. The foundation holds its categories; the loop itself comes next."""

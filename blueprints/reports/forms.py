@@ -1,0 +1,101 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    HiddenField,
+    MultipleFileField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, Optional
+
+from blueprints.auth.forms import mobile_number, normalize_phone
+
+
+def to_float(value):
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if -180 <= number <= 180 else None
+
+
+class DetailsForm(FlaskForm):
+    description = TextAreaField(
+        _l("遇到了什么问题"),
+        validators=[
+            DataRequired(_l("请说说遇到了什么问题")),
+            Length(min=5, message=_l("请多写几个字，至少5个字")),
+            Length(max=1000, message=_l("描述不能超过1000个字")),
+        ],
+        render_kw={"rows": 5},
+    )
+    grid = SelectField(_l("在哪个网格"), coerce=int, validators=[DataRequired(_l("请选择网格"))])
+    address = StringField(
+        _l("具体位置"),
+        validators=[
+            DataRequired(_l("请写一下具体位置，例如楼栋、路口或附近的店")),
+            Length(max=200, message=_l("位置不能超过200个字")),
+        ],
+    )
+    # Filled by the optional "use my location" button; never required.
+    lat = HiddenField(filters=[to_float])
+    lng = HiddenField(filters=[to_float])
+
+
+class PhotosForm(FlaskForm):
+    photos = MultipleFileField(_l("照片"), render_kw={"accept": "image/*"})
+
+
+class ContactForm(FlaskForm):
+    phone = StringField(
+        _l("联系电话"),
+        filters=[normalize_phone],
+        validators=[Optional(), mobile_number],
+        render_kw={"type": "tel", "inputmode": "numeric", "autocomplete": "tel", "maxlength": 20},
+    )
+    name = StringField(
+        _l("怎么称呼您"),
+        validators=[Optional(), Length(max=40, message=_l("称呼不能超过40个字"))],
+        render_kw={"autocomplete": "name"},
+    )
+
+
+class ProxyForm(FlaskForm):
+    mode = RadioField(
+        _l("这件事是"),
+        choices=[
+            SelectChoice("patrol", _l("我巡查时发现的")),
+            SelectChoice("resident", _l("替居民反映（代办）")),
+        ],
+        default="patrol",
+    )
+    phone = StringField(
+        _l("居民的手机号"),
+        filters=[normalize_phone],
+        validators=[Optional(), mobile_number],
+        render_kw={"type": "tel", "inputmode": "numeric", "maxlength": 20},
+    )
+    name = StringField(
+        _l("居民怎么称呼"),
+        validators=[Optional(), Length(max=40, message=_l("称呼不能超过40个字"))],
+    )
+
+
+class TrackForm(FlaskForm):
+    ref = StringField(
+        _l("反映编号"),
+        validators=[DataRequired(_l("请输入反映编号"))],
+        render_kw={"inputmode": "numeric", "autocomplete": "off", "maxlength": 20},
+    )
+    last4 = StringField(
+        _l("手机号后4位"),
+        validators=[DataRequired(_l("请输入手机号后4位")), Length(4, 4, _l("请输入4位数字"))],
+        render_kw={"inputmode": "numeric", "autocomplete": "off", "maxlength": 4},
+    )
+
+
+class FinishForm(FlaskForm):
+    key = HiddenField()

@@ -1,0 +1,257 @@
+"""Grid reports and their categories (data that admins edit, grouped as the national urban event
+classification), timeline events, photos, drafts, "me too"s and the phone-reveal log."""
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from blueprints.timeutil import utcnow
+from extensions import db
+
+if TYPE_CHECKING:
+    from blueprints.auth.models import User
+    from blueprints.places.models import Department, Grid
+
+GROUPS = {
+    "environment": _l("市容环境"),
+    "facilities": _l("设施设备"),
+    "safety": _l("治安隐患"),
+    "disputes": _l("矛盾纠纷"),
+    "services": _l("民生服务"),
+    "other": _l("其他"),
+}
+
+# The stages a case passes that each carry a deadline, in hours.
+STAGES = {
+    "accept": _l("受理"),
+    "sign": _l("签收"),
+    "handle": _l("办结"),
+    "verify": _l("核查"),
+}
+
+
+class Category(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(20), unique=True)
+    name_zh: Mapped[str] = mapped_column(String(40))
+    name_en: Mapped[str] = mapped_column(String(60))
+    group: Mapped[str] = mapped_column(String(20))
+    icon: Mapped[str] = mapped_column(String(8), default="")
+    hours_accept: Mapped[int] = mapped_column(default=4)
+    hours_sign: Mapped[int] = mapped_column(default=4)
+    hours_handle: Mapped[int] = mapped_column(default=72)
+    hours_verify: Mapped[int] = mapped_column(default=24)
+    needs_verification: Mapped[bool] = mapped_column(default=True)
+    sensitive: Mapped[bool] = mapped_column(default=False)
+    active: Mapped[bool] = mapped_column(default=True)
+
+    @property
+    def name(self):
+        return self.name_en if str(get_locale()).startswith("en") else self.name_zh
+
+    @property
+    def group_label(self):
+        return GROUPS.get(self.group, self.group)
+
+    def deadline_hours(self, stage):
+        return getattr(self, f"hours_{stage}")
+
+    def __str__(self):
+        return self.name
+
+
+# A report's life. Staff pages use the official terms; residents read RESIDENT_WORDS.
+STATES = {
+    "submitted": _l("已提交"),
+    "accepted": _l("已受理"),
+    "returned": _l("已退回"),
+    "withdrawn": _l("已撤回"),
+    "dispatched": _l("已派遣"),
+    "signed": _l("已签收"),
+    "in_progress": _l("处置中"),
+    "handled": _l("已办结"),
+    "verified": _l("已核查，待回访"),
+    "reopened": _l("重办"),
+    "closed": _l("已结案"),
+    "merged": _l("已并案"),
+}
+OPEN_STATES = (
+    "submitted",
+    "accepted",
+    "dispatched",
+    "signed",
+    "in_progress",
+    "handled",
+    "reopened",
+)
+URGENCIES = {"normal": _l("一般"), "urgent": _l("紧急")}
+RATINGS = {
+    "satisfied": _l("满意"),
+    "basic": _l("基本满意"),
+    "unsatisfied": _l("不满意"),
+    "no_response": _l("未回复"),
+}
+
+
+class Report(db.Model):
+    __table_args__ = (
+        Index("ix_report_queue", "state", "deadline_at", "id"),
+        Index("ix_report_grid_category", "grid_id", "category_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ref: Mapped[str | None] = mapped_column(String(12), unique=True)
+    submission_key: Mapped[str] = mapped_column(String(40), unique=True)
+    category_id: Mapped[int] = mapped_column(ForeignKey("category.id"))
+    grid_id: Mapped[int] = mapped_column(ForeignKey("grid.id"))
+    description: Mapped[str] = mapped_column(Text)
+    address: Mapped[str] = mapped_column(String(200), default="")
+    lat: Mapped[float | None]
+    lng: Mapped[float | None]
+    state: Mapped[str] = mapped_column(String(20), default="submitted")
+    urgency: Mapped[str] = mapped_column(String(10), default="normal")
+    source: Mapped[str] = mapped_column(String(10), default="web")
+    reporter_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
+    reporter_phone: Mapped[str] = mapped_column(String(11), default="")
+    reporter_name: Mapped[str] = mapped_column(String(40), default="")
+    proxy_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"), index=True)
+    helpers: Mapped[str] = mapped_column(String(200), default="")
+    deadline_at: Mapped[datetime | None]
+    reminded_for: Mapped[str] = mapped_column(String(20), default="")
+    overdue_for: Mapped[str] = mapped_column(String(20), default="")
+    supervised: Mapped[bool] = mapped_column(default=False)
+    extension_hours: Mapped[int] = mapped_column(default=0)
+    extension_reason: Mapped[str] = mapped_column(String(200), default="")
+    return_reason: Mapped[str] = mapped_column(String(200), default="")
+    rating: Mapped[str] = mapped_column(String(20), default="")
+    rating_comment: Mapped[str] = mapped_column(String(500), default="")
+    metoo_count: Mapped[int] = mapped_column(default=0)
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("report.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    category: Mapped[Category] = relationship()
+    grid: Mapped["Grid"] = relationship()
+    reporter: Mapped["User | None"] = relationship(foreign_keys=[reporter_id])
+    proxy: Mapped["User | None"] = relationship(foreign_keys=[proxy_id])
+    assignee: Mapped["User | None"] = relationship(foreign_keys=[assignee_id])
+    department: Mapped["Department | None"] = relationship()
+    merged_into: Mapped["Report | None"] = relationship(remote_side=[id])
+    events: Mapped[list["ReportEvent"]] = relationship(
+        back_populates="report", order_by="ReportEvent.id", cascade="all, delete-orphan"
+    )
+    photos: Mapped[list["ReportPhoto"]] = relationship(
+        back_populates="report", order_by="ReportPhoto.id"
+    )
+
+    @property
+    def is_public(self):
+        return not self.category.sensitive
+
+    @property
+    def is_open(self):
+        return self.state in OPEN_STATES
+
+    @property
+    def grouped_ref(self):
+        return " ".join(self.ref[i : i + 4] for i in range(0, len(self.ref), 4))
+
+    @property
+    def state_label(self):
+        return STATES[self.state]
+
+    @property
+    def overdue(self):
+        return bool(self.deadline_at and self.is_open and self.deadline_at < utcnow())
+
+
+class ReportEvent(db.Model):
+    """One step on a report's timeline: who did what, when, and what they said."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("report.id"), index=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    action: Mapped[str] = mapped_column(String(30))
+    from_state: Mapped[str] = mapped_column(String(20), default="")
+    to_state: Mapped[str] = mapped_column(String(20), default="")
+    note: Mapped[str] = mapped_column(Text, default="")
+    public: Mapped[bool] = mapped_column(default=True)
+
+    report: Mapped[Report] = relationship(back_populates="events")
+    actor: Mapped["User | None"] = relationship()
+
+
+class ReportPhoto(db.Model):
+    """A re-encoded photo without metadata, and its thumbnail. Public only once a dispatcher says so."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int | None] = mapped_column(ForeignKey("report.id"), index=True)
+    draft_key: Mapped[str] = mapped_column(String(40), default="", index=True)
+    kind: Mapped[str] = mapped_column(String(10), default="before")
+    filename: Mapped[str] = mapped_column(String(80))
+    thumb_bytes: Mapped[int] = mapped_column(default=0)
+    fit_for_public: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    report: Mapped[Report | None] = relationship(back_populates="photos")
+
+
+class ReportDraft(db.Model):
+    """What a resident has typed so far, kept on the server so a dropped link loses nothing."""
+
+    key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    data: Mapped[str] = mapped_column(Text, default="{}")
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class MeToo(db.Model):
+    __table_args__ = (UniqueConstraint("report_id", "who"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("report.id"), index=True)
+    who: Mapped[str] = mapped_column(String(60))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class PhoneReveal(db.Model):
+    """Every look at a reporter's full phone number: who, when, which case."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("report.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+    report: Mapped[Report] = relationship()
+    user: Mapped["User"] = relationship()
+
+
+# What a resident reads for each state (DESIGN.md §3.6).
+RESIDENT_WORDS = {
+    "submitted": _l("已收到您的反映"),
+    "accepted": _l("已受理，正在安排人员"),
+    "dispatched": _l("已交给%(who)s"),
+    "signed": _l("已交给%(who)s，处理人已接单"),
+    "in_progress": _l("正在处理"),
+    "handled": _l("已处理好，请您评价"),
+    "verified": _l("已处理好，请您评价"),
+    "reopened": _l("您不满意，正在重新处理"),
+    "closed": _l("已办结，谢谢您"),
+    "returned": _l("暂不受理：%(reason)s"),
+    "withdrawn": _l("您已撤回这条反映"),
+    "merged": _l("和别人反映的同一问题合并办理"),
+}
+
+
+def resident_words(state, report):
+    who = _l("部门") if report.department_id else _l("网格员")
+    return str(RESIDENT_WORDS[state]) % {"who": who, "reason": report.return_reason}

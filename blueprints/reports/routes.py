@@ -1,0 +1,486 @@
+from datetime import datetime
+
+from flask import Blueprint, abort, flash, redirect, request, send_file, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from blueprints.access import allow, can
+from blueprints.auth.services import find_user
+from blueprints.htmx import render
+from blueprints.places.models import Department, Grid
+from blueprints.places.services import grid_choices
+from blueprints.reports import photos, services
+from blueprints.reports.forms import ContactForm, DetailsForm, PhotosForm, ProxyForm, TrackForm
+from blueprints.reports.models import (
+    GROUPS,
+    RATINGS,
+    STATES,
+    URGENCIES,
+    Category,
+    PhoneReveal,
+    Report,
+    ReportPhoto,
+    resident_words,
+)
+from blueprints.reports.services import Refused
+from blueprints.reports.workflow import label_of
+from extensions import db, limiter
+
+bp = Blueprint("reports", __name__, url_prefix="/reports")
+
+
+
+@bp.app_context_processor
+def report_words():
+    return {"resident_words": resident_words, "step_label": label_of}
+
+
+# ---- intake: a few short steps, each a plain form; the draft lives on the server -----------
+
+
+def draft_key():
+    if "draft" not in session:
+        session["draft"] = services.new_draft_key()
+    return session["draft"]
+
+
+def current_draft():
+    return services.load_draft(session.get("draft")) or {}
+
+
+def require_answers(*names):
+    """Send the resident back to the first step they have not answered yet."""
+    draft = current_draft()
+    for name, endpoint in (("category_id", "reports.new"), ("description", "reports.details")):
+        if name in names and not draft.get(name):
+            return draft, redirect(url_for(endpoint), 303)
+    return draft, None
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@allow("public")
+def new():
+    categories = db.session.scalars(
+        select(Category).where(Category.active).order_by(Category.group, Category.id)
+    ).all()
+    if request.method == "POST":
+        chosen = db.session.get(Category, request.form.get("category", type=int) or 0)
+        if chosen and chosen.active:
+            services.save_draft(draft_key(), category_id=chosen.id)
+            return redirect(url_for("reports.details"), 303)
+        flash(_("请选择一个问题分类。"), "error")
+    grouped = {code: [c for c in categories if c.group == code] for code in GROUPS}
+    return render(
+        "reports/new.html",
+        grouped={code: items for code, items in grouped.items() if items},
+        chosen=current_draft().get("category_id"),
+    )
+
+
+@bp.route("/new/details", methods=["GET", "POST"])
+@allow("public")
+def details():
+    draft, back = require_answers("category_id")
+    if back:
+        return back
+    form = DetailsForm(
+        data=None
+        if request.method == "POST"
+        else {
+            "description": draft.get("description", ""),
+            "address": draft.get("address", ""),
+            "grid": draft.get("grid_id")
+            or session.get("grid_id")
+            or (current_user.is_authenticated and current_user.grid_id)
+            or None,
+        }
+    )
+    form.grid.choices = grid_choices()
+    if form.validate_on_submit():
+        services.save_draft(
+            draft_key(),
+            description=form.description.data.strip(),
+            grid_id=form.grid.data,
+            address=form.address.data.strip(),
+            lat=form.lat.data,
+            lng=form.lng.data,
+        )
+        similar = services.similar_reports(form.grid.data, draft["category_id"])
+        return redirect(url_for("reports.similar" if similar else "reports.add_photos"), 303)
+    return render(
+        "reports/details.html",
+        status=422 if form.errors else 200,
+        form=form,
+        category=db.session.get(Category, draft["category_id"]),
+    )
+
+
+@bp.route("/new/similar")
+@allow("public")
+def similar():
+    draft, back = require_answers("category_id", "description")
+    if back:
+        return back
+    reports = services.similar_reports(draft["grid_id"], draft["category_id"])
+    if not reports:
+        return redirect(url_for("reports.add_photos"), 303)
+    return render("reports/similar.html", reports=reports)
+
+
+@bp.route("/new/photos", methods=["GET", "POST"])
+@allow("public")
+@limiter.limit("30/hour", methods=["POST"])
+def add_photos():
+    draft, back = require_answers("category_id", "description")
+    if back:
+        return back
+    key = draft_key()
+    form = PhotosForm()
+    stored = services.draft_photos(key)
+    if form.validate_on_submit():
+        files = [f for f in request.files.getlist("photos") if f and f.filename]
+        if len(stored) + len(files) > photos.MAX_PHOTOS:
+            form.photos.errors.append(_("最多只能上传3张照片。"))
+        else:
+            try:
+                for upload in files:
+                    name, size = photos.save_photo(upload.stream)
+                    db.session.add(ReportPhoto(draft_key=key, filename=name, thumb_bytes=size))
+                    db.session.commit()
+            except photos.BadPhoto as e:
+                form.photos.errors.append(str(e))
+            else:
+                return redirect(url_for("reports.contact"), 303)
+        stored = services.draft_photos(key)
+    return render(
+        "reports/photos.html", status=422 if form.errors else 200, form=form, stored=stored
+    )
+
+
+@bp.route("/new/contact", methods=["GET", "POST"])
+@allow("public")
+def contact():
+    draft, back = require_answers("category_id", "description")
+    if back:
+        return back
+    staff = current_user.is_authenticated and "grid_worker" in current_user.roles
+    form = ProxyForm() if staff else ContactForm()
+    if request.method == "GET":
+        form.phone.data = draft.get("phone", "")
+        form.name.data = draft.get("name", "")
+        if staff:
+            form.mode.data = draft.get("mode", "patrol")
+    if form.validate_on_submit():
+        answers = {"phone": form.phone.data or "", "name": (form.name.data or "").strip()}
+        if staff:
+            answers["mode"] = form.mode.data
+            if form.mode.data == "resident" and not form.phone.data:
+                form.phone.errors.append(_("替居民反映时，请填写居民的手机号，方便回访。"))
+        if not form.errors:
+            services.save_draft(draft_key(), **answers)
+            return redirect(url_for("reports.check"), 303)
+    return render(
+        "reports/contact.html", status=422 if form.errors else 200, form=form, staff=staff
+    )
+
+
+@bp.route("/new/check", methods=["GET", "POST"])
+@allow("public")
+@limiter.limit("10/minute;60/hour", methods=["POST"])
+def check():
+    key = request.form.get("key") if request.method == "POST" else session.get("draft")
+    if request.method == "POST":
+        done = db.session.scalar(select(Report).where(Report.submission_key == (key or "")))
+        if done:  # the same form sent twice by a flaky link
+            return redirect(url_for("reports.show", ref=done.ref, new=1), 303)
+    draft = services.load_draft(key)
+    if not draft or not draft.get("description"):
+        return redirect(url_for("reports.new"), 303)
+    if request.method == "POST":
+        reporter, proxy, source = intake_people(draft)
+        try:
+            report = services.submit_report(
+                key, draft, reporter=reporter, proxy=proxy, source=source
+            )
+        except Refused as e:
+            flash(str(e), "error")
+            return redirect(url_for("reports.new"), 303)
+        session.pop("draft", None)
+        remember_tracked(report)
+        return redirect(url_for("reports.show", ref=report.ref, new=1), 303)
+    return render(
+        "reports/check.html",
+        draft=draft,
+        key=key,
+        category=db.session.get(Category, draft["category_id"]),
+        grid=db.session.get(Grid, draft["grid_id"]),
+        stored=services.draft_photos(key),
+    )
+
+
+def intake_people(draft):
+    """Who reported: the signed-in resident, a resident a grid worker files for, or a patrol."""
+    if not current_user.is_authenticated:
+        return None, None, "web"
+    if "grid_worker" in current_user.roles and draft.get("mode"):
+        if draft["mode"] == "resident":
+            return find_user(draft.get("phone", "")), current_user, "assisted"
+        return None, current_user, "patrol"
+    return current_user, None, "web"
+
+
+# ---- one report: tracking, timeline, actions ----------------------------------------------
+
+
+def remember_tracked(report):
+    tracked = set(session.get("tracked", []))
+    tracked.add(report.id)
+    session["tracked"] = sorted(tracked)[-20:]
+
+
+def is_tracker(report):
+    return report.id in session.get("tracked", [])
+
+
+def is_staff_for(report):
+    if not current_user.is_authenticated:
+        return False
+    return (
+        can(report.grid, "dispatcher", "grid_worker", "admin")
+        or report.assignee_id == current_user.id
+        or (report.department is not None and can(report.department, "handler"))
+    )
+
+
+def viewer(report):
+    """'staff', 'owner' or 'public'; a 404 when this person may not see the report at all."""
+    if is_staff_for(report):
+        return "staff"
+    owner = current_user.is_authenticated and report.reporter_id == current_user.id
+    if owner or is_tracker(report):
+        return "owner"
+    if report.is_public:
+        return "public"
+    abort(404)
+
+
+def report_or_404(ref):
+    report = services.find_report(ref)
+    if report is None:
+        abort(404)
+    return report
+
+
+def show_page(report, status=200, error=None, typed=None, phone=None):
+    role = viewer(report)
+    tracker = is_tracker(report)
+    return render(
+        "reports/show.html",
+        status=status,
+        report=report,
+        role=role,
+        actions=services.actions_for(report, current_user, tracker) if role != "public" else {},
+        events=[e for e in report.events if e.public or role == "staff"],
+        error=error,
+        typed=typed or {},
+        phone=phone,
+        can_reveal=role == "staff" and services.may_reveal_phone(report, current_user),
+        can_publish=role == "staff" and report.is_public and can(report.grid, "dispatcher"),
+        assignees=assignee_choices(report) if role == "staff" else None,
+        urgencies=URGENCIES,
+        ratings={k: v for k, v in RATINGS.items() if k != "no_response"},
+        states=STATES,
+    )
+
+
+def assignee_choices(report):
+    if not can(report.grid, "dispatcher"):
+        return None
+    workers = services.staff_for("grid_worker", report.grid)
+    departments = db.session.scalars(
+        select(Department).where(
+            Department.street_id == report.grid.community.street_id, Department.active
+        )
+    ).all()
+    return {"workers": workers, "departments": departments}
+
+
+@bp.route("/<ref>")
+@allow("public")
+def show(ref):
+    return show_page(report_or_404(ref))
+
+
+@bp.route("/<ref>/act/<action>", methods=["POST"])
+@allow("public")
+@limiter.limit("60/minute")
+def act(ref, action):
+    report = report_or_404(ref)
+    viewer(report)
+    before = report.state
+    given = {k: v for k, v in request.form.items() if k not in ("csrf_token", "version")}
+    given["helpers"] = request.form.getlist("helpers")
+    given["internal"] = request.form.get("internal") == "1"
+    try:
+        services.apply(
+            report,
+            action,
+            current_user,
+            version=request.form.get("version"),
+            tracker=is_tracker(report),
+            **given,
+        )
+    except services.Conflict as e:
+        db.session.rollback()
+        flash(str(e), "error")
+        return redirect(url_for("reports.show", ref=ref), 303)
+    except Refused as e:
+        db.session.rollback()
+        return show_page(services.find_report(ref), status=422, error=(action, str(e)), typed=given)
+    flash(_("已完成：%(step)s", step=services.TRANSITIONS[(before, action)].label), "success")
+    return redirect(url_for("reports.show", ref=ref), 303)
+
+
+@bp.route("/<ref>/phone", methods=["POST"])
+@allow("dispatcher", "handler", "grid_worker")
+def phone(ref):
+    report = report_or_404(ref)
+    try:
+        number = services.reveal_phone(report, current_user)
+    except Refused:
+        abort(403)
+    return show_page(report, phone=number)
+
+
+@bp.route("/<ref>/metoo", methods=["POST"])
+@allow("public")
+@limiter.limit("20/hour")
+def metoo(ref):
+    report = report_or_404(ref)
+    if viewer(report) == "staff":
+        abort(403)
+    if "visitor" not in session:
+        session["visitor"] = services.new_draft_key()
+    who = f"user:{current_user.id}" if current_user.is_authenticated else session["visitor"]
+    try:
+        added = services.add_metoo(report, who)
+    except Refused as e:
+        flash(str(e), "error")
+    else:
+        flash(
+            _("谢谢，已记下您也遇到了这个问题。") if added else _("您已经说过“我也遇到”了。"),
+            "success",
+        )
+    if session.get("draft") and request.form.get("from") == "intake":
+        session.pop("draft", None)
+    return redirect(url_for("reports.show", ref=ref), 303)
+
+
+@bp.route("/photo/<int:photo_id>")
+@allow("public")
+def photo(photo_id):
+    item = db.session.get(ReportPhoto, photo_id) or abort(404)
+    if item.report is None:
+        if item.draft_key != session.get("draft"):
+            abort(404)
+    else:
+        role = viewer(item.report)
+        if role == "public" and not item.fit_for_public:
+            abort(404)
+    response = send_file(
+        photos.path_of(item.filename, thumb=request.args.get("size") == "thumb"),
+        mimetype="image/jpeg",
+    )
+    response.headers["Cache-Control"] = "private, max-age=86400"
+    return response
+
+
+@bp.route("/photo/<int:photo_id>/public", methods=["POST"])
+@allow("dispatcher")
+def photo_public(photo_id):
+    item = db.session.get(ReportPhoto, photo_id)
+    if item is None or item.report is None:
+        abort(404)
+    try:
+        services.mark_photo_public(item, current_user)
+    except Refused:
+        abort(403)
+    return redirect(url_for("reports.show", ref=item.report.ref), 303)
+
+
+@bp.route("/track", methods=["GET", "POST"])
+@allow("public")
+@limiter.limit("10/minute;50/hour", methods=["POST"])
+def track():
+    form = TrackForm()
+    if form.validate_on_submit():
+        ref = services.normalize_ref(form.ref.data)
+        report = services.find_report(ref) if ref else None
+        if report and report.reporter_phone and report.reporter_phone[-4:] == form.last4.data:
+            remember_tracked(report)
+            return redirect(url_for("reports.show", ref=report.ref), 303)
+        form.ref.errors.append(_("编号和手机号后4位对不上，请核对后再试。"))
+    return render("reports/track.html", status=422 if form.errors else 200, form=form)
+
+
+@bp.route("/mine")
+@allow("user")
+def mine():
+    return render("reports/mine.html", reports=services.my_reports(current_user))
+
+
+# ---- staff: the dispatcher's queue, my tasks, the reveal log ----------------------------
+
+
+@bp.route("/queue")
+@allow("dispatcher", "admin")
+def queue():
+    args = request.args
+    after = None
+    if args.get("after"):
+        stamp, _sep, last = args["after"].partition("_")
+        try:
+            after = (datetime.fromisoformat(stamp), int(last))
+        except ValueError:
+            abort(400)
+    filters = {
+        "state": args.get("state") if args.get("state") in STATES else None,
+        "grid_id": args.get("grid", type=int),
+        "category_id": args.get("category", type=int),
+        "urgency": args.get("urgency") if args.get("urgency") in URGENCIES else None,
+        "overdue": args.get("overdue") == "1",
+    }
+    rows = services.dispatcher_queue(current_user, after=after, **filters)
+    more = len(rows) > services.PAGE
+    rows = rows[: services.PAGE]
+    next_url = None
+    if more and rows[-1].deadline_at:
+        after_key = f"{rows[-1].deadline_at.isoformat()}_{rows[-1].id}"
+        next_url = url_for("reports.queue", **{**args.to_dict(), "after": after_key})
+    return render(
+        "reports/queue.html",
+        block="rows",
+        rows=rows,
+        next_url=next_url,
+        filters=filters,
+        states=STATES,
+        urgencies=URGENCIES,
+        grids=db.session.scalars(select(Grid).where(Grid.active).order_by(Grid.code)).all(),
+        categories=db.session.scalars(
+            select(Category).where(Category.active).order_by(Category.id)
+        ).all(),
+    )
+
+
+@bp.route("/tasks")
+@allow("grid_worker", "handler")
+def tasks():
+    return render("reports/tasks.html", rows=services.my_tasks(current_user))
+
+
+@bp.route("/reveals")
+@allow("admin")
+def reveals():
+    rows = db.session.scalars(select(PhoneReveal).order_by(PhoneReveal.id.desc()).limit(200)).all()
+    return render("reports/reveals.html", rows=rows)

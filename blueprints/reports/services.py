@@ -1,0 +1,634 @@
+"""Grid-reporting use cases. apply() is the only place a report's state changes."""
+
+import json
+import secrets
+from datetime import timedelta
+
+from flask_babel import gettext as _
+from sqlalchemy import and_, exists, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+
+from blueprints.access import can
+from blueprints.auth.models import RoleGrant, User, mask_phone
+from blueprints.notices.services import notify
+from blueprints.places.models import Community, Department, Grid
+from blueprints.reports.models import (
+    OPEN_STATES,
+    Category,
+    MeToo,
+    PhoneReveal,
+    Report,
+    ReportDraft,
+    ReportEvent,
+    ReportPhoto,
+)
+from blueprints.reports.workflow import AFTER_RATING, STAGE_OF_STATE, TRANSITIONS, steps_from
+from blueprints.sms import send_sms
+from blueprints.timeutil import utcnow
+from extensions import db
+
+FOLLOW_UP_DAYS = 7
+SIMILAR_DAYS = 14
+
+
+class Refused(Exception):
+    """A step that may not be taken; the message is for the user, in their language."""
+
+
+class Conflict(Refused):
+    """Someone else moved the case on first."""
+
+
+# ---- reference numbers -------------------------------------------------------------------
+
+
+def luhn_digit(digits):
+    total = 0
+    for i, d in enumerate(reversed(digits)):
+        n = int(d) * (2 if i % 2 == 0 else 1)
+        total += n - 9 if n > 9 else n
+    return str((10 - total % 10) % 10)
+
+
+def make_ref(report):
+    """12 digits: year and month, a 7-digit serial, a check digit (read aloud in groups of 4)."""
+    body = report.created_at.strftime("%y%m") + f"{report.id % 10**7:07d}"
+    return body + luhn_digit(body)
+
+
+def normalize_ref(text):
+    digits = "".join(c for c in (text or "") if c.isdigit())
+    if len(digits) != 12 or luhn_digit(digits[:11]) != digits[11]:
+        return None
+    return digits
+
+
+def find_report(ref):
+    return db.session.scalar(select(Report).where(Report.ref == ref))
+
+
+# ---- drafts: the resident's answers, kept server-side between steps --------------------------
+
+
+def load_draft(key):
+    draft = db.session.get(ReportDraft, key) if key else None
+    return json.loads(draft.data) if draft else None
+
+
+def save_draft(key, **answers):
+    draft = db.session.get(ReportDraft, key)
+    if draft is None:
+        draft = ReportDraft(key=key, data="{}")
+        db.session.add(draft)
+    data = json.loads(draft.data)
+    data.update(answers)
+    draft.data = json.dumps(data, ensure_ascii=False)
+    db.session.commit()
+    return data
+
+
+def new_draft_key():
+    return secrets.token_urlsafe(18)
+
+
+def draft_photos(key):
+    return db.session.scalars(
+        select(ReportPhoto).where(ReportPhoto.draft_key == key, ReportPhoto.report_id.is_(None))
+    ).all()
+
+
+# ---- intake ------------------------------------------------------------------------------
+
+
+def submit_report(key, data, reporter=None, proxy=None, source="web"):
+    """Create the report from a finished draft. The same key sent twice returns the same report."""
+    existing = db.session.scalar(select(Report).where(Report.submission_key == key))
+    if existing:
+        return existing
+    category = db.session.get(Category, data["category_id"])
+    grid = db.session.get(Grid, data["grid_id"])
+    if category is None or not category.active or grid is None or not grid.active:
+        raise Refused(_("分类或网格已停用，请重新选择。"))
+    report = Report(
+        submission_key=key,
+        category=category,
+        grid=grid,
+        description=data["description"],
+        address=data.get("address", ""),
+        lat=data.get("lat"),
+        lng=data.get("lng"),
+        reporter=reporter,
+        reporter_phone=data.get("phone", "") or (reporter.phone if reporter else ""),
+        reporter_name=data.get("name", "") or (reporter.name if reporter else ""),
+        proxy=proxy,
+        source=source,
+        created_at=utcnow(),
+    )
+    db.session.add(report)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        return db.session.scalar(select(Report).where(Report.submission_key == key))
+    report.ref = make_ref(report)
+    set_deadline(report)
+    for photo in draft_photos(key):
+        photo.report = report
+    note = _("由%(name)s代为反映", name=proxy.display_name) if proxy else ""
+    event(report, "submit", proxy or reporter, "", "submitted", note)
+    notify(
+        staff_for("dispatcher", grid),
+        _("新反映 %(ref)s：%(cat)s", ref=report.ref, cat=category.name_zh),
+        f"/reports/{report.ref}",
+    )
+    db.session.query(ReportDraft).filter_by(key=key).delete()
+    db.session.commit()
+    return report
+
+
+def similar_reports(grid_id, category_id, limit=5):
+    """Open, public reports of the same grid and category from the last 14 days."""
+    since = utcnow() - timedelta(days=SIMILAR_DAYS)
+    return db.session.scalars(
+        select(Report)
+        .join(Category)
+        .where(
+            Report.grid_id == grid_id,
+            Report.category_id == category_id,
+            Report.created_at >= since,
+            Report.state.in_(OPEN_STATES),
+            Category.sensitive.is_(False),
+        )
+        .order_by(Report.id.desc())
+        .limit(limit)
+    ).all()
+
+
+def add_metoo(report, who):
+    """Count one "me too" per person (account or browser session)."""
+    if not report.is_public or not report.is_open:
+        raise Refused(_("这件事不能再加“我也遇到”。"))
+    if db.session.scalar(select(exists().where(MeToo.report_id == report.id, MeToo.who == who))):
+        return False
+    db.session.add(MeToo(report_id=report.id, who=who))
+    report.metoo_count += 1
+    event(report, "metoo", None, report.state, report.state, "")
+    db.session.commit()
+    return True
+
+
+# ---- the one way a state changes ------------------------------------------------------------
+
+
+def may(step, report, user, tracker=False):
+    for who in step.who:
+        if who == "reporter":
+            if tracker or (user.is_authenticated and report.reporter_id == user.id):
+                return True
+        elif who == "assignee":
+            if user.is_authenticated and (
+                report.assignee_id == user.id
+                or (report.department and can(report.department, "handler", user=user))
+            ):
+                return True
+        elif can(report.grid, who, user=user):
+            return True
+    return False
+
+
+def actions_for(report, user, tracker=False):
+    """The buttons this user gets on this report, drawn from the same table apply() uses."""
+    found = {}
+    for action, step in steps_from(report.state).items():
+        if not may(step, report, user, tracker):
+            continue
+        if action in ("approve_extension", "refuse_extension") and not report.extension_hours:
+            continue
+        if action == "ask_extension" and report.extension_hours:
+            continue
+        if action == "rate" and report.rating:
+            continue
+        found[action] = step
+    return found
+
+
+def apply(report, action, actor, version=None, tracker=False, **given):
+    step = TRANSITIONS.get((report.state, action))
+    if step is None:
+        raise Conflict(_("这件事的状态已经变了，请看最新情况。"))
+    if not may(step, report, actor, tracker):
+        raise Refused(_("您不能对这件事做这个操作。"))
+    if version is not None and int(version) != report.version:
+        raise Conflict(_("这件事刚被别人处理过，页面已更新，请看最新情况后再操作。"))
+    for need in step.needs:
+        if not given.get(need):
+            raise Refused(NEEDS[need]())
+    before = report.state
+    who = actor if actor.is_authenticated else None
+    note = (given.get("note") or given.get("reason") or "").strip()
+    to = step.to or before
+    handler = EFFECTS.get(action)
+    if handler:
+        to = handler(report, who, given, to) or to
+        note = given.get("_note", note)
+    report.state = to
+    if to != before or action in ("transfer", "approve_extension"):
+        set_deadline(report, keep=action == "approve_extension")
+    event(report, action, who, before, to, note, public=step.public and not given.get("internal"))
+    tell(report, action, to)
+    try:
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        raise Conflict(_("这件事刚被别人处理过，页面已更新，请看最新情况后再操作。")) from None
+    return report
+
+
+NEEDS = {
+    "reason": lambda: _("请写明原因。"),
+    "note": lambda: _("请写几句说明。"),
+    "urgency": lambda: _("请选择紧急程度。"),
+    "assignee": lambda: _("请选择交给谁处理。"),
+    "target": lambda: _("请填写要并入的案件编号。"),
+    "text": lambda: _("请填写问题描述。"),
+    "rating": lambda: _("请选择您是否满意。"),
+    "hours": lambda: _("请填写要延长的小时数。"),
+}
+
+
+def _accept(report, who, given, to):
+    if given["urgency"] not in ("normal", "urgent"):
+        raise Refused(NEEDS["urgency"]())
+    report.urgency = given["urgency"]
+
+
+def _return(report, who, given, to):
+    report.return_reason = given["reason"].strip()[:200]
+
+
+def _dispatch(report, who, given, to):
+    kind, _sep, raw = str(given["assignee"]).partition(":")
+    report.assignee = report.department = None
+    if kind == "user" and raw.isdigit():
+        user = db.session.get(User, int(raw))
+        if user is None or not can(report.grid, "grid_worker", user=user):
+            raise Refused(_("请选择本网格的网格员。"))
+        report.assignee = user
+    elif kind == "dept" and raw.isdigit():
+        department = db.session.get(Department, int(raw))
+        if (
+            department is None
+            or not department.active
+            or department.street_id != report.grid.community.street_id
+        ):
+            raise Refused(_("请选择本街道的部门。"))
+        report.department = department
+    else:
+        raise Refused(NEEDS["assignee"]())
+    helpers = [
+        db.session.get(Department, int(h)) for h in given.get("helpers", []) if str(h).isdigit()
+    ]
+    report.helpers = ",".join(d.name for d in helpers if d and d is not report.department)[:200]
+    report.extension_hours = 0
+    name = report.assignee.display_name if report.assignee else report.department.name
+    given["_note"] = _("交给：%(name)s", name=name) + (
+        f"（{given['note']}）" if given.get("note") else ""
+    )
+    for department in helpers:
+        if department:
+            notify(
+                staff_for("handler", department),
+                _("请协助处理 %(ref)s", ref=report.ref),
+                f"/reports/{report.ref}",
+            )
+
+
+def _send_back(report, who, given, to):
+    report.assignee = report.department = None
+    report.helpers = ""
+
+
+def _merge(report, who, given, to):
+    target = find_report(normalize_ref(given["target"]) or "")
+    if target is None or target.id == report.id or not target.is_open:
+        raise Refused(_("没有找到可以并入的案件，请核对编号。"))
+    if not can(target.grid, "dispatcher", user=who):
+        raise Refused(_("您不能对这件事做这个操作。"))
+    report.merged_into = target
+    target.metoo_count += 1 + report.metoo_count
+    event(target, "metoo", who, target.state, target.state, _("并入案件 %(ref)s", ref=report.ref))
+    given["_note"] = _("已并入案件 %(ref)s，办理结果请看那一件。", ref=target.ref)
+
+
+def _handle(report, who, given, to):
+    if not report.category.needs_verification:
+        return "verified"
+    notify(
+        staff_for("grid_worker", report.grid),
+        _("请到现场核查 %(ref)s", ref=report.ref),
+        f"/reports/{report.ref}",
+    )
+
+
+def _redo(report, who, given, to):
+    notify(
+        assignees(report),
+        _("核查不合格，请继续处理 %(ref)s", ref=report.ref),
+        f"/reports/{report.ref}",
+    )
+
+
+def _rate(report, who, given, to):
+    rating = given["rating"]
+    if rating not in AFTER_RATING:
+        raise Refused(NEEDS["rating"]())
+    report.rating = rating
+    report.rating_comment = (given.get("comment") or "").strip()[:500]
+    reopened_before = any(e.to_state == "reopened" for e in report.events)
+    given["_note"] = report.rating_comment
+    if rating == "unsatisfied" and not reopened_before:
+        report.rating = ""  # asked again after the rework
+        report.assignee = report.department = None
+        return "reopened"
+    return "closed"
+
+
+def _ask_extension(report, who, given, to):
+    hours = int(given["hours"]) if str(given["hours"]).isdigit() else 0
+    if not 1 <= hours <= 720:
+        raise Refused(_("延长的小时数要在1到720之间。"))
+    if report.deadline_at and report.deadline_at < utcnow():
+        raise Refused(_("已经超过时限，不能再申请延期。请尽快办理。"))
+    report.extension_hours = hours
+    report.extension_reason = given["reason"].strip()[:200]
+    given["_note"] = _("申请延长%(h)s小时：%(r)s", h=hours, r=report.extension_reason)
+
+
+def _approve_extension(report, who, given, to):
+    if not report.extension_hours:
+        raise Conflict(_("这件事刚被别人处理过，页面已更新，请看最新情况后再操作。"))
+    report.deadline_at = (report.deadline_at or utcnow()) + timedelta(hours=report.extension_hours)
+    given["_note"] = _("延长%(h)s小时", h=report.extension_hours)
+    report.extension_hours = 0
+    report.overdue_for = report.reminded_for = ""
+
+
+def _refuse_extension(report, who, given, to):
+    if not report.extension_hours:
+        raise Conflict(_("这件事刚被别人处理过，页面已更新，请看最新情况后再操作。"))
+    report.extension_hours = 0
+
+
+def _supervise(report, who, given, to):
+    report.supervised = True
+
+
+def _correct(report, who, given, to):
+    report.description = given["text"].strip()[:1000]
+    given["_note"] = ""
+
+
+EFFECTS = {
+    "accept": _accept,
+    "return": _return,
+    "dispatch": _dispatch,
+    "transfer": _dispatch,
+    "send_back": _send_back,
+    "merge": _merge,
+    "handle": _handle,
+    "redo": _redo,
+    "rate": _rate,
+    "ask_extension": _ask_extension,
+    "approve_extension": _approve_extension,
+    "refuse_extension": _refuse_extension,
+    "supervise": _supervise,
+    "correct": _correct,
+}
+
+
+def set_deadline(report, keep=False):
+    if keep:
+        return
+    stage = STAGE_OF_STATE.get(report.state)
+    report.reminded_for = report.overdue_for = ""
+    if report.state == "verified":
+        report.deadline_at = utcnow() + timedelta(days=FOLLOW_UP_DAYS)
+    elif stage:
+        hours = report.category.deadline_hours(stage)
+        if report.urgency == "urgent":
+            hours = max(1, hours // 2)
+        report.deadline_at = utcnow() + timedelta(hours=hours)
+    else:
+        report.deadline_at = None
+
+
+def event(report, action, actor, before, after, note="", public=True):
+    report.events.append(
+        ReportEvent(
+            action=action,
+            actor=actor,
+            from_state=before,
+            to_state=after,
+            note=(note or "")[:2000],
+            public=public,
+            at=utcnow(),
+        )
+    )
+
+
+def staff_for(role, place):
+    """Users holding `role` in a grant that covers `place`."""
+    grants = db.session.scalars(select(RoleGrant).where(RoleGrant.role == role)).all()
+    return [g.user for g in grants if g.user.active and g.covers(place)]
+
+
+def assignees(report):
+    if report.assignee:
+        return [report.assignee]
+    if report.department:
+        return staff_for("handler", report.department)
+    return []
+
+
+def tell(report, action, to):
+    """Inbox messages (and the follow-up SMS) for whoever this step concerns."""
+    url = f"/reports/{report.ref}"
+    if action in ("dispatch", "transfer"):
+        notify(assignees(report), _("新任务 %(ref)s，请签收", ref=report.ref), url)
+    if action in ("send_back", "ask_extension") or to == "reopened":
+        notify(
+            staff_for("dispatcher", report.grid), _("案件 %(ref)s 需要您处理", ref=report.ref), url
+        )
+    if report.reporter and action not in (
+        "note",
+        "supervise",
+        "ask_extension",
+        "approve_extension",
+        "refuse_extension",
+        "send_back",
+        "correct",
+        "withdraw",
+        "rate",
+    ):
+        notify([report.reporter], _("您反映的问题 %(ref)s 有新进展", ref=report.ref), url)
+    if to == "verified" and report.reporter_phone:
+        send_sms(
+            report.reporter_phone,
+            _(
+                "【邻里】您反映的问题 %(ref)s 已处理好，请在邻里查看并评价是否满意。",
+                ref=report.grouped_ref,
+            ),
+        )
+
+
+# ---- privacy -----------------------------------------------------------------------------
+
+
+def may_reveal_phone(report, user):
+    return bool(report.reporter_phone) and (
+        can(report.grid, "dispatcher", user=user)
+        or report.assignee_id == user.id
+        or (report.department is not None and can(report.department, "handler", user=user))
+    )
+
+
+def reveal_phone(report, user):
+    if not may_reveal_phone(report, user):
+        raise Refused(_("您不能查看这个号码。"))
+    db.session.add(PhoneReveal(report=report, user=user))
+    db.session.commit()
+    return report.reporter_phone
+
+
+def masked_phone(report):
+    return mask_phone(report.reporter_phone)
+
+
+def mark_photo_public(photo, user):
+    if not can(photo.report.grid, "dispatcher", user=user):
+        raise Refused(_("您不能对这件事做这个操作。"))
+    photo.fit_for_public = True
+    event(
+        photo.report, "photo_public", user, photo.report.state, photo.report.state, "", public=False
+    )
+    db.session.commit()
+
+
+# ---- lists -------------------------------------------------------------------------------
+
+PAGE = 30
+
+
+def dispatcher_queue(
+    user, state=None, grid_id=None, category_id=None, urgency=None, overdue=False, after=None
+):
+    """Open cases in the user's places, soonest deadline first; keyset-paginated by (deadline, id)."""
+    grants = user.grants_for("dispatcher", "admin")
+    places = place_filter(grants)
+    query = select(Report).join(Grid).join(Community).where(places)
+    query = (
+        query.where(Report.state == state) if state else query.where(Report.state.in_(OPEN_STATES))
+    )
+    if grid_id:
+        query = query.where(Report.grid_id == grid_id)
+    if category_id:
+        query = query.where(Report.category_id == category_id)
+    if urgency:
+        query = query.where(Report.urgency == urgency)
+    if overdue:
+        query = query.where(Report.deadline_at < utcnow())
+    if after:
+        deadline, last_id = after
+        query = query.where(
+            or_(
+                Report.deadline_at > deadline,
+                and_(Report.deadline_at == deadline, Report.id > last_id),
+            )
+        )
+    return db.session.scalars(query.order_by(Report.deadline_at, Report.id).limit(PAGE + 1)).all()
+
+
+def place_filter(grants):
+    clauses = []
+    for g in grants:
+        if g.place is None:
+            return True
+        if g.street_id:
+            clauses.append(Community.street_id == g.street_id)
+        elif g.community_id:
+            clauses.append(Grid.community_id == g.community_id)
+        elif g.grid_id:
+            clauses.append(Report.grid_id == g.grid_id)
+    return or_(*clauses) if clauses else False
+
+
+def my_tasks(user):
+    """Cases sent to me or my department, and handled cases in my grids waiting for verification."""
+    departments = [g.department_id for g in user.grants_for("handler") if g.department_id]
+    grids = [g.grid_id for g in user.grants_for("grid_worker") if g.grid_id]
+    mine = or_(Report.assignee_id == user.id, Report.department_id.in_(departments))
+    verify = and_(Report.state == "handled", Report.grid_id.in_(grids))
+    return db.session.scalars(
+        select(Report)
+        .where(or_(and_(mine, Report.state.in_(("dispatched", "signed", "in_progress"))), verify))
+        .order_by(Report.deadline_at, Report.id)
+        .limit(100)
+    ).all()
+
+
+def my_reports(user):
+    return db.session.scalars(
+        select(Report).where(Report.reporter_id == user.id).order_by(Report.id.desc()).limit(50)
+    ).all()
+
+
+# ---- the clock ---------------------------------------------------------------------------
+
+
+def sla_tick(now=None):
+    """Reminders before deadlines, overdue cases into supervision, silent follow-ups closed.
+    Each case is marked with what it was told, so running twice sends nothing twice."""
+    now = now or utcnow()
+    counts = {"reminded": 0, "overdue": 0, "closed": 0}
+    open_with_deadline = select(Report).where(
+        Report.state.in_(OPEN_STATES), Report.deadline_at.is_not(None)
+    )
+    for report in db.session.scalars(
+        open_with_deadline.where(Report.deadline_at < now, Report.overdue_for != Report.state)
+    ):
+        report.overdue_for = report.state
+        report.supervised = True
+        event(report, "overdue", None, report.state, report.state, "", public=False)
+        notify(
+            staff_for("dispatcher", report.grid) + assignees(report),
+            _("案件 %(ref)s 已超时", ref=report.ref),
+            f"/reports/{report.ref}",
+        )
+        counts["overdue"] += 1
+    soon = now + timedelta(hours=2)
+    for report in db.session.scalars(
+        open_with_deadline.where(
+            Report.deadline_at >= now,
+            Report.deadline_at < soon,
+            Report.reminded_for != Report.state,
+        )
+    ):
+        report.reminded_for = report.state
+        event(report, "remind", None, report.state, report.state, "", public=False)
+        notify(
+            assignees(report) or staff_for("dispatcher", report.grid),
+            _("案件 %(ref)s 快到时限了", ref=report.ref),
+            f"/reports/{report.ref}",
+        )
+        counts["reminded"] += 1
+    for report in db.session.scalars(
+        select(Report).where(Report.state == "verified", Report.deadline_at < now)
+    ):
+        report.rating = "no_response"
+        event(report, "close_no_response", None, "verified", "closed", "")
+        report.state = "closed"
+        report.deadline_at = None
+        counts["closed"] += 1
+    db.session.commit()
+    return counts

@@ -1,0 +1,558 @@
+"""Grid reporting: intake, the closed loop, privacy and access, through the test client."""
+
+import io
+import re
+import threading
+
+import pytest
+from PIL import Image
+from sqlalchemy import func, select
+
+from blueprints.notices.models import Notice
+from blueprints.places.models import Department, Grid
+from blueprints.reports import services
+from blueprints.reports.models import Category, PhoneReveal, Report, ReportPhoto
+from blueprints.timeutil import utcnow
+from extensions import db
+
+RESIDENT, WORKER, DISPATCHER, HANDLER, ADMIN = (
+    "13800000001",
+    "13800000002",
+    "13800000003",
+    "13800000004",
+    "13800000009",
+)
+
+
+def category(code):
+    return db.session.scalar(select(Category).where(Category.code == code))
+
+
+def grid(code):
+    return db.session.scalar(select(Grid).where(Grid.code == code))
+
+
+def jpeg(size=(800, 600), exif_gps=False):
+    image = Image.new("RGB", size, (200, 120, 40))
+    buffer = io.BytesIO()
+    kwargs = {}
+    if exif_gps:
+        exif = Image.Exif()
+        exif[0x8825] = {1: "N", 2: (28.0, 12.0, 0.0)}  # GPSInfo
+        exif[0x010F] = "PhoneMaker"
+        kwargs["exif"] = exif
+    image.save(buffer, "JPEG", **kwargs)
+    buffer.seek(0)
+    return buffer
+
+
+def file_report(client, code="streetlight", grid_code="G01", phone="13912345678", photo=None):
+    with client.application.app_context():
+        cat_id, grid_id = category(code).id, grid(grid_code).id
+    assert client.post("/reports/new", data={"category": str(cat_id)}).status_code == 303
+    details = client.post(
+        "/reports/new/details",
+        data={"description": "路灯不亮已经三天了", "grid": str(grid_id), "address": "5栋门口"},
+    )
+    assert details.status_code == 303, details.get_data(as_text=True)[:300]
+    if photo is not None:
+        client.post(
+            "/reports/new/photos",
+            data={"photos": (photo, "p.jpg")},
+            content_type="multipart/form-data",
+        )
+    assert (
+        client.post("/reports/new/contact", data={"phone": phone, "name": "王大爷"}).status_code
+        == 303
+    )
+    page = client.get("/reports/new/check").get_data(as_text=True)
+    key = re.search(r'name="key" value="([^"]+)"', page).group(1)
+    done = client.post("/reports/new/check", data={"key": key})
+    assert done.status_code == 303
+    ref = re.search(r"/reports/(\d{12})", done.headers["Location"]).group(1)
+    return ref, key
+
+
+def report(ref):
+    db.session.expire_all()
+    return db.session.scalar(select(Report).where(Report.ref == ref))
+
+
+def act(client, ref, action, **data):
+    data.setdefault("version", str(report(ref).version))
+    return client.post(f"/reports/{ref}/act/{action}", data=data)
+
+
+@pytest.fixture
+def filed(client, demo, ctx):
+    ref, _ = file_report(client)
+    return ref
+
+
+def as_user(client, login_as, phone):
+    client.post("/auth/logout", data={})
+    login_as(phone)
+
+
+# ---- intake --------------------------------------------------------------------------------
+
+
+def test_anonymous_intake_creates_one_report_with_a_checked_ref(client, filed):
+    r = report(filed)
+    assert r.state == "submitted" and r.reporter_id is None and r.reporter_phone == "13912345678"
+    assert services.normalize_ref(filed) == filed and len(filed) == 12
+    assert r.deadline_at > utcnow()
+    assert [e.action for e in r.events] == ["submit"]
+    page = client.get(f"/reports/{filed}?new=1").get_data(as_text=True)
+    assert r.grouped_ref in page and "已收到您的反映" in page
+
+
+def test_a_typo_in_a_ref_is_caught_by_the_check_digit(filed):
+    wrong = filed[:-1] + str((int(filed[-1]) + 1) % 10)
+    assert services.normalize_ref(wrong) is None
+
+
+def test_the_same_submission_sent_twice_makes_one_report(client, demo, ctx):
+    ref, key = file_report(client)
+    again = client.post("/reports/new/check", data={"key": key})
+    assert again.status_code == 303 and ref in again.headers["Location"]
+    assert db.session.scalar(select(func.count(Report.id))) == 1
+
+
+def test_intake_errors_keep_what_was_typed(client, demo, ctx):
+    client.post("/reports/new", data={"category": str(category("garbage").id)})
+    response = client.post(
+        "/reports/new/details",
+        data={"description": "<script>x</script>", "grid": "", "address": ""},
+    )
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "请选择网格" in html and "请写一下具体位置" in html
+    assert "&lt;script&gt;x&lt;/script&gt;" in html and "<script>x" not in html
+
+
+def test_a_forged_category_is_refused(client, demo):
+    response = client.post("/reports/new", data={"category": "99999"})
+    assert response.status_code == 200 and "请选择一个问题分类" in response.get_data(as_text=True)
+
+
+def test_the_qr_grid_is_preselected(client, demo, ctx):
+    client.get("/places/g/G03")
+    client.post("/reports/new", data={"category": str(category("garbage").id)})
+    html = client.get("/reports/new/details").get_data(as_text=True)
+    assert (
+        f'<option selected value="{grid("G03").id}"' in html
+        or f'value="{grid("G03").id}" selected' in html
+    )
+
+
+def test_photos_are_reencoded_without_gps_and_thumbnailed(client, demo, ctx, app):
+    ref, _ = file_report(client, photo=jpeg((3000, 2000), exif_gps=True))
+    photo = report(ref).photos[0]
+    assert not photo.fit_for_public and photo.thumb_bytes <= 20 * 1024
+    full = client.get(f"/reports/photo/{photo.id}")
+    image = Image.open(io.BytesIO(full.data))
+    assert max(image.size) <= 1600 and not image.getexif()
+    full.close()
+    thumb = client.get(f"/reports/photo/{photo.id}?size=thumb")
+    assert len(thumb.data) <= 20 * 1024
+    thumb.close()
+
+
+@pytest.mark.parametrize(
+    "upload,message",
+    [
+        (b"", "请选择"),
+        (b"MZ\x90\x00 not an image at all", "只能上传照片"),
+        (b"<?php echo 1; ?>", "只能上传照片"),
+    ],
+)
+def test_bad_uploads_get_a_clear_error_and_the_form_is_kept(client, demo, ctx, upload, message):
+    client.post("/reports/new", data={"category": str(category("garbage").id)})
+    client.post(
+        "/reports/new/details",
+        data={"description": "垃圾堆了很多天", "grid": str(grid("G01").id), "address": "菜场"},
+    )
+    response = client.post(
+        "/reports/new/photos",
+        data={"photos": (io.BytesIO(upload), "photo.jpg")},
+        content_type="multipart/form-data",
+    )
+    html = response.get_data(as_text=True)
+    if upload:
+        assert response.status_code == 422 and message in html
+    assert db.session.scalar(select(func.count(ReportPhoto.id))) == 0
+    check = client.get("/reports/new/check").get_data(as_text=True)
+    assert "垃圾堆了很多天" in check
+
+
+def test_an_oversized_photo_is_refused(client, demo, ctx, app):
+    app.config["MAX_PHOTO_BYTES"] = 1000
+    try:
+        client.post("/reports/new", data={"category": str(category("garbage").id)})
+        client.post(
+            "/reports/new/details",
+            data={"description": "垃圾堆了很多天", "grid": str(grid("G01").id), "address": "菜场"},
+        )
+        response = client.post(
+            "/reports/new/photos",
+            data={"photos": (jpeg(), "big.jpg")},
+            content_type="multipart/form-data",
+        )
+    finally:
+        app.config["MAX_PHOTO_BYTES"] = 10 * 1024 * 1024
+    assert response.status_code == 422 and "照片太大了" in response.get_data(as_text=True)
+
+
+def test_similar_open_reports_are_offered_and_me_too_counts_once(client, filed, ctx):
+    other = client.application.test_client()
+    other.post("/reports/new", data={"category": str(category("streetlight").id)})
+    response = other.post(
+        "/reports/new/details",
+        data={"description": "这边路灯也不亮", "grid": str(grid("G01").id), "address": "5栋"},
+    )
+    assert response.headers["Location"] == "/reports/new/similar"
+    assert filed in other.get("/reports/new/similar").get_data(as_text=True)
+    for _ in range(2):
+        other.post(f"/reports/{filed}/metoo", data={"from": "intake"})
+    assert report(filed).metoo_count == 1
+
+
+def test_sensitive_reports_are_never_public(client, demo, ctx):
+    ref, _ = file_report(client, code="neighbour")
+    stranger = client.application.test_client()
+    assert stranger.get(f"/reports/{ref}").status_code == 404
+    assert services.similar_reports(grid("G01").id, category("neighbour").id) == []
+
+
+def test_public_page_shows_no_name_or_phone(client, filed):
+    stranger = client.application.test_client()
+    html = stranger.get(f"/reports/{filed}").get_data(as_text=True)
+    assert "路灯不亮已经三天了" in html
+    assert "王大爷" not in html and "13912345678" not in html and "139****5678" not in html
+
+
+def test_tracking_by_ref_and_last_four(client, filed):
+    stranger = client.application.test_client()
+    bad = stranger.post("/reports/track", data={"ref": filed, "last4": "0000"})
+    assert bad.status_code == 422 and "对不上" in bad.get_data(as_text=True)
+    good = stranger.post(
+        "/reports/track",
+        data={"ref": " ".join([filed[:4], filed[4:8], filed[8:]]), "last4": "5678"},
+    )
+    assert good.status_code == 303
+    assert "撤回反映" in stranger.get(f"/reports/{filed}").get_data(as_text=True)
+
+
+def test_reporter_can_correct_and_withdraw_until_accepted(client, filed):
+    assert act(client, filed, "correct", text="路灯不亮，晚上很黑").status_code == 303
+    assert report(filed).description == "路灯不亮，晚上很黑"
+    assert act(client, filed, "withdraw").status_code == 303
+    assert report(filed).state == "withdrawn"
+
+
+# ---- the loop --------------------------------------------------------------------------------
+
+
+def test_the_whole_loop_to_a_satisfied_close(client, filed, login_as, sms):
+    tracker_cookie = client.get_cookie("session")
+    as_user(client, login_as, DISPATCHER)
+    assert act(client, filed, "accept", urgency="urgent").status_code == 303
+    worker = report(filed).grid and services.staff_for("grid_worker", grid("G01"))[0]
+    assert act(client, filed, "dispatch", assignee=f"user:{worker.id}").status_code == 303
+    assert report(filed).assignee.phone == WORKER
+    assert db.session.scalar(select(Notice).where(Notice.user_id == worker.id)) is not None
+    as_user(client, login_as, WORKER)
+    for action, data in [
+        ("sign", {}),
+        ("start", {}),
+        ("note", {"note": "已联系电工"}),
+        ("handle", {"note": "换了灯泡"}),
+    ]:
+        response = act(client, filed, action, **data)
+        assert response.status_code == 303, (action, response.get_data(as_text=True)[:400])
+    assert report(filed).state == "handled"
+    assert act(client, filed, "verify").status_code == 303
+    assert report(filed).state == "verified"
+    assert sms[-1][0] == "13912345678" and "评价" in sms[-1][1]
+    resident = client.application.test_client()
+    resident.set_cookie("session", tracker_cookie.value)
+    page = resident.get(f"/reports/{filed}").get_data(as_text=True)
+    assert "已处理好，请您评价" in page and "您对处理结果满意吗" in page
+    version = str(report(filed).version)
+    assert (
+        resident.post(
+            f"/reports/{filed}/act/rate", data={"rating": "satisfied", "version": version}
+        ).status_code
+        == 303
+    )
+    r = report(filed)
+    assert r.state == "closed" and r.rating == "satisfied"
+    assert [e.action for e in r.events] == [
+        "submit",
+        "accept",
+        "dispatch",
+        "sign",
+        "start",
+        "note",
+        "handle",
+        "verify",
+        "rate",
+    ]
+    timeline = resident.get(f"/reports/{filed}").get_data(as_text=True)
+    for words in ("已收到您的反映", "已受理，正在安排人员", "正在处理", "已办结，谢谢您"):
+        assert words in timeline
+
+
+def test_returned_with_a_reason_the_reporter_sees(client, filed, login_as):
+    tracker = client.get_cookie("session").value
+    as_user(client, login_as, DISPATCHER)
+    missing = act(client, filed, "return", reason="")
+    assert missing.status_code == 422 and "请写明原因" in missing.get_data(as_text=True)
+    act(client, filed, "return", reason="不属于本街道管辖")
+    resident = client.application.test_client()
+    resident.set_cookie("session", tracker)
+    assert "暂不受理：不属于本街道管辖" in resident.get(f"/reports/{filed}").get_data(as_text=True)
+
+
+def test_sent_back_goes_back_to_the_dispatcher(client, filed, login_as):
+    as_user(client, login_as, DISPATCHER)
+    act(client, filed, "accept", urgency="normal")
+    department = db.session.scalar(select(Department).where(Department.code == "D01"))
+    act(client, filed, "dispatch", assignee=f"dept:{department.id}")
+    as_user(client, login_as, HANDLER)
+    assert act(client, filed, "send_back", reason="不是我们部门的事").status_code == 303
+    r = report(filed)
+    assert r.state == "accepted" and r.department is None
+    assert r.events[-1].note == "不是我们部门的事" and not r.events[-1].public
+
+
+def test_extension_asked_and_approved_moves_the_deadline(client, filed, login_as):
+    as_user(client, login_as, DISPATCHER)
+    act(client, filed, "accept", urgency="normal")
+    worker = services.staff_for("grid_worker", grid("G01"))[0]
+    act(client, filed, "dispatch", assignee=f"user:{worker.id}")
+    as_user(client, login_as, WORKER)
+    act(client, filed, "sign")
+    before = report(filed).deadline_at
+    assert act(client, filed, "ask_extension", hours="24", reason="等配件").status_code == 303
+    as_user(client, login_as, DISPATCHER)
+    assert act(client, filed, "approve_extension").status_code == 303
+    r = report(filed)
+    assert abs((r.deadline_at - before).total_seconds() - 24 * 3600) < 5 and r.extension_hours == 0
+
+
+def test_transfer_and_merge(client, demo, login_as, ctx):
+    first, _ = file_report(client)
+    second, _ = file_report(client.application.test_client())
+    as_user(client, login_as, DISPATCHER)
+    act(client, first, "accept", urgency="normal")
+    department = db.session.scalar(select(Department).where(Department.code == "D02"))
+    worker = services.staff_for("grid_worker", grid("G01"))[0]
+    act(client, first, "dispatch", assignee=f"user:{worker.id}")
+    assert act(client, first, "transfer", assignee=f"dept:{department.id}").status_code == 303
+    assert report(first).department_id == department.id and report(first).assignee_id is None
+    assert act(client, second, "merge", target=first).status_code == 303
+    assert report(second).state == "merged" and report(first).metoo_count == 1
+
+
+def test_not_satisfied_reopens_then_closed_not_fixed(client, filed, login_as):
+    tracker = client.get_cookie("session").value
+    resident = client.application.test_client()
+    resident.set_cookie("session", tracker)
+    as_user(client, login_as, DISPATCHER)
+    worker = services.staff_for("grid_worker", grid("G01"))[0]
+    for round_ in range(2):
+        if round_ == 0:
+            act(client, filed, "accept", urgency="normal")
+        act(client, filed, "dispatch", assignee=f"user:{worker.id}")
+        as_user(client, login_as, WORKER)
+        act(client, filed, "sign")
+        act(client, filed, "handle", note="处理了")
+        act(client, filed, "verify")
+        resident.post(
+            f"/reports/{filed}/act/rate",
+            data={
+                "rating": "unsatisfied",
+                "comment": "还是不亮",
+                "version": str(report(filed).version),
+            },
+        )
+        as_user(client, login_as, DISPATCHER)
+        if round_ == 0:
+            assert report(filed).state == "reopened"
+    r = report(filed)
+    assert r.state == "closed" and r.rating == "unsatisfied", (
+        "closed, not fixed, is recorded as itself"
+    )
+
+
+def test_no_answer_in_seven_days_closes_as_no_response(client, filed, login_as):
+    as_user(client, login_as, DISPATCHER)
+    worker = services.staff_for("grid_worker", grid("G01"))[0]
+    act(client, filed, "accept", urgency="normal")
+    act(client, filed, "dispatch", assignee=f"user:{worker.id}")
+    as_user(client, login_as, WORKER)
+    act(client, filed, "sign")
+    act(client, filed, "handle", note="好了")
+    act(client, filed, "verify")
+    from datetime import timedelta
+
+    services.sla_tick(utcnow() + timedelta(days=8))
+    r = report(filed)
+    assert r.state == "closed" and r.rating == "no_response"
+
+
+def test_sla_tick_reminds_and_flags_overdue_once(client, filed, runner):
+    from datetime import timedelta
+
+    r = report(filed)
+    r.deadline_at = utcnow() + timedelta(hours=1)
+    db.session.commit()
+    assert services.sla_tick()["reminded"] == 1
+    assert services.sla_tick()["reminded"] == 0
+    r = report(filed)
+    r.deadline_at = utcnow() - timedelta(minutes=1)
+    db.session.commit()
+    out = runner.invoke(args=["sla", "tick"])
+    assert "overdue 1" in out.output
+    assert "overdue 0" in runner.invoke(args=["sla", "tick"]).output
+    assert report(filed).supervised
+    notices = db.session.scalar(select(func.count(Notice.id)).where(Notice.text.contains("已超时")))
+    assert notices == 1
+
+
+# ---- privacy and access --------------------------------------------------------------------
+
+
+def test_phone_is_masked_until_revealed_and_the_reveal_is_logged(client, filed, login_as):
+    as_user(client, login_as, DISPATCHER)
+    page = client.get(f"/reports/{filed}").get_data(as_text=True)
+    assert "139****5678" in page and "13912345678" not in page
+    revealed = client.post(f"/reports/{filed}/phone", data={})
+    assert "13912345678" in revealed.get_data(as_text=True)
+    log = db.session.scalar(select(PhoneReveal))
+    assert log.report.ref == filed and log.user.phone == DISPATCHER
+    as_user(client, login_as, ADMIN)
+    assert filed[:4] in client.get("/reports/reveals").get_data(as_text=True)
+
+
+def test_a_grid_worker_of_another_grid_cannot_act_or_reveal(client, filed, login_as):
+    as_user(client, login_as, "13800000013")  # grid worker of G04
+    assert act(client, filed, "accept", urgency="normal").status_code == 422
+    assert client.post(f"/reports/{filed}/phone", data={}).status_code == 403
+    assert report(filed).state == "submitted"
+    assert db.session.scalar(select(func.count(PhoneReveal.id))) == 0
+
+
+def test_residents_cannot_dispatch_or_open_staff_pages(client, filed, login_as):
+    as_user(client, login_as, RESIDENT)
+    assert act(client, filed, "accept", urgency="normal").status_code == 422
+    assert client.get("/reports/queue").status_code == 403
+    assert client.get("/reports/tasks").status_code == 403
+    assert client.get("/reports/reveals").status_code == 403
+
+
+def test_forged_refs_and_actions(client, filed, login_as):
+    as_user(client, login_as, DISPATCHER)
+    assert client.get("/reports/000000000000").status_code == 404
+    assert (
+        client.post("/reports/000000000000/act/accept", data={"urgency": "normal"}).status_code
+        == 404
+    )
+    assert (
+        act(client, filed, "fly", urgency="normal").status_code == 303
+    )  # unknown step: told, nothing done
+    assert report(filed).state == "submitted"
+    assert client.post("/reports/photo/999/public", data={}).status_code == 404
+
+
+def test_a_stale_form_is_told_the_case_moved_on(client, filed, login_as):
+    as_user(client, login_as, DISPATCHER)
+    old = str(report(filed).version)
+    act(client, filed, "accept", urgency="normal", version=old)
+    response = act(client, filed, "accept", urgency="urgent", version=old)
+    assert response.status_code == 303
+    assert "已经变了" in client.get(f"/reports/{filed}").get_data(as_text=True)
+    assert report(filed).urgency == "normal" and len(report(filed).events) == 2
+
+
+def test_two_dispatchers_at_once_one_wins(app, filed):
+    """Two sessions load the same case and act together: one commit wins, the other is told."""
+    from blueprints.auth.models import User
+
+    results = []
+    barrier = threading.Barrier(2)
+
+    def accept(urgency):
+        with app.app_context():
+            user = db.session.scalar(select(User).where(User.phone == DISPATCHER))
+            r = db.session.scalar(select(Report).where(Report.ref == filed))
+            assert r.events  # loaded before the race
+            barrier.wait()
+            try:
+                services.apply(r, "accept", user, urgency=urgency)
+                results.append("ok")
+            except services.Conflict:
+                results.append("conflict")
+            except Exception as e:  # SQLite may refuse the second writer outright
+                db.session.rollback()
+                results.append(type(e).__name__)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=accept, args=(u,)) for u in ("normal", "urgent")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results.count("ok") == 1, results
+    events = [e.action for e in report(filed).events]
+    assert events.count("accept") == 1
+
+
+def test_dispatcher_queue_filters_and_polls_with_304(client, filed, login_as):
+    as_user(client, login_as, DISPATCHER)
+    page = client.get("/reports/queue")
+    assert filed[:4] in page.get_data(as_text=True)
+    headers = {"HX-Request": "true", "HX-Request-Type": "partial"}
+    fragment = client.get("/reports/queue", headers=headers)
+    assert "<html" not in fragment.get_data(as_text=True)
+    again = client.get(
+        "/reports/queue", headers={**headers, "If-None-Match": fragment.headers["ETag"]}
+    )
+    assert again.status_code == 304
+    empty = client.get(f"/reports/queue?category={category('garbage').id}").get_data(as_text=True)
+    assert "没有待办案件" in empty
+
+
+def test_tasks_list_for_the_assignee(client, filed, login_as):
+    as_user(client, login_as, DISPATCHER)
+    worker = services.staff_for("grid_worker", grid("G01"))[0]
+    act(client, filed, "accept", urgency="normal")
+    act(client, filed, "dispatch", assignee=f"user:{worker.id}")
+    as_user(client, login_as, WORKER)
+    assert report(filed).grouped_ref[:4] in client.get("/reports/tasks").get_data(
+        as_text=True
+    ) or filed[:4] in client.get("/reports/tasks").get_data(as_text=True)
+
+
+def test_grid_worker_files_for_a_resident(client, demo, login_as, ctx):
+    login_as(WORKER)
+    client.post("/reports/new", data={"category": str(category("garbage").id)})
+    client.post(
+        "/reports/new/details",
+        data={"description": "楼道堆了很多杂物", "grid": str(grid("G01").id), "address": "3栋"},
+    )
+    client.post(
+        "/reports/new/contact", data={"mode": "resident", "phone": RESIDENT, "name": "张阿姨"}
+    )
+    key = re.search(
+        r'name="key" value="([^"]+)"', client.get("/reports/new/check").get_data(as_text=True)
+    ).group(1)
+    done = client.post("/reports/new/check", data={"key": key})
+    r = report(re.search(r"/reports/(\d{12})", done.headers["Location"]).group(1))
+    assert r.source == "assisted" and r.reporter.phone == RESIDENT and r.proxy.phone == WORKER
+    client.post("/auth/logout", data={})
+    login_as(RESIDENT)
+    assert r.ref in client.get("/reports/mine").get_data(as_text=True)
