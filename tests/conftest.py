@@ -96,9 +96,9 @@ def ctx(app):
 
 @pytest.fixture
 def demo(app):
-    """The demo street, grids, categories and accounts (password linli-demo)."""
+    """The demo street, grids, categories and accounts (password linli-demo); no reports."""
     with app.app_context():
-        load_demo()
+        load_demo(with_reports=False)
 
 
 @pytest.fixture

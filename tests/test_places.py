@@ -6,7 +6,7 @@ from blueprints.access import can
 from blueprints.auth.models import RoleGrant, User
 from blueprints.main.cli import load_demo
 from blueprints.places.models import Community, Department, Grid, Street
-from blueprints.reports.models import GROUPS, Category
+from blueprints.reports.models import GROUPS, Category, Report
 from extensions import db
 
 
@@ -130,6 +130,28 @@ def test_every_linked_page_exists(client, demo, login_as):
 
 def test_load_demo_twice_in_one_session_adds_nothing(ctx):
     load_demo()
-    before = count(RoleGrant), count(User)
+    before = count(RoleGrant), count(User), count(Report)
     load_demo()
-    assert (count(RoleGrant), count(User)) == before
+    assert (count(RoleGrant), count(User), count(Report)) == before
+
+
+def test_demo_reports_cover_every_state_grid_and_category(ctx):
+    load_demo()
+    reports = db.session.scalars(select(Report)).all()
+    assert len(reports) >= 40
+    states = {r.state for r in reports}
+    assert states >= {
+        "submitted",
+        "accepted",
+        "returned",
+        "withdrawn",
+        "dispatched",
+        "signed",
+        "in_progress",
+        "verified",
+        "reopened",
+        "closed",
+        "merged",
+    }
+    assert {r.grid_id for r in reports} == {g.id for g in db.session.scalars(select(Grid))}
+    assert {r.category_id for r in reports} == {c.id for c in db.session.scalars(select(Category))}

@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from blueprints.auth.models import RoleGrant, User
 from blueprints.places.models import Community, Department, Grid, Street
+from blueprints.reports.demo import load_demo_reports
 from blueprints.reports.models import Category
 from extensions import db
 
@@ -212,7 +213,7 @@ def upsert(model, code, **values):
     return row
 
 
-def load_demo():
+def load_demo(with_reports=True):
     street = upsert(Street, STREET[0], name=STREET[1])
     places = {("street", STREET[0]): street}
     for code, name in COMMUNITIES:
@@ -258,6 +259,8 @@ def load_demo():
     for phone, role, kind, code in EXTRA_GRANTS:
         grant(users[phone], role, places[(kind, code)])
     db.session.commit()
+    if with_reports:
+        load_demo_reports()
 
 
 def grant(user, role, place):

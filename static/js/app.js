@@ -42,6 +42,61 @@
     synth.speak(utterance);
   });
 
+  /* Optional GPS: asked for only when the resident taps the button; never required. */
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("#locate");
+    if (!button || !navigator.geolocation) return;
+    navigator.geolocation.getCurrentPosition(
+      function (pos) {
+        document.getElementById("lat").value = pos.coords.latitude.toFixed(6);
+        document.getElementById("lng").value = pos.coords.longitude.toFixed(6);
+        button.textContent = button.dataset.done;
+      },
+      function () {
+        button.textContent = button.dataset.fail;
+      },
+      { enableHighAccuracy: false, timeout: 15000, maximumAge: 600000 }
+    );
+  });
+
+  /* Large camera photos are shrunk on the phone before upload (the server re-encodes anyway). */
+  var MAX_SIDE = 1600;
+  function shrink(file) {
+    return new Promise(function (resolve) {
+      if (!/^image\/(jpeg|png|webp)$/.test(file.type) || file.size < 500000 || !window.createImageBitmap) {
+        resolve(file);
+        return;
+      }
+      createImageBitmap(file).then(function (bitmap) {
+        var scale = Math.min(1, MAX_SIDE / Math.max(bitmap.width, bitmap.height));
+        var canvas = document.createElement("canvas");
+        canvas.width = Math.round(bitmap.width * scale);
+        canvas.height = Math.round(bitmap.height * scale);
+        canvas.getContext("2d").drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+        canvas.toBlob(function (blob) {
+          resolve(blob ? new File([blob], file.name.replace(/\.\w+$/, "") + ".jpg", { type: "image/jpeg" }) : file);
+        }, "image/jpeg", 0.8);
+      }, function () { resolve(file); });
+    });
+  }
+
+  document.addEventListener("change", function (event) {
+    var input = event.target;
+    if (input.type !== "file" || !window.DataTransfer) return;
+    Promise.all(Array.prototype.map.call(input.files, shrink)).then(function (files) {
+      var list = new DataTransfer();
+      files.forEach(function (f) { list.items.add(f); });
+      input.files = list.files;
+    });
+  });
+
+  function showGeo() {
+    var geo = document.querySelector(".geo");
+    if (geo && navigator.geolocation) geo.hidden = false;
+  }
+  document.addEventListener("DOMContentLoaded", showGeo);
+  document.addEventListener("htmx:after:swap", showGeo);
+
   if (synth) synth.addEventListener("voiceschanged", setup);
   document.addEventListener("DOMContentLoaded", setup);
   document.addEventListener("htmx:after:swap", function () {
