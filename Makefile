@@ -54,11 +54,11 @@ compile: $(VENV)/.runtime
 
 # Browser tests need Debian's Chromium and CJK fonts; installed here when missing and root.
 browser:
-	@if ! command -v chromium >/dev/null 2>&1 || ! dpkg -s fonts-noto-cjk >/dev/null 2>&1; then \
+	@if ! command -v chromium >/dev/null 2>&1 || ! dpkg -s fonts-noto-cjk fonts-noto-color-emoji >/dev/null 2>&1; then \
 	  if [ "$$(id -u)" = 0 ]; then \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk fonts-noto-color-emoji >/dev/null; \
 	  else \
-	    echo "Browser tests need Debian packages chromium and fonts-noto-cjk (run as root to install)."; \
+	    echo "Browser tests need Debian packages chromium, fonts-noto-cjk and fonts-noto-color-emoji (run as root to install)."; \
 	  fi; \
 	fi
 

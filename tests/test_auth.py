@@ -214,3 +214,13 @@ def test_account_refuses_a_forged_grid(client, demo, login_as, ctx):
     response = client.post("/auth/account", data={"name": "x", "grid": "99999"})
     assert response.status_code == 422
     assert stored_user("13800000005").grid_id is None
+
+
+def test_a_deactivated_account_is_signed_out_on_its_next_request(client, demo, login_as, ctx):
+    login_as("13800000001")
+    assert client.get("/auth/account").status_code == 200
+    stored_user("13800000001").active = False
+    db.session.commit()
+    assert client.get("/auth/account").status_code == 302
+    refused = client.post("/auth/login", data={"phone": "13800000001", "password": "linli-demo"})
+    assert refused.status_code == 422

@@ -4,6 +4,7 @@ import json
 import os
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,9 @@ SCRIPT = """
 import json, sys
 from app import create_app
 from extensions import db
-app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+app = create_app(
+    {"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://", "RATELIMIT_KEY_PREFIX": sys.argv[1]}
+)
 with app.app_context():
     db.create_all()
 statuses = []
@@ -38,17 +41,22 @@ def test_login_limit_is_shared_through_redis():
         if os.environ.get("CI"):
             raise
         pytest.skip("no Redis server")
-    server.flushdb()
+    prefix = f"linli-test-{uuid.uuid4().hex}"
     env = {**os.environ, "REDIS_URL": REDIS_URL}
     env.pop("DATABASE_URL", None)
     runs = []
     for _ in range(2):  # two processes stand for two app instances
         out = subprocess.run(
-            [sys.executable, "-c", SCRIPT], cwd=ROOT, env=env, capture_output=True, text=True
+            [sys.executable, "-c", SCRIPT, prefix],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
         )
         assert out.returncode == 0, out.stderr
         runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
     assert runs[0][:5] == [422] * 5 and runs[0][5:] == [429, 429]
     assert runs[1] == [429] * 7, "the second instance sees the first one's count"
-    assert any(b"LIMITS" in key for key in server.keys("*"))
-    server.flushdb()
+    keys = server.keys(f"*{prefix}*")
+    assert keys, "the counters live in Redis"
+    server.delete(*keys)

@@ -556,3 +556,52 @@ def test_grid_worker_files_for_a_resident(client, demo, login_as, ctx):
     client.post("/auth/logout", data={})
     login_as(RESIDENT)
     assert r.ref in client.get("/reports/mine").get_data(as_text=True)
+
+
+def test_handled_with_an_after_photo_that_stays_private_until_marked_fit(client, filed, login_as):
+    as_user(client, login_as, DISPATCHER)
+    worker = services.staff_for("grid_worker", grid("G01"))[0]
+    act(client, filed, "accept", urgency="normal")
+    act(client, filed, "dispatch", assignee=f"user:{worker.id}")
+    as_user(client, login_as, WORKER)
+    act(client, filed, "sign")
+    response = client.post(
+        f"/reports/{filed}/act/handle",
+        data={
+            "note": "修好了",
+            "version": str(report(filed).version),
+            "photo": (jpeg(), "after.jpg"),
+        },
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 303
+    photo = report(filed).photos[0]
+    assert photo.kind == "after" and not photo.fit_for_public
+    stranger = client.application.test_client()
+    assert stranger.get(f"/reports/photo/{photo.id}").status_code == 404
+    as_user(client, login_as, DISPATCHER)
+    assert client.post(f"/reports/photo/{photo.id}/public", data={}).status_code == 303
+    shown = stranger.get(f"/reports/photo/{photo.id}")
+    assert shown.status_code == 200 and shown.mimetype == "image/jpeg"
+    shown.close()
+
+
+def test_a_bad_after_photo_keeps_the_note(client, filed, login_as):
+    as_user(client, login_as, DISPATCHER)
+    worker = services.staff_for("grid_worker", grid("G01"))[0]
+    act(client, filed, "accept", urgency="normal")
+    act(client, filed, "dispatch", assignee=f"user:{worker.id}")
+    as_user(client, login_as, WORKER)
+    act(client, filed, "sign")
+    response = client.post(
+        f"/reports/{filed}/act/handle",
+        data={
+            "note": "修好了，换了新灯",
+            "version": str(report(filed).version),
+            "photo": (io.BytesIO(b"nope"), "x.jpg"),
+        },
+        content_type="multipart/form-data",
+    )
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422 and "只能上传照片" in html and "修好了，换了新灯" in html
+    assert report(filed).state == "signed"

@@ -60,7 +60,7 @@ def grid(code):
 def pick(code):
     """The link in a grid's QR code: remembers the grid so forms can preselect it."""
     grid = grid_by_code(code)
-    if not grid.active:
+    if not (grid.active and grid.community.active):
         abort(404)
     session["grid_id"] = grid.id
     flash(_("已为您选好网格：%(grid)s", grid=grid), "success")

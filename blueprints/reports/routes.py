@@ -30,7 +30,6 @@ from extensions import db, limiter
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 
 
-
 @bp.app_context_processor
 def report_words():
     return {"resident_words": resident_words, "step_label": label_of}
@@ -322,6 +321,12 @@ def act(ref, action):
     given = {k: v for k, v in request.form.items() if k not in ("csrf_token", "version")}
     given["helpers"] = request.form.getlist("helpers")
     given["internal"] = request.form.get("internal") == "1"
+    upload = request.files.get("photo")
+    if action == "handle" and upload and upload.filename:
+        try:
+            given["photo"] = photos.save_photo(upload.stream)
+        except photos.BadPhoto as e:
+            return show_page(report, status=422, error=(action, str(e)), typed=given)
     try:
         services.apply(
             report,

@@ -322,6 +322,9 @@ def _merge(report, who, given, to):
 
 
 def _handle(report, who, given, to):
+    if given.get("photo"):
+        name, size = given["photo"]
+        report.photos.append(ReportPhoto(kind="after", filename=name, thumb_bytes=size))
     if not report.category.needs_verification:
         return "verified"
     notify(
