@@ -30,6 +30,8 @@ class Config:
     SMS_SENDER = os.environ.get("SMS_SENDER", "blueprints.sms:ConsoleSender")
     PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
     PASSWORD_HASH_METHOD = "scrypt"
+    OPEN311_JURISDICTION = os.environ.get("OPEN311_JURISDICTION", "linli")
+    OPEN311_CONTACT = os.environ.get("OPEN311_CONTACT", "12345")
     MAX_CONTENT_LENGTH = 32 * 1024 * 1024
     MAX_PHOTO_BYTES = 10 * 1024 * 1024
     UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER", "")
@@ -77,10 +79,11 @@ def create_app(test_config=None):
     from blueprints.auth.routes import bp as auth_bp
     from blueprints.main.routes import bp as main_bp
     from blueprints.notices.routes import bp as notices_bp
+    from blueprints.open311.routes import bp as open311_bp
     from blueprints.places.routes import bp as places_bp
     from blueprints.reports.routes import bp as reports_bp
 
-    for bp in (main_bp, auth_bp, places_bp, admin_bp, reports_bp, notices_bp):
+    for bp in (main_bp, auth_bp, places_bp, admin_bp, reports_bp, notices_bp, open311_bp):
         app.register_blueprint(bp)
     wire.init_app(app)
     errors.init_app(app)

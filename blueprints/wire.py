@@ -7,7 +7,7 @@ import logging
 import os
 import time
 
-from flask import g, request
+from flask import abort, g, request
 from flask_babel import format_datetime, get_locale
 
 log = logging.getLogger("linli.request")
@@ -76,6 +76,10 @@ def init_app(app):
     @app.before_request
     def start_clock():
         g.started = time.perf_counter()
+        # A NUL byte is never real input, and PostgreSQL refuses to store or compare it.
+        values = (request.path, *request.args.values(), *request.form.values())
+        if any("\x00" in value for value in values):
+            abort(400)
 
     @app.after_request
     def finish(response):

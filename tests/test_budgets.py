@@ -36,6 +36,7 @@ PAGES = [
     ("13800000009", "/admin/grids/1/edit"),
     ("13800000009", "/admin/categories/new"),
     ("13800000009", "/reports/reveals"),
+    ("13800000009", "/open311/keys"),
     (None, "/reports/new"),
     (None, "/reports/track"),
     ("13800000001", "/reports/mine"),
@@ -58,6 +59,14 @@ NOT_PAGES = {
     "reports.add_photos",
     "reports.contact",
     "reports.check",
+    "open311.discovery",
+    "open311.services_list",
+    "open311.service_definition",
+    "open311.requests_list",
+    "open311.request_one",
+    "open311.token",
+    "open311.updates",
+    "open311.openapi",
 }
 
 

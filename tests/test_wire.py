@@ -169,3 +169,12 @@ def test_htmx_partial_gets_only_the_named_block(app):
     assert "fragment text" in fragment and "<html" not in fragment
     assert "<html" in boosted.get_data(as_text=True), "boosted navigation gets the full page"
     assert {"HX-Request", "HX-Request-Type"} <= set(boosted.vary)
+
+
+@pytest.mark.parametrize("where", ["query", "form"])
+def test_a_nul_byte_is_a_polite_400_not_a_crash(client, where):
+    if where == "query":
+        response = client.get("/reports/track?ref=%00")
+    else:
+        response = client.post("/auth/login", data={"phone": "138\x00", "password": "x"})
+    assert response.status_code == 400 and "请求有误" in response.get_data(as_text=True)

@@ -1,10 +1,13 @@
 """flask demo load: the demo street, places, accounts and categories. Safe to run again."""
 
+import json
+
 import click
 from flask import current_app
 from sqlalchemy import select
 
 from blueprints.auth.models import RoleGrant, User
+from blueprints.open311.models import ApiKey, hash_key
 from blueprints.places.models import Community, Department, Grid, Street
 from blueprints.reports.demo import load_demo_reports
 from blueprints.reports.models import Category
@@ -14,14 +17,35 @@ DEMO_PASSWORD = "linli-demo"
 
 STREET = ("S01", "桃花街道")
 COMMUNITIES = [("C01", "桃花社区"), ("C02", "柳塘社区")]
+# code, community, name, households, centre (lat, lng)
 GRIDS = [
-    ("G01", "C01", "第一网格", 310),
-    ("G02", "C01", "第二网格", 285),
-    ("G03", "C01", "第三网格", 322),
-    ("G04", "C02", "第一网格", 298),
-    ("G05", "C02", "第二网格", 276),
-    ("G06", "C02", "第三网格", 305),
+    ("G01", "C01", "第一网格", 310, (28.1951, 112.9712)),
+    ("G02", "C01", "第二网格", 285, (28.1968, 112.9745)),
+    ("G03", "C01", "第三网格", 322, (28.1932, 112.9771)),
+    ("G04", "C02", "第一网格", 298, (28.2010, 112.9690)),
+    ("G05", "C02", "第二网格", 276, (28.2034, 112.9722)),
+    ("G06", "C02", "第三网格", 305, (28.2051, 112.9760)),
 ]
+# Extra questions (Open311 attributes) of some categories.
+QUESTIONS = {
+    "streetlight": [
+        {"code": "lights", "datatype": "number", "required": False, "description": "有几盏灯不亮"}
+    ],
+    "fire_lane": [
+        {
+            "code": "blocked_by",
+            "datatype": "singlevaluelist",
+            "required": True,
+            "description": "被什么堵住了",
+            "values": [
+                {"key": "car", "name": "汽车"},
+                {"key": "ebike", "name": "电动车"},
+                {"key": "goods", "name": "杂物"},
+            ],
+        }
+    ],
+}
+DEMO_API_KEY = "linli-demo-key"
 DEPARTMENTS = [
     ("D01", "城管执法中队"),
     ("D02", "市政设施所"),
@@ -218,13 +242,15 @@ def load_demo(with_reports=True):
     places = {("street", STREET[0]): street}
     for code, name in COMMUNITIES:
         places[("community", code)] = upsert(Community, code, name=name, street=street)
-    for code, community, name, households in GRIDS:
+    for code, community, name, households, (lat, lng) in GRIDS:
         places[("grid", code)] = upsert(
             Grid,
             code,
             name=name,
             community=places[("community", community)],
             households=households,
+            lat=lat,
+            lng=lng,
         )
     for code, name in DEPARTMENTS:
         places[("department", code)] = upsert(Department, code, name=name, street=street)
@@ -243,6 +269,7 @@ def load_demo(with_reports=True):
             hours_verify=check,
             needs_verification=verify,
             sensitive=sensitive,
+            questions=json.dumps(QUESTIONS.get(code, []), ensure_ascii=False),
         )
     db.session.flush()
     users = {}
@@ -258,6 +285,8 @@ def load_demo(with_reports=True):
     users["13800000001"].grid = places[("grid", "G01")]
     for phone, role, kind, code in EXTRA_GRANTS:
         grant(users[phone], role, places[(kind, code)])
+    if not db.session.scalar(select(ApiKey).where(ApiKey.key_hash == hash_key(DEMO_API_KEY))):
+        db.session.add(ApiKey.issue("演示客户端", key=DEMO_API_KEY)[0])
     db.session.commit()
     if with_reports:
         load_demo_reports()

@@ -40,6 +40,9 @@ class Grid(db.Model):
     name: Mapped[str] = mapped_column(String(60))
     community_id: Mapped[int] = mapped_column(ForeignKey("community.id"), index=True)
     households: Mapped[int | None]
+    # The grid's centre, to place reports that come with GPS but no grid (Open311 clients).
+    lat: Mapped[float | None]
+    lng: Mapped[float | None]
     active: Mapped[bool] = mapped_column(default=True)
 
     community: Mapped[Community] = relationship(back_populates="grids")

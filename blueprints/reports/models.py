@@ -1,6 +1,7 @@
 """Grid reports and their categories (data that admins edit, grouped as the national urban event
 classification), timeline events, photos, drafts, "me too"s and the phone-reveal log."""
 
+import json
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -48,6 +49,13 @@ class Category(db.Model):
     needs_verification: Mapped[bool] = mapped_column(default=True)
     sensitive: Mapped[bool] = mapped_column(default=False)
     active: Mapped[bool] = mapped_column(default=True)
+    # Extra questions, as a JSON list of Open311 attributes:
+    # {"code", "datatype", "required", "description", "values": [{"key", "name"}]}.
+    questions: Mapped[str] = mapped_column(Text, default="[]")
+
+    @property
+    def question_list(self):
+        return json.loads(self.questions or "[]")
 
     @property
     def name(self):
@@ -133,6 +141,8 @@ class Report(db.Model):
     rating_comment: Mapped[str] = mapped_column(String(500), default="")
     metoo_count: Mapped[int] = mapped_column(default=0)
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("report.id"))
+    attributes: Mapped[str] = mapped_column(Text, default="{}")
+    api_key_id: Mapped[int | None] = mapped_column(ForeignKey("api_key.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     version: Mapped[int] = mapped_column(default=1)

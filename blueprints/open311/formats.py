@@ -1,0 +1,61 @@
+"""Open311 answers in JSON (bare arrays) or XML (the spec's element names), and its errors."""
+
+from xml.etree import ElementTree as ET
+
+from flask import Response, json
+
+from blueprints.timeutil import local
+
+# The element name of one item inside each XML list.
+ITEM = {
+    "services": "service",
+    "service_requests": "request",
+    "service_request_updates": "request_update",
+    "errors": "error",
+    "attributes": "attribute",
+    "values": "value",
+    "endpoints": "endpoint",
+    "formats": "format",
+}
+
+
+def stamp(moment):
+    """ISO 8601 with the time zone, in Beijing time."""
+    return local(moment).isoformat(timespec="seconds") if moment else None
+
+
+def text(value):
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return "" if value is None else str(value)
+
+
+def element(name, value):
+    node = ET.Element(name)
+    if isinstance(value, dict):
+        for key, child in value.items():
+            node.append(element(key, child))
+    elif isinstance(value, list):
+        for child in value:
+            node.append(element(ITEM.get(name, "item"), child))
+    else:
+        node.text = text(value)
+    return node
+
+
+def answer(fmt, root, data, status=200):
+    """`data` is a list (JSON: bare array; XML: <root><item/>…</root>) or a dict (one document)."""
+    if fmt == "xml":
+        body = ET.tostring(element(root, data), encoding="unicode")
+        return Response(
+            '<?xml version="1.0" encoding="utf-8"?>\n' + body,
+            status=status,
+            mimetype="text/xml",
+        )
+    return Response(
+        json.dumps(data, ensure_ascii=False), status=status, mimetype="application/json"
+    )
+
+
+def error(fmt, status, description):
+    return answer(fmt, "errors", [{"code": status, "description": str(description)}], status)

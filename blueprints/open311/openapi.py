@@ -1,0 +1,299 @@
+"""The OpenAPI 3.0 description of Linli's Open311 endpoints."""
+
+from flask import jsonify
+
+FMT = {
+    "name": "fmt",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "string", "enum": ["json", "xml"]},
+}
+JURISDICTION = {
+    "name": "jurisdiction_id",
+    "in": "query",
+    "required": False,
+    "schema": {"type": "string"},
+}
+ERRORS = {
+    "400": {
+        "description": "Bad request",
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Errors"}}},
+    },
+    "403": {
+        "description": "Missing or wrong api_key",
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Errors"}}},
+    },
+    "404": {
+        "description": "Not found",
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Errors"}}},
+    },
+}
+
+
+def ok(schema):
+    return {
+        "description": "OK",
+        "content": {
+            "application/json": {"schema": schema},
+            "text/xml": {"schema": {"type": "string"}},
+        },
+    }
+
+
+def array_of(name):
+    return {"type": "array", "items": {"$ref": f"#/components/schemas/{name}"}}
+
+
+def query(name, description, **schema):
+    return {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "description": description,
+        "schema": schema or {"type": "string"},
+    }
+
+
+STRING = {"type": "string"}
+NULLABLE_STRING = {"type": "string", "nullable": True}
+SCHEMAS = {
+    "Service": {
+        "type": "object",
+        "required": [
+            "service_code",
+            "service_name",
+            "description",
+            "metadata",
+            "type",
+            "keywords",
+            "group",
+        ],
+        "properties": {
+            "service_code": STRING,
+            "service_name": STRING,
+            "description": STRING,
+            "metadata": {"type": "boolean"},
+            "type": {"type": "string", "enum": ["realtime", "batch", "blackbox"]},
+            "keywords": STRING,
+            "group": STRING,
+        },
+    },
+    "ServiceDefinition": {
+        "type": "object",
+        "properties": {
+            "service_code": STRING,
+            "attributes": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "variable": {"type": "boolean"},
+                        "code": STRING,
+                        "datatype": {
+                            "type": "string",
+                            "enum": [
+                                "string",
+                                "number",
+                                "datetime",
+                                "text",
+                                "singlevaluelist",
+                                "multivaluelist",
+                            ],
+                        },
+                        "required": {"type": "boolean"},
+                        "datatype_description": STRING,
+                        "order": {"type": "integer"},
+                        "description": STRING,
+                        "values": {
+                            "type": "array",
+                            "items": {
+                                "type": "object",
+                                "properties": {"key": STRING, "name": STRING},
+                            },
+                        },
+                    },
+                },
+            },
+        },
+    },
+    "ServiceRequest": {
+        "type": "object",
+        "properties": {
+            "service_request_id": STRING,
+            "status": {"type": "string", "enum": ["open", "closed"]},
+            "status_notes": STRING,
+            "service_name": STRING,
+            "service_code": STRING,
+            "description": STRING,
+            "agency_responsible": STRING,
+            "service_notice": STRING,
+            "requested_datetime": {"type": "string", "format": "date-time"},
+            "updated_datetime": {"type": "string", "format": "date-time"},
+            "expected_datetime": {"type": "string", "format": "date-time", "nullable": True},
+            "address": STRING,
+            "address_id": STRING,
+            "zipcode": STRING,
+            "lat": {"type": "number", "nullable": True},
+            "long": {"type": "number", "nullable": True},
+            "media_url": NULLABLE_STRING,
+        },
+    },
+    "Created": {
+        "type": "object",
+        "properties": {
+            "service_request_id": STRING,
+            "token": STRING,
+            "service_notice": STRING,
+            "account_id": NULLABLE_STRING,
+        },
+    },
+    "Token": {"type": "object", "properties": {"service_request_id": STRING, "token": STRING}},
+    "Update": {
+        "type": "object",
+        "properties": {
+            "update_id": STRING,
+            "service_request_id": STRING,
+            "status": {"type": "string", "enum": ["open", "closed"]},
+            "updated_datetime": {"type": "string", "format": "date-time"},
+            "description": STRING,
+            "media_url": NULLABLE_STRING,
+        },
+    },
+    "Errors": {
+        "type": "array",
+        "items": {
+            "type": "object",
+            "properties": {"code": {"type": "integer"}, "description": STRING},
+        },
+    },
+}
+DATES = [
+    query(
+        "start_date", "ISO 8601; at most 90 days before end_date", type="string", format="date-time"
+    ),
+    query("end_date", "ISO 8601", type="string", format="date-time"),
+]
+POST_FIELDS = {
+    "api_key": STRING,
+    "jurisdiction_id": STRING,
+    "service_code": STRING,
+    "lat": {"type": "number"},
+    "long": {"type": "number"},
+    "address_string": STRING,
+    "address_id": STRING,
+    "email": STRING,
+    "device_id": STRING,
+    "account_id": STRING,
+    "first_name": STRING,
+    "last_name": STRING,
+    "phone": STRING,
+    "description": STRING,
+    "media_url": STRING,
+}
+
+
+def document(base):
+    paths = {
+        "/discovery.{fmt}": {
+            "get": {
+                "summary": "Service discovery",
+                "parameters": [FMT],
+                "responses": {"200": ok({"type": "object"})},
+            }
+        },
+        "/v2/services.{fmt}": {
+            "get": {
+                "summary": "Service list",
+                "parameters": [FMT, JURISDICTION],
+                "responses": {"200": ok(array_of("Service")), **ERRORS},
+            }
+        },
+        "/v2/services/{service_code}.{fmt}": {
+            "get": {
+                "summary": "Service definition",
+                "parameters": [
+                    {"name": "service_code", "in": "path", "required": True, "schema": STRING},
+                    FMT,
+                    JURISDICTION,
+                ],
+                "responses": {
+                    "200": ok({"$ref": "#/components/schemas/ServiceDefinition"}),
+                    **ERRORS,
+                },
+            }
+        },
+        "/v2/requests.{fmt}": {
+            "get": {
+                "summary": "Get service requests",
+                "parameters": [
+                    FMT,
+                    JURISDICTION,
+                    query("service_request_id", "comma-separated ids"),
+                    query("service_code", "comma-separated codes"),
+                    *DATES,
+                    query("status", "open or closed", type="string", enum=["open", "closed"]),
+                ],
+                "responses": {"200": ok(array_of("ServiceRequest")), **ERRORS},
+            },
+            "post": {
+                "summary": "Create a service request",
+                "parameters": [FMT],
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/x-www-form-urlencoded": {
+                            "schema": {
+                                "type": "object",
+                                "required": ["api_key", "service_code"],
+                                "properties": POST_FIELDS,
+                            }
+                        }
+                    },
+                },
+                "responses": {"200": ok(array_of("Created")), **ERRORS},
+            },
+        },
+        "/v2/requests/{service_request_id}.{fmt}": {
+            "get": {
+                "summary": "Get one service request",
+                "parameters": [
+                    {
+                        "name": "service_request_id",
+                        "in": "path",
+                        "required": True,
+                        "schema": STRING,
+                    },
+                    FMT,
+                    JURISDICTION,
+                ],
+                "responses": {"200": ok(array_of("ServiceRequest")), **ERRORS},
+            }
+        },
+        "/v2/tokens/{token}.{fmt}": {
+            "get": {
+                "summary": "Service request id from a token",
+                "parameters": [
+                    {"name": "token", "in": "path", "required": True, "schema": STRING},
+                    FMT,
+                    JURISDICTION,
+                ],
+                "responses": {"200": ok(array_of("Token")), **ERRORS},
+            }
+        },
+        "/v2/servicerequestupdates.{fmt}": {
+            "get": {
+                "summary": "Updates on service requests (FixMyStreet extension)",
+                "parameters": [FMT, JURISDICTION, *DATES],
+                "responses": {"200": ok(array_of("Update")), **ERRORS},
+            }
+        },
+    }
+    return jsonify(
+        {
+            "openapi": "3.0.3",
+            "info": {"title": "Linli Open311 GeoReport v2", "version": "2.0"},
+            "servers": [{"url": base}],
+            "paths": paths,
+            "components": {"schemas": SCHEMAS},
+        }
+    )

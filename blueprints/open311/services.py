@@ -1,0 +1,347 @@
+"""Open311 requests and services, built on the grid-reporting services (same intake, same rules)."""
+
+import hashlib
+import json
+import math
+import re
+from datetime import UTC, datetime, timedelta
+
+from flask import url_for
+from sqlalchemy import select
+
+from blueprints.auth.forms import MOBILE, normalize_phone
+from blueprints.open311.formats import stamp
+from blueprints.open311.models import ApiKey, hash_key
+from blueprints.places.models import Community, Grid
+from blueprints.reports import services as reports
+from blueprints.reports.models import OPEN_STATES, Category, Report, ReportEvent, resident_words
+from blueprints.timeutil import utcnow
+from extensions import db
+
+MAX_DAYS = 90
+MAX_RESULTS = 1000
+DATATYPES = {"string", "number", "datetime", "text", "singlevaluelist", "multivaluelist"}
+
+
+class ApiError(Exception):
+    def __init__(self, status, description):
+        super().__init__(description)
+        self.status = status
+        self.description = description
+
+
+def find_key(raw):
+    if not raw:
+        return None
+    key = db.session.scalar(select(ApiKey).where(ApiKey.key_hash == hash_key(raw)))
+    return key if key and key.revoked_at is None else None
+
+
+# ---- services ----------------------------------------------------------------------------
+
+
+def public_categories():
+    return db.session.scalars(
+        select(Category)
+        .where(Category.active, Category.sensitive.is_(False))
+        .order_by(Category.group, Category.code)
+    ).all()
+
+
+def category_by_code(code):
+    category = db.session.scalar(select(Category).where(Category.code == code))
+    if category is None or category.sensitive or not category.active:
+        return None
+    return category
+
+
+def service_json(category):
+    return {
+        "service_code": category.code,
+        "service_name": category.name,
+        "description": f"{category.name_zh} / {category.name_en}",
+        "metadata": bool(category.question_list),
+        "type": "realtime",
+        "keywords": ",".join([category.code, category.name_zh, category.name_en]),
+        "group": str(category.group_label),
+    }
+
+
+def definition_json(category):
+    attributes = []
+    for order, question in enumerate(category.question_list, start=1):
+        attributes.append(
+            {
+                "variable": True,
+                "code": question["code"],
+                "datatype": question["datatype"],
+                "required": bool(question.get("required")),
+                "datatype_description": question.get("datatype_description", ""),
+                "order": order,
+                "description": question["description"],
+                "values": [
+                    {"key": v["key"], "name": v["name"]} for v in question.get("values", [])
+                ],
+            }
+        )
+    return {"service_code": category.code, "attributes": attributes}
+
+
+# ---- requests ----------------------------------------------------------------------------
+
+
+def status_of(state):
+    return "open" if state in OPEN_STATES else "closed"
+
+
+def agency(report):
+    if report.department:
+        return report.department.name
+    if report.assignee:
+        return f"{report.grid.name}网格员"
+    return f"{report.grid.community.street.name}指挥中心"
+
+
+def public_photo(report):
+    for photo in report.photos:
+        if photo.fit_for_public:
+            return url_for("reports.photo", photo_id=photo.id, _external=True)
+    return None
+
+
+def request_json(report):
+    """A report as Open311 shows it: never a name, phone, e-mail or device id."""
+    return {
+        "service_request_id": report.ref,
+        "status": status_of(report.state),
+        "status_notes": resident_words(report.state, report),
+        "service_name": report.category.name,
+        "service_code": report.category.code,
+        "description": report.description,
+        "agency_responsible": agency(report),
+        "service_notice": "",
+        "requested_datetime": stamp(report.created_at),
+        "updated_datetime": stamp(report.updated_at),
+        "expected_datetime": stamp(report.deadline_at) if report.is_open else None,
+        "address": report.address,
+        "address_id": report.grid.code,
+        "zipcode": "",
+        "lat": report.lat,
+        "long": report.lng,
+        "media_url": public_photo(report),
+    }
+
+
+def parse_time(value, name):
+    try:
+        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise ApiError(400, f"{name} must be an ISO 8601 date-time") from None
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC).replace(tzinfo=None)
+    return moment
+
+
+def date_window(args):
+    end = parse_time(args["end_date"], "end_date") if args.get("end_date") else None
+    start = parse_time(args["start_date"], "start_date") if args.get("start_date") else None
+    if start and end and start > end:
+        raise ApiError(400, "start_date must be before end_date")
+    if start and end and end - start > timedelta(days=MAX_DAYS):
+        raise ApiError(400, f"start_date and end_date may be at most {MAX_DAYS} days apart")
+    if start and not end:
+        end = start + timedelta(days=MAX_DAYS)
+    if end and not start:
+        start = end - timedelta(days=MAX_DAYS)
+    if not start:
+        end = utcnow()
+        start = end - timedelta(days=MAX_DAYS)
+    return start, end
+
+
+def public_reports():
+    return (
+        select(Report).join(Category).where(Category.sensitive.is_(False), Report.ref.is_not(None))
+    )
+
+
+def find_requests(args):
+    query = public_reports()
+    ids = [i.strip() for i in args.get("service_request_id", "").split(",") if i.strip()]
+    if ids:
+        query = query.where(Report.ref.in_(ids[:MAX_RESULTS]))
+    else:
+        start, end = date_window(args)
+        query = query.where(Report.created_at >= start, Report.created_at <= end)
+    if args.get("service_code"):
+        query = query.where(Category.code.in_(args["service_code"].split(",")))
+    status = args.get("status")
+    if status:
+        wanted = set(status.split(","))
+        if not wanted <= {"open", "closed"}:
+            raise ApiError(400, "status must be open or closed")
+        if wanted == {"open"}:
+            query = query.where(Report.state.in_(OPEN_STATES))
+        elif wanted == {"closed"}:
+            query = query.where(Report.state.not_in(OPEN_STATES))
+    return db.session.scalars(query.order_by(Report.created_at.desc()).limit(MAX_RESULTS)).all()
+
+
+def find_request(ref):
+    return db.session.scalar(public_reports().where(Report.ref == ref))
+
+
+def updates(args):
+    start, end = date_window(args)
+    events = db.session.scalars(
+        select(ReportEvent)
+        .join(Report)
+        .join(Category)
+        .where(
+            Category.sensitive.is_(False),
+            ReportEvent.public.is_(True),
+            ReportEvent.at >= start,
+            ReportEvent.at <= end,
+        )
+        .order_by(ReportEvent.id)
+        .limit(MAX_RESULTS)
+    ).all()
+    return [
+        {
+            "update_id": str(e.id),
+            "service_request_id": e.report.ref,
+            "status": status_of(e.to_state or e.report.state),
+            "updated_datetime": stamp(e.at),
+            "description": resident_words(e.to_state, e.report) if e.to_state else "",
+            "media_url": None,
+        }
+        for e in events
+    ]
+
+
+# ---- filing ------------------------------------------------------------------------------
+
+
+def nearest_grid(lat, lng):
+    grids = db.session.scalars(
+        select(Grid).join(Community).where(Grid.active, Community.active, Grid.lat.is_not(None))
+    ).all()
+    if not grids:
+        return None
+    return min(
+        grids, key=lambda g: math.hypot(g.lat - lat, (g.lng - lng) * math.cos(math.radians(lat)))
+    )
+
+
+def locate(form):
+    if form.get("address_id"):
+        grid = db.session.scalar(select(Grid).where(Grid.code == form["address_id"], Grid.active))
+        if grid is None:
+            raise ApiError(400, "address_id is not a known grid code")
+        return grid, None, None
+    lat, lng = form.get("lat"), form.get("long")
+    if lat or lng:
+        try:
+            lat, lng = float(lat), float(lng)
+        except (TypeError, ValueError):
+            raise ApiError(400, "lat and long must both be decimal degrees") from None
+        if not (-90 <= lat <= 90 and -180 <= lng <= 180) or math.isnan(lat) or math.isnan(lng):
+            raise ApiError(400, "lat and long are out of range")
+        grid = nearest_grid(lat, lng)
+        if grid is None:
+            raise ApiError(400, "no grid can be found for this location; send address_id")
+        return grid, lat, lng
+    address = form.get("address_string", "")
+    if address:
+        grids = db.session.scalars(select(Grid).join(Community).where(Grid.active)).all()
+        for grid in grids:
+            if grid.community.name in address and grid.name in address:
+                return grid, None, None
+        raise ApiError(400, "address_string does not name a community and grid; send address_id")
+    raise ApiError(400, "a location is required: lat and long, address_string or address_id")
+
+
+def answers(category, form):
+    given = {}
+    for question in category.question_list:
+        code = question["code"]
+        values = form.getlist(f"attribute[{code}]")
+        if not values or not any(v.strip() for v in values):
+            if question.get("required"):
+                raise ApiError(400, f"attribute[{code}] is required")
+            continue
+        keys = {v["key"] for v in question.get("values", [])}
+        kind = question["datatype"]
+        if kind == "number":
+            try:
+                float(values[0])
+            except ValueError:
+                raise ApiError(400, f"attribute[{code}] must be a number") from None
+        if kind in ("singlevaluelist", "multivaluelist") and not set(values) <= keys:
+            raise ApiError(400, f"attribute[{code}] must be one of {sorted(keys)}")
+        given[code] = values if kind == "multivaluelist" else values[0][:500]
+    return given
+
+
+def create_request(form, key):
+    category = category_by_code(form.get("service_code", ""))
+    if category is None:
+        raise ApiError(400, "service_code is missing or unknown")
+    description = re.sub(r"\s+", " ", form.get("description", "")).strip()
+    if len(description) < 5:
+        raise ApiError(400, "description is required (at least 5 characters)")
+    if len(description) > 1000:
+        raise ApiError(400, "description may be at most 1000 characters")
+    grid, lat, lng = locate(form)
+    phone = normalize_phone(form.get("phone", "")) or ""
+    if phone and not MOBILE.match(phone):
+        raise ApiError(400, "phone must be an 11-digit mainland mobile number")
+    data = {
+        "category_id": category.id,
+        "grid_id": grid.id,
+        "description": description,
+        "address": form.get("address_string", "")[:200],
+        "lat": lat,
+        "lng": lng,
+        "phone": phone,
+        "name": " ".join(p for p in (form.get("first_name", ""), form.get("last_name", "")) if p)[
+            :40
+        ],
+    }
+    attributes = answers(category, form)
+    # A client that retries the same POST gets the same request back, as the web form does.
+    fingerprint = json.dumps(
+        [key.id, data, attributes, form.get("device_id", ""), form.get("account_id", "")],
+        sort_keys=True,
+        ensure_ascii=False,
+    )
+    submission = "o311-" + hashlib.sha256(fingerprint.encode()).hexdigest()[:32]
+    report = reports.submit_report(submission, data, source="open311")
+    if report.api_key_id is None:
+        report.api_key_id = key.id
+        report.attributes = json.dumps(attributes, ensure_ascii=False)
+        db.session.commit()
+    return report
+
+
+def find_by_token(token):
+    return db.session.scalar(public_reports().where(Report.submission_key == token))
+
+
+def search_keys():
+    return db.session.scalars(
+        select(ApiKey).order_by(ApiKey.revoked_at.is_not(None), ApiKey.id.desc())
+    ).all()
+
+
+def issue_key(name, actor):
+    key, raw = ApiKey.issue(name, created_by=actor)
+    db.session.add(key)
+    db.session.commit()
+    return raw
+
+
+def revoke_key(key):
+    if key.revoked_at is None:
+        key.revoked_at = utcnow()
+        db.session.commit()
