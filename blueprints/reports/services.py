@@ -140,7 +140,7 @@ def submit_report(key, data, reporter=None, proxy=None, source="web"):
     notify(
         staff_for("dispatcher", grid),
         _("新反映 %(ref)s：%(cat)s", ref=report.ref, cat=category.name_zh),
-        f"/reports/{report.ref}",
+        report_url(report),
     )
     db.session.query(ReportDraft).filter_by(key=key).delete()
     db.session.commit()
@@ -233,10 +233,11 @@ def apply(report, action, actor, version=None, tracker=False, **given):
         to = handler(report, who, given, to) or to
         note = given.get("_note", note)
     report.state = to
-    if to != before or action in ("transfer", "approve_extension"):
-        set_deadline(report, keep=action == "approve_extension")
-    event(report, action, who, before, to, note, public=step.public and not given.get("internal"))
-    tell(report, action, to)
+    if to != before or action == "transfer":
+        set_deadline(report)
+    public = step.public and not given.get("internal")
+    event(report, action, who, before, to, note, public=public)
+    tell(report, action, to, public)
     try:
         db.session.commit()
     except StaleDataError:
@@ -300,7 +301,7 @@ def _dispatch(report, who, given, to):
             notify(
                 staff_for("handler", department),
                 _("请协助处理 %(ref)s", ref=report.ref),
-                f"/reports/{report.ref}",
+                report_url(report),
             )
 
 
@@ -330,7 +331,7 @@ def _handle(report, who, given, to):
     notify(
         staff_for("grid_worker", report.grid),
         _("请到现场核查 %(ref)s", ref=report.ref),
-        f"/reports/{report.ref}",
+        report_url(report),
     )
 
 
@@ -338,7 +339,7 @@ def _redo(report, who, given, to):
     notify(
         assignees(report),
         _("核查不合格，请继续处理 %(ref)s", ref=report.ref),
-        f"/reports/{report.ref}",
+        report_url(report),
     )
 
 
@@ -410,9 +411,7 @@ EFFECTS = {
 }
 
 
-def set_deadline(report, keep=False):
-    if keep:
-        return
+def set_deadline(report):
     stage = STAGE_OF_STATE.get(report.state)
     report.reminded_for = report.overdue_for = ""
     if report.state == "verified":
@@ -454,35 +453,30 @@ def assignees(report):
     return []
 
 
-def tell(report, action, to):
+OWN_STEPS = {"correct", "withdraw", "rate"}
+
+
+def tell(report, action, to, public):
     """Inbox messages (and the follow-up SMS) for whoever this step concerns."""
-    url = f"/reports/{report.ref}"
+    url = report_url(report)
     if action in ("dispatch", "transfer"):
         notify(assignees(report), _("新任务 %(ref)s，请签收", ref=report.ref), url)
     if action in ("send_back", "ask_extension") or to == "reopened":
-        notify(
-            staff_for("dispatcher", report.grid), _("案件 %(ref)s 需要您处理", ref=report.ref), url
-        )
-    if report.reporter and action not in (
-        "note",
-        "supervise",
-        "ask_extension",
-        "approve_extension",
-        "refuse_extension",
-        "send_back",
-        "correct",
-        "withdraw",
-        "rate",
-    ):
+        dispatchers = staff_for("dispatcher", report.grid)
+        notify(dispatchers, _("案件 %(ref)s 需要您处理", ref=report.ref), url)
+    if report.reporter and public and action not in OWN_STEPS:
         notify([report.reporter], _("您反映的问题 %(ref)s 有新进展", ref=report.ref), url)
     if to == "verified" and report.reporter_phone:
-        send_sms(
-            report.reporter_phone,
-            _(
-                "【邻里】您反映的问题 %(ref)s 已处理好，请在邻里查看并评价是否满意。",
-                ref=report.grouped_ref,
-            ),
+        text = _(
+            "【邻里】您反映的问题 %(ref)s 已处理好，请在邻里查看并评价是否满意。",
+            ref=report.grouped_ref,
         )
+        send_sms(report.reporter_phone, text)
+
+
+def report_url(report):
+    """The case page, as stored in inbox messages (written outside requests too)."""
+    return f"/reports/{report.ref}"
 
 
 # ---- privacy -----------------------------------------------------------------------------
@@ -606,7 +600,7 @@ def sla_tick(now=None):
         notify(
             staff_for("dispatcher", report.grid) + assignees(report),
             _("案件 %(ref)s 已超时", ref=report.ref),
-            f"/reports/{report.ref}",
+            report_url(report),
         )
         counts["overdue"] += 1
     soon = now + timedelta(hours=2)
@@ -622,7 +616,7 @@ def sla_tick(now=None):
         notify(
             assignees(report) or staff_for("dispatcher", report.grid),
             _("案件 %(ref)s 快到时限了", ref=report.ref),
-            f"/reports/{report.ref}",
+            report_url(report),
         )
         counts["reminded"] += 1
     for report in db.session.scalars(
