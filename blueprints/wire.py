@@ -70,8 +70,8 @@ def init_app(app):
 
     @app.template_filter("when")
     def when(moment):
-        """A stored UTC time, as Beijing time in the reader's language."""
-        return format_datetime(moment, "short") if moment else ""
+        """A stored UTC time as Beijing time, written the same unambiguous way in every language."""
+        return format_datetime(moment, "yyyy-MM-dd HH:mm") if moment else ""
 
     @app.before_request
     def start_clock():

@@ -34,7 +34,6 @@ from blueprints.auth.models import ROLES, RoleGrant, User
 from blueprints.htmx import render
 from blueprints.places.models import Community, Department, Grid, Street
 from blueprints.reports.models import Category
-from blueprints.timeutil import local
 from extensions import db
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -95,10 +94,6 @@ def kind_or_404(kind):
 
 def get_or_404(model, ident):
     return db.session.get(model, ident) or abort(404)
-
-
-def when(dt):
-    return local(dt).strftime("%Y-%m-%d %H:%M")
 
 
 @bp.route("/")
@@ -205,7 +200,6 @@ def user_page(user, form=None, grants=None, error=None, status=200):
         error=error,
         events=services.account_log(user),
         describe=services.describe,
-        when=when,
     )
 
 
