@@ -141,6 +141,7 @@ def compress(response, cache):
     key = (request.path, request.args.get("v"))
     if cache is not None and key in cache:
         data = cache[key]
+        response.close()  # the file send_file opened is not read: release it
     else:
         response.direct_passthrough = False
         raw = response.get_data()

@@ -178,3 +178,13 @@ def test_a_nul_byte_is_a_polite_400_not_a_crash(client, where):
     else:
         response = client.post("/auth/login", data={"phone": "138\x00", "password": "x"})
     assert response.status_code == 400 and "请求有误" in response.get_data(as_text=True)
+
+
+def test_repeat_static_fetches_release_their_files(client):
+    html = client.get("/").get_data(as_text=True)
+    css = re.search(r'href="(/static/css/app\.css\?v=[0-9a-f]{12})"', html).group(1)
+    first = client.get(css, headers=GZ)
+    again = client.get(css, headers=GZ)  # served from the gzip cache; would warn if leaked
+    assert again.data == first.data and again.headers["Content-Encoding"] == "gzip"
+    first.close()
+    again.close()

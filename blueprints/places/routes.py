@@ -25,7 +25,7 @@ def grid_by_code(code):
 def qr_svg(url):
     buffer = io.BytesIO()
     segno.make(url, error="m").save(
-        buffer, kind="svg", xmldecl=False, svgns=True, scale=6, border=2, title=url
+        buffer, kind="svg", xmldecl=False, svgns=True, scale=6, border=2, omitsize=True, title=url
     )
     return Markup(buffer.getvalue().decode())
 

@@ -1,0 +1,42 @@
+"""The rest of the pages people open, each as the account that uses it: the same rules as
+test_pages.py, with JavaScript on and off, and in large text (JavaScript on: the text size is
+plain CSS, so the JS-off run would repeat it)."""
+
+import pytest
+
+from tests.browser.helpers import log_in
+
+pytestmark = pytest.mark.browser
+
+PAGES = [
+    (None, "/reports/new"),
+    (None, "/reports/track"),
+    ("13800000001", "/reports/mine"),
+    ("13800000001", "/notices/"),
+    ("13800000001", "/auth/account"),
+    ("13800000001", "/auth/password"),
+    ("13800000002", "/reports/tasks"),
+    ("13800000002", "/auth/assist-reset"),
+    ("13800000003", "/reports/queue"),
+    ("13800000009", "/admin/"),
+    ("13800000009", "/admin/users"),
+    ("13800000009", "/admin/grids"),
+    ("13800000009", "/admin/categories"),
+    ("13800000009", "/reports/reveals"),
+]
+
+
+@pytest.mark.parametrize(
+    ("js", "large"),
+    [(True, False), (False, False), (True, True)],
+    ids=["js", "nojs", "js-large"],
+)
+@pytest.mark.parametrize(("phone", "path"), PAGES, ids=[p for _, p in PAGES])
+def test_page(page, check, live_server, phone, path, large):
+    if large:
+        page.context.add_cookies([{"name": "size", "value": "large", "url": live_server}])
+    if phone:
+        log_in(page, phone)
+    response = page.goto(path)
+    assert response.status == 200
+    check(page, large=large)
