@@ -4,7 +4,16 @@ plain CSS, so the JS-off run would repeat it)."""
 
 import pytest
 
+from blueprints.reports.services import luhn_digit
+from blueprints.timeutil import utcnow
 from tests.browser.helpers import log_in
+
+
+def demo_ref(number):
+    """The reference of the live server's n-th demo report (see blueprints/reports/demo.py)."""
+    body = utcnow().strftime("%y%m") + f"{number:07d}"
+    return body + luhn_digit(body)
+
 
 pytestmark = pytest.mark.browser
 
@@ -23,6 +32,9 @@ PAGES = [
     ("13800000009", "/admin/grids"),
     ("13800000009", "/admin/categories"),
     ("13800000009", "/reports/reveals"),
+    ("13800000003", f"/reports/{demo_ref(2)}"),  # accepted: dispatch, merge, supervise forms
+    ("13800000002", f"/reports/{demo_ref(7)}"),  # in progress: note, handle, extension forms
+    (None, f"/reports/{demo_ref(11)}"),  # a closed public case, as anyone sees it
 ]
 
 

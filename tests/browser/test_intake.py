@@ -1,0 +1,71 @@
+"""A resident reports a problem on a phone, step by step, then tracks it: JavaScript on and off."""
+
+import io
+import re
+
+import pytest
+from PIL import Image
+from playwright.sync_api import expect
+
+pytestmark = pytest.mark.browser
+
+
+def photo_bytes():
+    buffer = io.BytesIO()
+    Image.new("RGB", (640, 480), (90, 140, 60)).save(buffer, "JPEG")
+    return buffer.getvalue()
+
+
+def test_report_a_problem_and_track_it(page, check, browser, browser_context_args, js):
+    page.goto("/")
+    page.get_by_role("link", name=re.compile("反映问题")).click()
+    expect(page.locator("h1")).to_have_text("您要反映什么问题？")
+    check(page)
+
+    page.get_by_role("button", name=re.compile("井盖缺失")).click()
+    expect(page.locator("h1")).to_have_text("问题和地点")
+    page.get_by_role("button", name="下一步").click()  # nothing filled in: errors, nothing lost
+    expect(page.locator(".error-summary")).to_contain_text("请说说遇到了什么问题")
+    check(page)
+    page.get_by_label("遇到了什么问题").fill("小区东门的井盖不见了，晚上很危险")
+    page.get_by_label("在哪个网格").select_option(label="第三网格")
+    page.get_by_label("具体位置").fill("东门保安亭旁边")
+    page.get_by_role("button", name="下一步").click()
+    if "/similar" in page.url:
+        check(page)
+        page.get_by_role("link", name="不是同一件事，继续反映").click()
+
+    expect(page.locator("h1")).to_have_text("拍张照片（可以不拍）")
+    check(page)
+    page.get_by_label("照片").set_input_files(
+        [{"name": "manhole.jpg", "mimeType": "image/jpeg", "buffer": photo_bytes()}]
+    )
+    page.get_by_role("button", name="上传并继续").click()
+
+    expect(page.locator("h1")).to_have_text("怎么联系您")
+    check(page)
+    page.get_by_label(re.compile("联系电话")).fill("139 0000 4321")
+    page.get_by_role("button", name="下一步").click()
+
+    expect(page.locator("h1")).to_have_text("请核对后提交")
+    expect(page.locator("main")).to_contain_text("小区东门的井盖不见了")
+    expect(page.locator("main")).to_contain_text("1 张")
+    check(page)
+    page.get_by_role("button", name="提交反映").click()
+
+    expect(page.locator(".notice-success")).to_contain_text("已收到您的反映")
+    ref = page.locator(".notice-success .code").inner_text()
+    assert re.fullmatch(r"\d{4} \d{4} \d{4}", ref)
+    check(page)
+
+    other = browser.new_context(**browser_context_args, java_script_enabled=js)
+    tracker = other.new_page()
+    tracker.goto("/reports/track")
+    tracker.get_by_label("反映编号").fill(ref)
+    tracker.get_by_label("手机号后4位").fill("4321")
+    tracker.get_by_role("button", name="查询").click()
+    expect(tracker.locator("main")).to_contain_text("已收到您的反映")
+    expect(tracker.locator("main")).to_contain_text("小区东门的井盖不见了")
+    expect(tracker.get_by_role("button", name="撤回反映")).to_be_visible()
+    check(tracker)
+    other.close()
