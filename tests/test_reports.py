@@ -605,3 +605,67 @@ def test_a_bad_after_photo_keeps_the_note(client, filed, login_as):
     html = response.get_data(as_text=True)
     assert response.status_code == 422 and "只能上传照片" in html and "修好了，换了新灯" in html
     assert report(filed).state == "signed"
+
+
+def test_staff_for_in_sql_agrees_with_grant_covers(demo, ctx):
+    from blueprints.auth.models import GRANTED_ROLES, RoleGrant, User
+    from blueprints.places.models import Community, Street
+
+    places = [
+        *db.session.scalars(select(Grid)),
+        *db.session.scalars(select(Community)),
+        *db.session.scalars(select(Department)),
+        *db.session.scalars(select(Street)),
+    ]
+    users = db.session.scalars(select(User)).all()
+    for place in places:
+        for role in GRANTED_ROLES:
+            expected = {u.id for u in users if any(g.covers(place) for g in u.grants_for(role))}
+            assert {u.id for u in services.staff_for(role, place)} == expected, (place, role)
+    assert db.session.scalar(select(func.count(RoleGrant.id))) > 0
+
+
+def test_queue_pages_follow_the_deadline_without_gaps_or_repeats(client, demo, login_as, ctx):
+    for i in range(45):
+        data = {
+            "category_id": category("garbage").id,
+            "grid_id": grid(f"G0{i % 6 + 1}").id,
+            "description": f"第{i}件事需要处理",
+            "address": "门口",
+        }
+        services.submit_report(f"bulk-{i}", data)
+    login_as(DISPATCHER)
+    seen, url = [], "/reports/queue"
+    while url:
+        html = client.get(url).get_data(as_text=True)
+        seen += re.findall(r'href="/reports/(\d{12})"', html)
+        found = re.search(r'<a class="link" href="([^"]+)">下一页</a>', html)
+        url = found.group(1).replace("&amp;", "&") if found else None
+    assert len(seen) == 45 and len(set(seen)) == 45
+    deadlines = [report(ref).deadline_at for ref in seen]
+    assert deadlines == sorted(deadlines)
+
+
+def test_case_page_queries_do_not_grow_with_staff(client, filed, login_as, create_user, app):
+    from sqlalchemy import event
+
+    def queries_for_page():
+        count = [0]
+
+        def tick(*args):
+            count[0] += 1
+
+        with app.app_context():
+            engine = db.engine
+        event.listen(engine, "before_cursor_execute", tick)
+        try:
+            assert client.get(f"/reports/{filed}").status_code == 200
+        finally:
+            event.remove(engine, "before_cursor_execute", tick)
+        return count[0]
+
+    as_user(client, login_as, DISPATCHER)
+    before = queries_for_page()
+    for n in range(15):
+        create_user(f"1370000{n:04d}", roles=[("grid_worker", grid("G01"))])
+    assert queries_for_page() <= before + 1

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from blueprints.timeutil import utcnow
@@ -108,7 +108,19 @@ RATINGS = {
 class Report(db.Model):
     __table_args__ = (
         Index("ix_report_queue", "state", "deadline_at", "id"),
+        # The dispatcher's queue of every open case, read in deadline order without a sort
+        # (PostgreSQL uses this partial index; SQLite falls back to ix_report_queue).
+        Index(
+            "ix_report_open_deadline",
+            "deadline_at",
+            "id",
+            postgresql_where=text("state IN ({})".format(", ".join(f"'{s}'" for s in OPEN_STATES))),
+        ),
         Index("ix_report_grid_category", "grid_id", "category_id", "created_at"),
+        # My tasks: open cases of one person, one department, or one grid (to verify).
+        Index("ix_report_assignee_state", "assignee_id", "state", "deadline_at"),
+        Index("ix_report_department_state", "department_id", "state", "deadline_at"),
+        Index("ix_report_grid_state", "grid_id", "state"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -127,8 +139,8 @@ class Report(db.Model):
     reporter_phone: Mapped[str] = mapped_column(String(11), default="")
     reporter_name: Mapped[str] = mapped_column(String(40), default="")
     proxy_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
-    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
-    department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"), index=True)
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"))
     helpers: Mapped[str] = mapped_column(String(200), default="")
     deadline_at: Mapped[datetime | None]
     reminded_for: Mapped[str] = mapped_column(String(20), default="")

@@ -5,8 +5,9 @@ import secrets
 from datetime import timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, exists, or_, select
+from sqlalchemy import and_, exists, or_, select, tuple_
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 from blueprints.access import can
@@ -440,9 +441,37 @@ def event(report, action, actor, before, after, note="", public=True):
 
 
 def staff_for(role, place):
-    """Users holding `role` in a grant that covers `place`."""
-    grants = db.session.scalars(select(RoleGrant).where(RoleGrant.role == role)).all()
-    return [g.user for g in grants if g.user.active and g.covers(place)]
+    """Active users holding `role` in a grant that covers `place` (as RoleGrant.covers says)."""
+    return db.session.scalars(
+        select(User)
+        .join(RoleGrant, RoleGrant.user_id == User.id)
+        .where(RoleGrant.role == role, User.active, grants_covering(place))
+        .distinct()
+        .order_by(User.id)
+    ).all()
+
+
+def grants_covering(place):
+    """RoleGrant.covers() as SQL: a grant of the place, of a place above it, or of everywhere."""
+    everywhere = and_(
+        RoleGrant.street_id.is_(None),
+        RoleGrant.community_id.is_(None),
+        RoleGrant.grid_id.is_(None),
+        RoleGrant.department_id.is_(None),
+    )
+    if isinstance(place, Grid):
+        above = or_(
+            RoleGrant.grid_id == place.id,
+            RoleGrant.community_id == place.community_id,
+            RoleGrant.street_id == place.community.street_id,
+        )
+    elif isinstance(place, Community):
+        above = or_(RoleGrant.community_id == place.id, RoleGrant.street_id == place.street_id)
+    elif isinstance(place, Department):
+        above = or_(RoleGrant.department_id == place.id, RoleGrant.street_id == place.street_id)
+    else:
+        above = RoleGrant.street_id == place.id
+    return or_(everywhere, above)
 
 
 def assignees(report):
@@ -515,6 +544,11 @@ def mark_photo_public(photo, user):
 # ---- lists -------------------------------------------------------------------------------
 
 PAGE = 30
+# What a list row shows, loaded with the rows rather than one query each.
+LIST_LOADS = (
+    joinedload(Report.category),
+    joinedload(Report.grid).joinedload(Grid.community),
+)
 
 
 def dispatcher_queue(
@@ -522,11 +556,11 @@ def dispatcher_queue(
 ):
     """Open cases in the user's places, soonest deadline first; keyset-paginated by (deadline, id)."""
     grants = user.grants_for("dispatcher", "admin")
-    places = place_filter(grants)
-    query = select(Report).join(Grid).join(Community).where(places)
-    query = (
-        query.where(Report.state == state) if state else query.where(Report.state.in_(OPEN_STATES))
-    )
+    query = select(Report).join(Grid).join(Community).where(place_filter(grants))
+    if state:
+        query = query.where(Report.state == state)
+    else:
+        query = query.where(Report.state.in_(OPEN_STATES))
     if grid_id:
         query = query.where(Report.grid_id == grid_id)
     if category_id:
@@ -536,14 +570,9 @@ def dispatcher_queue(
     if overdue:
         query = query.where(Report.deadline_at < utcnow())
     if after:
-        deadline, last_id = after
-        query = query.where(
-            or_(
-                Report.deadline_at > deadline,
-                and_(Report.deadline_at == deadline, Report.id > last_id),
-            )
-        )
-    return db.session.scalars(query.order_by(Report.deadline_at, Report.id).limit(PAGE + 1)).all()
+        query = query.where(tuple_(Report.deadline_at, Report.id) > tuple_(*after))
+    query = query.options(*LIST_LOADS).order_by(Report.deadline_at, Report.id).limit(PAGE + 1)
+    return db.session.scalars(query).all()
 
 
 def place_filter(grants):
@@ -564,11 +593,16 @@ def my_tasks(user):
     """Cases sent to me or my department, and handled cases in my grids waiting for verification."""
     departments = [g.department_id for g in user.grants_for("handler") if g.department_id]
     grids = [g.grid_id for g in user.grants_for("grid_worker") if g.grid_id]
-    mine = or_(Report.assignee_id == user.id, Report.department_id.in_(departments))
-    verify = and_(Report.state == "handled", Report.grid_id.in_(grids))
+    working = ("dispatched", "signed", "in_progress")
+    mine = [and_(Report.assignee_id == user.id, Report.state.in_(working))]
+    if departments:
+        mine.append(and_(Report.department_id.in_(departments), Report.state.in_(working)))
+    if grids:
+        mine.append(and_(Report.grid_id.in_(grids), Report.state == "handled"))
     return db.session.scalars(
         select(Report)
-        .where(or_(and_(mine, Report.state.in_(("dispatched", "signed", "in_progress"))), verify))
+        .where(or_(*mine))
+        .options(*LIST_LOADS)
         .order_by(Report.deadline_at, Report.id)
         .limit(100)
     ).all()
