@@ -13,6 +13,6 @@ def grid_choices(none_label=None):
     )
     for community in communities:
         choices += [
-            SelectChoice(g.id, g.name, optgroup=community.name) for g in community.grids if g.active
+            SelectChoice(g.id, str(g), optgroup=community.name) for g in community.grids if g.active
         ]
     return choices

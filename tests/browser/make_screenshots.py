@@ -5,6 +5,7 @@
 Writes docs/screenshots/*.png. Needs Debian's Chromium and fonts-noto-cjk (else Chinese shows as
 boxes)."""
 
+import re
 import tempfile
 from pathlib import Path
 
@@ -67,6 +68,23 @@ def take_all(browser, base_url):
     log_in(page, "13800000002")
     page.goto("/places/grids/G01")
     shoot(page, "grid-qr")
+    page.context.close()
+
+    page = fresh_page(browser, base_url)
+    page.goto("/reports/new")
+    shoot(page, "report-category")
+    page.get_by_role("button", name=re.compile("路灯不亮")).click()
+    page.get_by_label("遇到了什么问题").fill("5栋门口的路灯三天没亮了，晚上老人出门看不见")
+    shoot(page, "report-details")
+    page.context.close()
+
+    page = fresh_page(browser, base_url)
+    log_in(page, "13800000003")
+    page.goto("/reports/queue")
+    shoot(page, "queue")
+    page.locator("#rows a.link").first.click()
+    expect(page.locator("h2").first).to_have_text("问题")
+    shoot(page, "case-dispatcher")
     page.context.close()
 
 

@@ -28,7 +28,7 @@ def test_report_a_problem_and_track_it(page, check, browser, browser_context_arg
     expect(page.locator(".error-summary")).to_contain_text("请说说遇到了什么问题")
     check(page)
     page.get_by_label("遇到了什么问题").fill("小区东门的井盖不见了，晚上很危险")
-    page.get_by_label("在哪个网格").select_option(label="第三网格")
+    page.get_by_label("在哪个网格").select_option(label="桃花社区 · 第三网格")
     page.get_by_label("具体位置").fill("东门保安亭旁边")
     page.get_by_role("button", name="下一步").click()
     if "/similar" in page.url:
