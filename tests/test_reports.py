@@ -133,7 +133,7 @@ def test_intake_errors_keep_what_was_typed(client, demo, ctx):
 
 def test_a_forged_category_is_refused(client, demo):
     response = client.post("/reports/new", data={"category": "99999"})
-    assert response.status_code == 200 and "请选择一个问题分类" in response.get_data(as_text=True)
+    assert response.status_code == 422 and "请选择一个问题分类" in response.get_data(as_text=True)
 
 
 def test_the_qr_grid_is_preselected(client, demo, ctx):

@@ -63,18 +63,31 @@ def new():
     categories = db.session.scalars(
         select(Category).where(Category.active).order_by(Category.group, Category.id)
     ).all()
+    status = 200
     if request.method == "POST":
         chosen = db.session.get(Category, request.form.get("category", type=int) or 0)
         if chosen and chosen.active:
             services.save_draft(draft_key(), category_id=chosen.id)
             return redirect(url_for("reports.details"), 303)
         flash(_("请选择一个问题分类。"), "error")
+        status = 422
     grouped = {code: [c for c in categories if c.group == code] for code in GROUPS}
     return render(
         "reports/new.html",
+        status=status,
         grouped={code: items for code, items in grouped.items() if items},
         chosen=current_draft().get("category_id"),
     )
+
+
+def details_so_far(draft):
+    """What the details step shows: earlier answers, else the QR link's or the account's grid."""
+    home = current_user.grid_id if current_user.is_authenticated else None
+    return {
+        "description": draft.get("description", ""),
+        "address": draft.get("address", ""),
+        "grid": draft.get("grid_id") or session.get("grid_id") or home,
+    }
 
 
 @bp.route("/new/details", methods=["GET", "POST"])
@@ -83,18 +96,7 @@ def details():
     draft, back = require_answers("category_id")
     if back:
         return back
-    form = DetailsForm(
-        data=None
-        if request.method == "POST"
-        else {
-            "description": draft.get("description", ""),
-            "address": draft.get("address", ""),
-            "grid": draft.get("grid_id")
-            or session.get("grid_id")
-            or (current_user.is_authenticated and current_user.grid_id)
-            or None,
-        }
-    )
+    form = DetailsForm(data=None if request.method == "POST" else details_so_far(draft))
     form.grid.choices = grid_choices()
     if form.validate_on_submit():
         services.save_draft(
