@@ -669,3 +669,29 @@ def test_case_page_queries_do_not_grow_with_staff(client, filed, login_as, creat
     for n in range(15):
         create_user(f"1370000{n:04d}", roles=[("grid_worker", grid("G01"))])
     assert queries_for_page() <= before + 1
+
+
+@pytest.mark.parametrize(
+    "action,data,message",
+    [
+        ("dispatch", {"assignee": "user:99999"}, "请选择本网格的网格员"),
+        ("dispatch", {"assignee": "user:OTHER_GRID_WORKER"}, "请选择本网格的网格员"),
+        ("dispatch", {"assignee": "dept:99999"}, "请选择本街道的部门"),
+        ("dispatch", {"assignee": "nonsense"}, "请选择交给谁处理"),
+        ("merge", {"target": "000000000000"}, "没有找到可以并入的案件"),
+        ("merge", {"target": "SELF"}, "没有找到可以并入的案件"),
+    ],
+)
+def test_forged_assignees_and_targets_are_refused(client, filed, login_as, action, data, message):
+    as_user(client, login_as, DISPATCHER)
+    act(client, filed, "accept", urgency="normal")
+    other = services.staff_for("grid_worker", grid("G04"))[0]
+    data = {
+        k: v.replace("OTHER_GRID_WORKER", str(other.id)).replace("SELF", filed)
+        for k, v in data.items()
+    }
+    response = act(client, filed, action, **data)
+    assert response.status_code == 422 and message in response.get_data(as_text=True)
+    r = report(filed)
+    assert r.state == "accepted" and r.assignee_id is None and r.department_id is None
+    assert [e.action for e in r.events] == ["submit", "accept"]
