@@ -44,7 +44,7 @@ $(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
 
 # Translations: msgids are the Chinese text; translations/en holds the English.
 extract: $(VENV)/.runtime
-	$(BIN)/pybabel extract -F babel.cfg -k _l -o messages.pot $(SOURCES)
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k N_ -o messages.pot $(SOURCES)
 
 translations: extract
 	$(BIN)/pybabel update -i messages.pot -d translations -l en --no-fuzzy-matching

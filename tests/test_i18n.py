@@ -20,7 +20,7 @@ UNTRANSLATED = {"中文", "English"}
 
 def extracted_catalog(tmp_path):
     pot = tmp_path / "messages.pot"
-    command = ["extract", "-F", "babel.cfg", "-k", "_l", "-o", str(pot), *SOURCES]
+    command = ["extract", "-F", "babel.cfg", "-k", "_l", "-k", "N_", "-o", str(pot), *SOURCES]
     subprocess.run(
         [sys.executable, "-m", "babel.messages.frontend", *command],
         cwd=ROOT,

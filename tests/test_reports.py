@@ -695,3 +695,17 @@ def test_forged_assignees_and_targets_are_refused(client, filed, login_as, actio
     r = report(filed)
     assert r.state == "accepted" and r.assignee_id is None and r.department_id is None
     assert [e.action for e in r.events] == ["submit", "accept"]
+
+
+def test_stored_messages_are_read_in_the_readers_language(client, filed, login_as):
+    as_user(client, login_as, DISPATCHER)
+    worker = services.staff_for("grid_worker", grid("G01"))[0]
+    act(client, filed, "accept", urgency="normal")
+    act(client, filed, "dispatch", assignee=f"user:{worker.id}")
+    english = {"Accept-Language": "en"}
+    case = client.get(f"/reports/{filed}", headers=english).get_data(as_text=True)
+    assert f"Dispatched to: {worker.display_name}" in case and "交给" not in case
+    as_user(client, login_as, WORKER)
+    inbox = client.get("/notices/", headers=english).get_data(as_text=True)
+    assert f"New task {filed}" in inbox and "新任务" not in inbox
+    assert f"新任务 {filed}，请签收" in client.get("/notices/").get_data(as_text=True)

@@ -1,16 +1,21 @@
+import json
+
 from sqlalchemy import func, select, update
 
 from blueprints.notices.models import Notice
 from extensions import db
 
 
-def notify(users, text, url=""):
-    """Queue an inbox message for each user (added to the caller's transaction)."""
+def notify(users, msgid, url="", **params):
+    """Queue an inbox message for each user (added to the caller's transaction).
+
+    msgid is marked with N_() and translated when each reader opens the inbox."""
+    values = json.dumps(params, ensure_ascii=False)
     seen = set()
     for user in users:
         if user is not None and user.id not in seen:
             seen.add(user.id)
-            db.session.add(Notice(user_id=user.id, text=str(text)[:300], url=url))
+            db.session.add(Notice(user_id=user.id, text=msgid, params=values, url=url))
 
 
 def unread_count(user):

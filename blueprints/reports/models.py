@@ -11,6 +11,7 @@ from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from blueprints.timeutil import utcnow
+from blueprints.words import translate
 from extensions import db
 
 if TYPE_CHECKING:
@@ -207,10 +208,17 @@ class ReportEvent(db.Model):
     from_state: Mapped[str] = mapped_column(String(20), default="")
     to_state: Mapped[str] = mapped_column(String(20), default="")
     note: Mapped[str] = mapped_column(Text, default="")
+    # What the system adds ("passed to: …"), as a msgid and values, shown in the reader's language.
+    detail: Mapped[str] = mapped_column(String(200), default="")
+    detail_params: Mapped[str] = mapped_column(Text, default="{}")
     public: Mapped[bool] = mapped_column(default=True)
 
     report: Mapped[Report] = relationship(back_populates="events")
     actor: Mapped["User | None"] = relationship()
+
+    @property
+    def detail_text(self):
+        return translate(self.detail, self.detail_params)
 
 
 class ReportPhoto(db.Model):

@@ -27,6 +27,7 @@ from blueprints.reports.models import (
 from blueprints.reports.workflow import AFTER_RATING, STAGE_OF_STATE, TRANSITIONS, steps_from
 from blueprints.sms import send_sms
 from blueprints.timeutil import utcnow
+from blueprints.words import N_
 from extensions import db
 
 FOLLOW_UP_DAYS = 7
@@ -136,12 +137,14 @@ def submit_report(key, data, reporter=None, proxy=None, source="web"):
     set_deadline(report)
     for photo in draft_photos(key):
         photo.report = report
-    note = _("由%(name)s代为反映", name=proxy.display_name) if proxy else ""
-    event(report, "submit", proxy or reporter, "", "submitted", note)
+    detail = (N_("由%(name)s代为反映"), {"name": proxy.display_name}) if proxy else None
+    event(report, "submit", proxy or reporter, "", "submitted", detail=detail)
     notify(
         staff_for("dispatcher", grid),
-        _("新反映 %(ref)s：%(cat)s", ref=report.ref, cat=category.name_zh),
+        N_("新反映 %(ref)s：%(cat)s"),
         report_url(report),
+        ref=report.ref,
+        cat=category.name_zh,
     )
     db.session.query(ReportDraft).filter_by(key=key).delete()
     db.session.commit()
@@ -220,7 +223,7 @@ def apply(report, action, actor, version=None, tracker=False, **given):
         raise Conflict(_("这件事的状态已经变了，请看最新情况。"))
     if not may(step, report, actor, tracker):
         raise Refused(_("您不能对这件事做这个操作。"))
-    if version is not None and int(version) != report.version:
+    if version is not None and str(version) != str(report.version):
         raise Conflict(_("这件事刚被别人处理过，页面已更新，请看最新情况后再操作。"))
     for need in step.needs:
         if not given.get(need):
@@ -233,11 +236,12 @@ def apply(report, action, actor, version=None, tracker=False, **given):
     if handler:
         to = handler(report, who, given, to) or to
         note = given.get("_note", note)
+    detail = given.get("_detail")
     report.state = to
     if to != before or action == "transfer":
         set_deadline(report)
     public = step.public and not given.get("internal")
-    event(report, action, who, before, to, note, public=public)
+    event(report, action, who, before, to, note, public=public, detail=detail)
     tell(report, action, to, public)
     try:
         db.session.commit()
@@ -294,15 +298,14 @@ def _dispatch(report, who, given, to):
     report.helpers = ",".join(d.name for d in helpers if d and d is not report.department)[:200]
     report.extension_hours = 0
     name = report.assignee.display_name if report.assignee else report.department.name
-    given["_note"] = _("交给：%(name)s", name=name) + (
-        f"（{given['note']}）" if given.get("note") else ""
-    )
+    given["_detail"] = (N_("交给：%(name)s"), {"name": name})
     for department in helpers:
         if department:
             notify(
                 staff_for("handler", department),
-                _("请协助处理 %(ref)s", ref=report.ref),
+                N_("请协助处理 %(ref)s"),
                 report_url(report),
+                ref=report.ref,
             )
 
 
@@ -319,8 +322,9 @@ def _merge(report, who, given, to):
         raise Refused(_("您不能对这件事做这个操作。"))
     report.merged_into = target
     target.metoo_count += 1 + report.metoo_count
-    event(target, "metoo", who, target.state, target.state, _("并入案件 %(ref)s", ref=report.ref))
-    given["_note"] = _("已并入案件 %(ref)s，办理结果请看那一件。", ref=target.ref)
+    merged = (N_("并入案件 %(ref)s"), {"ref": report.ref})
+    event(target, "metoo", who, target.state, target.state, detail=merged)
+    given["_detail"] = (N_("已并入案件 %(ref)s，办理结果请看那一件。"), {"ref": target.ref})
 
 
 def _handle(report, who, given, to):
@@ -331,16 +335,18 @@ def _handle(report, who, given, to):
         return "verified"
     notify(
         staff_for("grid_worker", report.grid),
-        _("请到现场核查 %(ref)s", ref=report.ref),
+        N_("请到现场核查 %(ref)s"),
         report_url(report),
+        ref=report.ref,
     )
 
 
 def _redo(report, who, given, to):
     notify(
         assignees(report),
-        _("核查不合格，请继续处理 %(ref)s", ref=report.ref),
+        N_("核查不合格，请继续处理 %(ref)s"),
         report_url(report),
+        ref=report.ref,
     )
 
 
@@ -367,14 +373,14 @@ def _ask_extension(report, who, given, to):
         raise Refused(_("已经超过时限，不能再申请延期。请尽快办理。"))
     report.extension_hours = hours
     report.extension_reason = given["reason"].strip()[:200]
-    given["_note"] = _("申请延长%(h)s小时：%(r)s", h=hours, r=report.extension_reason)
+    given["_detail"] = (N_("申请延长%(h)s小时"), {"h": hours})
 
 
 def _approve_extension(report, who, given, to):
     if not report.extension_hours:
         raise Conflict(_("这件事刚被别人处理过，页面已更新，请看最新情况后再操作。"))
     report.deadline_at = (report.deadline_at or utcnow()) + timedelta(hours=report.extension_hours)
-    given["_note"] = _("延长%(h)s小时", h=report.extension_hours)
+    given["_detail"] = (N_("延长%(h)s小时"), {"h": report.extension_hours})
     report.extension_hours = 0
     report.overdue_for = report.reminded_for = ""
 
@@ -426,7 +432,9 @@ def set_deadline(report):
         report.deadline_at = None
 
 
-def event(report, action, actor, before, after, note="", public=True):
+def event(report, action, actor, before, after, note="", public=True, detail=None):
+    """One timeline step. note: what a person wrote; detail: (msgid, values) the system adds."""
+    msgid, values = detail or ("", {})
     report.events.append(
         ReportEvent(
             action=action,
@@ -434,6 +442,8 @@ def event(report, action, actor, before, after, note="", public=True):
             from_state=before,
             to_state=after,
             note=(note or "")[:2000],
+            detail=msgid,
+            detail_params=json.dumps(values, ensure_ascii=False),
             public=public,
             at=utcnow(),
         )
@@ -489,12 +499,12 @@ def tell(report, action, to, public):
     """Inbox messages (and the follow-up SMS) for whoever this step concerns."""
     url = report_url(report)
     if action in ("dispatch", "transfer"):
-        notify(assignees(report), _("新任务 %(ref)s，请签收", ref=report.ref), url)
+        notify(assignees(report), N_("新任务 %(ref)s，请签收"), url, ref=report.ref)
     if action in ("send_back", "ask_extension") or to == "reopened":
         dispatchers = staff_for("dispatcher", report.grid)
-        notify(dispatchers, _("案件 %(ref)s 需要您处理", ref=report.ref), url)
+        notify(dispatchers, N_("案件 %(ref)s 需要您处理"), url, ref=report.ref)
     if report.reporter and public and action not in OWN_STEPS:
-        notify([report.reporter], _("您反映的问题 %(ref)s 有新进展", ref=report.ref), url)
+        notify([report.reporter], N_("您反映的问题 %(ref)s 有新进展"), url, ref=report.ref)
     if to == "verified" and report.reporter_phone:
         text = _(
             "【邻里】您反映的问题 %(ref)s 已处理好，请在邻里查看并评价是否满意。",
@@ -633,8 +643,9 @@ def sla_tick(now=None):
         event(report, "overdue", None, report.state, report.state, "", public=False)
         notify(
             staff_for("dispatcher", report.grid) + assignees(report),
-            _("案件 %(ref)s 已超时", ref=report.ref),
+            N_("案件 %(ref)s 已超时"),
             report_url(report),
+            ref=report.ref,
         )
         counts["overdue"] += 1
     soon = now + timedelta(hours=2)
@@ -649,8 +660,9 @@ def sla_tick(now=None):
         event(report, "remind", None, report.state, report.state, "", public=False)
         notify(
             assignees(report) or staff_for("dispatcher", report.grid),
-            _("案件 %(ref)s 快到时限了", ref=report.ref),
+            N_("案件 %(ref)s 快到时限了"),
             report_url(report),
+            ref=report.ref,
         )
         counts["reminded"] += 1
     for report in db.session.scalars(
