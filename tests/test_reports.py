@@ -709,3 +709,9 @@ def test_stored_messages_are_read_in_the_readers_language(client, filed, login_a
     inbox = client.get("/notices/", headers=english).get_data(as_text=True)
     assert f"New task {filed}" in inbox and "新任务" not in inbox
     assert f"新任务 {filed}，请签收" in client.get("/notices/").get_data(as_text=True)
+
+
+def test_a_forged_version_is_a_conflict_not_a_crash(client, filed, login_as):
+    as_user(client, login_as, DISPATCHER)
+    response = act(client, filed, "accept", urgency="normal", version="abc")
+    assert response.status_code == 303 and report(filed).state == "submitted"
