@@ -54,18 +54,19 @@ def favicon():
 @bp.route("/prefs/language", methods=["POST"])
 @allow("public")
 def language():
-    response = redirect(safe_next(url_for("main.index")), 303)
-    lang = request.form.get("lang")
-    if lang in ("zh_Hans", "en"):
-        response.set_cookie("lang", lang, max_age=YEAR, httponly=True, samesite="Lax")
-    return response
+    return remember_choice("lang", ("zh_Hans", "en"))
 
 
 @bp.route("/prefs/text-size", methods=["POST"])
 @allow("public")
 def text_size():
+    return remember_choice("size", ("large", "normal"))
+
+
+def remember_choice(name, allowed):
+    """Keep a display preference in a year-long cookie (works without JavaScript), then go back."""
     response = redirect(safe_next(url_for("main.index")), 303)
-    size = request.form.get("size")
-    if size in ("large", "normal"):
-        response.set_cookie("size", size, max_age=YEAR, httponly=True, samesite="Lax")
+    value = request.form.get(name)
+    if value in allowed:
+        response.set_cookie(name, value, max_age=YEAR, httponly=True, samesite="Lax")
     return response
