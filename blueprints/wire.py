@@ -6,6 +6,7 @@ import hashlib
 import logging
 import os
 import time
+from urllib.parse import quote
 
 from flask import abort, g, request
 from flask_babel import format_datetime, get_locale
@@ -59,6 +60,12 @@ def init_app(app):
         if endpoint == "static" and "filename" in values and "v" not in values:
             values["v"] = fingerprint(values["filename"])
 
+    # The icon travels inside each page: browsers ask for a linked favicon on every visit.
+    with open(os.path.join(app.static_folder, "favicon.svg")) as f:
+        app.jinja_env.globals["favicon"] = "data:image/svg+xml," + quote(
+            f.read().strip(), safe=" =/:\"'"
+        )
+
     @app.context_processor
     def page_context():
         locale = str(get_locale())
@@ -86,6 +93,8 @@ def init_app(app):
         secure_headers(app, response)
         if request.endpoint == "static":
             if request.args.get("v"):
+                # Fingerprinted: never revalidated, so repeat pages cost only their HTML.
+                response.cache_control.no_cache = None
                 response.cache_control.public = True
                 response.cache_control.max_age = YEAR
                 response.cache_control.immutable = True

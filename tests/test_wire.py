@@ -63,6 +63,7 @@ def test_static_files_are_fingerprinted_and_cached_for_a_year(client):
         assert response.status_code == 200
         cache = response.headers["Cache-Control"]
         assert "max-age=31536000" in cache and "immutable" in cache and "public" in cache
+        assert "no-cache" not in cache
         assert response.headers["Content-Encoding"] == "gzip"
         response.close()
 
@@ -188,3 +189,8 @@ def test_repeat_static_fetches_release_their_files(client):
     assert again.data == first.data and again.headers["Content-Encoding"] == "gzip"
     first.close()
     again.close()
+
+
+def test_the_icon_travels_inside_the_page(client):
+    html = client.get("/").get_data(as_text=True)
+    assert '<link rel="icon" href="data:image/svg+xml,' in html
