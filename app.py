@@ -31,7 +31,8 @@ class Config:
     PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
     PASSWORD_HASH_METHOD = "scrypt"
     OPEN311_JURISDICTION = os.environ.get("OPEN311_JURISDICTION", "linli")
-    OPEN311_CONTACT = os.environ.get("OPEN311_CONTACT", "12345")
+    HOTLINE = os.environ.get("HOTLINE", "12345")
+    OPEN311_CONTACT = os.environ.get("OPEN311_CONTACT", HOTLINE)
     MAX_CONTENT_LENGTH = 32 * 1024 * 1024
     MAX_PHOTO_BYTES = 10 * 1024 * 1024
     UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER", "")

@@ -78,7 +78,11 @@ def init_app(app):
     @app.template_filter("when")
     def when(moment):
         """A stored UTC time as Beijing time, written the same unambiguous way in every language."""
-        return format_datetime(moment, "yyyy-MM-dd HH:mm") if moment else ""
+        if not moment:
+            return ""
+        # Non-breaking hyphens and space: a date never splits across two lines on a phone.
+        text = format_datetime(moment, "yyyy-MM-dd HH:mm")
+        return text.replace("-", "\u2011").replace(" ", "\u00a0")
 
     @app.before_request
     def start_clock():

@@ -260,7 +260,10 @@ def test_tracking_by_ref_and_last_four(client, filed):
 def test_reporter_can_correct_and_withdraw_until_accepted(client, filed):
     assert act(client, filed, "correct", text="路灯不亮，晚上很黑").status_code == 303
     assert report(filed).description == "路灯不亮，晚上很黑"
-    assert act(client, filed, "withdraw").status_code == 303
+    unsure = act(client, filed, "withdraw")
+    assert unsure.status_code == 422 and "我确定要撤回" in unsure.get_data(as_text=True)
+    assert report(filed).state == "submitted"
+    assert act(client, filed, "withdraw", confirm="yes").status_code == 303
     assert report(filed).state == "withdrawn"
 
 
@@ -285,6 +288,9 @@ def test_the_whole_loop_to_a_satisfied_close(client, filed, login_as, sms):
         response = act(client, filed, action, **data)
         assert response.status_code == 303, (action, response.get_data(as_text=True)[:400])
     assert report(filed).state == "handled"
+    own = act(client, filed, "verify")
+    assert own.status_code == 422 and "办理人不能核查自己办的案件" in own.get_data(as_text=True)
+    as_user(client, login_as, DISPATCHER)
     assert act(client, filed, "verify").status_code == 303
     assert report(filed).state == "verified"
     assert sms[-1][0] == "13912345678" and "评价" in sms[-1][1]
@@ -382,6 +388,7 @@ def test_not_satisfied_reopens_then_closed_not_fixed(client, filed, login_as):
         as_user(client, login_as, WORKER)
         act(client, filed, "sign")
         act(client, filed, "handle", note="处理了")
+        as_user(client, login_as, DISPATCHER)
         act(client, filed, "verify")
         resident.post(
             f"/reports/{filed}/act/rate",
@@ -391,7 +398,6 @@ def test_not_satisfied_reopens_then_closed_not_fixed(client, filed, login_as):
                 "version": str(report(filed).version),
             },
         )
-        as_user(client, login_as, DISPATCHER)
         if round_ == 0:
             assert report(filed).state == "reopened"
     r = report(filed)
@@ -403,6 +409,7 @@ def test_not_satisfied_reopens_then_closed_not_fixed(client, filed, login_as):
 def test_no_answer_in_seven_days_closes_as_no_response(client, filed, login_as):
     dispatch_to_worker(client, login_as, filed, upto="sign")
     act(client, filed, "handle", note="好了")
+    as_user(client, login_as, DISPATCHER)
     act(client, filed, "verify")
     from datetime import timedelta
 
@@ -708,3 +715,28 @@ def test_a_forged_version_is_a_conflict_not_a_crash(client, filed, login_as):
     as_user(client, login_as, DISPATCHER)
     response = act(client, filed, "accept", urgency="normal", version="abc")
     assert response.status_code == 303 and report(filed).state == "submitted"
+
+
+def test_urge_before_the_deadline_supervise_after(client, filed, login_as):
+    worker = dispatch_to_worker(client, login_as, filed)
+    page = client.get(f"/reports/{filed}").get_data(as_text=True)
+    assert "催办" in page and "督办</button>" not in page
+    early = act(client, filed, "supervise", note="快办")
+    assert early.status_code == 422 and "还没到时限" in early.get_data(as_text=True)
+    assert act(client, filed, "urge").status_code == 303
+    assert (
+        db.session.scalar(
+            select(func.count(Notice.id)).where(
+                Notice.user_id == worker.id, Notice.text.contains("抓紧")
+            )
+        )
+        == 1
+    )
+    from datetime import timedelta
+
+    r = report(filed)
+    r.deadline_at = utcnow() - timedelta(hours=1)
+    db.session.commit()
+    assert act(client, filed, "urge").status_code == 422
+    assert act(client, filed, "supervise", note="请今天办完").status_code == 303
+    assert report(filed).supervised

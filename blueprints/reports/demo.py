@@ -74,7 +74,7 @@ def load_demo_reports():
             act = {
                 "accept": (dispatcher, {"urgency": "urgent" if i % 5 == 0 else "normal"}),
                 "return": (dispatcher, {"reason": "不属于本街道管辖，已告知向区里反映。"}),
-                "withdraw": (reporter, {}),
+                "withdraw": (reporter, {"confirm": "yes"}),
                 "merge": (dispatcher, {"target": first.ref}),
                 "dispatch": (
                     dispatcher,
@@ -83,7 +83,7 @@ def load_demo_reports():
                 "sign": (handler, {}),
                 "start": (handler, {}),
                 "handle": (handler, {"note": "已到现场处理完毕。"}),
-                "verify": (worker, {}),
+                "verify": (dispatcher if handler is worker else worker, {}),
                 "rate_good": (reporter, {"rating": "satisfied", "comment": "很快，谢谢！"}),
                 "rate_bad": (reporter, {"rating": "unsatisfied", "comment": "还没弄好。"}),
             }[step]

@@ -32,7 +32,11 @@ class DetailsForm(FlaskForm):
         ],
         render_kw={"rows": 5},
     )
-    grid = SelectField(_l("在哪个网格"), coerce=int, validators=[DataRequired(_l("请选择网格"))])
+    grid = SelectField(
+        _l("在哪个网格"),
+        coerce=int,
+        validators=[DataRequired(_l("请选择网格"))],
+    )
     address = StringField(
         _l("具体位置"),
         validators=[

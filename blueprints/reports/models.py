@@ -282,6 +282,11 @@ RESIDENT_WORDS = {
 }
 
 
-def resident_words(state, report):
+# On the timeline, a step that is over: no "please rate" once the rating is asked for elsewhere.
+PAST_WORDS = {"handled": _l("已处理好"), "verified": _l("已处理好")}
+
+
+def resident_words(state, report, past=False):
     who = _l("部门") if report.department_id else _l("网格员")
-    return str(RESIDENT_WORDS[state]) % {"who": who, "reason": report.return_reason}
+    words = PAST_WORDS.get(state) if past else None
+    return str(words or RESIDENT_WORDS[state]) % {"who": who, "reason": report.return_reason}

@@ -97,7 +97,15 @@ def details():
     if back:
         return back
     form = DetailsForm(data=None if request.method == "POST" else details_so_far(draft))
-    form.grid.choices = grid_choices()
+    form.grid.choices = grid_choices(_("请选择"))
+    if request.method == "POST" and request.form.get("change_category"):
+        # Keep what was typed so far, then go back to the categories.
+        services.save_draft(
+            draft_key(),
+            description=(form.description.data or "").strip()[:1000],
+            address=(form.address.data or "").strip()[:200],
+        )
+        return redirect(url_for("reports.new"), 303)
     if form.validate_on_submit():
         services.save_draft(
             draft_key(),

@@ -213,8 +213,21 @@ def actions_for(report, user, tracker=False):
             continue
         if action == "rate" and report.rating:
             continue
+        if refusal(report, action, user):
+            continue
         found[action] = step
     return found
+
+
+def refusal(report, action, user):
+    """Rules of timing and separation that the table's roles alone do not say."""
+    if action in ("verify", "redo") and user.is_authenticated and report.assignee_id == user.id:
+        return _("办理人不能核查自己办的案件，请另一位网格员或指挥中心核查。")
+    if action == "supervise" and not report.overdue:
+        return _("还没到时限，可以先催办。")
+    if action == "urge" and report.overdue:
+        return _("已经超时，请督办。")
+    return None
 
 
 def apply(report, action, actor, version=None, tracker=False, **given):
@@ -228,6 +241,9 @@ def apply(report, action, actor, version=None, tracker=False, **given):
     for need in step.needs:
         if not given.get(need):
             raise Refused(NEEDS[need]())
+    refused = refusal(report, action, actor)
+    if refused:
+        raise Refused(refused)
     before = report.state
     who = actor if actor.is_authenticated else None
     note = (given.get("note") or given.get("reason") or "").strip()
@@ -260,6 +276,7 @@ NEEDS = {
     "text": lambda: _("请填写问题描述。"),
     "rating": lambda: _("请选择您是否满意。"),
     "hours": lambda: _("请填写要延长的小时数。"),
+    "confirm": lambda: _("请勾选“我确定要撤回”。"),
 }
 
 
@@ -395,6 +412,10 @@ def _supervise(report, who, given, to):
     report.supervised = True
 
 
+def _urge(report, who, given, to):
+    notify(assignees(report), N_("请抓紧办理 %(ref)s"), report_url(report), ref=report.ref)
+
+
 def _correct(report, who, given, to):
     report.description = given["text"].strip()[:1000]
     given["_note"] = ""
@@ -414,6 +435,7 @@ EFFECTS = {
     "approve_extension": _approve_extension,
     "refuse_extension": _refuse_extension,
     "supervise": _supervise,
+    "urge": _urge,
     "correct": _correct,
 }
 

@@ -31,7 +31,9 @@ TRANSITIONS = {
     ("submitted", "accept"): step("accepted", {"dispatcher"}, {"urgency"}, _l("受理")),
     ("submitted", "return"): step("returned", {"dispatcher"}, {"reason"}, _l("退回"), danger=True),
     ("submitted", "merge"): step("merged", {"dispatcher"}, {"target"}, _l("并案")),
-    ("submitted", "withdraw"): step("withdrawn", {"reporter"}, (), _l("撤回反映"), danger=True),
+    ("submitted", "withdraw"): step(
+        "withdrawn", {"reporter"}, {"confirm"}, _l("撤回反映"), danger=True
+    ),
     ("submitted", "correct"): step(None, {"reporter"}, {"text"}, _l("修改描述")),
     ("accepted", "dispatch"): step("dispatched", {"dispatcher"}, {"assignee"}, _l("派遣")),
     ("accepted", "merge"): step("merged", {"dispatcher"}, {"target"}, _l("并案")),
@@ -54,7 +56,9 @@ TRANSITIONS = {
     ("handled", "rate"): step(None, {"reporter"}, {"rating"}, _l("评价")),
 }
 # Steps that may be taken in any of several states and keep the state.
+# Before a deadline the command centre may urge (催办); after it, supervise (督办).
 for state in ("accepted", "dispatched", "signed", "in_progress", "handled", "reopened"):
+    TRANSITIONS[(state, "urge")] = step(None, {"dispatcher"}, (), _l("催办"), public=False)
     TRANSITIONS[(state, "supervise")] = step(
         None, {"dispatcher"}, {"note"}, _l("督办"), public=False
     )

@@ -97,6 +97,50 @@
   document.addEventListener("DOMContentLoaded", showGeo);
   document.addEventListener("htmx:after:swap", showGeo);
 
+  /* What a person types is kept in this tab until the form is sent, so a dropped link, a reload
+     or a tap on 大字 / English loses nothing. Passwords, files and hidden fields are never kept. */
+  function draftKey(form) {
+    return "linli:" + location.pathname + ":" + (form.getAttribute("action") || "");
+  }
+
+  function keepable(field) {
+    return field.name && field.name !== "csrf_token" && !/^(password|file|hidden|submit)$/.test(field.type);
+  }
+
+  document.addEventListener("input", function (event) {
+    var form = event.target.form;
+    if (!form || form.method.toLowerCase() !== "post" || !keepable(event.target)) return;
+    var data = {};
+    Array.prototype.forEach.call(form.elements, function (field) {
+      if (!keepable(field)) return;
+      if ((field.type === "checkbox" || field.type === "radio") && !field.checked) return;
+      data[field.name] = field.value;
+    });
+    try { sessionStorage.setItem(draftKey(form), JSON.stringify(data)); } catch (e) { /* full or off */ }
+  });
+
+  document.addEventListener("submit", function (event) {
+    try { sessionStorage.removeItem(draftKey(event.target)); } catch (e) { /* off */ }
+  });
+
+  function restore() {
+    Array.prototype.forEach.call(document.querySelectorAll("form[method=post]"), function (form) {
+      var saved;
+      try { saved = JSON.parse(sessionStorage.getItem(draftKey(form)) || "null"); } catch (e) { saved = null; }
+      if (!saved) return;
+      Array.prototype.forEach.call(form.elements, function (field) {
+        if (!keepable(field) || !(field.name in saved)) return;
+        if (field.type === "checkbox" || field.type === "radio") {
+          field.checked = field.value === saved[field.name];
+        } else if (!field.value || field.tagName === "SELECT") {
+          field.value = saved[field.name];
+        }
+      });
+    });
+  }
+  document.addEventListener("DOMContentLoaded", restore);
+  document.addEventListener("htmx:after:swap", restore);
+
   if (synth) synth.addEventListener("voiceschanged", setup);
   document.addEventListener("DOMContentLoaded", setup);
   document.addEventListener("htmx:after:swap", function () {

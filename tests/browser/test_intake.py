@@ -69,3 +69,26 @@ def test_report_a_problem_and_track_it(page, check, browser, browser_context_arg
     expect(tracker.get_by_role("button", name="撤回反映")).to_be_visible()
     check(tracker)
     other.close()
+
+
+@pytest.mark.parametrize("js", [True], ids=["js"])
+def test_typed_words_survive_a_tap_on_large_text(page, check):
+    page.goto("/reports/new")
+    page.get_by_role("button", name=re.compile("路灯不亮")).click()
+    page.get_by_label("遇到了什么问题").fill("楼下的路灯坏了一个星期")
+    page.get_by_label("具体位置").fill("3栋北边")
+    page.get_by_role("button", name="大字").click()
+    expect(page.locator("html")).to_have_class("large")
+    expect(page.get_by_label("遇到了什么问题")).to_have_value("楼下的路灯坏了一个星期")
+    expect(page.get_by_label("具体位置")).to_have_value("3栋北边")
+    check(page, large=True)
+
+
+@pytest.mark.parametrize("js", [False], ids=["nojs"])
+def test_changing_the_category_keeps_the_description(page):
+    page.goto("/reports/new")
+    page.get_by_role("button", name=re.compile("路灯不亮")).click()
+    page.get_by_label("遇到了什么问题").fill("其实是井盖的问题，很危险")
+    page.get_by_role("button", name="改分类").click()
+    page.get_by_role("button", name=re.compile("井盖缺失")).click()
+    expect(page.get_by_label("遇到了什么问题")).to_have_value("其实是井盖的问题，很危险")
