@@ -575,3 +575,16 @@ def test_account_log_is_shown_in_beijing_time(admin):
     page = text(admin.get(f"/admin/users/{resident.id}"))
     assert "修改了密码" in page
     assert "2026\u201103\u201102\u00a004:30" in page  # non-breaking: never split on a phone
+
+
+def test_adding_a_role_without_choosing_a_place_is_refused(client, demo, login_as, ctx):
+    login_as("13800000009")
+    resident = db.session.scalar(select(User).where(User.phone == "13800000001"))
+    page = client.get(f"/admin/users/{resident.id}").get_data(as_text=True)
+    assert '<option selected value="">' in page or '<option value="">' in page
+    response = client.post(
+        f"/admin/users/{resident.id}/grants", data={"role": "grid_worker", "place": ""}
+    )
+    assert response.status_code == 422
+    db.session.expire_all()
+    assert resident.grants == []

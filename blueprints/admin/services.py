@@ -153,7 +153,10 @@ def grid_choices(current_id=None):
 
 def place_choices():
     """Every active place as "kind:id", grouped by kind; EVERYWHERE for admins."""
-    choices = [SelectChoice(EVERYWHERE, _("所有地方（只用于管理员）"), optgroup=_("不限地方"))]
+    choices = [
+        SelectChoice("", _("请选择")),
+        SelectChoice(EVERYWHERE, _("所有地方（只用于管理员）"), optgroup=_("不限地方")),
+    ]
     for kind, (model, label) in PLACE_KINDS.items():
         rows = db.session.scalars(select(model).where(model.active).order_by(model.code))
         choices += [SelectChoice(f"{kind}:{row.id}", str(row), optgroup=str(label)) for row in rows]
