@@ -52,6 +52,7 @@ def live_app(db_path):
             "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
             "SMS_SENDER": "tests.browser.conftest:RecordingSender",
             "RATELIMIT_STORAGE_URI": "memory://",
+            "UPLOAD_FOLDER": str(db_path.parent / "uploads"),
         }
     )
     with app.app_context():
