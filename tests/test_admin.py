@@ -588,3 +588,21 @@ def test_adding_a_role_without_choosing_a_place_is_refused(client, demo, login_a
     assert response.status_code == 422
     db.session.expire_all()
     assert resident.grants == []
+
+
+def test_a_department_gets_an_english_name(client, demo, login_as, ctx):
+    login_as("13800000009")
+    department = db.session.scalar(select(Department).where(Department.code == "D02"))
+    street = db.session.scalar(select(Street))
+    response = client.post(
+        f"/admin/departments/{department.id}/edit",
+        data={
+            "code": "D02",
+            "name": "市政设施所",
+            "name_en": "Roads and lights office",
+            "street_id": str(street.id),
+        },
+    )
+    assert response.status_code == 303
+    db.session.expire_all()
+    assert department.name_en == "Roads and lights office"

@@ -740,3 +740,13 @@ def test_urge_before_the_deadline_supervise_after(client, filed, login_as):
     assert act(client, filed, "urge").status_code == 422
     assert act(client, filed, "supervise", note="请今天办完").status_code == 303
     assert report(filed).supervised
+
+
+def test_departments_read_in_english_on_english_pages(client, filed, login_as):
+    as_user(client, login_as, DISPATCHER)
+    act(client, filed, "accept", urgency="normal")
+    english = client.get(f"/reports/{filed}", headers={"Accept-Language": "en"}).get_data(
+        as_text=True
+    )
+    assert "City management squad" in english and "城管执法中队" not in english
+    assert "城管执法中队" in client.get(f"/reports/{filed}").get_data(as_text=True)

@@ -82,6 +82,12 @@ class GridForm(FlaskForm):
 class DepartmentForm(FlaskForm):
     code = code_field()
     name = name_field()
+    name_en = StringField(
+        _l("英文名称"),
+        filters=[strip],
+        validators=[Optional(), Length(max=60, message=_l("名称不能超过%(n)s个字", n=60))],
+        render_kw={"maxlength": 60},
+    )
     street_id = place_select(_l("所属街道"))
 
 

@@ -47,10 +47,10 @@ QUESTIONS = {
 }
 DEMO_API_KEY = "linli-demo-key"
 DEPARTMENTS = [
-    ("D01", "城管执法中队"),
-    ("D02", "市政设施所"),
-    ("D03", "综治中心"),
-    ("D04", "民政办"),
+    ("D01", "城管执法中队", "City management squad"),
+    ("D02", "市政设施所", "Public works office"),
+    ("D03", "综治中心", "Community safety centre"),
+    ("D04", "民政办", "Civil affairs office"),
 ]
 # code, zh, en, group, icon, hours (accept, sign, handle, verify), verify?, sensitive?
 CATEGORIES = [
@@ -252,8 +252,10 @@ def load_demo(with_reports=True):
             lat=lat,
             lng=lng,
         )
-    for code, name in DEPARTMENTS:
-        places[("department", code)] = upsert(Department, code, name=name, street=street)
+    for code, name, name_en in DEPARTMENTS:
+        places[("department", code)] = upsert(
+            Department, code, name=name, name_en=name_en, street=street
+        )
     for code, zh, en, group, icon, hours, verify, sensitive in CATEGORIES:
         accept, sign, handle, check = hours
         upsert(

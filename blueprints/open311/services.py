@@ -96,7 +96,7 @@ def status_of(state):
 
 def agency(report):
     if report.department:
-        return report.department.name
+        return str(report.department)
     if report.assignee:
         return f"{report.grid.name}网格员"
     return f"{report.grid.community.street.name}指挥中心"

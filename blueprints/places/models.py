@@ -1,5 +1,6 @@
 """Street/township → community/village → grid, and the departments that handle cases."""
 
+from flask_babel import get_locale
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -61,10 +62,14 @@ class Department(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(20), unique=True)
     name: Mapped[str] = mapped_column(String(60))
+    name_en: Mapped[str] = mapped_column(String(60), default="")
     street_id: Mapped[int] = mapped_column(ForeignKey("street.id"), index=True)
     active: Mapped[bool] = mapped_column(default=True)
 
     street: Mapped[Street] = relationship()
 
     def __str__(self):
+        """The name in the reader's language (place names proper stay Chinese)."""
+        if self.name_en and str(get_locale()).startswith("en"):
+            return self.name_en
         return self.name
