@@ -750,3 +750,13 @@ def test_departments_read_in_english_on_english_pages(client, filed, login_as):
     )
     assert "City management squad" in english and "城管执法中队" not in english
     assert "城管执法中队" in client.get(f"/reports/{filed}").get_data(as_text=True)
+
+
+def test_a_me_too_does_not_make_the_dispatchers_form_stale(client, filed, login_as):
+    as_user(client, login_as, DISPATCHER)
+    version = str(report(filed).version)
+    neighbour = client.application.test_client()
+    assert neighbour.post(f"/reports/{filed}/metoo", data={}).status_code == 303
+    assert report(filed).metoo_count == 1
+    assert act(client, filed, "accept", urgency="normal", version=version).status_code == 303
+    assert report(filed).state == "accepted"

@@ -5,7 +5,7 @@ import secrets
 from datetime import timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, exists, or_, select, tuple_
+from sqlalchemy import and_, exists, or_, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
@@ -176,10 +176,19 @@ def add_metoo(report, who):
     if db.session.scalar(select(exists().where(MeToo.report_id == report.id, MeToo.who == who))):
         return False
     db.session.add(MeToo(report_id=report.id, who=who))
-    report.metoo_count += 1
+    count_metoo(report, 1)
     event(report, "metoo", None, report.state, report.state, "")
     db.session.commit()
     return True
+
+
+def count_metoo(report, n):
+    """Add to the count in SQL: atomic, and without bumping the version, so a resident's
+    "me too" never makes a staff member's open form stale."""
+    db.session.execute(
+        update(Report).where(Report.id == report.id).values(metoo_count=Report.metoo_count + n)
+    )
+    db.session.expire(report, ["metoo_count"])
 
 
 # ---- the one way a state changes ------------------------------------------------------------
@@ -338,7 +347,7 @@ def _merge(report, who, given, to):
     if not can(target.grid, "dispatcher", user=who):
         raise Refused(_("您不能对这件事做这个操作。"))
     report.merged_into = target
-    target.metoo_count += 1 + report.metoo_count
+    count_metoo(target, 1 + report.metoo_count)
     merged = (N_("并入案件 %(ref)s"), {"ref": report.ref})
     event(target, "metoo", who, target.state, target.state, detail=merged)
     given["_detail"] = (N_("已并入案件 %(ref)s，办理结果请看那一件。"), {"ref": target.ref})
