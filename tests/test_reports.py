@@ -1,6 +1,7 @@
 """Grid reporting: intake, the closed loop, privacy and access, through the test client."""
 
 import io
+import json
 import re
 import threading
 
@@ -760,3 +761,40 @@ def test_a_me_too_does_not_make_the_dispatchers_form_stale(client, filed, login_
     assert report(filed).metoo_count == 1
     assert act(client, filed, "accept", urgency="normal", version=version).status_code == 303
     assert report(filed).state == "accepted"
+
+
+def test_a_categorys_extra_questions_are_asked_checked_and_shown(client, demo, login_as, ctx):
+    client.post("/reports/new", data={"category": str(category("fire_lane").id)})
+    page = client.get("/reports/new/details").get_data(as_text=True)
+    assert "被什么堵住了" in page and 'name="attribute[blocked_by]"' in page
+    base = {"description": "消防通道被堵住了", "grid": str(grid("G02").id), "address": "2栋后面"}
+    missing = client.post("/reports/new/details", data=dict(base))
+    html = missing.get_data(as_text=True)
+    assert missing.status_code == 422 and "请回答这个问题" in html and "消防通道被堵住了" in html
+    forged = client.post("/reports/new/details", data={**base, "attribute[blocked_by]": "tank"})
+    assert forged.status_code == 422
+    done = client.post("/reports/new/details", data={**base, "attribute[blocked_by]": "ebike"})
+    assert done.status_code == 303
+    client.post("/reports/new/contact", data={"phone": "13912345678"})
+    key = re.search(
+        r'name="key" value="([^"]+)"', client.get("/reports/new/check").get_data(as_text=True)
+    ).group(1)
+    ref = re.search(
+        r"/reports/(\d{12})",
+        client.post("/reports/new/check", data={"key": key}).headers["Location"],
+    ).group(1)
+    assert json.loads(report(ref).attributes) == {"blocked_by": "ebike"}
+    login_as(DISPATCHER)
+    case = client.get(f"/reports/{ref}").get_data(as_text=True)
+    assert "<dt>被什么堵住了</dt><dd>电动车</dd>" in case
+
+
+def test_a_number_question_wants_a_number(client, demo, ctx):
+    client.post("/reports/new", data={"category": str(category("streetlight").id)})
+    base = {"description": "路灯不亮了好几天", "grid": str(grid("G01").id), "address": "5栋"}
+    bad = client.post("/reports/new/details", data={**base, "attribute[lights]": "三盏"})
+    assert bad.status_code == 422 and "请填一个数字" in bad.get_data(as_text=True)
+    assert (
+        client.post("/reports/new/details", data={**base, "attribute[lights]": "3"}).status_code
+        == 303
+    )

@@ -14,6 +14,7 @@ from blueprints.open311.formats import stamp
 from blueprints.open311.models import ApiKey, hash_key
 from blueprints.places.models import Community, Grid
 from blueprints.reports import services as reports
+from blueprints.reports.forms import answers_of, questions_form
 from blueprints.reports.models import OPEN_STATES, Category, Report, ReportEvent, resident_words
 from blueprints.timeutil import utcnow
 from extensions import db
@@ -261,28 +262,6 @@ def locate(form):
     raise ApiError(400, "a location is required: lat and long, address_string or address_id")
 
 
-def answers(category, form):
-    given = {}
-    for question in category.question_list:
-        code = question["code"]
-        values = form.getlist(f"attribute[{code}]")
-        if not values or not any(v.strip() for v in values):
-            if question.get("required"):
-                raise ApiError(400, f"attribute[{code}] is required")
-            continue
-        keys = {v["key"] for v in question.get("values", [])}
-        kind = question["datatype"]
-        if kind == "number":
-            try:
-                float(values[0])
-            except ValueError:
-                raise ApiError(400, f"attribute[{code}] must be a number") from None
-        if kind in ("singlevaluelist", "multivaluelist") and not set(values) <= keys:
-            raise ApiError(400, f"attribute[{code}] must be one of {sorted(keys)}")
-        given[code] = values if kind == "multivaluelist" else values[0][:500]
-    return given
-
-
 def create_request(form, key):
     category = category_by_code(form.get("service_code", ""))
     if category is None:
@@ -308,7 +287,11 @@ def create_request(form, key):
             :40
         ],
     }
-    attributes = answers(category, form)
+    questions = questions_form(category, formdata=form)
+    if not questions.validate():
+        field = next(f for f in questions if f.errors)
+        raise ApiError(400, f"{field.name}: {field.errors[0]}")
+    data["answers"] = attributes = answers_of(questions)
     # A client that retries the same POST gets the same request back, as the web form does.
     fingerprint = json.dumps(
         [key.id, data, attributes, form.get("device_id", ""), form.get("account_id", "")],
@@ -319,7 +302,6 @@ def create_request(form, key):
     report = reports.submit_report(submission, data, source="open311")
     if report.api_key_id is None:
         report.api_key_id = key.id
-        report.attributes = json.dumps(attributes, ensure_ascii=False)
         db.session.commit()
     return report
 

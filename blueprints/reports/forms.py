@@ -5,11 +5,13 @@ from wtforms import (
     MultipleFileField,
     RadioField,
     SelectField,
+    SelectMultipleField,
     StringField,
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, Optional, Regexp
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from blueprints.auth.forms import mobile_number, normalize_phone
 
@@ -103,3 +105,62 @@ class TrackForm(FlaskForm):
 
 class FinishForm(FlaskForm):
     key = HiddenField()
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """Several choices as checkboxes (rendered by _macros.field as a fieldset of big labels)."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+NUMBER = r"^-?\d+(\.\d+)?$"
+
+
+def question_field(question):
+    """One extra question of a category, named attribute[CODE] as Open311 names it."""
+    name = f"attribute[{question['code']}]"
+    label = question["description"]
+    required = question.get("required")
+    check = [DataRequired(_l("请回答这个问题"))] if required else [Optional()]
+    choices = [SelectChoice(v["key"], v["name"]) for v in question.get("values", [])]
+    kind = question["datatype"]
+    if kind == "singlevaluelist":
+        return RadioField(label, name=name, choices=choices, validators=check)
+    if kind == "multivaluelist":
+        return MultiCheckboxField(label, name=name, choices=choices, validators=check)
+    if kind == "number":
+        number = Regexp(NUMBER, message=_l("请填一个数字"))
+        return StringField(
+            label, name=name, validators=[*check, number], render_kw={"inputmode": "decimal"}
+        )
+    if kind == "text":
+        return TextAreaField(
+            label, name=name, validators=[*check, Length(max=500)], render_kw={"rows": 3}
+        )
+    if kind == "datetime":
+        return StringField(label, name=name, validators=check, render_kw={"type": "datetime-local"})
+    return StringField(label, name=name, validators=[*check, Length(max=500)])
+
+
+class QuestionsForm(FlaskForm):
+    """Filled in per category by questions_form(); shared by the web intake and Open311."""
+
+    class Meta:
+        csrf = False
+
+
+def questions_form(category, formdata=None, data=None):
+    fields = {f"q{i}": question_field(q) for i, q in enumerate(category.question_list)}
+    form_class = type("CategoryQuestions", (QuestionsForm,), fields)
+    return form_class(formdata=formdata, data=data)
+
+
+def answers_of(form):
+    """{code: answer} for the questions answered."""
+    found = {}
+    for field in form:
+        code = field.name[len("attribute[") : -1]
+        if field.data not in (None, "", []):
+            found[code] = field.data
+    return found

@@ -177,6 +177,20 @@ class Report(db.Model):
     )
 
     @property
+    def answers(self):
+        """The extra questions answered: (question, answer) in the category's order."""
+        given = json.loads(self.attributes or "{}")
+        shown = []
+        for question in self.category.question_list:
+            if question["code"] not in given:
+                continue
+            names = {v["key"]: v["name"] for v in question.get("values", [])}
+            value = given[question["code"]]
+            values = value if isinstance(value, list) else [value]
+            shown.append((question["description"], "、".join(names.get(v, v) for v in values)))
+        return shown
+
+    @property
     def is_public(self):
         return not self.category.sensitive
 

@@ -11,7 +11,15 @@ from blueprints.htmx import render
 from blueprints.places.models import Department, Grid
 from blueprints.places.services import grid_choices
 from blueprints.reports import photos, services
-from blueprints.reports.forms import ContactForm, DetailsForm, PhotosForm, ProxyForm, TrackForm
+from blueprints.reports.forms import (
+    ContactForm,
+    DetailsForm,
+    PhotosForm,
+    ProxyForm,
+    TrackForm,
+    answers_of,
+    questions_form,
+)
 from blueprints.reports.models import (
     GROUPS,
     RATINGS,
@@ -96,8 +104,18 @@ def details():
     draft, back = require_answers("category_id")
     if back:
         return back
-    form = DetailsForm(data=None if request.method == "POST" else details_so_far(draft))
+    category = db.session.get(Category, draft["category_id"])
+    posted = request.method == "POST"
+    form = DetailsForm(data=None if posted else details_so_far(draft))
     form.grid.choices = grid_choices(_("请选择"))
+    saved = draft.get("answers", {})
+    questions = questions_form(
+        category,
+        formdata=request.form if posted else None,
+        data=None
+        if posted
+        else {f"q{i}": saved.get(q["code"]) for i, q in enumerate(category.question_list)},
+    )
     if request.method == "POST" and request.form.get("change_category"):
         # Keep what was typed so far, then go back to the categories.
         services.save_draft(
@@ -106,7 +124,8 @@ def details():
             address=(form.address.data or "").strip()[:200],
         )
         return redirect(url_for("reports.new"), 303)
-    if form.validate_on_submit():
+    valid = form.validate_on_submit()
+    if posted and questions.validate() and valid:
         services.save_draft(
             draft_key(),
             description=form.description.data.strip(),
@@ -114,14 +133,16 @@ def details():
             address=form.address.data.strip(),
             lat=form.lat.data,
             lng=form.lng.data,
+            answers=answers_of(questions),
         )
         similar = services.similar_reports(form.grid.data, draft["category_id"])
         return redirect(url_for("reports.similar" if similar else "reports.add_photos"), 303)
     return render(
         "reports/details.html",
-        status=422 if form.errors else 200,
+        status=422 if form.errors or questions.errors else 200,
         form=form,
-        category=db.session.get(Category, draft["category_id"]),
+        questions=questions,
+        category=category,
     )
 
 

@@ -125,6 +125,7 @@ def submit_report(key, data, reporter=None, proxy=None, source="web"):
         reporter_name=data.get("name", "") or (reporter.name if reporter else ""),
         proxy=proxy,
         source=source,
+        attributes=json.dumps(data.get("answers", {}), ensure_ascii=False),
         created_at=utcnow(),
     )
     db.session.add(report)

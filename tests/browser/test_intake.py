@@ -92,3 +92,19 @@ def test_changing_the_category_keeps_the_description(page):
     page.get_by_role("button", name="改分类").click()
     page.get_by_role("button", name=re.compile("井盖缺失")).click()
     expect(page.get_by_label("遇到了什么问题")).to_have_value("其实是井盖的问题，很危险")
+
+
+def test_a_category_question_with_choices(page, check):
+    page.goto("/reports/new")
+    page.get_by_role("button", name=re.compile("消防通道堵塞")).click()
+    expect(page.get_by_role("group", name=re.compile("被什么堵住了"))).to_be_visible()
+    check(page)
+    page.get_by_label("遇到了什么问题").fill("消防通道又被堵了")
+    page.get_by_label("具体位置").fill("2栋后门")
+    page.get_by_role("button", name="下一步").click()
+    expect(page.locator(".error-summary")).to_contain_text("请回答这个问题")
+    check(page)
+    page.get_by_label("电动车").check()
+    page.get_by_label("在哪个网格").select_option(label="桃花社区 · 第二网格")
+    page.get_by_role("button", name="下一步").click()
+    expect(page.locator("h1")).not_to_have_text("问题和地点")
