@@ -606,3 +606,60 @@ def test_a_department_gets_an_english_name(client, demo, login_as, ctx):
     assert response.status_code == 303
     db.session.expire_all()
     assert department.name_en == "Roads and lights office"
+
+
+def category_form(category, **changes):
+    data = {
+        "code": category.code,
+        "name_zh": category.name_zh,
+        "name_en": category.name_en,
+        "group": category.group,
+        "icon": category.icon,
+        "hours_accept": "4",
+        "hours_sign": "4",
+        "hours_handle": "72",
+        "hours_verify": "24",
+        "questions": category.questions,
+    }
+    data.update(changes)
+    return data
+
+
+@pytest.mark.parametrize(
+    "questions,message",
+    [
+        ("{not json", "不是正确的 JSON"),
+        ('{"code": "x"}', "要是一个列表"),
+        ('[{"code": "has space", "datatype": "string", "description": "d"}]', "每个问题要有 code"),
+        ('[{"code": "a", "datatype": "colour", "description": "d"}]', "datatype 和 description"),
+        ('[{"code": "a", "datatype": "singlevaluelist", "description": "d"}]', "选择题要有 values"),
+    ],
+)
+def test_bad_category_questions_are_refused_and_kept(
+    client, demo, login_as, ctx, questions, message
+):
+    login_as("13800000009")
+    category = db.session.scalar(select(Category).where(Category.code == "garbage"))
+    response = client.post(
+        f"/admin/categories/{category.id}/edit", data=category_form(category, questions=questions)
+    )
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422 and message in html
+    db.session.expire_all()
+    assert category.questions == "[]"
+
+
+def test_category_questions_are_saved_and_asked(client, demo, login_as, ctx):
+    login_as("13800000009")
+    category = db.session.scalar(select(Category).where(Category.code == "garbage"))
+    questions = (
+        '[{"code": "bags", "datatype": "number", "required": true, "description": "大概几袋"}]'
+    )
+    response = client.post(
+        f"/admin/categories/{category.id}/edit", data=category_form(category, questions=questions)
+    )
+    assert response.status_code == 303
+    db.session.expire_all()
+    assert category.question_list[0]["code"] == "bags"
+    client.post("/reports/new", data={"category": str(category.id)})
+    assert "大概几袋" in client.get("/reports/new/details").get_data(as_text=True)

@@ -2,11 +2,22 @@
 
 Choices that come from the database are filled in by the view (see CHOICES in routes.py)."""
 
+import json
+import re
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, IntegerField, SelectField, StringField
+from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+    ValidationError,
+)
 
 from blueprints.auth.models import GRANTED_ROLES, ROLES
 from blueprints.reports.models import GROUPS, STAGES
@@ -104,6 +115,37 @@ def hours_field(stage, default):
     )
 
 
+DATATYPES = {"string", "number", "text", "datetime", "singlevaluelist", "multivaluelist"}
+
+
+def valid_questions(form, field):
+    """The questions are JSON in the shape Open311 attributes take; say plainly what is wrong."""
+    try:
+        questions = json.loads(field.data or "[]")
+    except ValueError:
+        raise ValidationError(_l("附加问题不是正确的 JSON")) from None
+    if not isinstance(questions, list):
+        raise ValidationError(_l("附加问题要是一个列表，没有就填 []"))
+    codes = set()
+    for q in questions:
+        if not isinstance(q, dict) or not re.fullmatch(
+            r"[A-Za-z0-9_]{1,20}", str(q.get("code", ""))
+        ):
+            raise ValidationError(_l("每个问题要有 code（英文字母、数字、下划线）"))
+        if q["code"] in codes:
+            raise ValidationError(_l("问题的 code 不能重复"))
+        codes.add(q["code"])
+        if q.get("datatype") not in DATATYPES or not str(q.get("description", "")).strip():
+            raise ValidationError(_l("每个问题要有 datatype 和 description"))
+        if q["datatype"].endswith("list"):
+            values = q.get("values")
+            if not values or not all(
+                isinstance(v, dict) and v.get("key") and v.get("name") for v in values
+            ):
+                raise ValidationError(_l("选择题要有 values，每项有 key 和 name"))
+    field.data = json.dumps(questions, ensure_ascii=False)
+
+
 class CategoryForm(FlaskForm):
     code = code_field(_l("对接其他系统时用，例如 garbage。"))
     name_zh = name_field(_l("中文名称"), 40)
@@ -127,6 +169,17 @@ class CategoryForm(FlaskForm):
     hours_verify = hours_field("verify", 24)
     needs_verification = BooleanField(_l("办结后要到现场核查"), default=True)
     sensitive = BooleanField(_l("敏感问题（不公开显示）"))
+    questions = TextAreaField(
+        _l("附加问题"),
+        default="[]",
+        description=_l(
+            "反映这类问题时多问的几句，JSON 列表，每项有 code、datatype（string、number、text、"
+            "datetime、singlevaluelist、multivaluelist）、description、required，选择题还要 "
+            "values（key 和 name）。没有就填 []。"
+        ),
+        validators=[Length(max=5000, message=_l("附加问题太长了")), valid_questions],
+        render_kw={"rows": 6, "spellcheck": "false"},
+    )
 
 
 class UserForm(FlaskForm):
