@@ -78,13 +78,23 @@ def create_app(test_config=None):
     from blueprints import errors, wire
     from blueprints.admin.routes import bp as admin_bp
     from blueprints.auth.routes import bp as auth_bp
+    from blueprints.calendar.routes import bp as calendar_bp
     from blueprints.main.routes import bp as main_bp
     from blueprints.notices.routes import bp as notices_bp
     from blueprints.open311.routes import bp as open311_bp
     from blueprints.places.routes import bp as places_bp
     from blueprints.reports.routes import bp as reports_bp
 
-    for bp in (main_bp, auth_bp, places_bp, admin_bp, reports_bp, notices_bp, open311_bp):
+    for bp in (
+        main_bp,
+        auth_bp,
+        places_bp,
+        admin_bp,
+        reports_bp,
+        notices_bp,
+        open311_bp,
+        calendar_bp,
+    ):
         app.register_blueprint(bp)
     wire.init_app(app)
     errors.init_app(app)

@@ -663,3 +663,18 @@ def test_category_questions_are_saved_and_asked(client, demo, login_as, ctx):
     assert category.question_list[0]["code"] == "bags"
     client.post("/reports/new", data={"category": str(category.id)})
     assert "大概几袋" in client.get("/reports/new/details").get_data(as_text=True)
+
+
+def test_a_category_can_be_due_in_working_days(client, demo, login_as, ctx):
+    login_as("13800000009")
+    category = db.session.scalar(select(Category).where(Category.code == "garbage"))
+    too_many = client.post(
+        f"/admin/categories/{category.id}/edit", data=category_form(category, handle_workdays="99")
+    )
+    assert too_many.status_code == 422 and "工作日要在0到60之间" in too_many.get_data(as_text=True)
+    done = client.post(
+        f"/admin/categories/{category.id}/edit", data=category_form(category, handle_workdays="3")
+    )
+    assert done.status_code == 303
+    db.session.expire_all()
+    assert category.handle_workdays == 3

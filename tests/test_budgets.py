@@ -37,6 +37,7 @@ PAGES = [
     ("13800000009", "/admin/categories/new"),
     ("13800000009", "/reports/reveals"),
     ("13800000009", "/open311/keys"),
+    ("13800000009", "/calendar/"),
     (None, "/reports/new"),
     (None, "/reports/track"),
     ("13800000001", "/reports/mine"),

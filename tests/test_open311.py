@@ -418,4 +418,5 @@ def test_any_post_gives_no_server_error(client, demo, fmt, data):
 def test_any_service_code_or_id_gives_no_server_error(client, code, fmt):
     for path in (f"services/{code}", f"requests/{code}", f"tokens/{code}"):
         response = client.get(f"{BASE}/{path}.{fmt}")
-        assert response.status_code in (200, 400, 404), (path, response.data[:200])
+        # 308: Werkzeug merges doubled slashes ("services//x") with a redirect.
+        assert response.status_code in (200, 308, 400, 404), (path, response.data[:200])

@@ -167,6 +167,17 @@ class CategoryForm(FlaskForm):
     hours_sign = hours_field("sign", 4)
     hours_handle = hours_field("handle", 72)
     hours_verify = hours_field("verify", 24)
+    handle_workdays = IntegerField(
+        _l("办结时限（工作日）"),
+        default=0,
+        description=_l(
+            "填了就按工作日算办结时限（跳过周末和节假日），不用上面的小时数；填 0 就按小时。"
+        ),
+        invalid_value_message=_l("请填一个整数，例如 5"),
+        filters=[lambda days: days or 0],
+        validators=[Optional(), NumberRange(min=0, max=60, message=_l("工作日要在0到60之间"))],
+        render_kw={"inputmode": "numeric"},
+    )
     needs_verification = BooleanField(_l("办结后要到现场核查"), default=True)
     sensitive = BooleanField(_l("敏感问题（不公开显示）"))
     questions = TextAreaField(

@@ -46,6 +46,8 @@ QUESTIONS = {
     ],
 }
 DEMO_API_KEY = "linli-demo-key"
+# Categories whose handling is due in working days rather than hours.
+HANDLE_WORKDAYS = {"road": 5, "property": 7, "welfare": 5}
 DEPARTMENTS = [
     ("D01", "城管执法中队", "City management squad"),
     ("D02", "市政设施所", "Public works office"),
@@ -257,6 +259,7 @@ def load_demo(with_reports=True):
             Department, code, name=name, name_en=name_en, street=street
         )
     for code, zh, en, group, icon, hours, verify, sensitive in CATEGORIES:
+        workdays = HANDLE_WORKDAYS.get(code, 0)
         accept, sign, handle, check = hours
         upsert(
             Category,
@@ -272,6 +275,7 @@ def load_demo(with_reports=True):
             needs_verification=verify,
             sensitive=sensitive,
             questions=json.dumps(QUESTIONS.get(code, []), ensure_ascii=False),
+            handle_workdays=workdays,
         )
     db.session.flush()
     users = {}

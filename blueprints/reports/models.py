@@ -47,6 +47,8 @@ class Category(db.Model):
     hours_sign: Mapped[int] = mapped_column(default=4)
     hours_handle: Mapped[int] = mapped_column(default=72)
     hours_verify: Mapped[int] = mapped_column(default=24)
+    # When set, handling is due at the end of this many working days instead of hours_handle.
+    handle_workdays: Mapped[int] = mapped_column(default=0)
     needs_verification: Mapped[bool] = mapped_column(default=True)
     sensitive: Mapped[bool] = mapped_column(default=False)
     active: Mapped[bool] = mapped_column(default=True)

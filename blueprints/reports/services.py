@@ -12,6 +12,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from blueprints.access import can
 from blueprints.auth.models import RoleGrant, User, mask_phone
+from blueprints.calendar.services import add_workdays
 from blueprints.notices.services import notify
 from blueprints.places.models import Community, Department, Grid
 from blueprints.reports.models import (
@@ -455,6 +456,11 @@ def set_deadline(report):
     report.reminded_for = report.overdue_for = ""
     if report.state == "verified":
         report.deadline_at = utcnow() + timedelta(days=FOLLOW_UP_DAYS)
+    elif stage == "handle" and report.category.handle_workdays:
+        days = report.category.handle_workdays
+        if report.urgency == "urgent":
+            days = max(1, days // 2)
+        report.deadline_at = add_workdays(utcnow(), days)
     elif stage:
         hours = report.category.deadline_hours(stage)
         if report.urgency == "urgent":

@@ -1,0 +1,50 @@
+from datetime import date
+
+from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask_babel import gettext as _
+
+from blueprints.access import allow
+from blueprints.calendar import services
+from blueprints.htmx import render
+from blueprints.timeutil import local, utcnow
+
+bp = Blueprint("calendar", __name__, url_prefix="/calendar")
+
+
+@bp.route("/", methods=["GET", "POST"])
+@allow("admin")
+def index():
+    error = None
+    if request.method == "POST":
+        try:
+            day = date.fromisoformat(request.form.get("day", ""))
+        except ValueError:
+            error = _("请按 2026-10-01 这样的格式填写日期。")
+        else:
+            workday = request.form.get("kind") == "workday"
+            note = request.form.get("note", "").strip()[:40]
+            try:
+                services.set_day(day, workday, note)
+            except services.CalendarError as e:
+                error = str(e)
+            else:
+                flash(_("已保存。"), "success")
+                return redirect(url_for("calendar.index"), 303)
+    return render(
+        "calendar/index.html",
+        status=422 if error else 200,
+        days=services.upcoming(local(utcnow()).date()),
+        error=error,
+        typed=request.form,
+    )
+
+
+@bp.route("/<day>/delete", methods=["POST"])
+@allow("admin")
+def delete(day):
+    try:
+        services.clear_day(date.fromisoformat(day))
+    except ValueError:
+        abort(404)
+    flash(_("已删除。"), "success")
+    return redirect(url_for("calendar.index"), 303)
