@@ -32,6 +32,9 @@ PAGES = [
     ("13800000009", "/admin/grids"),
     ("13800000009", "/admin/categories"),
     ("13800000009", "/reports/reveals"),
+    ("13800000009", "/calendar/"),
+    ("13800000009", "/open311/keys"),
+    ("13800000009", "/admin/categories/1/edit"),
     ("13800000003", f"/reports/{demo_ref(2)}"),  # accepted: dispatch, merge, supervise forms
     ("13800000002", f"/reports/{demo_ref(7)}"),  # in progress: note, handle, extension forms
     (None, f"/reports/{demo_ref(11)}"),  # a closed public case, as anyone sees it
