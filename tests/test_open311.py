@@ -246,7 +246,9 @@ def test_revoked_key_is_refused(client, demo, login_as, ctx):
     login_as("13800000009")
     key = db.session.scalar(select(ApiKey))
     assert client.post(f"/open311/keys/{key.id}/revoke", data={}).status_code == 303
-    assert post(client).status_code == 403
+    assert post(client).status_code == 200, "not revoked without the tick"
+    assert client.post(f"/open311/keys/{key.id}/revoke", data={"sure": "yes"}).status_code == 303
+    assert post(client, description="另一件事：路灯坏了").status_code == 403
 
 
 def test_admin_issues_a_key_shown_once_and_stored_hashed(client, demo, login_as, ctx):

@@ -589,7 +589,11 @@ def test_handled_with_an_after_photo_that_stays_private_until_marked_fit(client,
     stranger = client.application.test_client()
     assert stranger.get(f"/reports/photo/{photo.id}").status_code == 404
     as_user(client, login_as, DISPATCHER)
-    assert client.post(f"/reports/photo/{photo.id}/public", data={}).status_code == 303
+    unchecked = client.post(f"/reports/photo/{photo.id}/public", data={})
+    assert unchecked.status_code == 303 and not report(filed).photos[0].fit_for_public
+    assert stranger.get(f"/reports/photo/{photo.id}").status_code == 404
+    checked = client.post(f"/reports/photo/{photo.id}/public", data={"checked": "yes"})
+    assert checked.status_code == 303 and report(filed).photos[0].fit_for_public
     shown = stranger.get(f"/reports/photo/{photo.id}")
     assert shown.status_code == 200 and shown.mimetype == "image/jpeg"
     shown.close()

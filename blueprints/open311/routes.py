@@ -179,6 +179,9 @@ def keys():
 @allow("admin")
 def revoke(key_id):
     key = db.session.get(ApiKey, key_id) or abort(404)
+    if request.form.get("sure") != "yes":
+        flash(_("请勾选“确定停用”。停用后，用这个密钥的系统就不能再提交反映了。"), "error")
+        return redirect(url_for("open311.keys"), 303)
     services.revoke_key(key)
     flash(_("已停用这个密钥。"), "success")
     return redirect(url_for("open311.keys"), 303)

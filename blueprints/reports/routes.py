@@ -438,6 +438,9 @@ def photo_public(photo_id):
     item = db.session.get(ReportPhoto, photo_id)
     if item is None or item.report is None:
         abort(404)
+    if request.form.get("checked") != "yes":
+        flash(_("请先看清照片，勾选“照片里没有人脸、车牌、门牌号”再公开。"), "error")
+        return redirect(url_for("reports.show", ref=item.report.ref), 303)
     try:
         services.mark_photo_public(item, current_user)
     except Refused:
