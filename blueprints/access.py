@@ -48,11 +48,6 @@ def require(place, *roles):
         abort(403)
 
 
-def places_of(user, role):
-    """The grants of one role, for filtering lists down to what the user may see."""
-    return user.grants_for(role) if user.is_authenticated else []
-
-
 def safe_next(default):
     """A same-site path from ?next= or the form, never an open redirect."""
     target = request.values.get("next", "")
