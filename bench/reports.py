@@ -327,7 +327,6 @@ def report_row(report_id, age, state, category, demo, rng, now):
         "proxy_id": proxy,
         "assignee_id": assignee,
         "department_id": department,
-        "helpers": "",
         "deadline_at": deadline,
         "reminded_for": state if overdue else "",
         "overdue_for": state if overdue else "",

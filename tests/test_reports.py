@@ -802,3 +802,34 @@ def test_a_number_question_wants_a_number(client, demo, ctx):
         client.post("/reports/new/details", data={**base, "attribute[lights]": "3"}).status_code
         == 303
     )
+
+
+def test_helper_departments_are_told_and_may_open_the_case(client, filed, login_as, create_user):
+    from blueprints.places.models import Street
+
+    as_user(client, login_as, DISPATCHER)
+    act(client, filed, "accept", urgency="normal")
+    lead, helper = (
+        db.session.scalar(select(Department).where(Department.code == c)) for c in ("D02", "D01")
+    )
+    elsewhere = Street(code="S99", name="别的街道")
+    foreign = Department(code="D99", name="别处的部门", street=elsewhere)
+    db.session.add_all([elsewhere, foreign])
+    db.session.commit()
+    response = act(
+        client,
+        filed,
+        "dispatch",
+        assignee=f"dept:{lead.id}",
+        helpers=[str(helper.id), str(foreign.id), "nonsense", str(lead.id)],
+    )
+    assert response.status_code == 303
+    r = report(filed)
+    assert [d.code for d in r.helper_departments] == ["D01"], "foreign, forged and lead ids ignored"
+    assert "协办：城管执法中队" in client.get(f"/reports/{filed}").get_data(as_text=True)
+    as_user(client, login_as, HANDLER)  # a handler of D01, the helper
+    inbox = client.get("/notices/").get_data(as_text=True)
+    assert f"请协助处理 {filed}" in inbox
+    assert client.get(f"/reports/{filed}").status_code == 200
+    act(client, filed, "sign")
+    assert report(filed).state == "dispatched", "helpers see the case; the lead signs for it"

@@ -144,7 +144,6 @@ class Report(db.Model):
     proxy_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"))
-    helpers: Mapped[str] = mapped_column(String(200), default="")
     deadline_at: Mapped[datetime | None]
     reminded_for: Mapped[str] = mapped_column(String(20), default="")
     overdue_for: Mapped[str] = mapped_column(String(20), default="")
@@ -170,6 +169,8 @@ class Report(db.Model):
     proxy: Mapped["User | None"] = relationship(foreign_keys=[proxy_id])
     assignee: Mapped["User | None"] = relationship(foreign_keys=[assignee_id])
     department: Mapped["Department | None"] = relationship()
+    # Departments that help the lead one: they are told, and may open the case.
+    helper_departments: Mapped[list["Department"]] = relationship(secondary="report_helper")
     merged_into: Mapped["Report | None"] = relationship(remote_side=[id])
     events: Mapped[list["ReportEvent"]] = relationship(
         back_populates="report", order_by="ReportEvent.id", cascade="all, delete-orphan"
@@ -211,6 +212,13 @@ class Report(db.Model):
     @property
     def overdue(self):
         return bool(self.deadline_at and self.is_open and self.deadline_at < utcnow())
+
+
+report_helper = db.Table(
+    "report_helper",
+    db.Column("report_id", ForeignKey("report.id"), primary_key=True),
+    db.Column("department_id", ForeignKey("department.id"), primary_key=True),
+)
 
 
 class ReportEvent(db.Model):

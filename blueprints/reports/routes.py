@@ -279,7 +279,7 @@ def is_staff_for(report):
     return (
         can(report.grid, "dispatcher", "grid_worker", "admin")
         or report.assignee_id == current_user.id
-        or (report.department is not None and can(report.department, "handler"))
+        or any(can(d, "handler") for d in [report.department, *report.helper_departments] if d)
     )
 
 

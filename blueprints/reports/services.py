@@ -301,45 +301,52 @@ def _return(report, who, given, to):
     report.return_reason = given["reason"].strip()[:200]
 
 
+def street_department(raw, street_id):
+    """An active department of this street from a posted id, else None."""
+    department = db.session.get(Department, int(raw)) if str(raw).isdigit() else None
+    if department is None or not department.active or department.street_id != street_id:
+        return None
+    return department
+
+
 def _dispatch(report, who, given, to):
     kind, _sep, raw = str(given["assignee"]).partition(":")
-    report.assignee = report.department = None
+    street_id = report.grid.community.street_id
+    unassign(report)
     if kind == "user" and raw.isdigit():
         user = db.session.get(User, int(raw))
         if user is None or not can(report.grid, "grid_worker", user=user):
             raise Refused(_("请选择本网格的网格员。"))
         report.assignee = user
-    elif kind == "dept" and raw.isdigit():
-        department = db.session.get(Department, int(raw))
-        if (
-            department is None
-            or not department.active
-            or department.street_id != report.grid.community.street_id
-        ):
+    elif kind == "dept":
+        report.department = street_department(raw, street_id)
+        if report.department is None:
             raise Refused(_("请选择本街道的部门。"))
-        report.department = department
     else:
         raise Refused(NEEDS["assignee"]())
-    helpers = [
-        db.session.get(Department, int(h)) for h in given.get("helpers", []) if str(h).isdigit()
-    ]
-    report.helpers = ",".join(d.name for d in helpers if d and d is not report.department)[:200]
+    for raw_helper in given.get("helpers", []):
+        helper = street_department(raw_helper, street_id)
+        if helper and helper is not report.department and helper not in report.helper_departments:
+            report.helper_departments.append(helper)
     report.extension_hours = 0
     name = report.assignee.display_name if report.assignee else report.department.name
     given["_detail"] = (N_("交给：%(name)s"), {"name": name})
-    for department in helpers:
-        if department:
-            notify(
-                staff_for("handler", department),
-                N_("请协助处理 %(ref)s"),
-                report_url(report),
-                ref=report.ref,
-            )
+    for helper in report.helper_departments:
+        notify(
+            staff_for("handler", helper),
+            N_("请协助处理 %(ref)s"),
+            report_url(report),
+            ref=report.ref,
+        )
+
+
+def unassign(report):
+    report.assignee = report.department = None
+    report.helper_departments = []
 
 
 def _send_back(report, who, given, to):
-    report.assignee = report.department = None
-    report.helpers = ""
+    unassign(report)
 
 
 def _merge(report, who, given, to):
@@ -388,7 +395,7 @@ def _rate(report, who, given, to):
     given["_note"] = report.rating_comment
     if rating == "unsatisfied" and not reopened_before:
         report.rating = ""  # asked again after the rework
-        report.assignee = report.department = None
+        unassign(report)
         return "reopened"
     return "closed"
 
