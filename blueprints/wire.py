@@ -46,9 +46,12 @@ def init_app(app):
     gzipped_static = {}
 
     def fingerprint(filename):
+        """A short hash of the file: computed once, and again after an edit when debugging."""
+        known = fingerprints.get(filename)
+        if known and not app.debug:
+            return known[1]
         path = os.path.join(app.static_folder, filename)
         stamp = os.stat(path).st_mtime_ns
-        known = fingerprints.get(filename)
         if not known or known[0] != stamp:
             with open(path, "rb") as f:
                 known = (stamp, hashlib.sha256(f.read()).hexdigest()[:12])
