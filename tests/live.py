@@ -1,0 +1,144 @@
+"""A real gunicorn with several workers, for the tests that only a live server can show: races,
+counters shared across processes, slow clients.
+
+    with live_gunicorn(tmp_path, workers=4) as server:
+        requests to server.url ...; server.sms() lists what was sent
+
+The database is a SQLite file in tmp_path, or, when DATABASE_URL is set (CI's PostgreSQL run), a
+fresh PostgreSQL database of its own beside the unit tests' one, dropped afterwards. It is
+migrated and loaded with the demo, as `make run` does."""
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+import uuid
+from contextlib import contextmanager
+from pathlib import Path
+
+from app import create_app
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV_BIN = Path(sys.executable).parent
+
+
+class FileSender:
+    """The SMS sender of a live server: one JSON line per message, in LINLI_SMS_FILE."""
+
+    def send(self, phone, text):
+        with open(os.environ["LINLI_SMS_FILE"], "a", encoding="utf-8") as f:
+            f.write(json.dumps([phone, text], ensure_ascii=False) + "\n")
+
+
+def make_app():
+    """What gunicorn serves: the real app, with a quick password hash and a recording sender."""
+    return create_app(
+        {"PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000", "SMS_SENDER": "tests.live:FileSender"}
+    )
+
+
+class Server:
+    def __init__(self, url, sms_file, log_file):
+        self.url = url
+        self.sms_file = sms_file
+        self.log_file = log_file
+
+    def sms(self):
+        if not self.sms_file.exists():
+            return []
+        return [json.loads(line) for line in self.sms_file.read_text().splitlines()]
+
+    def log(self):
+        return self.log_file.read_text(errors="replace")
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def own_database(tmp_path):
+    base = os.environ.get("DATABASE_URL")
+    if not base:
+        yield "sqlite:///" + str(tmp_path / "live.db")
+        return
+    import psycopg
+
+    name = f"linli_live_{uuid.uuid4().hex[:10]}"
+    admin = base.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield base.rsplit("/", 1)[0] + "/" + name
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@contextmanager
+def live_gunicorn(tmp_path, workers=4, env=None, args=()):
+    """Serve the app with gunicorn as `make run` does; yields a Server."""
+    with own_database(tmp_path) as url:
+        environment = {
+            **os.environ,
+            "DATABASE_URL": url,
+            "SECRET_KEY": "live-test-" + uuid.uuid4().hex,
+            "LINLI_SMS_FILE": str(tmp_path / "sms.jsonl"),
+            "UPLOAD_FOLDER": str(tmp_path / "uploads"),
+            "FLASK_APP": "tests.live:make_app",
+            **(env or {}),
+        }
+        flask = [str(VENV_BIN / "flask")]
+        for command in (["db", "upgrade"], ["demo", "load"]):
+            subprocess.run(
+                flask + command, cwd=ROOT, env=environment, check=True, capture_output=True
+            )
+        port = free_port()
+        log_file = tmp_path / "gunicorn.log"
+        with open(log_file, "wb") as log:
+            process = subprocess.Popen(
+                [
+                    str(VENV_BIN / "gunicorn"),
+                    "--workers",
+                    str(workers),
+                    "--bind",
+                    f"127.0.0.1:{port}",
+                    "--no-control-socket",  # several servers may run at once
+                    *args,
+                    "tests.live:make_app()",
+                ],
+                cwd=ROOT,
+                env=environment,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        base = f"http://127.0.0.1:{port}"
+        try:
+            wait_until_up(base, process, log_file)
+            yield Server(base, tmp_path / "sms.jsonl", log_file)
+        finally:
+            process.terminate()
+            try:
+                process.wait(15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def wait_until_up(base, process, log_file, seconds=30):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError("gunicorn exited:\n" + log_file.read_text(errors="replace"))
+        try:
+            with urllib.request.urlopen(base + "/healthz", timeout=2) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError("gunicorn did not answer /healthz:\n" + log_file.read_text(errors="replace"))
