@@ -2,6 +2,7 @@
 
 import logging
 import os
+import secrets
 from datetime import timedelta
 
 from flask import Flask, current_app, has_request_context, request
@@ -21,17 +22,27 @@ def database_url():
 
 class Config:
     ENV_NAME = os.environ.get("LINLI_ENV", "development")
-    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-secret-change-me")
+    # Without SECRET_KEY a random key is made once and kept in instance/ (see secret_key()).
+    SECRET_KEY = os.environ.get("SECRET_KEY", "")
     SQLALCHEMY_DATABASE_URI = database_url()
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     REDIS_URL = os.environ.get("REDIS_URL", "")
-    RATELIMIT_STORAGE_URI = REDIS_URL or "memory://"
+    # Counters every worker shares: Redis when there is one, else the app's own database
+    # (blueprints/ratelimit.py). A Redis that goes away falls back to memory, never to a 500.
+    RATELIMIT_STORAGE_URI = REDIS_URL or "linlidb://"
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = bool(REDIS_URL)
+    RATELIMIT_STORAGE_OPTIONS = (
+        {"socket_connect_timeout": 1, "socket_timeout": 1} if REDIS_URL else {}
+    )
     RATELIMIT_HEADERS_ENABLED = True
     SMS_SENDER = os.environ.get("SMS_SENDER", "blueprints.sms:ConsoleSender")
     PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
     PASSWORD_HASH_METHOD = "scrypt"
     OPEN311_JURISDICTION = os.environ.get("OPEN311_JURISDICTION", "linli")
     HOTLINE = os.environ.get("HOTLINE", "12345")
+    # Where residents reach this site: links in text messages are built on it, never on the
+    # Host header of the request that caused them.
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/")
     OPEN311_CONTACT = os.environ.get("OPEN311_CONTACT", HOTLINE)
     MAX_CONTENT_LENGTH = 32 * 1024 * 1024
     MAX_PHOTO_BYTES = 10 * 1024 * 1024
@@ -58,15 +69,19 @@ def create_app(test_config=None):
     app.jinja_env.add_extension("jinja2.ext.do")
     if test_config:
         app.config.update(test_config)
-    if app.config["ENV_NAME"] == "production" and app.config["SECRET_KEY"].startswith("dev-"):
-        raise RuntimeError("Set SECRET_KEY before running with LINLI_ENV=production.")
     os.makedirs(app.instance_path, exist_ok=True)
+    if not app.config["SECRET_KEY"]:
+        if app.config["ENV_NAME"] == "production":
+            raise RuntimeError("Set SECRET_KEY before running with LINLI_ENV=production.")
+        app.config["SECRET_KEY"] = secret_key(app.instance_path)
     app.config["UPLOAD_FOLDER"] = app.config["UPLOAD_FOLDER"] or os.path.join(
         app.instance_path, "uploads"
     )
     if app.config["PROXY_COUNT"]:
         n = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
+
+    import blueprints.ratelimit  # noqa: F401  (registers the linlidb:// storage)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(app.root_path, "migrations"))
@@ -106,6 +121,26 @@ def create_app(test_config=None):
     app.cli.add_command(sla)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     return app
+
+
+def secret_key(folder):
+    """A random key made on first start and kept (readable by this user only) in instance/, so
+    no two installations share one and a restart keeps everyone signed in. Written aside and
+    linked into place, so workers starting together all read the same whole key."""
+    path = os.path.join(folder, "secret_key")
+    if not os.path.exists(path):
+        aside = f"{path}.{os.getpid()}"
+        fd = os.open(aside, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_hex(32))
+        try:
+            os.link(aside, path)
+        except FileExistsError:
+            pass
+        finally:
+            os.unlink(aside)
+    with open(path) as f:
+        return f.read().strip()
 
 
 def pick_locale():

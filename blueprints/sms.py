@@ -1,11 +1,16 @@
-"""Pluggable SMS. SMS_SENDER names a class "module:Class" with send(phone, text)."""
+"""Pluggable SMS. SMS_SENDER names a class "module:Class" with send(phone, text).
+
+A message is written in its reader's language (`message(locale, ...)`), and no number gets more
+than a few messages however many people ask for them (blueprints/ratelimit.py)."""
 
 import importlib
 import logging
 
-from flask import current_app
+from flask import current_app, g
+from flask_babel import force_locale, gettext
 
 from blueprints.auth.models import mask_phone
+from blueprints.ratelimit import allow_sms_to
 
 
 class ConsoleSender:
@@ -15,7 +20,19 @@ class ConsoleSender:
         logging.getLogger("linli.sms").info("SMS to %s: %s", mask_phone(phone), text)
 
 
+def message(locale, msgid, **params):
+    """A text in the reader's language, whatever the language of the request that caused it."""
+    # Flask-Babel forces nothing while `g` is empty (in a CLI job, say): give it something.
+    g.message_locale = locale
+    with force_locale(locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
+        return gettext(msgid, **params)
+
+
 def send_sms(phone, text):
+    """Send unless this number has had its share; True when it was sent."""
+    if not allow_sms_to(phone):
+        return False
     module, _, name = current_app.config["SMS_SENDER"].partition(":")
     sender = getattr(importlib.import_module(module), name)()
     sender.send(phone, text)
+    return True

@@ -75,7 +75,7 @@ def _clean(app):
         with db.engine.begin() as conn:
             for table in reversed(db.metadata.sorted_tables):
                 conn.execute(table.delete())
-    limiter.reset()
+        limiter.reset()
     SENT.clear()
 
 

@@ -1,8 +1,11 @@
 """Sign-up, login, logout, passwords and resets, as a resident on a phone would meet them."""
 
+import re
+
 from sqlalchemy import select
 
 from blueprints.auth.models import AccountEvent, ResetCode, User
+from blueprints.notices.models import Notice
 from extensions import db
 
 
@@ -157,14 +160,35 @@ def test_reset_code_dies_after_five_wrong_tries(client, demo, sms, ctx):
     assert stored_user("13800000001").check_password("linli-demo")
 
 
-def test_grid_worker_resets_a_resident_in_their_grid(client, demo, login_as, sms, ctx):
+def sent_code(sms, phone):
+    """The 6-digit code in the newest SMS to phone."""
+    text = next(t for p, t in reversed(sms) if p == phone)
+    return next(w for w in re.split(r"[\s，。]", text) if re.fullmatch(r"\d{6}", w))
+
+
+def temporary_of(response):
+    return response.get_data(as_text=True).split('<p class="code">')[1].split("<")[0]
+
+
+def test_grid_worker_resets_a_resident_with_the_code_from_their_phone(
+    client, demo, login_as, sms, ctx
+):
     login_as("13800000002")
     look = client.post("/auth/assist-reset", data={"phone": "13800000001"})
     assert "138****0001" in look.get_data(as_text=True)
+    sent = client.post("/auth/assist-reset", data={"phone": "13800000001", "how": "send"})
+    assert "验证码已发到居民的手机" in sent.get_data(as_text=True)
     assert stored_user("13800000001").check_password("linli-demo")
-    done = client.post("/auth/assist-reset", data={"phone": "13800000001", "confirm": "yes"})
-    html = done.get_data(as_text=True)
-    temporary = html.split('<p class="code">')[1].split("<")[0]
+    code = sent_code(sms, "13800000001")
+    wrong = "111111" if code != "111111" else "222222"
+    refused = client.post(
+        "/auth/assist-reset", data={"phone": "13800000001", "how": "code", "c-code": wrong}
+    )
+    assert refused.status_code == 422 and "验证码不对" in refused.get_data(as_text=True)
+    done = client.post(
+        "/auth/assist-reset", data={"phone": "13800000001", "how": "code", "c-code": code}
+    )
+    temporary = temporary_of(done)
     db.session.expire_all()
     resident = stored_user("13800000001")
     assert resident.check_password(temporary) and resident.must_change_password
@@ -172,7 +196,59 @@ def test_grid_worker_resets_a_resident_in_their_grid(client, demo, login_as, sms
         select(AccountEvent).where(AccountEvent.action == "password_reset_by_staff")
     )
     assert event.user_id == resident.id and event.actor.phone == "13800000002"
-    assert sms[-1][0] == "13800000001"
+    assert event.detail == "code" and not event.needs_review
+    assert sms[-1][0] == "13800000001" and "重设" in sms[-1][1]
+    assert (
+        "当面帮您重设"
+        in db.session.scalar(select(Notice).where(Notice.user_id == resident.id)).message
+    )
+
+
+def test_a_reset_on_an_id_check_waits_for_the_street(client, demo, login_as, sms, ctx):
+    login_as("13800000002")
+    bad = client.post(
+        "/auth/assist-reset",
+        data={"phone": "13800000001", "how": "id", "i-document": "id_card", "i-last4": "12"},
+    )
+    assert bad.status_code == 422 and "后4位" in bad.get_data(as_text=True)
+    done = client.post(
+        "/auth/assist-reset",
+        data={"phone": "13800000001", "how": "id", "i-document": "id_card", "i-last4": "123x"},
+    )
+    assert stored_user("13800000001").check_password(temporary_of(done))
+    event = db.session.scalar(select(AccountEvent).where(AccountEvent.needs_review.is_(True)))
+    assert event.detail == "id_card:123X"
+    client.post("/auth/logout", data={})
+    login_as("13800000003")  # the street's command centre
+    page = client.get("/auth/resets").get_data(as_text=True)
+    assert "居民身份证" in page and "123X" in page
+    client.post(f"/auth/resets/{event.id}", data={"genuine": "no"})
+    db.session.expire_all()
+    assert stored_user("13800000001").active is False
+    assert db.session.get(AccountEvent, event.id).reviewed_by.phone == "13800000003"
+    assert "123X" not in client.get("/auth/resets").get_data(as_text=True)
+
+
+def test_a_grid_worker_cannot_reset_staff_even_in_their_grid(client, demo, login_as, sms, ctx):
+    admin = stored_user("13800000009")
+    admin.grid = stored_user("13800000001").grid  # the admin says they live in the worker's grid
+    db.session.commit()
+    login_as("13800000002")
+    for how in ({}, {"how": "send"}, {"how": "id", "i-document": "id_card", "i-last4": "1234"}):
+        response = client.post("/auth/assist-reset", data={"phone": "13800000009", **how})
+        assert response.status_code == 422
+        assert "只有管理员能帮他重设密码" in response.get_data(as_text=True)
+    assert stored_user("13800000009").check_password("linli-demo")
+    assert not any(phone == "13800000009" for phone, _text in sms)
+
+
+def test_an_admin_may_reset_staff(client, demo, login_as, sms, ctx):
+    login_as("13800000009")
+    done = client.post(
+        "/auth/assist-reset",
+        data={"phone": "13800000002", "how": "id", "i-document": "passport", "i-last4": "9876"},
+    )
+    assert stored_user("13800000002").check_password(temporary_of(done))
 
 
 def test_after_a_staff_reset_the_resident_must_pick_a_new_password(client, demo, ctx):
@@ -184,15 +260,13 @@ def test_after_a_staff_reset_the_resident_must_pick_a_new_password(client, demo,
     assert response.headers["Location"] == "/auth/password"
 
 
-def test_grid_worker_cannot_reset_outside_their_grids(client, demo, login_as, ctx):
-    outsider = stored_user("13800000013")  # home grid none
-    outsider.grid = stored_user("13800000001").grid.community.grids[-1]
-    db.session.commit()
+def test_grid_worker_cannot_reset_outside_their_grids(client, demo, login_as, create_user, ctx):
+    create_user("13900000013", grid=stored_user("13800000001").grid.community.grids[-1])
     login_as("13800000002")
-    response = client.post("/auth/assist-reset", data={"phone": "13800000013", "confirm": "yes"})
+    response = client.post("/auth/assist-reset", data={"phone": "13900000013", "how": "send"})
     assert response.status_code == 422
     assert "不在您负责的网格" in response.get_data(as_text=True)
-    assert stored_user("13800000013").check_password("linli-demo")
+    assert stored_user("13900000013").check_password("linli-demo")
 
 
 def test_residents_cannot_reset_others(client, demo, login_as):

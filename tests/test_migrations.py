@@ -32,7 +32,13 @@ def empty_database(tmp_path):
 
 
 def test_upgrade_from_empty_matches_the_models(empty_database):
-    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": empty_database})
+    app = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": empty_database,
+            "RATELIMIT_STORAGE_URI": "memory://",
+        }
+    )
     with app.app_context():
         upgrade()
         with db.engine.connect() as conn:

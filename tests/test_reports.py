@@ -246,16 +246,71 @@ def test_public_page_shows_no_name_or_phone(client, filed):
     assert "王大爷" not in html and "13912345678" not in html and "139****5678" not in html
 
 
-def test_tracking_by_ref_and_last_four(client, filed):
+def receipt_code(sms, phone="13912345678"):
+    """The 16-digit tracking code in the receipt SMS."""
+    text = next(t for p, t in reversed(sms) if p == phone and "查询码" in t)
+    return re.search(r"查询码 ((?:\d{4} ?){4})", text).group(1).replace(" ", "")
+
+
+def test_the_receipt_gives_an_unguessable_tracking_code(client, filed, sms):
+    code = receipt_code(sms)
+    r = report(filed)
+    assert len(code) == 16 and r.tracking_hash and code not in r.tracking_hash
+    assert filed not in code and "5678" != code[-4:]
+    page = client.get(f"/reports/{filed}?new=1").get_data(as_text=True)
+    assert " ".join(code[i : i + 4] for i in range(0, 16, 4)) in page
+    text = next(t for p, t in sms if "查询码" in t)
+    assert r.grouped_ref in text and f"/reports/t/{code}" in text
+    assert text.startswith("【邻里】已收到您的反映")
+
+
+def test_tracking_needs_the_code_not_the_phone_digits(client, filed, sms):
+    code = receipt_code(sms)
     stranger = client.application.test_client()
-    bad = stranger.post("/reports/track", data={"ref": filed, "last4": "0000"})
+    old_way = stranger.post("/reports/track", data={"ref": filed, "last4": "5678"})
+    assert old_way.status_code == 422
+    bad = stranger.post("/reports/track", data={"ref": filed, "code": "1234 5678 1234 5678"})
     assert bad.status_code == 422 and "对不上" in bad.get_data(as_text=True)
-    good = stranger.post(
-        "/reports/track",
-        data={"ref": " ".join([filed[:4], filed[4:8], filed[8:]]), "last4": "5678"},
-    )
+    assert "撤回反映" not in stranger.get(f"/reports/{filed}").get_data(as_text=True)
+    spaced = " ".join([filed[:4], filed[4:8], filed[8:]])
+    good = stranger.post("/reports/track", data={"ref": spaced, "code": code})
     assert good.status_code == 303
     assert "撤回反映" in stranger.get(f"/reports/{filed}").get_data(as_text=True)
+
+
+def test_the_receipt_link_opens_the_case_on_another_phone(client, filed, sms):
+    other = client.application.test_client()
+    response = other.get(f"/reports/t/{receipt_code(sms)}")
+    assert response.status_code == 303 and response.headers["Location"] == f"/reports/{filed}"
+    assert "撤回反映" in other.get(f"/reports/{filed}").get_data(as_text=True)
+    assert client.application.test_client().get("/reports/t/1234567812345678").status_code == 404
+
+
+def test_wrong_codes_are_counted_per_case_whatever_the_address(client, filed, sms):
+    code = receipt_code(sms)
+    wrong = "0000000000000000" if code != "0000000000000000" else "1111111111111111"
+    for i in range(5):
+        guesser = client.application.test_client()
+        address = {"REMOTE_ADDR": f"10.0.{i}.7"}
+        guess = guesser.post(
+            "/reports/track", data={"ref": filed, "code": wrong}, environ_base=address
+        )
+        assert guess.status_code == 422
+    late = client.application.test_client().post(
+        "/reports/track",
+        data={"ref": filed, "code": code},
+        environ_base={"REMOTE_ADDR": "10.9.9.9"},
+    )
+    assert late.status_code == 422 and "试错太多次" in late.get_data(as_text=True)
+    assert report(filed).track_misses == 5
+
+
+def test_a_sensitive_case_never_opens_by_reference_and_phone_digits(client, demo, sms, ctx):
+    ref, _key = file_report(client, code="neighbour")
+    stranger = client.application.test_client()
+    for data in ({"ref": ref, "last4": "5678"}, {"ref": ref, "code": "5678"}):
+        assert stranger.post("/reports/track", data=data).status_code == 422
+    assert stranger.get(f"/reports/{ref}").status_code == 404
 
 
 def test_reporter_can_correct_and_withdraw_until_accepted(client, filed):

@@ -11,7 +11,7 @@ from sqlalchemy.orm import selectinload
 from wtforms.fields.choices import SelectChoice
 
 from blueprints.auth.models import GRANTED_ROLES, ROLES, AccountEvent, RoleGrant, User
-from blueprints.auth.services import record
+from blueprints.auth.services import end_other_sessions, record
 from blueprints.places.models import Community, Department, Grid, Street
 from extensions import db
 
@@ -234,6 +234,8 @@ def update_user(user, name, grid_id, active, actor):
         record(user, "profile_updated", actor=actor, detail=",".join(changed))
     if user.active != active:
         user.active = active
+        if not active:
+            end_other_sessions(user)
         record(user, "activated" if active else "deactivated", actor=actor)
     db.session.commit()
 

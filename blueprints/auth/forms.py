@@ -3,7 +3,10 @@ import re
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
+
+from blueprints.auth.models import ID_DOCUMENTS
 
 MOBILE = re.compile(r"^1[3-9]\d{9}$")
 
@@ -111,3 +114,38 @@ class AccountForm(FlaskForm):
         render_kw={"autocomplete": "name"},
     )
     grid = SelectField(_l("我住在哪个网格"), coerce=int, validators=[Optional()])
+
+
+class AssistCodeForm(FlaskForm):
+    code = StringField(
+        _l("居民手机收到的验证码"),
+        filters=[lambda v: v.strip() if v else v],
+        validators=[
+            DataRequired(_l("请输入居民手机收到的6位验证码")),
+            Regexp(r"^\d{6}$", message=_l("验证码是6位数字")),
+        ],
+        render_kw={"inputmode": "numeric", "autocomplete": "off", "maxlength": 6},
+    )
+
+    class Meta:
+        csrf = False  # the page's own form carries the token
+
+
+class AssistIdForm(FlaskForm):
+    document = SelectField(
+        _l("核对的证件"),
+        choices=[SelectChoice(key, label) for key, label in ID_DOCUMENTS.items()],
+        validators=[DataRequired(_l("请选择核对的证件"))],
+    )
+    last4 = StringField(
+        _l("证件号码后4位"),
+        filters=[lambda v: v.strip().upper() if v else v],
+        validators=[
+            DataRequired(_l("请输入证件号码后4位")),
+            Regexp(r"^[0-9X]{4}$", message=_l("请输入证件号码的后4位（数字或X）")),
+        ],
+        render_kw={"autocomplete": "off", "maxlength": 4},
+    )
+
+    class Meta:
+        csrf = False  # the page's own form carries the token

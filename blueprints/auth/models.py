@@ -25,6 +25,13 @@ ROLES = {
     "admin": _l("管理员"),
 }
 GRANTED_ROLES = [r for r in ROLES if r != "resident"]
+# What a grid worker may check when a resident's phone is lost (an assisted password reset).
+ID_DOCUMENTS = {
+    "id_card": _l("居民身份证"),
+    "household": _l("户口簿"),
+    "passport": _l("护照"),
+    "other": _l("其他证件"),
+}
 
 
 def mask_phone(phone):
@@ -42,6 +49,8 @@ class User(UserMixin, db.Model):
     grid_id: Mapped[int | None] = mapped_column(ForeignKey("grid.id"), index=True)
     active: Mapped[bool] = mapped_column(default=True)
     must_change_password: Mapped[bool] = mapped_column(default=False)
+    # The language this person reads: messages to them are written in it, whoever causes them.
+    locale: Mapped[str] = mapped_column(String(10), default="zh_Hans", server_default="zh_Hans")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     grid: Mapped[Grid | None] = relationship()
@@ -49,9 +58,20 @@ class User(UserMixin, db.Model):
         back_populates="user", cascade="all, delete-orphan", order_by="RoleGrant.id"
     )
 
+    # The device session this object was loaded for (see UserSession); Flask-Login's id.
+    session_token = None
+
     @property
     def is_active(self):
         return self.active
+
+    def get_id(self):
+        """The device session, not the account: ending the session ends the cookie that holds it."""
+        return self.session_token
+
+    @property
+    def is_staff(self):
+        return bool(self.grants)
 
     @property
     def masked_phone(self):
@@ -122,17 +142,37 @@ class RoleGrant(db.Model):
         return False
 
 
-class ResetCode(db.Model):
-    """A one-time password-reset code sent by SMS; only its hash is kept."""
+class UserSession(db.Model):
+    """One signed-in device. Its token is what the session and remember-me cookies carry, so
+    deleting the row signs that device out, wherever copies of its cookies are."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    remember: Mapped[bool] = mapped_column(default=False)
+
+    user: Mapped[User] = relationship()
+
+
+class ResetCode(db.Model):
+    """A one-time code sent by SMS (only its hash is kept), asked for by a phone number.
+
+    An unknown number gets a row too, for a code nobody is sent: both cost the same work.
+    purpose "self" resets one's own password; "assist" proves to a grid worker that the resident
+    in front of them holds the account's phone."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    phone: Mapped[str] = mapped_column(String(11), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
+    purpose: Mapped[str] = mapped_column(String(10), default="self")
     code_hash: Mapped[str] = mapped_column(String(255))
     expires_at: Mapped[datetime]
     attempts: Mapped[int] = mapped_column(default=0)
     used: Mapped[bool] = mapped_column(default=False)
 
-    user: Mapped[User] = relationship()
+    user: Mapped[User | None] = relationship()
 
 
 class AccountEvent(db.Model):
@@ -144,6 +184,17 @@ class AccountEvent(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
     action: Mapped[str] = mapped_column(String(40))
     detail: Mapped[str] = mapped_column(String(200), default="")
+    # A staff reset on an ID check alone waits for the street's review.
+    needs_review: Mapped[bool] = mapped_column(default=False, index=True)
+    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    reviewed_at: Mapped[datetime | None]
 
     actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
     user: Mapped[User] = relationship(foreign_keys=[user_id])
+    reviewed_by: Mapped[User | None] = relationship(foreign_keys=[reviewed_by_id])
+
+    @property
+    def checked_document(self):
+        """For a reset on an ID check: (the document's name, the last four characters)."""
+        kind, _sep, last4 = self.detail.partition(":")
+        return ID_DOCUMENTS.get(kind, kind), last4

@@ -1,24 +1,29 @@
-from flask import Blueprint, flash, redirect, request, session, url_for
+from flask import Blueprint, abort, flash, make_response, redirect, request, session, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 
-from blueprints import access
+from blueprints import htmx
 from blueprints.access import allow, safe_next
 from blueprints.auth import services
 from blueprints.auth.forms import (
     AccountForm,
+    AssistCodeForm,
+    AssistIdForm,
     AssistResetForm,
     LoginForm,
     PasswordForm,
     ResetConfirmForm,
     ResetRequestForm,
     SignupForm,
+    normalize_phone,
 )
-from blueprints.auth.models import User, mask_phone
+from blueprints.auth.models import AccountEvent, mask_phone
 from blueprints.htmx import render
 from blueprints.places.models import Grid
 from blueprints.places.services import grid_choices
+from blueprints.ratelimit import hashed
 from extensions import db, limiter, login_manager
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
@@ -36,19 +41,53 @@ def phone_mask(phone):
 
 
 @login_manager.user_loader
-def load_user(user_id):
-    user = db.session.get(User, int(user_id))
-    return user if user is not None and user.active else None
+def load_user(token):
+    """The session and remember-me cookies carry a device session's token, not an account id."""
+    return services.load_session(token)
 
 
 def phone_key():
-    return "phone:" + request.form.get("phone", "").strip()
+    """The person, not the spelling: the number as stored, hashed (keys never show a phone)."""
+    return "phone:" + hashed(normalize_phone(request.form.get("phone", "").strip()) or "")
 
 
 def sign_in(user, remember=True):
-    """Phones stay signed in for 30 days unless the user unticks the box (a shared device)."""
+    """A fresh session for this device: nothing from before login is carried over (language and
+    text size live in their own cookies). Phones stay signed in for 30 days unless the user
+    unticks the box (a shared device)."""
+    session.clear()
     session.permanent = remember
+    services.start_session(user, remember, str(get_locale()))
     login_user(user, remember=remember)
+
+
+def sign_out():
+    """End this device's session and forget everything this device kept for the person."""
+    if current_user.is_authenticated:
+        services.end_session(current_user.session_token)
+    session.clear()
+    logout_user()
+
+
+# Pages an account that must change its password may still open.
+PASSWORD_PENDING_OPEN = {"auth.password", "auth.logout", "static", "main.healthz"}
+
+
+@bp.before_app_request
+def password_change_first():
+    """After a staff reset the temporary password opens nothing but the page to replace it."""
+    if (
+        current_user.is_authenticated
+        and current_user.must_change_password
+        and request.endpoint not in PASSWORD_PENDING_OPEN
+    ):
+        if htmx.is_htmx():
+            response = make_response("", 401)
+            response.headers["HX-Redirect"] = url_for("auth.password")
+            return response
+        flash(_("请先换一个新密码。"), "info")
+        return redirect(url_for("auth.password"), 303)
+    return None
 
 
 @bp.route("/signup", methods=["GET", "POST"])
@@ -58,7 +97,9 @@ def signup():
     form = SignupForm()
     if form.validate_on_submit():
         try:
-            user = services.register_user(form.phone.data, form.password.data, form.name.data)
+            user = services.register_user(
+                form.phone.data, form.password.data, form.name.data, str(get_locale())
+            )
         except services.AccountError as e:
             form.phone.errors.append(str(e))
         else:
@@ -71,7 +112,8 @@ def signup():
 @bp.route("/login", methods=["GET", "POST"])
 @allow("public")
 @limiter.limit("10/minute;60/hour", methods=["POST"])
-@limiter.limit("5/minute;20/hour", methods=["POST"], key_func=phone_key)
+# Per phone: a stranger's wrong guesses lock the owner out for 15 minutes at most.
+@limiter.limit("5/minute;10 per 15 minutes", methods=["POST"], key_func=phone_key)
 def login():
     form = LoginForm()
     if form.validate_on_submit():
@@ -88,7 +130,7 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @allow("public")
 def logout():
-    logout_user()
+    sign_out()
     flash(_("您已退出登录。"), "info")
     return redirect(url_for("main.index"), 303)
 
@@ -105,7 +147,20 @@ def account():
         services.update_account(current_user, form.name.data, grid)
         flash(_("已保存。"), "success")
         return redirect(url_for("auth.account"), 303)
-    return render("auth/account.html", status=422 if form.errors else 200, form=form)
+    return render(
+        "auth/account.html",
+        status=422 if form.errors else 200,
+        form=form,
+        others=len(services.other_sessions(current_user)),
+    )
+
+
+@bp.route("/account/sign-out-others", methods=["POST"])
+@allow("user")
+def sign_out_others():
+    count = services.sign_out_elsewhere(current_user)
+    flash(_("已让其他 %(n)s 台设备退出登录。", n=count), "success")
+    return redirect(url_for("auth.account"), 303)
 
 
 @bp.route("/password", methods=["GET", "POST"])
@@ -118,7 +173,7 @@ def password():
         except services.AccountError as e:
             form.current.errors.append(str(e))
         else:
-            flash(_("密码已修改。"), "success")
+            flash(_("密码已修改。其他设备上的登录已经退出。"), "success")
             return redirect(url_for("main.index"), 303)
     return render("auth/password.html", status=422 if form.errors else 200, form=form)
 
@@ -166,25 +221,73 @@ def reset_confirm():
 @allow("grid_worker", "admin")
 @limiter.limit("20/hour", methods=["POST"])
 def assist_reset():
-    """Staff reset a resident's password face to face. The resident must live in their grid."""
+    """Staff reset a resident's password face to face, with proof the resident is there: the
+    code sent to the account's phone, or (phone lost) the ID checked, which the street reviews."""
     form = AssistResetForm()
+    code_form = AssistCodeForm(prefix="c")
+    id_form = AssistIdForm(prefix="i")
     resident = temporary = None
+    step = "find"
     if form.validate_on_submit():
         resident = services.find_user(form.phone.data)
+        reason = services.may_assist(current_user, resident) if resident else None
         if resident is None:
             form.phone.errors.append(_("没有找到这个手机号的账号。"))
-        elif not (
-            access.can(None, "admin")
-            or (resident.grid and access.can(resident.grid, "grid_worker"))
-        ):
-            form.phone.errors.append(_("这位居民不在您负责的网格里，请联系他所在网格的网格员。"))
+        elif reason:
+            form.phone.errors.append(reason)
             resident = None
-        elif request.form.get("confirm") == "yes":
-            temporary = services.assist_reset(current_user, resident)
+        else:
+            step, temporary = assist_step(resident, code_form, id_form)
+    errors = form.errors or code_form.errors or id_form.errors
     return render(
         "auth/assist_reset.html",
-        status=422 if form.errors else 200,
+        status=422 if errors else 200,
         form=form,
+        code_form=code_form,
+        id_form=id_form,
         resident=resident,
+        step=step,
         temporary=temporary,
     )
+
+
+def assist_step(resident, code_form, id_form):
+    """What the worker chose for this resident: (the step to show, the temporary password)."""
+    chosen = request.form.get("how")
+    try:
+        if chosen == "send":
+            if not services.send_assist_code(current_user, resident):
+                code_form.code.errors.append(_("这个号码刚收过好几条短信，请过10分钟再发。"))
+            return "code", None
+        if chosen == "code" and code_form.validate():
+            return "done", services.assist_by_code(current_user, resident, code_form.code.data)
+        if chosen == "id" and id_form.validate():
+            temporary = services.assist_by_id_check(
+                current_user, resident, id_form.document.data, id_form.last4.data
+            )
+            return "done", temporary
+    except services.AccountError as e:
+        code_form.code.errors.append(str(e))
+    return {"code": "code", "id": "id", "id_start": "id"}.get(chosen, "choose"), None
+
+
+@bp.route("/resets")
+@allow("dispatcher", "admin")
+def resets():
+    """Staff resets made on an ID check alone, waiting for the street's review."""
+    return render("auth/resets.html", rows=services.resets_to_review(current_user))
+
+
+@bp.route("/resets/<int:event_id>", methods=["POST"])
+@allow("dispatcher", "admin")
+def review_reset(event_id):
+    event = db.session.get(AccountEvent, event_id)
+    if event is None or not services.may_review(current_user, event):
+        abort(404)
+    try:
+        services.review_reset(current_user, event, request.form.get("genuine") == "yes")
+    except services.AccountError as e:
+        flash(str(e), "error")
+    else:
+        flash(_("已记录。"), "success")
+    return redirect(url_for("auth.resets"), 303)

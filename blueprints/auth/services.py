@@ -1,20 +1,28 @@
 """Account use cases. Each one commits and records who did what."""
 
+import hashlib
 import secrets
 from datetime import timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import delete, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from blueprints.auth.models import AccountEvent, ResetCode, User
-from blueprints.sms import send_sms
+from blueprints.access import can
+from blueprints.auth.models import AccountEvent, ResetCode, User, UserSession
+from blueprints.notices.services import notify
+from blueprints.sms import message, send_sms
 from blueprints.timeutil import utcnow
+from blueprints.words import N_
 from extensions import db
 
 RESET_MINUTES = 15
 RESET_ATTEMPTS = 5
+CODE_HASH = "pbkdf2:sha256:20000"
+# A remembered phone stays signed in for 30 days; otherwise for a day at most.
+REMEMBERED = timedelta(days=30)
+NOT_REMEMBERED = timedelta(days=1)
 
 
 class AccountError(Exception):
@@ -25,14 +33,18 @@ def find_user(phone):
     return db.session.scalar(select(User).where(User.phone == phone))
 
 
-def record(user, action, actor=None, detail=""):
-    db.session.add(AccountEvent(user=user, actor=actor, action=action, detail=detail))
+def record(user, action, actor=None, detail="", needs_review=False):
+    db.session.add(
+        AccountEvent(
+            user=user, actor=actor, action=action, detail=detail, needs_review=needs_review
+        )
+    )
 
 
-def register_user(phone, password, name=""):
+def register_user(phone, password, name="", locale="zh_Hans"):
     if find_user(phone):
         raise AccountError(_("这个手机号已经注册过了。请直接登录；忘了密码可以找回。"))
-    user = User(phone=phone, name=name or "")
+    user = User(phone=phone, name=name or "", locale=locale)
     user.set_password(password)
     db.session.add(user)
     record(user, "signed_up", actor=user)
@@ -60,77 +72,279 @@ def _dummy_hash():
     return hashed
 
 
+# ---- device sessions ---------------------------------------------------------------------
+
+
+def token_hash(token):
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def start_session(user, remember, locale):
+    """A new signed-in device; the token goes into its cookies (only its hash is stored)."""
+    token = secrets.token_urlsafe(24)
+    life = REMEMBERED if remember else NOT_REMEMBERED
+    db.session.add(
+        UserSession(
+            user=user, token_hash=token_hash(token), expires_at=utcnow() + life, remember=remember
+        )
+    )
+    user.locale = locale
+    db.session.commit()
+    user.session_token = token
+    return token
+
+
+def load_session(token):
+    """The account a device's token signs in, or None once the session ended or expired."""
+    if not token or not isinstance(token, str):
+        return None
+    user = db.session.scalar(
+        select(User)
+        .join(UserSession, UserSession.user_id == User.id)
+        .where(UserSession.token_hash == token_hash(token), UserSession.expires_at > utcnow())
+    )
+    if user is None or not user.active:
+        return None
+    user.session_token = token
+    return user
+
+
+def end_session(token):
+    if token:
+        db.session.execute(delete(UserSession).where(UserSession.token_hash == token_hash(token)))
+        db.session.commit()
+
+
+def end_other_sessions(user, keep_token=None):
+    """Sign the account out everywhere but the device holding keep_token. Returns how many."""
+    query = delete(UserSession).where(UserSession.user_id == user.id)
+    if keep_token:
+        query = query.where(UserSession.token_hash != token_hash(keep_token))
+    return db.session.execute(query).rowcount
+
+
+def other_sessions(user):
+    query = select(UserSession).where(
+        UserSession.user_id == user.id, UserSession.expires_at > utcnow()
+    )
+    if user.session_token:
+        query = query.where(UserSession.token_hash != token_hash(user.session_token))
+    return db.session.scalars(query).all()
+
+
+# ---- passwords ---------------------------------------------------------------------------
+
+
 def change_password(user, current, new):
+    """A new password ends every other device's session; this one stays signed in."""
     if not user.check_password(current):
         raise AccountError(_("现在的密码不对"))
     user.set_password(new)
     user.must_change_password = False
+    end_other_sessions(user, keep_token=user.session_token)
     record(user, "password_changed", actor=user)
     db.session.commit()
 
 
-def start_reset(phone):
-    """Send a one-time code if the phone has an account. Says nothing either way."""
-    user = find_user(phone)
-    if user is None or not user.active:
-        return
+def sign_out_elsewhere(user):
+    count = end_other_sessions(user, keep_token=user.session_token)
+    record(user, "signed_out_elsewhere", actor=user, detail=str(count))
+    db.session.commit()
+    return count
+
+
+def new_code(phone, user, purpose):
+    """Store a fresh one-time code for this phone (older ones die) and return it."""
     code = f"{secrets.randbelow(10**6):06d}"
-    for old in db.session.scalars(select(ResetCode).where(ResetCode.user_id == user.id)):
-        old.used = True
+    db.session.execute(
+        update(ResetCode)
+        .where(ResetCode.phone == phone, ResetCode.used.is_(False))
+        .values(used=True)
+    )
     db.session.add(
         ResetCode(
+            phone=phone,
             user=user,
-            code_hash=generate_password_hash(code, method="pbkdf2:sha256:20000"),
+            purpose=purpose,
+            code_hash=generate_password_hash(code, method=CODE_HASH),
             expires_at=utcnow() + timedelta(minutes=RESET_MINUTES),
         )
     )
-    record(user, "reset_code_sent")
+    return code
+
+
+def start_reset(phone):
+    """Send a one-time code if the phone has an account. Says nothing either way, and an
+    unknown phone costs the same work: its code is stored too, and sent to nobody."""
+    user = find_user(phone)
+    if user is not None and not user.active:
+        user = None
+    code = new_code(phone, user, "self")
+    if user is not None:
+        record(user, "reset_code_sent")
     db.session.commit()
-    send_sms(
-        phone,
-        _(
-            "【邻里】您的验证码是 %(code)s，%(m)s分钟内有效。请勿告诉他人。",
-            code=code,
-            m=RESET_MINUTES,
-        ),
+    if user is not None:
+        send_sms(
+            phone,
+            message(
+                user.locale,
+                N_("【邻里】您的验证码是 %(code)s，%(m)s分钟内有效。请勿告诉他人。"),
+                code=code,
+                m=RESET_MINUTES,
+            ),
+        )
+
+
+def check_code(phone, code, purpose):
+    """The account whose live code this is, or an AccountError. Each check uses up one of the
+    code's tries in a single UPDATE, so parallel guesses get RESET_ATTEMPTS checks in all."""
+    reset = db.session.scalar(
+        select(ResetCode)
+        .where(ResetCode.phone == phone, ResetCode.purpose == purpose, ResetCode.used.is_(False))
+        .order_by(ResetCode.id.desc())
     )
+    expired = AccountError(_("验证码已失效。请重新获取验证码。"))
+    if reset is None or reset.expires_at < utcnow():
+        raise expired
+    claimed = db.session.execute(
+        update(ResetCode)
+        .where(ResetCode.id == reset.id, ResetCode.attempts < RESET_ATTEMPTS)
+        .values(attempts=ResetCode.attempts + 1)
+    ).rowcount
+    db.session.commit()
+    if not claimed:
+        raise expired
+    if reset.user is None or not check_password_hash(reset.code_hash, code):
+        raise AccountError(_("验证码不对，请核对短信后再输入。"))
+    used = db.session.execute(
+        update(ResetCode)
+        .where(ResetCode.id == reset.id, ResetCode.used.is_(False))
+        .values(used=True)
+    ).rowcount
+    if not used:  # the same code, used a moment ago by a parallel request
+        db.session.rollback()
+        raise expired
+    return reset.user
 
 
 def finish_reset(phone, code, password):
-    user = find_user(phone)
-    reset = None
-    if user is not None:
-        reset = db.session.scalar(
-            select(ResetCode)
-            .where(ResetCode.user_id == user.id, ResetCode.used.is_(False))
-            .order_by(ResetCode.id.desc())
-        )
-    if reset is None or reset.expires_at < utcnow() or reset.attempts >= RESET_ATTEMPTS:
-        raise AccountError(_("验证码已失效。请重新获取验证码。"))
-    if not check_password_hash(reset.code_hash, code):
-        reset.attempts += 1
-        db.session.commit()
-        raise AccountError(_("验证码不对，请核对短信后再输入。"))
-    reset.used = True
+    """A reset by code ends every session of the account; the caller signs this device in."""
+    user = check_code(phone, code, "self")
     user.set_password(password)
     user.must_change_password = False
+    end_other_sessions(user)
     record(user, "password_reset_by_code", actor=user)
     db.session.commit()
     return user
 
 
-def assist_reset(actor, user):
-    """A grid worker or admin sets a temporary password for a resident, face to face."""
+# ---- a staff member resets a resident's password, face to face ----------------------------
+
+
+def may_assist(actor, user):
+    """None when actor may reset user's password, else the reason (in the actor's language).
+
+    Staff accounts only an admin may reset. A grid worker may reset a resident of their grid;
+    the resident's own choice of grid is not enough by itself: the worker also needs the code
+    sent to the resident's phone, or records the ID checked and the street reviews it."""
+    if can(None, "admin", user=actor):
+        return None
+    if user.id == actor.id:
+        return _("不能给自己重设密码。请用“忘记密码”找回。")
+    if user.is_staff:
+        return _("这是工作人员的账号，只有管理员能帮他重设密码。")
+    if not (user.grid and can(user.grid, "grid_worker", user=actor)):
+        return _("这位居民不在您负责的网格里，请联系他所在网格的网格员。")
+    return None
+
+
+def send_assist_code(actor, user):
+    code = new_code(user.phone, user, "assist")
+    record(user, "assist_code_sent", actor=actor)
+    db.session.commit()
+    return send_sms(
+        user.phone,
+        message(
+            user.locale,
+            N_(
+                "【邻里】网格员正在帮您重设密码，验证码是 %(code)s。"
+                "只有您本人在网格员身边时才告诉他。"
+            ),
+            code=code,
+        ),
+    )
+
+
+def assist_by_code(actor, user, code):
+    check_code(user.phone, code, "assist")
+    return _assisted(actor, user, "password_reset_by_staff", "code", needs_review=False)
+
+
+def assist_by_id_check(actor, user, document, last4):
+    detail = f"{document}:{last4}"
+    return _assisted(actor, user, "password_reset_by_staff", detail, needs_review=True)
+
+
+def _assisted(actor, user, action, detail, needs_review):
+    """A one-time temporary password; every session of the account ends, and its holder is
+    told by SMS and in the inbox, in their own language."""
+    reason = may_assist(actor, user)
+    if reason:
+        raise AccountError(reason)
     temporary = f"{secrets.randbelow(10**8):08d}"
     user.set_password(temporary)
     user.must_change_password = True
-    record(user, "password_reset_by_staff", actor=actor)
+    end_other_sessions(user)
+    record(user, action, actor=actor, detail=detail, needs_review=needs_review)
+    notify(
+        [user],
+        N_("您的密码已由工作人员%(who)s当面帮您重设。如果不是您本人办理，请马上拨打%(hotline)s。"),
+        who=actor.display_name,
+        hotline=current_app.config["HOTLINE"],
+    )
     db.session.commit()
     send_sms(
         user.phone,
-        _("【邻里】您的密码已由工作人员帮您重设。登录后请马上换一个新密码。"),
+        message(
+            user.locale,
+            N_(
+                "【邻里】您的密码已由工作人员帮您重设。登录后请马上换一个新密码。"
+                "如果不是您本人办理，请拨打%(hotline)s。"
+            ),
+            hotline=current_app.config["HOTLINE"],
+        ),
     )
     return temporary
+
+
+def resets_to_review(reviewer):
+    """Staff resets made on an ID check alone, in places the reviewer covers."""
+    rows = db.session.scalars(
+        select(AccountEvent)
+        .where(AccountEvent.needs_review.is_(True), AccountEvent.reviewed_at.is_(None))
+        .order_by(AccountEvent.id)
+    ).all()
+    return [e for e in rows if may_review(reviewer, e)]
+
+
+def may_review(reviewer, event):
+    if can(None, "admin", user=reviewer):
+        return True
+    grid = event.user.grid
+    return bool(grid) and can(grid.community.street, "dispatcher", user=reviewer)
+
+
+def review_reset(reviewer, event, genuine):
+    """The street confirms a reset, or finds it was not the resident and locks the account."""
+    if not may_review(reviewer, event) or not event.needs_review or event.reviewed_at:
+        raise AccountError(_("这条记录已经处理过了。"))
+    event.reviewed_by = reviewer
+    event.reviewed_at = utcnow()
+    if not genuine:
+        event.user.active = False
+        end_other_sessions(event.user)
+        record(event.user, "deactivated", actor=reviewer, detail="reset_not_genuine")
+    db.session.commit()
 
 
 def update_account(user, name, grid):

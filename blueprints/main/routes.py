@@ -54,6 +54,11 @@ def favicon():
 @bp.route("/prefs/language", methods=["POST"])
 @allow("public")
 def language():
+    chosen = request.form.get("lang")
+    if current_user.is_authenticated and chosen in ("zh_Hans", "en"):
+        # Messages to this person (SMS, inbox) are written in the language they read.
+        current_user.locale = chosen
+        db.session.commit()
     return remember_choice("lang", ("zh_Hans", "en"))
 
 

@@ -96,10 +96,14 @@ class TrackForm(FlaskForm):
         validators=[DataRequired(_l("请输入反映编号"))],
         render_kw={"inputmode": "numeric", "autocomplete": "off", "maxlength": 20},
     )
-    last4 = StringField(
-        _l("手机号后4位"),
-        validators=[DataRequired(_l("请输入手机号后4位")), Length(4, 4, _l("请输入4位数字"))],
-        render_kw={"inputmode": "numeric", "autocomplete": "off", "maxlength": 4},
+    code = StringField(
+        _l("查询码"),
+        filters=[lambda v: "".join(c for c in v if c in "0123456789") if v else v],
+        validators=[
+            DataRequired(_l("请输入查询码")),
+            Length(16, 16, _l("查询码是16位数字")),
+        ],
+        render_kw={"inputmode": "numeric", "autocomplete": "off", "maxlength": 24},
     )
 
 

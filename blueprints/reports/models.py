@@ -129,6 +129,10 @@ class Report(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     ref: Mapped[str | None] = mapped_column(String(12), unique=True)
     submission_key: Mapped[str] = mapped_column(String(40), unique=True)
+    # The hash of the reporter's secret tracking code; wrong codes are counted per case.
+    tracking_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    track_misses: Mapped[int] = mapped_column(default=0, server_default="0")
+    track_window_at: Mapped[datetime | None]
     category_id: Mapped[int] = mapped_column(ForeignKey("category.id"))
     grid_id: Mapped[int] = mapped_column(ForeignKey("grid.id"))
     description: Mapped[str] = mapped_column(Text)

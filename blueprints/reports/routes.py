@@ -1,6 +1,17 @@
 from datetime import datetime
 
-from flask import Blueprint, abort, flash, redirect, request, send_file, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    request,
+    send_file,
+    session,
+    url_for,
+)
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -222,7 +233,9 @@ def check():
     key = request.form.get("key") if request.method == "POST" else session.get("draft")
     if request.method == "POST":
         done = db.session.scalar(select(Report).where(Report.submission_key == (key or "")))
-        if done:  # the same form sent twice by a flaky link
+        if done:  # the same form sent twice by a flaky link: the key proves it is theirs
+            remember_tracked(done)
+            session["receipt"] = [done.id, services.tracking_code(key)]
             return redirect(url_for("reports.show", ref=done.ref, new=1), 303)
     draft = services.load_draft(key)
     if not draft or not draft.get("description"):
@@ -238,6 +251,7 @@ def check():
             return redirect(url_for("reports.new"), 303)
         session.pop("draft", None)
         remember_tracked(report)
+        give_receipt(report, key, reporter)
         return redirect(url_for("reports.show", ref=report.ref, new=1), 303)
     return render(
         "reports/check.html",
@@ -250,14 +264,35 @@ def check():
 
 
 def intake_people(draft):
-    """Who reported: the signed-in resident, a resident a grid worker files for, or a patrol."""
+    """Who reported: the signed-in resident, a resident a grid worker files for, or a patrol.
+
+    A case filed for a resident joins their account only when they live in one of the worker's
+    grids; otherwise it stays anonymous, with the phone as the contact."""
     if not current_user.is_authenticated:
         return None, None, "web"
     if "grid_worker" in current_user.roles and draft.get("mode"):
         if draft["mode"] == "resident":
-            return find_user(draft.get("phone", "")), current_user, "assisted"
+            resident = find_user(draft.get("phone", ""))
+            if resident and not (resident.grid and can(resident.grid, "grid_worker")):
+                resident = None
+            return resident, current_user, "assisted"
         return None, current_user, "patrol"
     return current_user, None, "web"
+
+
+def give_receipt(report, key, reporter):
+    """The tracking code on the confirmation page (this device only) and by SMS to the phone
+    given, in the language of whoever reads it: the resident, not the worker filing for them."""
+    code = services.tracking_code(key)
+    session["receipt"] = [report.id, code]
+    if reporter is not None:
+        locale = reporter.locale
+    elif report.proxy_id:
+        locale = current_app.config["BABEL_DEFAULT_LOCALE"]
+    else:
+        locale = str(get_locale())
+    link = current_app.config["PUBLIC_BASE_URL"] + url_for("reports.follow", code=code)
+    services.send_receipt(report, code, link, locale)
 
 
 # ---- one report: tracking, timeline, actions ----------------------------------------------
@@ -302,6 +337,13 @@ def report_or_404(ref):
     return report
 
 
+def receipt_code(report):
+    receipt = session.get("receipt")
+    if receipt and receipt[0] == report.id:
+        return services.grouped_code(receipt[1])
+    return None
+
+
 def show_page(report, status=200, error=None, typed=None, phone=None):
     role = viewer(report)
     tracker = is_tracker(report)
@@ -321,6 +363,7 @@ def show_page(report, status=200, error=None, typed=None, phone=None):
         urgencies=URGENCIES,
         ratings={k: v for k, v in RATINGS.items() if k != "no_response"},
         states=STATES,
+        receipt=receipt_code(report) if role == "owner" else None,
     )
 
 
@@ -454,13 +497,41 @@ def photo_public(photo_id):
 def track():
     form = TrackForm()
     if form.validate_on_submit():
-        ref = services.normalize_ref(form.ref.data)
-        report = services.find_report(ref) if ref else None
-        if report and report.reporter_phone and report.reporter_phone[-4:] == form.last4.data:
+        try:
+            report = services.check_tracking(form.ref.data, form.code.data)
+        except Refused as e:
+            form.code.errors.append(str(e))
+        else:
             remember_tracked(report)
             return redirect(url_for("reports.show", ref=report.ref), 303)
-        form.ref.errors.append(_("编号和手机号后4位对不上，请核对后再试。"))
-    return render("reports/track.html", status=422 if form.errors else 200, form=form)
+    return render(
+        "reports/track.html",
+        status=422 if form.errors else 200,
+        form=form,
+        remembered=bool(session.get("tracked") or session.get("draft")),
+    )
+
+
+@bp.route("/t/<code>")
+@allow("public")
+@limiter.limit("20/minute;100/hour")
+def follow(code):
+    """The link in the receipt SMS: the tracking code alone opens the case on this phone."""
+    report = services.find_by_tracking_code(code)
+    if report is None:
+        abort(404)
+    remember_tracked(report)
+    return redirect(url_for("reports.show", ref=report.ref), 303)
+
+
+@bp.route("/track/forget", methods=["POST"])
+@allow("public")
+def forget():
+    """A shared phone forgets the cases it followed and the report it was writing."""
+    for name in ("tracked", "receipt", "draft", "grid_id", "visitor"):
+        session.pop(name, None)
+    flash(_("这台手机已经不再记得您查过的反映。"), "success")
+    return redirect(url_for("reports.track"), 303)
 
 
 @bp.route("/mine")

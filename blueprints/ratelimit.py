@@ -1,0 +1,118 @@
+"""Rate-limit counters that every worker and every instance shares.
+
+Without Redis the counters live in the app's own database (the `limits` storage registered here as
+`linlidb://`): one atomic upsert per hit, so four gunicorn workers, or two instances on one
+PostgreSQL, count one person once. `make run` can then keep several worker processes, and nothing
+else has to be running. With REDIS_URL set the counters live in Redis; if Redis goes away the
+limiter falls back to memory with a logged warning, and the site keeps answering.
+
+Keys never carry a phone number: `hashed()` turns one into a keyed hash."""
+
+import hashlib
+import hmac
+import logging
+import time
+
+from flask import current_app
+from limits import parse
+from limits.storage import Storage
+from sqlalchemy import Float, String, delete, select, text
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Mapped, mapped_column
+
+from extensions import db, limiter
+
+log = logging.getLogger("linli.ratelimit")
+
+# At most this many text messages reach one number, whoever asks for them.
+SMS_PER_NUMBER = ("3/10 minutes", "10/day")
+
+
+class RateCounter(db.Model):
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    count: Mapped[int] = mapped_column(default=0)
+    expires_at: Mapped[float] = mapped_column(Float, index=True)
+
+
+UPSERT = text(
+    """
+    INSERT INTO rate_counter (key, count, expires_at) VALUES (:key, :amount, :now + :expiry)
+    ON CONFLICT (key) DO UPDATE SET
+      count = CASE WHEN rate_counter.expires_at <= :now THEN :amount
+                   ELSE rate_counter.count + :amount END,
+      expires_at = CASE WHEN rate_counter.expires_at <= :now THEN :now + :expiry
+                        ELSE rate_counter.expires_at END
+    RETURNING count
+    """
+)
+
+
+class DatabaseStorage(Storage):
+    """Fixed-window counters in the `rate_counter` table, on the app's own connection pool.
+
+    Each hit is its own short transaction, so a count stays counted when the request fails."""
+
+    STORAGE_SCHEME = ["linlidb"]
+
+    @property
+    def base_exceptions(self):
+        return SQLAlchemyError
+
+    def incr(self, key, expiry, amount=1):
+        with db.engine.begin() as conn:
+            return conn.execute(
+                UPSERT, {"key": key, "amount": amount, "now": time.time(), "expiry": expiry}
+            ).scalar_one()
+
+    def _row(self, key):
+        with db.engine.connect() as conn:
+            return conn.execute(
+                select(RateCounter.count, RateCounter.expires_at).where(RateCounter.key == key)
+            ).first()
+
+    def get(self, key):
+        row = self._row(key)
+        return row.count if row and row.expires_at > time.time() else 0
+
+    def get_expiry(self, key):
+        row = self._row(key)
+        return row.expires_at if row and row.expires_at > time.time() else time.time()
+
+    def check(self):
+        try:
+            with db.engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+        except SQLAlchemyError:
+            return False
+        return True
+
+    def reset(self):
+        with db.engine.begin() as conn:
+            return conn.execute(delete(RateCounter)).rowcount
+
+    def clear(self, key):
+        with db.engine.begin() as conn:
+            conn.execute(delete(RateCounter).where(RateCounter.key == key))
+
+
+def remove_expired():
+    """Counters whose window is over: safe to drop at any time (the tick does it)."""
+    with db.engine.begin() as conn:
+        return conn.execute(
+            delete(RateCounter).where(RateCounter.expires_at < time.time())
+        ).rowcount
+
+
+def hashed(value):
+    """A phone number as a key: the same number gives the same key, and the key gives no number."""
+    secret = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(secret, value.encode(), hashlib.sha256).hexdigest()[:20]
+
+
+def allow_sms_to(phone):
+    """Count one text message to this number; False when the number has had enough for now."""
+    key = hashed(phone)
+    allowed = all(limiter.limiter.hit(parse(limit), "sms-to", key) for limit in SMS_PER_NUMBER)
+    if not allowed:
+        log.warning("sms to %s… held back: too many for one number", key[:8])
+    return allowed
