@@ -11,8 +11,8 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from extensions import babel, csrf, db, limiter, login_manager, migrate
 
 
-def database_url():
-    url = os.environ.get("DATABASE_URL", "sqlite:///linli.db")
+def database_url(url=None):
+    url = url or os.environ.get("DATABASE_URL", "sqlite:///linli.db")
     # psycopg 3 is the driver we pin; SQLAlchemy's bare "postgresql://" means psycopg2.
     for prefix in ("postgresql://", "postgres://"):
         if url.startswith(prefix):

@@ -15,7 +15,9 @@ import time
 
 from flask import current_app
 from limits import parse
-from limits.storage import Storage
+from limits.errors import StorageError
+from limits.storage import MemoryStorage, Storage
+from limits.strategies import FixedWindowRateLimiter
 from sqlalchemy import Float, String, delete, select, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Mapped, mapped_column
@@ -103,16 +105,29 @@ def remove_expired():
         ).rowcount
 
 
+def as_tuple(exceptions):
+    return exceptions if isinstance(exceptions, tuple) else (exceptions,)
+
+
 def hashed(value):
     """A phone number as a key: the same number gives the same key, and the key gives no number."""
     secret = current_app.config["SECRET_KEY"].encode()
     return hmac.new(secret, value.encode(), hashlib.sha256).hexdigest()[:20]
 
 
+# Where text messages are counted while the shared storage cannot be reached.
+_fallback = FixedWindowRateLimiter(MemoryStorage())
+
+
 def allow_sms_to(phone):
     """Count one text message to this number; False when the number has had enough for now."""
     key = hashed(phone)
-    allowed = all(limiter.limiter.hit(parse(limit), "sms-to", key) for limit in SMS_PER_NUMBER)
+    limits = [parse(limit) for limit in SMS_PER_NUMBER]
+    try:
+        allowed = all(limiter.limiter.hit(limit, "sms-to", key) for limit in limits)
+    except (StorageError, *as_tuple(limiter.storage.base_exceptions)):
+        log.warning("rate limit storage unreachable: counting text messages in memory")
+        allowed = all(_fallback.hit(limit, "sms-to", key) for limit in limits)
     if not allowed:
         log.warning("sms to %s… held back: too many for one number", key[:8])
     return allowed

@@ -10,16 +10,20 @@ migrated and loaded with the demo, as `make run` does."""
 
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 import uuid
 from contextlib import contextmanager
 from pathlib import Path
 
-from app import create_app
+import requests
+
+from app import create_app, database_url
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
@@ -41,10 +45,11 @@ def make_app():
 
 
 class Server:
-    def __init__(self, url, sms_file, log_file):
+    def __init__(self, url, sms_file, log_file, database):
         self.url = url
         self.sms_file = sms_file
         self.log_file = log_file
+        self.database = database  # a SQLAlchemy URL, for tests that look at what was stored
 
     def sms(self):
         if not self.sms_file.exists():
@@ -120,7 +125,7 @@ def live_gunicorn(tmp_path, workers=4, env=None, args=()):
         base = f"http://127.0.0.1:{port}"
         try:
             wait_until_up(base, process, log_file)
-            yield Server(base, tmp_path / "sms.jsonl", log_file)
+            yield Server(base, tmp_path / "sms.jsonl", log_file, database_url(url))
         finally:
             process.terminate()
             try:
@@ -142,3 +147,46 @@ def wait_until_up(base, process, log_file, seconds=30):
         except OSError:
             time.sleep(0.2)
     raise RuntimeError("gunicorn did not answer /healthz:\n" + log_file.read_text(errors="replace"))
+
+
+TOKEN = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
+
+
+def browser(server, address=None):
+    """A requests session with a form token, as a fresh phone would start; `address` poses as
+    the client's address (the live server trusts one proxy hop when PROXY_COUNT=1)."""
+    session = requests.Session()
+    if address:
+        session.headers["X-Forwarded-For"] = address
+    page = session.get(server.url + "/auth/login", timeout=10).text
+    session.token = TOKEN.search(page)[1]
+    return session
+
+
+def post(session, server, path, **data):
+    return session.post(
+        server.url + path,
+        data={"csrf_token": session.token, **data},
+        allow_redirects=False,
+        timeout=30,
+    )
+
+
+def at_once(count, send):
+    """Runs send(i) in count threads released together; returns the answers in order."""
+    barrier = threading.Barrier(count)
+    answers = [None] * count
+
+    def run(i):
+        barrier.wait()
+        try:
+            answers[i] = send(i)
+        except requests.RequestException as e:
+            answers[i] = e
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    return answers

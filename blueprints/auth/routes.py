@@ -70,7 +70,7 @@ def sign_out():
 
 
 # Pages an account that must change its password may still open.
-PASSWORD_PENDING_OPEN = {"auth.password", "auth.logout", "static", "main.healthz"}
+PASSWORD_PENDING_OPEN = {"auth.password", "auth.login", "auth.logout", "static", "main.healthz"}
 
 
 @bp.before_app_request

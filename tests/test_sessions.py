@@ -1,0 +1,267 @@
+"""Issue 7's attacks on accounts and sessions, each replayed against the app: a copied cookie, a
+shared family phone, a stranger's reset, a public secret key, an account that tells itself apart."""
+
+import re
+import statistics
+import time
+from datetime import timedelta
+
+import pytest
+from flask.sessions import SecureCookieSessionInterface
+from sqlalchemy import select
+
+from app import secret_key
+from blueprints.auth.models import User, UserSession
+from blueprints.reports.models import Report
+from blueprints.timeutil import utcnow
+from extensions import db, limiter
+from tests.conftest import login
+from tests.test_reports import file_report
+
+
+def stored_user(phone):
+    db.session.expire_all()
+    return db.session.scalar(select(User).where(User.phone == phone))
+
+
+def copy_cookies(source, target):
+    for name in ("session", "remember_token"):
+        cookie = source.get_cookie(name)
+        if cookie:
+            target.set_cookie(name, cookie.value)
+
+
+def signed_in(client):
+    return client.get("/auth/account").status_code == 200
+
+
+def device(app, phone="13800000001", remember=True):
+    client = app.test_client()
+    data = {"phone": phone, "password": "linli-demo"}
+    if remember:
+        data["remember"] = "y"
+    assert client.post("/auth/login", data=data).status_code == 303
+    return client
+
+
+def test_logout_ends_the_session_even_for_a_copied_cookie(app, demo, ctx):
+    phone = device(app)
+    thief = app.test_client()
+    copy_cookies(phone, thief)
+    assert signed_in(thief)
+    phone.post("/auth/logout", data={})
+    assert not signed_in(phone)
+    assert not signed_in(thief), "a copy of the cookies taken before logout still works"
+
+
+def test_the_remember_cookie_alone_dies_at_logout(app, demo, ctx):
+    phone = device(app)
+    token = phone.get_cookie("remember_token").value
+    remembered = app.test_client()
+    remembered.set_cookie("remember_token", token)
+    assert signed_in(remembered), "the remember-me cookie alone signs in"
+    phone.post("/auth/logout", data={})
+    lone = app.test_client()
+    lone.set_cookie("remember_token", token)
+    assert not signed_in(lone)
+
+
+def test_changing_the_password_signs_out_every_other_device(app, demo, ctx):
+    laptop, phone = device(app), device(app)
+    old_remember = app.test_client()
+    old_remember.set_cookie("remember_token", laptop.get_cookie("remember_token").value)
+    changed = phone.post("/auth/password", data={"current": "linli-demo", "password": "a new one!"})
+    assert changed.status_code == 303
+    assert signed_in(phone), "the device that changed it stays signed in"
+    assert not signed_in(laptop) and not signed_in(old_remember)
+
+
+@pytest.mark.parametrize("how", ["code", "staff", "deactivation"])
+def test_resets_and_deactivation_end_every_session(app, demo, sms, ctx, how):
+    victim = device(app)
+    if how == "code":
+        client = app.test_client()
+        client.post("/auth/reset", data={"phone": "13800000001"})
+        code = next(w for w in sms[-1][1].replace("，", " ").split() if w.isdigit())
+        client.post("/auth/reset/code", data={"code": code, "password": "fresh password"})
+        assert signed_in(client)
+    elif how == "staff":
+        admin = device(app, "13800000009")
+        done = admin.post(
+            "/auth/assist-reset",
+            data={"phone": "13800000001", "how": "id", "i-document": "id_card", "i-last4": "0001"},
+        )
+        assert done.status_code == 200 and "已为" in done.get_data(as_text=True)
+    else:
+        admin = device(app, "13800000009")
+        user = stored_user("13800000001")
+        admin.post(
+            f"/admin/users/{user.id}",
+            data={"name": user.name, "grid": str(user.grid_id), "active": ""},
+        )
+        assert stored_user("13800000001").active is False
+    assert not signed_in(victim)
+    assert (
+        db.session.scalar(
+            select(UserSession).where(UserSession.user_id == stored_user("13800000001").id)
+        )
+        is None
+        or how == "code"
+    )
+
+
+def test_sign_out_on_all_other_devices(app, demo, ctx):
+    laptop, phone = device(app), device(app)
+    page = phone.get("/auth/account").get_data(as_text=True)
+    assert "另外 1 台设备" in page
+    assert phone.post("/auth/account/sign-out-others", data={}).status_code == 303
+    assert signed_in(phone) and not signed_in(laptop)
+    assert "只在这台设备上登录着" in phone.get("/auth/account").get_data(as_text=True)
+
+
+def test_the_server_ends_a_remembered_session_after_30_days(app, demo, ctx):
+    phone = device(app)
+    for row in db.session.scalars(select(UserSession)):
+        assert timedelta(days=29) < row.expires_at - utcnow() <= timedelta(days=30)
+        row.expires_at = utcnow() - timedelta(seconds=1)
+    db.session.commit()
+    assert not signed_in(phone), "the browser kept its cookie; the server must not honour it"
+
+
+def test_login_starts_a_new_session_keeping_only_language_and_size(app, demo, ctx):
+    client = app.test_client()
+    client.set_cookie("lang", "en")
+    client.set_cookie("size", "large")
+    with client.session_transaction() as before:
+        before["draft"] = "someone-elses-draft"
+        before["tracked"] = [1, 2]
+        before["planted"] = "by an attacker"
+    login(client, "13800000001")
+    with client.session_transaction() as after:
+        assert not {"draft", "tracked", "planted"} & set(after)
+    page = client.get("/").get_data(as_text=True)
+    assert 'lang="en"' in page and "large" in page
+
+
+def test_a_temporary_password_opens_only_the_change_page(app, demo, ctx):
+    user = stored_user("13800000001")
+    user.must_change_password = True
+    db.session.commit()
+    client = device(app)
+    for path in ("/", "/auth/account", "/reports/mine", "/notices/"):
+        response = client.get(path)
+        assert response.status_code == 303, path
+        assert response.headers["Location"] == "/auth/password"
+    assert client.get("/auth/password").status_code == 200
+    htmx = client.get("/reports/mine", headers={"HX-Request": "true"})
+    assert htmx.status_code == 401 and htmx.headers["HX-Redirect"] == "/auth/password"
+    client.post("/auth/password", data={"current": "linli-demo", "password": "mine at last"})
+    assert client.get("/auth/account").status_code == 200
+    assert client.post("/auth/logout", data={}).status_code == 303
+
+
+def test_logout_leaves_nothing_of_the_person_on_a_shared_phone(app, demo, ctx):
+    client = app.test_client()
+    login(client, "13800000001")
+    ref, _key = file_report(client)
+    grid_page = client.get("/places/g/G01")
+    assert grid_page.status_code in (200, 302, 303)
+    assert "撤回反映" in client.get(f"/reports/{ref}").get_data(as_text=True)
+    client.post("/auth/logout", data={})
+    with client.session_transaction() as left:
+        assert not {"tracked", "draft", "grid_id", "receipt", "_user_id"} & set(left)
+    assert "撤回反映" not in client.get(f"/reports/{ref}").get_data(as_text=True)
+
+
+def test_an_anonymous_resident_can_make_the_phone_forget(app, demo, sms, ctx):
+    client = app.test_client()
+    ref, _key = file_report(client)
+    page = client.get("/reports/track").get_data(as_text=True)
+    assert "让这台手机忘掉" in page
+    assert client.post("/reports/track/forget", data={}).status_code == 303
+    assert "撤回反映" not in client.get(f"/reports/{ref}").get_data(as_text=True)
+    assert "让这台手机忘掉" not in client.get("/reports/track").get_data(as_text=True)
+
+
+def test_a_cookie_signed_with_the_old_public_key_gets_nowhere(app, demo, ctx):
+    forged = SecureCookieSessionInterface().get_signing_serializer(
+        type("A", (), {"secret_key": "dev-only-secret-change-me", "config": app.config})()
+    )
+    user = stored_user("13800000009")
+    client = app.test_client()
+    client.set_cookie("session", forged.dumps({"_user_id": str(user.id), "_fresh": True}))
+    assert not signed_in(client)
+
+
+def test_without_secret_key_a_random_key_is_made_once_and_kept(tmp_path):
+    first = secret_key(str(tmp_path))
+    assert len(first) == 64 and first != "dev-only-secret-change-me"
+    assert secret_key(str(tmp_path)) == first
+    assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
+    other = tmp_path / "other"
+    other.mkdir()
+    assert secret_key(str(other)) != first
+
+
+def timed_reset(client, phone):
+    started = time.perf_counter()
+    response = client.post("/auth/reset", data={"phone": phone})
+    elapsed = time.perf_counter() - started
+    assert response.status_code == 303 and response.headers["Location"] == "/auth/reset/code"
+    return elapsed
+
+
+def test_reset_takes_as_long_for_an_unknown_phone(app, demo, ctx):
+    client = app.test_client()
+    limiter.enabled = False
+    try:
+        for _ in range(3):  # warm up
+            timed_reset(client, "13800000001")
+            timed_reset(client, "13999999999")
+        known, unknown = [], []
+        for _ in range(30):  # alternating, so a slow moment of the machine hits both alike
+            known.append(timed_reset(client, "13800000001"))
+            unknown.append(timed_reset(client, "13999999999"))
+    finally:
+        limiter.enabled = True
+    known, unknown = statistics.median(known), statistics.median(unknown)
+    print(f"reset median: known {known * 1000:.1f} ms, unknown {unknown * 1000:.1f} ms")
+    assert abs(known - unknown) <= 0.2 * max(known, unknown), (known, unknown)
+    pages = {
+        phone: app.test_client().post("/auth/reset", data={"phone": phone}, follow_redirects=True)
+        for phone in ("13800000001", "13999999999")
+    }
+    words = [
+        re.sub(r'value="[^"]*"', "", p.get_data(as_text=True).split("<h1>")[1].split("</form>")[0])
+        for p in pages.values()
+    ]
+    assert words[0].replace("138****0001", "X") == words[1].replace("139****9999", "X")
+
+
+def test_a_worker_filing_for_a_resident_outside_their_grid_files_anonymously(
+    app, demo, create_user, ctx
+):
+    outside = stored_user("13800000001").grid.community.grids[-1]
+    create_user("13900000077", name="外网格居民", grid=outside)
+    worker = app.test_client()
+    login(worker, "13800000002")
+    for phone, attached in (("13900000077", False), ("13800000001", True)):
+        file_for(worker, phone)
+        report = db.session.scalar(select(Report).order_by(Report.id.desc()))
+        assert report.reporter_phone == phone and report.source == "assisted"
+        assert (report.reporter_id is not None) == attached, phone
+    assert "外网格" not in worker.get("/reports/mine").get_data(as_text=True)
+
+
+def file_for(client, phone):
+    from tests.test_reports import category, grid
+
+    client.post("/reports/new", data={"category": str(category("streetlight").id)})
+    client.post(
+        "/reports/new/details",
+        data={"description": "楼道灯坏了好几天", "grid": str(grid("G01").id), "address": "3栋"},
+    )
+    client.post("/reports/new/contact", data={"mode": "resident", "phone": phone, "name": "居民"})
+    page = client.get("/reports/new/check").get_data(as_text=True)
+    key = page.split('name="key" value="')[1].split('"')[0]
+    assert client.post("/reports/new/check", data={"key": key}).status_code == 303
