@@ -265,3 +265,24 @@ def file_for(client, phone):
     page = client.get("/reports/new/check").get_data(as_text=True)
     key = page.split('name="key" value="')[1].split('"')[0]
     assert client.post("/reports/new/check", data={"key": key}).status_code == 303
+
+
+def test_a_strangers_wrong_logins_lock_the_owner_out_for_15_minutes_at_most(
+    app, demo, ctx, monkeypatch
+):
+    now = [time.time()]
+    monkeypatch.setattr(time, "time", lambda: now[0])
+    owner = app.test_client()
+    owner_address = {"REMOTE_ADDR": "10.2.0.1"}
+    data = {"phone": "13800000001", "password": "linli-demo"}
+    for minute in range(6):  # five guesses a minute, each from a new address
+        for i in range(5):
+            app.test_client().post(
+                "/auth/login",
+                data={"phone": "+86 138 0000 0001", "password": f"guess-{minute}-{i}"},
+                environ_base={"REMOTE_ADDR": f"10.1.{minute}.{i + 1}"},
+            )
+        now[0] += 61
+    assert owner.post("/auth/login", data=dict(data), environ_base=owner_address).status_code == 429
+    now[0] += 15 * 60
+    assert owner.post("/auth/login", data=dict(data), environ_base=owner_address).status_code == 303
