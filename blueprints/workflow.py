@@ -1,0 +1,240 @@
+"""One workflow core for every flow: grid reports, organization filings, volunteer sign-ups.
+
+A flow is a state machine written down once, as a table:
+
+    TRANSITIONS = {
+        ("submitted", "accept"): step("accepted", {Role.DISPATCHER}, {"urgency"}, _l("受理")),
+        ("submitted", "withdraw"): step("withdrawn", {"reporter"}, {"confirm"}, _l("撤回")),
+    }
+
+`who` names roles, checked against the object's place (`Flow.place_of`), and relations, which the
+flow answers itself (`Flow.relations`: the reporter of this case, the officer of this
+organization, the volunteer of this sign-up). A Flow subclass supplies the table, its effects,
+its event model (`Flow.record`) and whom to tell (`Flow.tell`); `Flow.apply` is then the only way
+an object's state changes: it looks up the step, checks role and place, the version the person
+saw and the inputs the step needs, runs the effect, writes the event with its actor, tells whoever
+is concerned, and commits. Views draw their buttons from `Flow.actions_for`, the same table.
+
+Deadlines belong here too: `due_after` counts hours or working days, and `Flow.tick` reminds
+before a deadline, marks what is overdue and closes what went silent, each object once a stage.
+
+This module imports nothing from a feature."""
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
+
+from blueprints.access import can
+from blueprints.calendar.services import add_workdays
+from blueprints.timeutil import utcnow
+from extensions import db
+
+STALE = _l("这件事刚被别人处理过，页面已更新，请看最新情况后再操作。")
+MOVED_ON = _l("这件事的状态已经变了，请看最新情况。")
+NOT_YOURS = _l("您不能对这件事做这个操作。")
+
+
+class Refused(Exception):
+    """A step or input that may not be taken, told to the user in their language.
+
+    `field` names the input it is about, when there is one, so a form can show it in place."""
+
+    def __init__(self, message, field=None):
+        super().__init__(str(message))
+        self.field = field
+
+
+class Conflict(Refused):
+    """Someone else moved the object on first: show it as it is now."""
+
+
+@dataclass(frozen=True)
+class Step:
+    to: str | None  # None keeps the state (a note, a reminder, an extension)
+    who: frozenset
+    needs: frozenset = field(default_factory=frozenset)
+    label: object = ""
+    public: bool = True  # shown on the timeline of the person the object is about
+    danger: bool = False  # drawn as a secondary, confirm-first button
+
+
+def step(to, who, needs=(), label="", public=True, danger=False):
+    return Step(to, frozenset(who), frozenset(needs), label, public, danger)
+
+
+@dataclass
+class Change:
+    """What an effect changed, beyond its own columns: the state it leads to instead of the
+    table's, the note to record instead of what was typed, and a system detail (msgid, values)."""
+
+    to: str | None = None
+    note: str | None = None
+    detail: tuple | None = None
+
+
+def due_after(start, hours=0, workdays=0):
+    """A deadline: the end of the n-th working day (the admins' calendar), else start + hours."""
+    if workdays:
+        return add_workdays(start, workdays)
+    return start + timedelta(hours=hours)
+
+
+class Flow:
+    """A flow hands the core its table and hooks. Subclasses override what they need."""
+
+    transitions: dict = {}
+    # Timeline events that are not transitions (a reminder, an overdue mark): action -> label.
+    event_labels: dict = {}
+    # What each input of `needs` asks for when it is missing: need -> lazy message.
+    needs: dict = {}
+    # action -> effect(obj, actor, given) -> Change | None; raises Refused to stop the step.
+    effects: dict = {}
+    # relation name -> test(obj, user, context) -> bool
+    relations: dict = {}
+    # States in which an object is still open (its deadline runs, the tick looks at it).
+    open_states: tuple = ()
+    model = None  # the mapped class, with state, version, deadline_at, reminded_for, overdue_for
+
+    # ---- what the flow says about one object --------------------------------------------
+
+    def place_of(self, obj):
+        raise NotImplementedError
+
+    def refusal(self, obj, action, user):
+        """Rules of timing and separation the table's roles alone do not say (or None)."""
+        return None
+
+    def shown(self, obj, action, user):
+        """Whether a button the user may press is worth showing now (True by default)."""
+        return True
+
+    def record(self, obj, action, actor, before, after, note="", public=True, detail=None):
+        """Write one timeline event in the flow's own event model."""
+        raise NotImplementedError
+
+    def tell(self, obj, action, before, after, public):
+        """Inbox messages and texts for whoever this step concerns."""
+
+    def entered(self, obj, action, before):
+        """The object changed state (or was handed on): set its deadline, say."""
+
+    # ---- the table --------------------------------------------------------------------
+
+    def steps_from(self, state):
+        return {action: s for (origin, action), s in self.transitions.items() if origin == state}
+
+    def label_of(self, action):
+        for (_state, name), found in self.transitions.items():
+            if name == action:
+                return found.label
+        return self.event_labels.get(action, action)
+
+    def may(self, found, obj, user, **context):
+        for who in found.who:
+            relation = self.relations.get(who)
+            if relation is not None:
+                if relation(obj, user, context):
+                    return True
+            elif user.is_authenticated and can(self.place_of(obj), who, user=user):
+                return True
+        return False
+
+    def actions_for(self, obj, user, **context):
+        """The buttons this user gets on this object, from the same table apply() uses."""
+        return {
+            action: found
+            for action, found in self.steps_from(obj.state).items()
+            if self.may(found, obj, user, **context)
+            and self.shown(obj, action, user)
+            and not self.refusal(obj, action, user)
+        }
+
+    # ---- the one way a state changes -----------------------------------------------------
+
+    def apply(self, obj, action, actor, version=None, context=None, **given):
+        """Take one step; commits, or raises Refused / Conflict with nothing stored."""
+        found = self.transitions.get((obj.state, action))
+        if found is None:
+            raise Conflict(MOVED_ON)
+        if not self.may(found, obj, actor, **(context or {})):
+            raise Refused(NOT_YOURS)
+        if version is not None and str(version) != str(obj.version):
+            raise Conflict(STALE)
+        for need in sorted(found.needs):
+            if given.get(need) in (None, "", [], ()):
+                raise Refused(self.needs[need], field=need)
+        refused = self.refusal(obj, action, actor)
+        if refused:
+            raise Refused(refused)
+        who = actor if actor is not None and actor.is_authenticated else None
+        before = obj.state
+        try:
+            effect = self.effects.get(action)
+            change = (effect(obj, who, given) if effect else None) or Change()
+            after = change.to or found.to or before
+            note = change.note
+            if note is None:
+                note = str(given.get("note") or given.get("reason") or "").strip()
+            obj.state = after
+            if after != before or change.to:
+                self.entered(obj, action, before)
+            public = found.public and not given.get("internal")
+            self.record(obj, action, who, before, after, note, public, change.detail)
+            self.tell(obj, action, before, after, public)
+            db.session.commit()
+        except StaleDataError:
+            db.session.rollback()
+            raise Conflict(STALE) from None
+        except Refused:
+            db.session.rollback()
+            raise
+        return obj
+
+    # ---- the clock ------------------------------------------------------------------------
+
+    def remind(self, obj):
+        """Tell whoever must act that the deadline is near (the tick calls it once a stage)."""
+
+    def overdue(self, obj):
+        """The deadline passed: mark it, tell people (once a stage)."""
+
+    def silent(self, now):
+        """Objects that waited too long for an answer, to be closed by close_silent()."""
+        return []
+
+    def close_silent(self, obj):
+        """Close one object that got no answer."""
+
+    def tick(self, now=None, warn=timedelta(hours=2)):
+        """Reminders before deadlines, overdue marks, silent objects closed. Each object is marked
+        with the state it was told about, so running twice tells nothing twice."""
+        now = now or utcnow()
+        model = self.model
+        open_with_deadline = select(model).where(
+            model.state.in_(self.open_states), model.deadline_at.is_not(None)
+        )
+        counts = {"reminded": 0, "overdue": 0, "closed": 0}
+        for obj in db.session.scalars(
+            open_with_deadline.where(model.deadline_at < now, model.overdue_for != model.state)
+        ):
+            obj.overdue_for = obj.state
+            self.overdue(obj)
+            counts["overdue"] += 1
+        for obj in db.session.scalars(
+            open_with_deadline.where(
+                model.deadline_at >= now,
+                model.deadline_at < now + warn,
+                model.reminded_for != model.state,
+            )
+        ):
+            obj.reminded_for = obj.state
+            self.remind(obj)
+            counts["reminded"] += 1
+        for obj in self.silent(now):
+            self.close_silent(obj)
+            counts["closed"] += 1
+        db.session.commit()
+        return counts
