@@ -36,6 +36,9 @@ class Config:
     )
     RATELIMIT_HEADERS_ENABLED = True
     SMS_SENDER = os.environ.get("SMS_SENDER", "blueprints.sms:ConsoleSender")
+    # "loop": texts leave through `flask notices deliver --loop` (make run starts it);
+    # "inline": right after each commit (tests and `make dev`).
+    SMS_DELIVERY = os.environ.get("SMS_DELIVERY", "loop")
     PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
     PASSWORD_HASH_METHOD = "scrypt"
     OPEN311_JURISDICTION = os.environ.get("OPEN311_JURISDICTION", "linli")

@@ -52,6 +52,7 @@ def app(tmp_path_factory):
             "SQLALCHEMY_DATABASE_URI": uri,
             "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
             "SMS_SENDER": "tests.conftest:RecordingSender",
+            "SMS_DELIVERY": "inline",
             "RATELIMIT_STORAGE_URI": "memory://",
             "UPLOAD_FOLDER": str(tmp_path_factory.mktemp("uploads")),
         }

@@ -51,7 +51,23 @@ class Server:
         self.log_file = log_file
         self.database = database  # a SQLAlchemy URL, for tests that look at what was stored
 
-    def sms(self):
+    def sms(self, settle=10):
+        """The texts sent so far, once the delivery loop has emptied the outbox."""
+        from sqlalchemy import create_engine, text
+
+        engine = create_engine(self.database)
+        deadline = time.monotonic() + settle
+        try:
+            while time.monotonic() < deadline:
+                with engine.connect() as conn:
+                    waiting = conn.execute(
+                        text("SELECT count(*) FROM outbox WHERE state IN ('pending', 'sending')")
+                    ).scalar_one()
+                if not waiting:
+                    break
+                time.sleep(0.1)
+        finally:
+            engine.dispose()
         if not self.sms_file.exists():
             return []
         return [json.loads(line) for line in self.sms_file.read_text().splitlines()]
@@ -122,17 +138,27 @@ def live_gunicorn(tmp_path, workers=4, env=None, args=()):
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )
+        # The outbox's delivery loop, as `make run` starts it beside gunicorn.
+        with open(tmp_path / "deliver.log", "wb") as log:
+            loop = subprocess.Popen(
+                flask + ["notices", "deliver", "--loop", "--every", "0.2"],
+                cwd=ROOT,
+                env=environment,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
         base = f"http://127.0.0.1:{port}"
         try:
             wait_until_up(base, process, log_file)
             yield Server(base, tmp_path / "sms.jsonl", log_file, database_url(url))
         finally:
-            process.terminate()
-            try:
-                process.wait(15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            for running in (process, loop):
+                running.terminate()
+                try:
+                    running.wait(15)
+                except subprocess.TimeoutExpired:
+                    running.kill()
+                    running.wait()
 
 
 def wait_until_up(base, process, log_file, seconds=30):

@@ -41,6 +41,7 @@ PAGES = [
     ("13800000009", "/reports/reveals"),
     ("13800000009", "/open311/keys"),
     ("13800000009", "/calendar/"),
+    ("13800000009", "/notices/outbox"),
     (None, "/reports/new"),
     (None, "/reports/track"),
     ("13800000001", "/reports/mine"),

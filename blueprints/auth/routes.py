@@ -256,8 +256,7 @@ def assist_step(resident, code_form, id_form):
     chosen = request.form.get("how")
     try:
         if chosen == "send":
-            if not services.send_assist_code(current_user, resident):
-                code_form.code.errors.append(_("这个号码刚收过好几条短信，请过10分钟再发。"))
+            services.send_assist_code(current_user, resident)
             return "code", None
         if chosen == "code" and code_form.validate():
             return "done", services.assist_by_code(current_user, resident, code_form.code.data)

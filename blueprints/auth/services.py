@@ -12,7 +12,6 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from blueprints.access import can
 from blueprints.auth.models import AccountEvent, ResetCode, User, UserSession
 from blueprints.notices.services import notify
-from blueprints.ratelimit import allow_sms_to
 from blueprints.sms import message, send_sms
 from blueprints.timeutil import utcnow
 from blueprints.words import N_
@@ -176,15 +175,12 @@ def new_code(phone, user, purpose):
 
 def start_reset(phone):
     """Send a one-time code if the phone has an account. Says nothing either way, and an
-    unknown phone costs the same work: its code is stored, written and counted too, and sent to
-    nobody. (With a slow gateway the outbox keeps the send out of the request.)"""
+    unknown phone costs the same work: its code is made, hashed and stored too, for nobody. The
+    text itself leaves through the outbox, after the request."""
     user = find_user(phone)
     if user is not None and not user.active:
         user = None
     code = new_code(phone, user, "self")
-    if user is not None:
-        record(user, "reset_code_sent")
-    db.session.commit()
     text = message(
         user.locale if user else None,
         N_("【邻里】您的验证码是 %(code)s，%(m)s分钟内有效。请勿告诉他人。"),
@@ -192,9 +188,9 @@ def start_reset(phone):
         m=RESET_MINUTES,
     )
     if user is not None:
+        record(user, "reset_code_sent")
         send_sms(phone, text)
-    else:
-        allow_sms_to(phone)
+    db.session.commit()
 
 
 def check_code(phone, code, purpose):
@@ -263,8 +259,7 @@ def may_assist(actor, user):
 def send_assist_code(actor, user):
     code = new_code(user.phone, user, "assist")
     record(user, "assist_code_sent", actor=actor)
-    db.session.commit()
-    return send_sms(
+    send_sms(
         user.phone,
         message(
             user.locale,
@@ -275,6 +270,7 @@ def send_assist_code(actor, user):
             code=code,
         ),
     )
+    db.session.commit()
 
 
 def assist_by_code(actor, user, code):
@@ -304,7 +300,6 @@ def _assisted(actor, user, action, detail, needs_review):
         who=actor.display_name,
         hotline=current_app.config["HOTLINE"],
     )
-    db.session.commit()
     send_sms(
         user.phone,
         message(
@@ -316,6 +311,7 @@ def _assisted(actor, user, action, detail, needs_review):
             hotline=current_app.config["HOTLINE"],
         ),
     )
+    db.session.commit()
     return temporary
 
 

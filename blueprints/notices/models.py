@@ -23,3 +23,24 @@ class Notice(db.Model):
     @property
     def message(self):
         return translate(self.text, self.params)
+
+
+class Outbox(db.Model):
+    """A text message, written in the transaction of the change that caused it and delivered
+    after the commit by `flask notices deliver` (retried with backoff; failed ones shown to
+    admins). The request that caused it never waits on the gateway."""
+
+    __table_args__ = (Index("ix_outbox_state_next", "state", "next_try_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    phone: Mapped[str] = mapped_column(String(11))
+    text: Mapped[str] = mapped_column(Text)
+    # pending → sending → sent; or back to pending (retry), failed (gave up), held (too many
+    # texts to one number).
+    state: Mapped[str] = mapped_column(String(10), default="pending")
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_try_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    claimed_at: Mapped[datetime | None]
+    sent_at: Mapped[datetime | None]
+    last_error: Mapped[str] = mapped_column(String(200), default="")

@@ -1,6 +1,10 @@
+import time
+
+import click
 from flask import Blueprint, redirect, url_for
 from flask_login import current_user
 
+from blueprints import sms
 from blueprints.access import allow
 from blueprints.htmx import render
 from blueprints.notices import services
@@ -19,3 +23,31 @@ def index():
 def read():
     services.mark_all_read(current_user)
     return redirect(url_for("notices.index"), 303)
+
+
+@bp.route("/outbox")
+@allow("admin")
+def outbox():
+    """Texts that could not be delivered, for an admin to look at and send again."""
+    return render("notices/outbox.html", rows=services.undelivered())
+
+
+@bp.route("/outbox/<int:message_id>/retry", methods=["POST"])
+@allow("admin")
+def retry(message_id):
+    sms.retry(message_id)
+    return redirect(url_for("notices.outbox"), 303)
+
+
+@bp.cli.command("deliver")
+@click.option("--loop", is_flag=True, help="Keep delivering, every few seconds.")
+@click.option("--every", default=2.0, show_default=True, help="Seconds between rounds.")
+def deliver(loop, every):
+    """Send the texts waiting in the outbox (retrying failures with backoff)."""
+    while True:
+        counts = sms.deliver_outbox()
+        if not loop or any(counts.values()):
+            click.echo("sent {sent}, retry {retry}, failed {failed}, held {held}".format(**counts))
+        if not loop:
+            return
+        time.sleep(every)

@@ -2,7 +2,7 @@ import json
 
 from sqlalchemy import func, select, update
 
-from blueprints.notices.models import Notice
+from blueprints.notices.models import Notice, Outbox
 from extensions import db
 
 
@@ -35,3 +35,12 @@ def mark_all_read(user):
         update(Notice).where(Notice.user_id == user.id, Notice.read.is_(False)).values(read=True)
     )
     db.session.commit()
+
+
+def undelivered(limit=100):
+    return db.session.scalars(
+        select(Outbox)
+        .where(Outbox.state.in_(("failed", "held", "pending")), Outbox.attempts > 0)
+        .order_by(Outbox.id.desc())
+        .limit(limit)
+    ).all()

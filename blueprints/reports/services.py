@@ -147,7 +147,7 @@ def check_tracking(ref, code):
 def send_receipt(report, code, link, locale):
     """The reporter's SMS at submission: the reference, the tracking code and a link."""
     if not report.reporter_phone:
-        return False
+        return
     text = message(
         locale,
         N_("【邻里】已收到您的反映，编号 %(ref)s，查询码 %(code)s。查看进度：%(link)s"),
@@ -155,7 +155,8 @@ def send_receipt(report, code, link, locale):
         code=grouped_code(code),
         link=link,
     )
-    return send_sms(report.reporter_phone, text)
+    send_sms(report.reporter_phone, text)
+    db.session.commit()
 
 
 # ---- drafts: the resident's answers, kept server-side between steps --------------------------

@@ -51,6 +51,7 @@ def live_app(db_path):
             "SQLALCHEMY_DATABASE_URI": "sqlite:///" + str(db_path),
             "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
             "SMS_SENDER": "tests.browser.conftest:RecordingSender",
+            "SMS_DELIVERY": "inline",
             "RATELIMIT_STORAGE_URI": "memory://",
             "UPLOAD_FOLDER": str(db_path.parent / "uploads"),
         }
