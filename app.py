@@ -75,7 +75,7 @@ def create_app(test_config=None):
     babel.init_app(app, locale_selector=pick_locale)
     login_manager.init_app(app)
 
-    from blueprints import errors, wire
+    from blueprints import errors, inputs, wire
     from blueprints.admin.routes import bp as admin_bp
     from blueprints.auth.routes import bp as auth_bp
     from blueprints.calendar.routes import bp as calendar_bp
@@ -85,6 +85,7 @@ def create_app(test_config=None):
     from blueprints.places.routes import bp as places_bp
     from blueprints.reports.routes import bp as reports_bp
 
+    inputs.init_app(app)
     for bp in (
         main_bp,
         auth_bp,
