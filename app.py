@@ -33,6 +33,8 @@ class Config:
     OPEN311_JURISDICTION = os.environ.get("OPEN311_JURISDICTION", "linli")
     HOTLINE = os.environ.get("HOTLINE", "12345")
     OPEN311_CONTACT = os.environ.get("OPEN311_CONTACT", HOTLINE)
+    # Where clients reach us (discovery, links to photos): never taken from a request's Host header.
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
     MAX_CONTENT_LENGTH = 32 * 1024 * 1024
     MAX_PHOTO_BYTES = 10 * 1024 * 1024
     UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER", "")

@@ -422,3 +422,57 @@ def test_any_service_code_or_id_gives_no_server_error(client, code, fmt):
         response = client.get(f"{BASE}/{path}.{fmt}")
         # 308: Werkzeug merges doubled slashes ("services//x") with a redirect.
         assert response.status_code in (200, 308, 400, 404), (path, response.data[:200])
+
+
+# ---- CSRF: the admin's key pages are forms like any other; the API itself is not --------------
+
+
+def test_key_pages_refuse_a_post_without_a_csrf_token(client, demo, login_as, ctx):
+    from blueprints.open311.models import ApiKey
+
+    login_as("13800000009")
+    before = db.session.scalars(select(ApiKey)).all()
+    issued = client.post("/open311/keys", data={"name": "跨站"}, csrf=False)
+    assert issued.status_code == 400 and "页面放置太久" in issued.get_data(as_text=True)
+    key = before[0]
+    revoked = client.post(f"/open311/keys/{key.id}/revoke", data={"sure": "yes"}, csrf=False)
+    assert revoked.status_code == 400 and "页面放置太久" in revoked.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.scalar(select(ApiKey).where(ApiKey.name == "跨站")) is None
+    assert db.session.get(ApiKey, key.id).revoked_at is None
+
+
+def test_key_pages_work_with_a_csrf_token(client, demo, login_as, ctx):
+    from blueprints.open311.models import ApiKey
+
+    login_as("13800000009")
+    assert client.post("/open311/keys", data={"name": "热线"}).status_code == 200
+    key = db.session.scalar(select(ApiKey).where(ApiKey.name == "热线"))
+    response = client.post(f"/open311/keys/{key.id}/revoke", data={"sure": "yes"})
+    assert response.status_code == 303
+    db.session.expire_all()
+    assert db.session.get(ApiKey, key.id).revoked_at is not None
+
+
+def test_the_api_post_needs_no_csrf_token_even_from_a_signed_in_browser(client, demo, login_as):
+    login_as("13800000009")
+    assert post(client).status_code == 200
+
+
+# ---- discovery names the configured address, whatever the Host header says -------------------
+
+
+def test_discovery_uses_the_configured_base_url_not_the_host_header(app, client):
+    configured = app.config["PUBLIC_BASE_URL"]
+    app.config["PUBLIC_BASE_URL"] = "https://linli.example.cn"
+    try:
+        forged = client.get("/open311/discovery.json", headers={"Host": "evil.example"})
+        doc = forged.get_json()
+        assert doc["endpoints"][0]["url"] == "https://linli.example.cn/open311/v2"
+        assert doc["key_service"] == "https://linli.example.cn/open311/keys"
+        root = xml(client.get("/open311/discovery.xml", headers={"Host": "evil.example"}))
+        assert root.findtext("endpoints/endpoint/url") == "https://linli.example.cn/open311/v2"
+        spec = client.get("/open311/openapi.json", headers={"Host": "evil.example"}).get_json()
+        assert spec["servers"] == [{"url": "https://linli.example.cn/open311"}]
+    finally:
+        app.config["PUBLIC_BASE_URL"] = configured
