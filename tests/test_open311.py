@@ -476,3 +476,59 @@ def test_discovery_uses_the_configured_base_url_not_the_host_header(app, client)
         assert spec["servers"] == [{"url": "https://linli.example.cn/open311"}]
     finally:
         app.config["PUBLIC_BASE_URL"] = configured
+
+
+# ---- every answer under /open311/v2/ is in the asked format, errors included -----------------
+
+
+@pytest.mark.parametrize("path", [f"{BASE}/nothing.json", f"{BASE}/nothing", f"{BASE}/a/b/c.json"])
+def test_unknown_api_paths_are_json_404s(client, path):
+    response = client.get(path)
+    assert response.status_code == 404 and response.mimetype == "application/json"
+    assert response.get_json()[0]["code"] == 404
+
+
+def test_unknown_api_path_in_xml_is_an_xml_404(client):
+    response = client.get(f"{BASE}/nothing.xml")
+    assert response.status_code == 404 and xml(response).find("error/code").text == "404"
+
+
+@pytest.mark.parametrize("method", ["PUT", "DELETE", "PATCH", "TRACE"])
+def test_undeclared_methods_are_405_with_allow_in_the_asked_format(client, method):
+    response = client.open(f"{BASE}/services.json", method=method)
+    assert response.status_code == 405 and response.mimetype == "application/json"
+    assert set(response.headers["Allow"].split(", ")) >= {"GET", "HEAD"}
+    assert response.get_json()[0]["code"] == 405
+    response = client.open(f"{BASE}/requests.xml", method=method)
+    assert response.status_code == 405 and "POST" in response.headers["Allow"]
+    assert xml(response).find("error/code").text == "405"
+
+
+def test_a_body_too_large_is_413_in_the_asked_format(client):
+    for fmt in ("json", "xml"):
+        response = client.post(
+            f"{BASE}/requests.{fmt}", data={"description": "长" * (12 * 1024 * 1024)}, csrf=False
+        )
+        assert response.status_code == 413
+        if fmt == "json":
+            assert response.get_json()[0]["code"] == 413
+        else:
+            assert xml(response).find("error/code").text == "413"
+
+
+def test_too_many_posts_are_429_in_the_asked_format(client, demo):
+    statuses = [post(client, description=f"第{i}件：垃圾没人清理").status_code for i in range(21)]
+    assert statuses[:20] == [200] * 20 and statuses[20] == 429
+    limited = post(client, "xml", description="又一件：垃圾没人清理")
+    assert limited.status_code == 429 and xml(limited).find("error/code").text == "429"
+    assert post(client, description="再一件：垃圾没人清理").get_json()[0]["code"] == 429
+
+
+def test_every_documented_error_names_both_formats(client):
+    doc = client.get("/open311/openapi.json").get_json()
+    for path, operations in doc["paths"].items():
+        for operation in operations.values():
+            for code, answer in operation["responses"].items():
+                assert set(answer["content"]) == {"application/json", "text/xml"}, (path, code)
+    post_codes = set(doc["paths"]["/v2/requests.{fmt}"]["post"]["responses"])
+    assert post_codes == {"200", "400", "403", "404", "413", "429"}

@@ -188,10 +188,10 @@ def public_reports():
 def find_requests(args):
     query = public_reports()
     ids = [i.strip() for i in args.get("service_request_id", "").split(",") if i.strip()]
+    start, end = date_window(args)  # checked even when the ids override it
     if ids:
         query = query.where(Report.ref.in_(ids[:MAX_RESULTS]))
     else:
-        start, end = date_window(args)
         query = query.where(Report.created_at >= start, Report.created_at <= end)
     if args.get("service_code"):
         query = query.where(Category.code.in_(args["service_code"].split(",")))
@@ -253,20 +253,28 @@ def nearest_grid(lat, lng):
     )
 
 
+def coordinates(form):
+    """lat and long, both or neither, checked even when address_id names the place."""
+    lat, lng = form.get("lat"), form.get("long")
+    if not (lat or lng):
+        return None, None
+    try:
+        lat, lng = float(lat), float(lng)
+    except (TypeError, ValueError):
+        raise ApiError(400, "lat and long must both be decimal degrees") from None
+    if not (-90 <= lat <= 90 and -180 <= lng <= 180):  # NaN fails too
+        raise ApiError(400, "lat and long are out of range (-90..90, -180..180)")
+    return lat, lng
+
+
 def locate(form):
+    lat, lng = coordinates(form)
     if form.get("address_id"):
         grid = db.session.scalar(select(Grid).where(Grid.code == form["address_id"], Grid.active))
         if grid is None:
             raise ApiError(400, "address_id is not a known grid code")
         return grid, None, None
-    lat, lng = form.get("lat"), form.get("long")
-    if lat or lng:
-        try:
-            lat, lng = float(lat), float(lng)
-        except (TypeError, ValueError):
-            raise ApiError(400, "lat and long must both be decimal degrees") from None
-        if not (-90 <= lat <= 90 and -180 <= lng <= 180) or math.isnan(lat) or math.isnan(lng):
-            raise ApiError(400, "lat and long are out of range")
+    if lat is not None:
         grid = nearest_grid(lat, lng)
         if grid is None:
             raise ApiError(400, "no grid can be found for this location; send address_id")
