@@ -330,8 +330,6 @@ CONTROLS = "\x01\x02\x07\x08\x0b\x0c\x1b\x1f\x7f\x80\x85\x9f\ufffe\uffff"
 
 
 def test_control_characters_are_stripped_on_the_way_in(client, demo, ctx):
-    from tests.test_reports import file_report  # noqa: F401  (the same intake, by hand below)
-
     grid_id = start_details(client)
     dirty = "路灯\x01不亮\x0b已经\x1b三天\x85了\t，\r\n真的" + CONTROLS
     response = client.post(
