@@ -43,10 +43,10 @@ class Config:
     PASSWORD_HASH_METHOD = "scrypt"
     OPEN311_JURISDICTION = os.environ.get("OPEN311_JURISDICTION", "linli")
     HOTLINE = os.environ.get("HOTLINE", "12345")
-    # Where residents reach this site: links in text messages are built on it, never on the
-    # Host header of the request that caused them.
-    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/")
     OPEN311_CONTACT = os.environ.get("OPEN311_CONTACT", HOTLINE)
+    # Where residents and clients reach this site: links in text messages, Open311 discovery
+    # and photo links are built on it, never on the Host header of a request.
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/")
     MAX_CONTENT_LENGTH = 32 * 1024 * 1024
     MAX_PHOTO_BYTES = 10 * 1024 * 1024
     UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER", "")
@@ -93,7 +93,7 @@ def create_app(test_config=None):
     babel.init_app(app, locale_selector=pick_locale)
     login_manager.init_app(app)
 
-    from blueprints import errors, wire
+    from blueprints import errors, inputs, wire
     from blueprints.admin.routes import bp as admin_bp
     from blueprints.auth.routes import bp as auth_bp
     from blueprints.calendar.routes import bp as calendar_bp
@@ -103,6 +103,7 @@ def create_app(test_config=None):
     from blueprints.places.routes import bp as places_bp
     from blueprints.reports.routes import bp as reports_bp
 
+    inputs.init_app(app)
     for bp in (
         main_bp,
         auth_bp,

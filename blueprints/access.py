@@ -8,7 +8,9 @@ A view that acts on one place then calls require(place, *roles): a 403 unless on
 grants of those roles covers the place. A test walks the URL map and fails on any view without @allow.
 """
 
+import re
 from functools import wraps
+from urllib.parse import urlsplit
 
 from flask import abort, request
 from flask_login import current_user
@@ -50,7 +52,20 @@ def require(place, *roles):
 
 def safe_next(default):
     """A same-site path from ?next= or the form, never an open redirect."""
-    target = request.values.get("next", "")
-    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return default
+    return same_site_path(request.values.get("next", "")) or default
+
+
+def same_site_path(target):
+    r"""The target as a browser will read it, if that is a path on this site; else None.
+
+    Browsers drop tabs and newlines from a URL and read a backslash as a slash, so "/\t/evil"
+    and "/\evil" both mean "//evil", another host. The check runs on that reading, and the
+    reading is what is returned: a Location never carries a raw newline."""
+    seen = re.sub(r"[\t\r\n]", "", target).replace("\\", "/")
+    try:
+        parts = urlsplit(seen)
+    except ValueError:
+        return None
+    if parts.scheme or parts.netloc or not seen.startswith("/") or seen.startswith("//"):
+        return None
+    return seen

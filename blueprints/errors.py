@@ -1,10 +1,15 @@
-"""Friendly, localized error pages. htmx swaps 4xx/5xx bodies, so they render as full pages."""
+"""Friendly, localized error pages. htmx swaps 4xx/5xx bodies, so they render as full pages.
+
+The Open311 API answers its errors in its own formats instead (JSON, or XML by the extension)."""
 
 import logging
 
-from flask import render_template
+from flask import render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from blueprints.open311 import formats
 
 PAGES = {
     400: (_l("请求有误"), _l("页面收到的内容不完整。请返回上一页，再试一次。")),
@@ -25,21 +30,33 @@ CSRF_MESSAGE = _l("页面放置太久或已在别处打开，请返回上一页�
 
 
 def init_app(app):
-    def page(code, message=None):
-        title, text = PAGES[code]
-        return render_template(
-            "errors/error.html", code=code, title=title, text=message or text
-        ), code
+    def page(e, code, message=None):
+        fmt = formats.api_format(request.path)
+        if fmt:
+            response = formats.error(fmt, code, e.description)
+        else:
+            title, text = PAGES[code]
+            body = render_template(
+                "errors/error.html", code=code, title=title, text=message or text
+            )
+            response = app.make_response((body, code))
+        if code == 405 and getattr(e, "valid_methods", None):
+            response.headers["Allow"] = ", ".join(e.valid_methods)
+        return response
 
-    for code in PAGES:
-        if code != 500:
-            app.register_error_handler(code, lambda e, code=code: page(code))
+    @app.errorhandler(HTTPException)
+    def http_error(e):
+        if e.code in PAGES:
+            return page(e, e.code)
+        if formats.api_format(request.path):
+            return formats.error(formats.api_format(request.path), e.code, e.description)
+        return e
 
     @app.errorhandler(CSRFError)
     def csrf_error(e):
-        return page(400, CSRF_MESSAGE)
+        return page(e, 400, CSRF_MESSAGE)
 
     @app.errorhandler(500)
     def server_error(e):
         logging.getLogger("linli").exception("unhandled error")
-        return page(500)
+        return page(e, 500)

@@ -3,13 +3,15 @@ and one log line. Budgets in DESIGN.md §4 count gzipped bytes, so compression l
 
 import gzip
 import hashlib
+import ipaddress
 import logging
 import os
 import time
 from urllib.parse import quote
 
-from flask import abort, g, request
+from flask import abort, g, request, session
 from flask_babel import format_datetime, get_locale
+from flask_login import current_user
 
 log = logging.getLogger("linli.request")
 
@@ -110,9 +112,40 @@ def init_app(app):
             response = revalidate(response)
             response = compress(response, None)
         ms = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000
-        # Path only: query strings can carry phone numbers or codes.
-        log.info("%s %s %s %.0fms", request.method, request.path, response.status_code, ms)
+        # Path only: query strings can carry phone numbers or codes. Who and from which network,
+        # enough to follow an abuse, never a person's own address.
+        log.info(
+            "%s %s %s %.0fms user=%s from=%s",
+            request.method,
+            printable(request.path),
+            response.status_code,
+            ms,
+            who(),
+            network(request.remote_addr),
+        )
         return response
+
+
+def printable(text):
+    """Control and separator characters (and the backslash) escaped: a path cannot start a line."""
+    return "".join(
+        ch if ch.isprintable() and ch != "\\" else ch.encode("unicode_escape").decode()
+        for ch in text
+    )
+
+
+def who():
+    # The account number, never get_id(): that is the device session's secret token.
+    return str(current_user.id) if current_user.is_authenticated else "-"
+
+
+def network(address):
+    """The /24 of an IPv4 address, the /48 of an IPv6 one."""
+    try:
+        ip = ipaddress.ip_address(address or "")
+    except ValueError:
+        return "-"
+    return str(ipaddress.ip_network(f"{ip}/{24 if ip.version == 4 else 48}", strict=False))
 
 
 def secure_headers(app, response):
@@ -129,8 +162,10 @@ def secure_headers(app, response):
 def revalidate(response):
     """Pages are revalidated on every visit and cost a 304 when unchanged.
 
-    The CSRF token is signed afresh on each render, so it is left out of the ETag: the copy the
-    browser keeps carries a token that stays valid for the whole session."""
+    The CSRF token is signed afresh on each render, so the rendered token is left out of the
+    hash; the session's own CSRF secret and the signed-in account go in instead. A browser whose
+    session was lost (a restart, a new SECRET_KEY, a sign-out) then gets the page again with a
+    token that works, never a 304 for a form it can no longer submit."""
     if request.method not in ("GET", "HEAD") or response.status_code != 200:
         return response
     if response.mimetype != "text/html" or response.direct_passthrough:
@@ -139,7 +174,10 @@ def revalidate(response):
     token = g.get("csrf_token")
     if token:
         body = body.replace(token.encode(), b"")
-    response.set_etag(hashlib.sha256(body).hexdigest()[:20], weak=True)
+    digest = hashlib.sha256(body)
+    for part in (session.get("csrf_token", ""), who(), session.get("_id", "")):
+        digest.update(b"\0" + str(part).encode())
+    response.set_etag(digest.hexdigest()[:20], weak=True)
     response.cache_control.no_cache = True
     response.cache_control.private = True
     return response.make_conditional(request)

@@ -422,3 +422,113 @@ def test_any_service_code_or_id_gives_no_server_error(client, code, fmt):
         response = client.get(f"{BASE}/{path}.{fmt}")
         # 308: Werkzeug merges doubled slashes ("services//x") with a redirect.
         assert response.status_code in (200, 308, 400, 404), (path, response.data[:200])
+
+
+# ---- CSRF: the admin's key pages are forms like any other; the API itself is not --------------
+
+
+def test_key_pages_refuse_a_post_without_a_csrf_token(client, demo, login_as, ctx):
+    from blueprints.open311.models import ApiKey
+
+    login_as("13800000009")
+    before = db.session.scalars(select(ApiKey)).all()
+    issued = client.post("/open311/keys", data={"name": "跨站"}, csrf=False)
+    assert issued.status_code == 400 and "页面放置太久" in issued.get_data(as_text=True)
+    key = before[0]
+    revoked = client.post(f"/open311/keys/{key.id}/revoke", data={"sure": "yes"}, csrf=False)
+    assert revoked.status_code == 400 and "页面放置太久" in revoked.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.scalar(select(ApiKey).where(ApiKey.name == "跨站")) is None
+    assert db.session.get(ApiKey, key.id).revoked_at is None
+
+
+def test_key_pages_work_with_a_csrf_token(client, demo, login_as, ctx):
+    from blueprints.open311.models import ApiKey
+
+    login_as("13800000009")
+    assert client.post("/open311/keys", data={"name": "热线"}).status_code == 200
+    key = db.session.scalar(select(ApiKey).where(ApiKey.name == "热线"))
+    response = client.post(f"/open311/keys/{key.id}/revoke", data={"sure": "yes"})
+    assert response.status_code == 303
+    db.session.expire_all()
+    assert db.session.get(ApiKey, key.id).revoked_at is not None
+
+
+def test_the_api_post_needs_no_csrf_token_even_from_a_signed_in_browser(client, demo, login_as):
+    login_as("13800000009")
+    assert post(client).status_code == 200
+
+
+# ---- discovery names the configured address, whatever the Host header says -------------------
+
+
+def test_discovery_uses_the_configured_base_url_not_the_host_header(app, client):
+    configured = app.config["PUBLIC_BASE_URL"]
+    app.config["PUBLIC_BASE_URL"] = "https://linli.example.cn"
+    try:
+        forged = client.get("/open311/discovery.json", headers={"Host": "evil.example"})
+        doc = forged.get_json()
+        assert doc["endpoints"][0]["url"] == "https://linli.example.cn/open311/v2"
+        assert doc["key_service"] == "https://linli.example.cn/open311/keys"
+        root = xml(client.get("/open311/discovery.xml", headers={"Host": "evil.example"}))
+        assert root.findtext("endpoints/endpoint/url") == "https://linli.example.cn/open311/v2"
+        spec = client.get("/open311/openapi.json", headers={"Host": "evil.example"}).get_json()
+        assert spec["servers"] == [{"url": "https://linli.example.cn/open311"}]
+    finally:
+        app.config["PUBLIC_BASE_URL"] = configured
+
+
+# ---- every answer under /open311/v2/ is in the asked format, errors included -----------------
+
+
+@pytest.mark.parametrize("path", [f"{BASE}/nothing.json", f"{BASE}/nothing", f"{BASE}/a/b/c.json"])
+def test_unknown_api_paths_are_json_404s(client, path):
+    response = client.get(path)
+    assert response.status_code == 404 and response.mimetype == "application/json"
+    assert response.get_json()[0]["code"] == 404
+
+
+def test_unknown_api_path_in_xml_is_an_xml_404(client):
+    response = client.get(f"{BASE}/nothing.xml")
+    assert response.status_code == 404 and xml(response).find("error/code").text == "404"
+
+
+@pytest.mark.parametrize("method", ["PUT", "DELETE", "PATCH", "TRACE"])
+def test_undeclared_methods_are_405_with_allow_in_the_asked_format(client, method):
+    response = client.open(f"{BASE}/services.json", method=method)
+    assert response.status_code == 405 and response.mimetype == "application/json"
+    assert set(response.headers["Allow"].split(", ")) >= {"GET", "HEAD"}
+    assert response.get_json()[0]["code"] == 405
+    response = client.open(f"{BASE}/requests.xml", method=method)
+    assert response.status_code == 405 and "POST" in response.headers["Allow"]
+    assert xml(response).find("error/code").text == "405"
+
+
+def test_a_body_too_large_is_413_in_the_asked_format(client):
+    for fmt in ("json", "xml"):
+        response = client.post(
+            f"{BASE}/requests.{fmt}", data={"description": "长" * (12 * 1024 * 1024)}, csrf=False
+        )
+        assert response.status_code == 413
+        if fmt == "json":
+            assert response.get_json()[0]["code"] == 413
+        else:
+            assert xml(response).find("error/code").text == "413"
+
+
+def test_too_many_posts_are_429_in_the_asked_format(client, demo):
+    statuses = [post(client, description=f"第{i}件：垃圾没人清理").status_code for i in range(21)]
+    assert statuses[:20] == [200] * 20 and statuses[20] == 429
+    limited = post(client, "xml", description="又一件：垃圾没人清理")
+    assert limited.status_code == 429 and xml(limited).find("error/code").text == "429"
+    assert post(client, description="再一件：垃圾没人清理").get_json()[0]["code"] == 429
+
+
+def test_every_documented_error_names_both_formats(client):
+    doc = client.get("/open311/openapi.json").get_json()
+    for path, operations in doc["paths"].items():
+        for operation in operations.values():
+            for code, answer in operation["responses"].items():
+                assert set(answer["content"]) == {"application/json", "text/xml"}, (path, code)
+    post_codes = set(doc["paths"]["/v2/requests.{fmt}"]["post"]["responses"])
+    assert post_codes == {"200", "400", "403", "404", "413", "429"}

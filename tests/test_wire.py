@@ -88,7 +88,7 @@ def test_one_log_line_per_request_without_personal_data(client, demo, caplog):
             data={"phone": "13800000001", "password": "linli-demo"},
         )
     lines = [r.getMessage() for r in caplog.records if r.name == "linli.request"]
-    assert re.fullmatch(r"POST /auth/login 303 \d+ms", lines[-1])
+    assert re.fullmatch(r"POST /auth/login 303 \d+ms user=\d+ from=127\.0\.0\.0/24", lines[-1])
     assert not any("13800000001" in line or "linli-demo" in line for line in lines)
 
 
@@ -194,3 +194,72 @@ def test_repeat_static_fetches_release_their_files(client):
 def test_the_icon_travels_inside_the_page(client):
     html = client.get("/").get_data(as_text=True)
     assert '<link rel="icon" href="data:image/svg+xml,' in html
+
+
+def request_lines(caplog):
+    return [r.getMessage() for r in caplog.records if r.name == "linli.request"]
+
+
+@pytest.mark.parametrize(
+    "path,shown",
+    [
+        ("/x%0A2026-01-01 linli.request GET /admin/ 200", "/x\\n2026-01-01"),
+        ("/x%0D%0Aforged", "/x\\r\\nforged"),
+        ("/x%1B[31mred", "/x\\x1b[31mred"),
+        ("/x%E2%80%A8y", "/x\\u2028y"),
+        ("/x%5Cn", "/x\\\\n"),
+    ],
+)
+def test_a_logged_path_cannot_forge_a_line(client, caplog, path, shown):
+    with caplog.at_level(logging.INFO, logger="linli.request"):
+        client.get(path)
+    (line,) = request_lines(caplog)
+    assert line.isprintable() and shown in line, line
+
+
+def test_the_request_line_names_the_user_and_a_truncated_address(client, demo, caplog):
+    with caplog.at_level(logging.INFO, logger="linli.request"):
+        client.get("/", environ_base={"REMOTE_ADDR": "203.0.113.77"})
+        client.get("/", environ_base={"REMOTE_ADDR": "2001:db8:1234:5678:9abc::1"})
+        client.post("/auth/login", data={"phone": "13800000009", "password": "linli-demo"})
+        client.get("/", environ_base={"REMOTE_ADDR": "203.0.113.77"})
+    with client.application.app_context():
+        from sqlalchemy import select
+
+        from blueprints.auth.models import User
+
+        admin = db.session.scalar(select(User).where(User.phone == "13800000009")).id
+    lines = request_lines(caplog)
+    assert re.fullmatch(r"GET / 200 \d+ms user=- from=203\.0\.113\.0/24", lines[0])
+    assert re.fullmatch(r"GET / 200 \d+ms user=- from=2001:db8:1234::/48", lines[1])
+    assert re.fullmatch(rf"GET / 200 \d+ms user={admin} from=203\.0\.113\.0/24", lines[-1])
+    assert not any("203.0.113.77" in line or "5678" in line for line in lines)
+
+
+# ---- a 304 never serves a form whose token is no longer valid ------------------------------
+
+
+def test_a_new_session_never_gets_304_for_another_sessions_page(app, client, demo):
+    first = client.get("/auth/login")
+    etag = first.headers["ETag"]
+    assert client.get("/auth/login", headers={"If-None-Match": etag}).status_code == 304
+    stranger = app.test_client()  # no session: a restart, a new SECRET_KEY, a cleared cookie
+    fresh = stranger.get("/auth/login", headers={"If-None-Match": etag})
+    assert fresh.status_code == 200 and fresh.headers["ETag"] != etag
+    token = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', fresh.text)
+    login = stranger.post(
+        "/auth/login",
+        data={"phone": "13800000001", "password": "linli-demo", "csrf_token": token.group(1)},
+        csrf=False,
+    )
+    assert login.status_code == 303
+
+
+def test_signing_in_or_out_changes_the_validator(client, demo, login_as):
+    anonymous = client.get("/reports/track").headers["ETag"]
+    login_as("13800000001")
+    signed_in = client.get("/reports/track", headers={"If-None-Match": anonymous})
+    assert signed_in.status_code == 200
+    client.post("/auth/logout", data={})
+    again = client.get("/reports/track", headers={"If-None-Match": signed_in.headers["ETag"]})
+    assert again.status_code == 200

@@ -121,29 +121,45 @@ DATATYPES = {"string", "number", "text", "datetime", "singlevaluelist", "multiva
 def valid_questions(form, field):
     """The questions are JSON in the shape Open311 attributes take; say plainly what is wrong."""
     try:
-        questions = json.loads(field.data or "[]")
-    except ValueError:
+        questions = json.loads(field.data or "[]", parse_constant=refuse_constant)
+    except (ValueError, RecursionError):
         raise ValidationError(_l("附加问题不是正确的 JSON")) from None
     if not isinstance(questions, list):
         raise ValidationError(_l("附加问题要是一个列表，没有就填 []"))
     codes = set()
     for q in questions:
-        if not isinstance(q, dict) or not re.fullmatch(
-            r"[A-Za-z0-9_]{1,20}", str(q.get("code", ""))
-        ):
+        if not isinstance(q, dict) or not re.fullmatch(r"[A-Za-z0-9_]{1,20}", text_of(q, "code")):
             raise ValidationError(_l("每个问题要有 code（英文字母、数字、下划线）"))
         if q["code"] in codes:
             raise ValidationError(_l("问题的 code 不能重复"))
         codes.add(q["code"])
-        if q.get("datatype") not in DATATYPES or not str(q.get("description", "")).strip():
+        if text_of(q, "datatype") not in DATATYPES or not text_of(q, "description").strip():
             raise ValidationError(_l("每个问题要有 datatype 和 description"))
+        if not isinstance(q.get("datatype_description", ""), str):
+            raise ValidationError(_l("datatype_description 要是一段文字"))
+        if not isinstance(q.get("required", False), bool):
+            raise ValidationError(_l("required 只能是 true 或 false"))
         if q["datatype"].endswith("list"):
             values = q.get("values")
-            if not values or not all(
-                isinstance(v, dict) and v.get("key") and v.get("name") for v in values
+            if (
+                not isinstance(values, list)
+                or not values
+                or not all(
+                    isinstance(v, dict) and text_of(v, "key") and text_of(v, "name") for v in values
+                )
             ):
                 raise ValidationError(_l("选择题要有 values，每项有 key 和 name"))
     field.data = json.dumps(questions, ensure_ascii=False)
+
+
+def text_of(mapping, key):
+    """A value that must be text: anything else (a list, a number) counts as missing."""
+    value = mapping.get(key)
+    return value if isinstance(value, str) else ""
+
+
+def refuse_constant(name):
+    raise ValueError(f"{name} is not JSON")
 
 
 class CategoryForm(FlaskForm):

@@ -105,7 +105,8 @@ def home():
 @bp.route("/<kind>")
 @allow("admin")
 def index(kind):
-    page = max(request.args.get("page", 1, type=int), 1)
+    # Bounded so that the row offset stays a 64-bit number whatever the link says.
+    page = min(max(request.args.get("page", 1, type=int), 1), 10**6)
     if kind == "users":
         # Accounts are not a table-driven kind: their list has a search box.
         query = request.args.get("q", "").strip()[:40]

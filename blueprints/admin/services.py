@@ -12,6 +12,7 @@ from wtforms.fields.choices import SelectChoice
 
 from blueprints.auth.models import GRANTED_ROLES, ROLES, AccountEvent, RoleGrant, User
 from blueprints.auth.services import end_other_sessions, record
+from blueprints.inputs import parse_int
 from blueprints.places.models import Community, Department, Grid, Street
 from extensions import db
 
@@ -166,9 +167,10 @@ def place_choices():
 def find_place(value):
     """The place a "kind:id" choice names, or None for EVERYWHERE."""
     kind, _sep, ident = value.partition(":")
-    if kind not in PLACE_KINDS or not ident.isdigit():
+    ident = parse_int(ident)
+    if kind not in PLACE_KINDS or ident is None:
         return None
-    return db.session.get(PLACE_KINDS[kind][0], int(ident))
+    return db.session.get(PLACE_KINDS[kind][0], ident)
 
 
 # Places and categories

@@ -4,6 +4,7 @@ from xml.etree import ElementTree as ET
 
 from flask import Response, json
 
+from blueprints.inputs import clean_text
 from blueprints.timeutil import local
 
 # The element name of one item inside each XML list.
@@ -25,9 +26,11 @@ def stamp(moment):
 
 
 def text(value):
+    """XML 1.0 cannot carry control characters: text stored before they were stripped on the
+    way in loses them here, or one report would make the whole list ill-formed."""
     if isinstance(value, bool):
         return "true" if value else "false"
-    return "" if value is None else str(value)
+    return "" if value is None else clean_text(str(value)).replace("\x00", "")
 
 
 def element(name, value):
@@ -55,6 +58,16 @@ def answer(fmt, root, data, status=200):
     return Response(
         json.dumps(data, ensure_ascii=False), status=status, mimetype="application/json"
     )
+
+
+API_PATHS = ("/open311/v2/", "/open311/discovery.")
+
+
+def api_format(path):
+    """The format an answer to this path must be in: "json" or "xml" for the API, else None."""
+    if not path.startswith(API_PATHS):
+        return None
+    return "xml" if path.endswith(".xml") else "json"
 
 
 def error(fmt, status, description):

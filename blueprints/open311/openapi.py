@@ -14,20 +14,25 @@ JURISDICTION = {
     "required": False,
     "schema": {"type": "string"},
 }
-ERRORS = {
-    "400": {
-        "description": "Bad request",
-        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Errors"}}},
-    },
-    "403": {
-        "description": "Missing or wrong api_key",
-        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Errors"}}},
-    },
-    "404": {
-        "description": "Not found",
-        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Errors"}}},
-    },
+ERROR_BODY = {
+    "application/json": {"schema": {"$ref": "#/components/schemas/Errors"}},
+    "text/xml": {"schema": {"type": "string"}},
 }
+# Every error comes in the asked format: JSON, or XML for a path ending in .xml.
+REASONS = {
+    "400": "Bad request: a parameter is malformed or out of range",
+    "403": "Missing, wrong or revoked api_key",
+    "404": "Not found (also: an unknown format or jurisdiction_id)",
+    "413": "Request body too large",
+    "429": "Too many requests for this api_key",
+}
+
+
+def errors(*codes):
+    return {code: {"description": REASONS[code], "content": ERROR_BODY} for code in codes}
+
+
+ERRORS = errors("400", "404")
 
 
 def ok(schema):
@@ -177,8 +182,8 @@ POST_FIELDS = {
     "api_key": STRING,
     "jurisdiction_id": STRING,
     "service_code": STRING,
-    "lat": {"type": "number"},
-    "long": {"type": "number"},
+    "lat": {"type": "number", "minimum": -90, "maximum": 90},
+    "long": {"type": "number", "minimum": -180, "maximum": 180},
     "address_string": STRING,
     "address_id": STRING,
     "email": STRING,
@@ -187,7 +192,7 @@ POST_FIELDS = {
     "first_name": STRING,
     "last_name": STRING,
     "phone": STRING,
-    "description": STRING,
+    "description": {"type": "string", "minLength": 5, "maxLength": 1000},
     "media_url": STRING,
 }
 
@@ -198,7 +203,7 @@ def document(base):
             "get": {
                 "summary": "Service discovery",
                 "parameters": [FMT],
-                "responses": {"200": ok({"type": "object"})},
+                "responses": {"200": ok({"type": "object"}), **errors("404")},
             }
         },
         "/v2/services.{fmt}": {
@@ -244,13 +249,16 @@ def document(base):
                         "application/x-www-form-urlencoded": {
                             "schema": {
                                 "type": "object",
-                                "required": ["api_key", "service_code"],
+                                "required": ["api_key", "service_code", "description"],
                                 "properties": POST_FIELDS,
                             }
                         }
                     },
                 },
-                "responses": {"200": ok(array_of("Created")), **ERRORS},
+                "responses": {
+                    "200": ok(array_of("Created")),
+                    **errors("400", "403", "404", "413", "429"),
+                },
             },
         },
         "/v2/requests/{service_request_id}.{fmt}": {

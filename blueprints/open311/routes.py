@@ -26,7 +26,6 @@ from blueprints.open311.services import ApiError
 from extensions import csrf, db, limiter
 
 bp = Blueprint("open311", __name__, url_prefix="/open311")
-csrf.exempt(bp)
 
 FMT = "<any(json,xml):fmt>"
 
@@ -41,13 +40,6 @@ def api_error(e):
     return error((request.view_args or {}).get("fmt", "json"), e.status, e.description)
 
 
-@bp.errorhandler(400)
-@bp.errorhandler(405)
-def http_error(e):
-    fmt = (request.view_args or {}).get("fmt", "json")
-    return error(fmt, e.code, e.description)
-
-
 @bp.before_request
 def check_jurisdiction():
     if request.view_args and "fmt" in request.view_args and not jurisdiction_ok():
@@ -57,14 +49,14 @@ def check_jurisdiction():
 @bp.route(f"/discovery.{FMT}")
 @allow("public")
 def discovery(fmt):
-    endpoint = url_for("open311.services_list", fmt="json", _external=True).rsplit("/", 1)[0]
+    endpoint = services.public_url("open311.services_list", fmt="json").rsplit("/", 1)[0]
     return answer(
         fmt,
         "discovery",
         {
             "changeset": "2026-11-26T00:00:00+08:00",
             "contact": current_app.config["OPEN311_CONTACT"],
-            "key_service": url_for("open311.keys", _external=True),
+            "key_service": services.public_url("open311.keys"),
             "endpoints": [
                 {
                     "specification": "http://wiki.open311.org/GeoReport_v2",
@@ -97,7 +89,9 @@ def key_of_request():
     return "o311:" + hash_key(request.values.get("api_key", ""))[:16]
 
 
+# The API authenticates by api_key, not by a session: other systems post here without a form.
 @bp.route(f"/v2/requests.{FMT}", methods=["POST"])
+@csrf.exempt
 @allow("public")
 @limiter.limit("20/minute;1000/day", key_func=key_of_request)
 def create(fmt):
@@ -148,7 +142,7 @@ def updates(fmt):
 @bp.route("/openapi.json")
 @allow("public")
 def openapi():
-    return document(url_for("open311.services_list", fmt="json", _external=True).rsplit("/", 2)[0])
+    return document(services.public_url("open311.services_list", fmt="json").rsplit("/", 2)[0])
 
 
 # ---- admin: API keys -----------------------------------------------------------------------

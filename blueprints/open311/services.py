@@ -4,9 +4,9 @@ import hashlib
 import json
 import math
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
-from flask import url_for
+from flask import current_app, url_for
 from sqlalchemy import select
 
 from blueprints.auth.forms import MOBILE, normalize_phone
@@ -103,10 +103,15 @@ def agency(report):
     return f"{report.grid.community.street.name}指挥中心"
 
 
+def public_url(endpoint, **values):
+    """An absolute URL on the configured address: a forged Host header cannot steer clients."""
+    return current_app.config["PUBLIC_BASE_URL"].rstrip("/") + url_for(endpoint, **values)
+
+
 def public_photo(report):
     for photo in report.photos:
         if photo.fit_for_public:
-            return url_for("reports.photo", photo_id=photo.id, _external=True)
+            return public_url("reports.photo", photo_id=photo.id)
     return None
 
 
@@ -134,26 +139,40 @@ def request_json(report):
 
 
 def parse_time(value, name):
+    """A naive UTC time from ISO 8601; the ends of time (year 1, year 9999) are clamped, not errors."""
     try:
         moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
     except ValueError:
         raise ApiError(400, f"{name} must be an ISO 8601 date-time") from None
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(UTC).replace(tzinfo=None)
-    return moment
+    offset = moment.utcoffset()
+    moment = moment.replace(tzinfo=None)
+    return shift(moment, -offset) if offset else moment
+
+
+def shift(moment, delta):
+    try:
+        return moment + delta
+    except OverflowError:
+        return datetime.max if delta > timedelta(0) else datetime.min
+
+
+def given_time(args, name):
+    """None when absent; present but empty is not a date-time."""
+    value = args.get(name)
+    return None if value is None else parse_time(value, name)
 
 
 def date_window(args):
-    end = parse_time(args["end_date"], "end_date") if args.get("end_date") else None
-    start = parse_time(args["start_date"], "start_date") if args.get("start_date") else None
+    end = given_time(args, "end_date")
+    start = given_time(args, "start_date")
     if start and end and start > end:
         raise ApiError(400, "start_date must be before end_date")
     if start and end and end - start > timedelta(days=MAX_DAYS):
         raise ApiError(400, f"start_date and end_date may be at most {MAX_DAYS} days apart")
     if start and not end:
-        end = start + timedelta(days=MAX_DAYS)
+        end = shift(start, timedelta(days=MAX_DAYS))
     if end and not start:
-        start = end - timedelta(days=MAX_DAYS)
+        start = shift(end, -timedelta(days=MAX_DAYS))
     if not start:
         end = utcnow()
         start = end - timedelta(days=MAX_DAYS)
@@ -169,10 +188,10 @@ def public_reports():
 def find_requests(args):
     query = public_reports()
     ids = [i.strip() for i in args.get("service_request_id", "").split(",") if i.strip()]
+    start, end = date_window(args)  # checked even when the ids override it
     if ids:
         query = query.where(Report.ref.in_(ids[:MAX_RESULTS]))
     else:
-        start, end = date_window(args)
         query = query.where(Report.created_at >= start, Report.created_at <= end)
     if args.get("service_code"):
         query = query.where(Category.code.in_(args["service_code"].split(",")))
@@ -234,20 +253,28 @@ def nearest_grid(lat, lng):
     )
 
 
+def coordinates(form):
+    """lat and long, both or neither, checked even when address_id names the place."""
+    lat, lng = form.get("lat"), form.get("long")
+    if not (lat or lng):
+        return None, None
+    try:
+        lat, lng = float(lat), float(lng)
+    except (TypeError, ValueError):
+        raise ApiError(400, "lat and long must both be decimal degrees") from None
+    if not (-90 <= lat <= 90 and -180 <= lng <= 180):  # NaN fails too
+        raise ApiError(400, "lat and long are out of range (-90..90, -180..180)")
+    return lat, lng
+
+
 def locate(form):
+    lat, lng = coordinates(form)
     if form.get("address_id"):
         grid = db.session.scalar(select(Grid).where(Grid.code == form["address_id"], Grid.active))
         if grid is None:
             raise ApiError(400, "address_id is not a known grid code")
         return grid, None, None
-    lat, lng = form.get("lat"), form.get("long")
-    if lat or lng:
-        try:
-            lat, lng = float(lat), float(lng)
-        except (TypeError, ValueError):
-            raise ApiError(400, "lat and long must both be decimal degrees") from None
-        if not (-90 <= lat <= 90 and -180 <= lng <= 180) or math.isnan(lat) or math.isnan(lng):
-            raise ApiError(400, "lat and long are out of range")
+    if lat is not None:
         grid = nearest_grid(lat, lng)
         if grid is None:
             raise ApiError(400, "no grid can be found for this location; send address_id")

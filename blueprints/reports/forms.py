@@ -1,3 +1,5 @@
+import math
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -10,18 +12,33 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional, Regexp
+from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from blueprints.auth.forms import mobile_number, normalize_phone
 
 
-def to_float(value):
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    return number if -180 <= number <= 180 else None
+def degrees(limit):
+    """A coordinate from the phone's location, within ±limit degrees; empty when not used."""
+
+    def check(form, field):
+        raw = (field.raw_data or [""])[0].strip()
+        if not raw:
+            field.data = None
+            return
+        try:
+            number = float(raw)
+        except ValueError:
+            number = math.nan
+        if not -limit <= number <= limit:  # NaN fails too
+            field.data = None
+            raise ValidationError(BAD_LOCATION)
+        field.data = number
+
+    return check
+
+
+BAD_LOCATION = _l("手机定位的结果不对。请再点一次“用手机定位”，或者不用定位，写清楚地点就行。")
 
 
 class DetailsForm(FlaskForm):
@@ -47,8 +64,8 @@ class DetailsForm(FlaskForm):
         ],
     )
     # Filled by the optional "use my location" button; never required.
-    lat = HiddenField(filters=[to_float])
-    lng = HiddenField(filters=[to_float])
+    lat = HiddenField(validators=[degrees(90)])
+    lng = HiddenField(validators=[degrees(180)])
 
 
 class PhotosForm(FlaskForm):

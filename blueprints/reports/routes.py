@@ -19,6 +19,7 @@ from sqlalchemy import select
 from blueprints.access import allow, can
 from blueprints.auth.services import find_user
 from blueprints.htmx import render
+from blueprints.inputs import strict_int
 from blueprints.places.models import Department, Grid
 from blueprints.places.services import grid_choices
 from blueprints.reports import photos, services
@@ -543,6 +544,9 @@ def mine():
 # ---- staff: the dispatcher's queue, my tasks, the reveal log ----------------------------
 
 
+QUEUE_FILTERS = ("state", "grid", "category", "urgency", "overdue")
+
+
 @bp.route("/queue")
 @allow("dispatcher", "admin")
 def queue():
@@ -551,7 +555,7 @@ def queue():
     if args.get("after"):
         stamp, _sep, last = args["after"].partition("_")
         try:
-            after = (datetime.fromisoformat(stamp), int(last))
+            after = (datetime.fromisoformat(stamp), strict_int(last))
         except ValueError:
             abort(400)
     filters = {
@@ -567,7 +571,9 @@ def queue():
     next_url = None
     if more and rows[-1].deadline_at:
         after_key = f"{rows[-1].deadline_at.isoformat()}_{rows[-1].id}"
-        next_url = url_for("reports.queue", **{**args.to_dict(), "after": after_key})
+        # Only the filters travel on: any other key (_external, _scheme) would steer url_for.
+        kept = {k: args[k] for k in QUEUE_FILTERS if args.get(k)}
+        next_url = url_for("reports.queue", **kept, after=after_key)
     return render(
         "reports/queue.html",
         block="rows",

@@ -16,6 +16,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from blueprints.access import can
 from blueprints.auth.models import RoleGrant, User, mask_phone
 from blueprints.calendar.services import add_workdays
+from blueprints.inputs import parse_int
 from blueprints.notices.services import notify
 from blueprints.places.models import Community, Department, Grid
 from blueprints.reports.models import (
@@ -392,7 +393,8 @@ def _return(report, who, given, to):
 
 def street_department(raw, street_id):
     """An active department of this street from a posted id, else None."""
-    department = db.session.get(Department, int(raw)) if str(raw).isdigit() else None
+    ident = parse_int(raw)
+    department = db.session.get(Department, ident) if ident else None
     if department is None or not department.active or department.street_id != street_id:
         return None
     return department
@@ -402,8 +404,9 @@ def _dispatch(report, who, given, to):
     kind, _sep, raw = str(given["assignee"]).partition(":")
     street_id = report.grid.community.street_id
     unassign(report)
-    if kind == "user" and raw.isdigit():
-        user = db.session.get(User, int(raw))
+    ident = parse_int(raw)
+    if kind == "user" and ident:
+        user = db.session.get(User, ident)
         if user is None or not can(report.grid, "grid_worker", user=user):
             raise Refused(_("请选择本网格的网格员。"))
         report.assignee = user
@@ -490,7 +493,7 @@ def _rate(report, who, given, to):
 
 
 def _ask_extension(report, who, given, to):
-    hours = int(given["hours"]) if str(given["hours"]).isdigit() else 0
+    hours = parse_int(given["hours"], default=0)
     if not 1 <= hours <= 720:
         raise Refused(_("延长的小时数要在1到720之间。"))
     if report.deadline_at and report.deadline_at < utcnow():
