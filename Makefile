@@ -10,7 +10,7 @@ SOURCES := app.py extensions.py blueprints templates
 .PHONY: run dev test lint format translations extract compile browser db clean
 
 run: $(VENV)/.runtime compile db
-	$(BIN)/gunicorn --workers 2 --bind $(HOST):$(PORT) "app:create_app()"
+	HOST=$(HOST) PORT=$(PORT) $(BIN)/gunicorn -c gunicorn.conf.py
 
 dev: $(VENV)/.runtime compile db
 	$(BIN)/flask run --debug --host $(HOST) --port $(PORT)
