@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from blueprints.access import allow, can
 from blueprints.auth.services import find_user
-from blueprints.htmx import render
+from blueprints.htmx import is_htmx, render
 from blueprints.places.models import Department, Grid
 from blueprints.places.services import grid_choices
 from blueprints.reports import photos, services
@@ -342,6 +342,10 @@ def show(ref):
     return show_page(report_or_404(ref))
 
 
+# Form fields that are not the step's answers (and would clash with apply()'s own arguments).
+NOT_GIVEN = {"csrf_token", "version", "tracker", "report", "action", "actor"}
+
+
 @bp.route("/<ref>/act/<action>", methods=["POST"])
 @allow("public")
 @limiter.limit("60/minute")
@@ -349,32 +353,43 @@ def act(ref, action):
     report = report_or_404(ref)
     viewer(report)
     before = report.state
-    given = {k: v for k, v in request.form.items() if k not in ("csrf_token", "version")}
+    given = {k: v for k, v in request.form.items() if k not in NOT_GIVEN}
     given["helpers"] = request.form.getlist("helpers")
     given["internal"] = request.form.get("internal") == "1"
+    asked = {"version": request.form.get("version"), "tracker": is_tracker(report)}
     upload = request.files.get("photo")
-    if action == "handle" and upload and upload.filename:
-        try:
-            given["photo"] = photos.save_photo(upload.stream)
-        except photos.BadPhoto as e:
-            return show_page(report, status=422, error=(action, str(e)), typed=given)
     try:
-        services.apply(
-            report,
-            action,
-            current_user,
-            version=request.form.get("version"),
-            tracker=is_tracker(report),
-            **given,
-        )
+        # Whether this person may take this step is asked before any work is done for it.
+        services.allowed_step(report, action, current_user, **asked)
+        if action == "handle" and upload and upload.filename:
+            given["photo"] = photos.save_photo(upload.stream)
+        services.apply(report, action, current_user, **asked, **given)
+    except photos.BadPhoto as e:
+        return show_page(report, status=422, error=(action, str(e)), typed=given)
     except services.Conflict as e:
         db.session.rollback()
-        flash(str(e), "error")
-        return redirect(url_for("reports.show", ref=ref), 303)
+        drop_photo(given)
+        return lost_race(ref, str(e))
     except Refused as e:
         db.session.rollback()
+        drop_photo(given)
         return show_page(services.find_report(ref), status=422, error=(action, str(e)), typed=given)
     flash(_("已完成：%(step)s", step=services.TRANSITIONS[(before, action)].label), "success")
+    return redirect(url_for("reports.show", ref=ref), 303)
+
+
+def drop_photo(given):
+    """A photo stored for a step that was then not taken is not kept."""
+    if given.get("photo"):
+        photos.remove_photo(given["photo"][0])
+
+
+def lost_race(ref, message):
+    """Someone else moved the case first: the case as it is now, and why the step was not taken.
+    htmx gets 409 and the page to swap in; a plain form is sent to the case page (303)."""
+    flash(message, "error")
+    if is_htmx():
+        return show_page(services.find_report(ref), status=409)
     return redirect(url_for("reports.show", ref=ref), 303)
 
 

@@ -5,7 +5,7 @@ import secrets
 from datetime import timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, exists, or_, select, tuple_, update
+from sqlalchemy import and_, delete, exists, or_, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
@@ -15,6 +15,7 @@ from blueprints.auth.models import RoleGrant, User, mask_phone
 from blueprints.calendar.services import add_workdays
 from blueprints.notices.services import notify
 from blueprints.places.models import Community, Department, Grid
+from blueprints.reports import photos
 from blueprints.reports.models import (
     OPEN_STATES,
     Category,
@@ -32,6 +33,7 @@ from blueprints.words import N_
 from extensions import db
 
 FOLLOW_UP_DAYS = 7
+ABANDONED_DRAFT_DAYS = 2
 SIMILAR_DAYS = 14
 
 
@@ -241,7 +243,9 @@ def refusal(report, action, user):
     return None
 
 
-def apply(report, action, actor, version=None, tracker=False, **given):
+def allowed_step(report, action, actor, version=None, tracker=False):
+    """The step this actor may take now, or Refused / Conflict. Cheap: a view asks it before
+    doing any work for the step (decoding an uploaded photo), and apply() asks it again."""
     step = TRANSITIONS.get((report.state, action))
     if step is None:
         raise Conflict(_("这件事的状态已经变了，请看最新情况。"))
@@ -249,12 +253,29 @@ def apply(report, action, actor, version=None, tracker=False, **given):
         raise Refused(_("您不能对这件事做这个操作。"))
     if version is not None and str(version) != str(report.version):
         raise Conflict(_("这件事刚被别人处理过，页面已更新，请看最新情况后再操作。"))
+    return step
+
+
+def apply(report, action, actor, version=None, tracker=False, **given):
+    step = allowed_step(report, action, actor, version, tracker)
     for need in step.needs:
         if not given.get(need):
             raise Refused(NEEDS[need]())
     refused = refusal(report, action, actor)
     if refused:
         raise Refused(refused)
+    # Someone else's change to this case shows up at the first flush: any query below may
+    # autoflush (the deadline asks the holiday calendar), so all of it is inside the try.
+    try:
+        take_step(report, step, action, actor, given)
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        raise Conflict(_("这件事刚被别人处理过，页面已更新，请看最新情况后再操作。")) from None
+    return report
+
+
+def take_step(report, step, action, actor, given):
     before = report.state
     who = actor if actor.is_authenticated else None
     note = (given.get("note") or given.get("reason") or "").strip()
@@ -270,12 +291,6 @@ def apply(report, action, actor, version=None, tracker=False, **given):
     public = step.public and not given.get("internal")
     event(report, action, who, before, to, note, public=public, detail=detail)
     tell(report, action, to, public)
-    try:
-        db.session.commit()
-    except StaleDataError:
-        db.session.rollback()
-        raise Conflict(_("这件事刚被别人处理过，页面已更新，请看最新情况后再操作。")) from None
-    return report
 
 
 NEEDS = {
@@ -720,3 +735,25 @@ def sla_tick(now=None):
         counts["closed"] += 1
     db.session.commit()
     return counts
+
+
+def remove_abandoned_photos(now=None):
+    """Photos uploaded to a draft that was never sent and not touched for 2 days, and their files.
+    One DELETE decides which rows go (a photo attached meanwhile is not among them); only then
+    are the files removed. Returns how many photos went."""
+    cutoff = (now or utcnow()) - timedelta(days=ABANDONED_DRAFT_DAYS)
+    in_use = select(ReportDraft.key).where(ReportDraft.updated_at >= cutoff)
+    gone = db.session.scalars(
+        delete(ReportPhoto)
+        .where(
+            ReportPhoto.report_id.is_(None),
+            ReportPhoto.created_at < cutoff,
+            ReportPhoto.draft_key.not_in(in_use),
+        )
+        .returning(ReportPhoto.filename)
+        .execution_options(synchronize_session=False)
+    ).all()
+    db.session.commit()
+    for filename in gone:
+        photos.remove_photo(filename)
+    return len(gone)
