@@ -18,11 +18,16 @@ from tests.test_reports import (
     as_user,
     dispatch_to_worker,
     file_report,
-    filed,  # noqa: F401 (a fixture)
     jpeg,
     report,
     start_garbage_report,
 )
+
+
+@pytest.fixture
+def filed(client, demo, ctx):
+    ref, _ = file_report(client)
+    return ref
 
 
 def stored_files(app):
@@ -39,11 +44,13 @@ def png_claiming(width, height):
     """A valid PNG header for a huge grey image, followed by a few bytes of its pixels."""
     header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
     pixels = zlib.compress(b"\0" * 2000, 9)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+    )
 
 
 @pytest.mark.parametrize("upto", ["sign", "submitted"])
-def test_an_anonymous_handle_with_a_photo_stores_nothing(client, filed, login_as, app, upto):  # noqa: F811
+def test_an_anonymous_handle_with_a_photo_stores_nothing(client, filed, login_as, app, upto):
     if upto == "sign":
         dispatch_to_worker(client, login_as, filed, upto="sign")
     before = stored_files(app)
@@ -61,7 +68,7 @@ def test_an_anonymous_handle_with_a_photo_stores_nothing(client, filed, login_as
     assert db.session.scalar(select(func.count(ReportPhoto.id))) == 0
 
 
-def test_a_refused_handle_by_the_assignee_leaves_no_files(client, filed, login_as, app):  # noqa: F811
+def test_a_refused_handle_by_the_assignee_leaves_no_files(client, filed, login_as, app):
     """Allowed to handle, but the note is missing: the photo it sent is not kept either."""
     dispatch_to_worker(client, login_as, filed, upto="sign")
     before = stored_files(app)
@@ -137,7 +144,11 @@ def draft_photo(client, app, age_days):
 
 
 def test_the_tick_removes_abandoned_draft_photos_and_their_files(
-    client, filed, login_as, app, runner  # noqa: F811
+    client,
+    filed,
+    login_as,
+    app,
+    runner,
 ):
     old_id, old_name = draft_photo(client, app, age_days=3)
     new_id, new_name = draft_photo(client, app, age_days=1)
@@ -178,7 +189,7 @@ def test_a_photo_of_a_draft_still_in_use_is_kept(client, demo, ctx, app, runner)
 
 
 @pytest.mark.parametrize("field", ["tracker", "actor", "report", "action"])
-def test_a_form_field_named_like_an_argument_is_not_a_crash(client, filed, login_as, field):  # noqa: F811
+def test_a_form_field_named_like_an_argument_is_not_a_crash(client, filed, login_as, field):
     as_user(client, login_as, "13800000003")
     response = client.post(
         f"/reports/{filed}/act/accept",

@@ -1,5 +1,6 @@
 """Photos: checked by content, re-encoded (which drops EXIF and GPS), thumbnailed to ≤20 KB."""
 
+import contextlib
 import io
 import os
 import secrets
@@ -91,7 +92,5 @@ def path_of(filename, thumb=False):
 def remove_photo(filename):
     """Delete a photo's files (both sizes); a file already gone is fine."""
     for thumb in (False, True):
-        try:
+        with contextlib.suppress(FileNotFoundError):
             os.remove(path_of(filename, thumb=thumb))
-        except FileNotFoundError:
-            pass
