@@ -1,6 +1,18 @@
+import ipaddress
+import re
 from datetime import datetime
 
-from flask import Blueprint, abort, flash, redirect, request, send_file, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    request,
+    send_file,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -401,7 +413,23 @@ def phone(ref):
         number = services.reveal_phone(report, current_user)
     except Refused:
         abort(403)
-    return show_page(report, phone=number)
+    response = show_page(report, phone=number)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+DEVICE_COOKIE = "device"
+DEVICE_TOKEN = re.compile(r"[\w-]{16,40}")
+DEVICE_DAYS = 730
+
+
+def network_of(address):
+    """The /24 (IPv4) or /48 (IPv6) a client's address belongs to."""
+    try:
+        ip = ipaddress.ip_address(address or "")
+    except ValueError:
+        return "unknown"
+    return str(ipaddress.ip_network(f"{ip}/{24 if ip.version == 4 else 48}", strict=False))
 
 
 @bp.route("/<ref>/metoo", methods=["POST"])
@@ -411,11 +439,16 @@ def metoo(ref):
     report = report_or_404(ref)
     if viewer(report) == "staff":
         abort(403)
-    if "visitor" not in session:
-        session["visitor"] = services.new_draft_key()
-    who = f"user:{current_user.id}" if current_user.is_authenticated else session["visitor"]
+    # A browser keeps its device token for two years, through new sessions and sign-outs.
+    device = request.cookies.get(DEVICE_COOKIE, "")
+    if not DEVICE_TOKEN.fullmatch(device):
+        device = services.new_draft_key()
+    if current_user.is_authenticated:
+        who, network = f"user:{current_user.id}", ""
+    else:
+        who, network = f"device:{device}", network_of(request.remote_addr)
     try:
-        added = services.add_metoo(report, who)
+        added = services.add_metoo(report, who, network)
     except Refused as e:
         flash(str(e), "error")
     else:
@@ -425,7 +458,16 @@ def metoo(ref):
         )
     if session.get("draft") and request.form.get("from") == "intake":
         session.pop("draft", None)
-    return redirect(url_for("reports.show", ref=ref), 303)
+    response = redirect(url_for("reports.show", ref=ref), 303)
+    response.set_cookie(
+        DEVICE_COOKIE,
+        device,
+        max_age=DEVICE_DAYS * 86400,
+        httponly=True,
+        samesite="Lax",
+        secure=current_app.config["SESSION_COOKIE_SECURE"],
+    )
+    return response
 
 
 @bp.route("/photo/<int:photo_id>")
@@ -443,7 +485,8 @@ def photo(photo_id):
         photos.path_of(item.filename, thumb=request.args.get("size") == "thumb"),
         mimetype="image/jpeg",
     )
-    response.headers["Cache-Control"] = "private, max-age=86400"
+    # Photos of people's doorsteps: never kept by a shared phone's browser or a proxy.
+    response.headers["Cache-Control"] = "no-store"
     return response
 
 

@@ -5,7 +5,7 @@ import secrets
 from datetime import timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, delete, exists, or_, select, tuple_, update
+from sqlalchemy import and_, delete, exists, func, or_, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
@@ -33,6 +33,7 @@ from blueprints.words import N_
 from extensions import db
 
 FOLLOW_UP_DAYS = 7
+METOO_PER_NETWORK = 5
 ABANDONED_DRAFT_DAYS = 2
 SIMILAR_DAYS = 14
 
@@ -173,16 +174,36 @@ def similar_reports(grid_id, category_id, limit=5):
     ).all()
 
 
-def add_metoo(report, who):
-    """Count one "me too" per person (account or browser session)."""
+def add_metoo(report, who, network=""):
+    """Count one "me too" per person: an account, or a browser (by its device cookie). Without
+    an account, at most METOO_PER_NETWORK a day per report come from one network, so clearing
+    cookies cannot inflate the count. True when counted, False when this person already was."""
     if not report.is_public or not report.is_open:
         raise Refused(_("这件事不能再加“我也遇到”。"))
     if db.session.scalar(select(exists().where(MeToo.report_id == report.id, MeToo.who == who))):
         return False
-    db.session.add(MeToo(report_id=report.id, who=who))
+    # The count goes up first: that UPDATE holds the report's row (SQLite: the database) until
+    # the commit, so two requests from one network cannot both see room for one more.
     count_metoo(report, 1)
+    if network:
+        since = utcnow() - timedelta(days=1)
+        taken = db.session.scalar(
+            select(func.count(MeToo.id)).where(
+                MeToo.report_id == report.id, MeToo.network == network, MeToo.at >= since
+            )
+        )
+        if taken >= METOO_PER_NETWORK:
+            db.session.rollback()
+            raise Refused(
+                _("谢谢。今天从您这里的网络已经记下好几位居民了；登录后再点，可以单独记下您。")
+            )
+    db.session.add(MeToo(report_id=report.id, who=who, network=network))
     event(report, "metoo", None, report.state, report.state, "")
-    db.session.commit()
+    try:
+        db.session.commit()
+    except IntegrityError:  # the same person, twice at once
+        db.session.rollback()
+        return False
     return True
 
 
@@ -344,8 +365,11 @@ def _dispatch(report, who, given, to):
         if helper and helper is not report.department and helper not in report.helper_departments:
             report.helper_departments.append(helper)
     report.extension_hours = 0
-    name = report.assignee.display_name if report.assignee else report.department.name
-    given["_detail"] = (N_("交给：%(name)s"), {"name": name})
+    if report.assignee:
+        handed = {"name": report.assignee.display_name, "office": "grid_worker"}
+    else:
+        handed = {"name": report.department.name, "office": f"department:{report.department.id}"}
+    given["_detail"] = (N_("交给：%(name)s"), handed)
     for helper in report.helper_departments:
         notify(
             staff_for("handler", helper),
