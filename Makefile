@@ -9,11 +9,13 @@ SOURCES := app.py extensions.py blueprints templates
 
 .PHONY: run dev test lint format translations extract compile browser db clean
 
+# gunicorn serves the pages; beside it, the outbox's loop delivers text messages.
 run: $(VENV)/.runtime compile db
-	$(BIN)/gunicorn --workers 2 --bind $(HOST):$(PORT) "app:create_app()"
+	$(BIN)/flask notices deliver --loop & loop=$$!; trap 'kill $$loop' EXIT INT TERM; \
+	HOST=$(HOST) PORT=$(PORT) $(BIN)/gunicorn -c gunicorn.conf.py
 
 dev: $(VENV)/.runtime compile db
-	$(BIN)/flask run --debug --host $(HOST) --port $(PORT)
+	SMS_DELIVERY=inline $(BIN)/flask run --debug --host $(HOST) --port $(PORT)
 
 db: $(VENV)/.runtime
 	$(BIN)/flask db upgrade

@@ -7,7 +7,7 @@ import re
 from datetime import datetime, timedelta
 
 from flask import current_app, url_for
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from blueprints.auth.forms import MOBILE, normalize_phone
 from blueprints.open311.formats import stamp
@@ -328,7 +328,14 @@ def create_request(form, key):
     submission = "o311-" + hashlib.sha256(fingerprint.encode()).hexdigest()[:32]
     report = reports.submit_report(submission, data, source="open311")
     if report.api_key_id is None:
-        report.api_key_id = key.id
+        # The same POST sent several times at once gets the one report back in each answer, and
+        # each marks it as this key's: in SQL, so the answers do not race on the version column.
+        db.session.execute(
+            update(Report)
+            .where(Report.id == report.id, Report.api_key_id.is_(None))
+            .values(api_key_id=key.id)
+            .execution_options(synchronize_session=False)
+        )
         db.session.commit()
     return report
 

@@ -1,7 +1,7 @@
 import click
 from flask.cli import with_appcontext
 
-from blueprints.reports.services import sla_tick
+from blueprints.reports.services import remove_abandoned_photos, sla_tick
 
 
 @click.group(help="Deadlines of grid reports.")
@@ -12,6 +12,12 @@ def sla():
 @sla.command("tick")
 @with_appcontext
 def tick():
-    """Send reminders, flag overdue cases, close silent follow-ups. Safe to run every minute."""
+    """Send reminders, flag overdue cases, close silent follow-ups, remove abandoned draft photos.
+    Safe to run every minute."""
     counts = sla_tick()
-    click.echo("reminded {reminded}, overdue {overdue}, closed {closed}".format(**counts))
+    counts["photos"] = remove_abandoned_photos()
+    click.echo(
+        "reminded {reminded}, overdue {overdue}, closed {closed}, photos removed {photos}".format(
+            **counts
+        )
+    )

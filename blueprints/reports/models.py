@@ -5,18 +5,19 @@ import json
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from flask_babel import get_locale
+from flask_babel import get_locale, gettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from blueprints.places.models import Department
 from blueprints.timeutil import utcnow
 from blueprints.words import translate
 from extensions import db
 
 if TYPE_CHECKING:
     from blueprints.auth.models import User
-    from blueprints.places.models import Department, Grid
+    from blueprints.places.models import Grid
 
 GROUPS = {
     "environment": _l("市容环境"),
@@ -248,6 +249,24 @@ class ReportEvent(db.Model):
     def detail_text(self):
         return translate(self.detail, self.detail_params)
 
+    @property
+    def public_detail_text(self):
+        """The detail as a resident reads it: the office (网格员, a department), never a person."""
+        if self.detail not in NAMES_A_PERSON:
+            return self.detail_text
+        office = json.loads(self.detail_params or "{}").get("office", "")
+        if self.action == "submit" or office == "grid_worker":
+            return gettext(self.detail, name=gettext("网格员"))
+        kind, _sep, number = office.partition(":")
+        department = db.session.get(Department, int(number)) if kind == "department" else None
+        if department:
+            return gettext(self.detail, name=str(department))
+        return ""  # an older step that did not say which office it went to
+
+
+# Details that name a member of staff (the proxy who filed, the person a case went to).
+NAMES_A_PERSON = {"由%(name)s代为反映", "交给：%(name)s"}
+
 
 class ReportPhoto(db.Model):
     """A re-encoded photo without metadata, and its thumbnail. Public only once a dispatcher says so."""
@@ -273,11 +292,18 @@ class ReportDraft(db.Model):
 
 
 class MeToo(db.Model):
-    __table_args__ = (UniqueConstraint("report_id", "who"),)
+    """One "me too": who (an account, or a browser's long-lived device cookie) and, for people
+    not signed in, the network they came from (a /24 or /48), which is counted per day."""
+
+    __table_args__ = (
+        UniqueConstraint("report_id", "who"),
+        Index("ix_me_too_report_network", "report_id", "network", "at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     report_id: Mapped[int] = mapped_column(ForeignKey("report.id"), index=True)
     who: Mapped[str] = mapped_column(String(60))
+    network: Mapped[str] = mapped_column(String(50), default="")
     at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

@@ -1,5 +1,6 @@
 """Photos: checked by content, re-encoded (which drops EXIF and GPS), thumbnailed to ≤20 KB."""
 
+import contextlib
 import io
 import os
 import secrets
@@ -11,13 +12,25 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 MAX_SIDE = 1600
 THUMB_SIDE = 320
 THUMB_BYTES = 20 * 1024
-MAX_PIXELS = 40_000_000
+# What may be decoded: a photo's header is read first, and anything bigger is refused before a
+# single pixel is unpacked (a 100-byte PNG can claim 6300×6300 and cost 120 MB to decode).
+MAX_PIXELS = 24_000_000
+MAX_DIMENSION = 8000
 KINDS = {"JPEG", "PNG", "WEBP", "GIF", "MPO"}
 MAX_PHOTOS = 3
 
 
 class BadPhoto(Exception):
     pass
+
+
+class TooBig(Exception):
+    pass
+
+
+def too_big(size):
+    width, height = size
+    return width * height > MAX_PIXELS or max(width, height) > MAX_DIMENSION
 
 
 def folder():
@@ -37,10 +50,16 @@ def save_photo(stream):
         image = Image.open(io.BytesIO(data))
         if image.format not in KINDS:
             raise BadPhoto(_("只能上传照片（JPG、PNG、WEBP 格式）。"))
-        if image.width * image.height > MAX_PIXELS:
-            raise BadPhoto(_("照片太大了（最大10MB），请换一张。"))
+        # A JPEG can be decoded at 1/2, 1/4 or 1/8 of its size: big phone photos stay cheap.
+        image.draft("RGB", (MAX_SIDE, MAX_SIDE))
+        if too_big(image.size):
+            raise TooBig
         image.load()
-    except (UnidentifiedImageError, OSError, Image.DecompressionBombError):
+    except (TooBig, Image.DecompressionBombError):
+        raise BadPhoto(
+            _("照片的像素太多了，请换一张，或用手机自带的编辑功能缩小后再上传。")
+        ) from None
+    except (UnidentifiedImageError, OSError):
         raise BadPhoto(_("只能上传照片（JPG、PNG、WEBP 格式）。")) from None
     image = ImageOps.exif_transpose(image).convert("RGB")
     image.thumbnail((MAX_SIDE, MAX_SIDE))
@@ -68,3 +87,10 @@ def small_jpeg(image):
 
 def path_of(filename, thumb=False):
     return os.path.join(folder(), f"{filename}{'.t' if thumb else ''}.jpg")
+
+
+def remove_photo(filename):
+    """Delete a photo's files (both sizes); a file already gone is fine."""
+    for thumb in (False, True):
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(path_of(filename, thumb=thumb))

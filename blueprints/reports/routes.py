@@ -1,3 +1,5 @@
+import ipaddress
+import re
 from datetime import datetime
 
 from flask import (
@@ -18,7 +20,7 @@ from sqlalchemy import select
 
 from blueprints.access import allow, can
 from blueprints.auth.services import find_user
-from blueprints.htmx import render
+from blueprints.htmx import is_htmx, render
 from blueprints.inputs import strict_int
 from blueprints.places.models import Department, Grid
 from blueprints.places.services import grid_choices
@@ -386,6 +388,10 @@ def show(ref):
     return show_page(report_or_404(ref))
 
 
+# Form fields that are not the step's answers (and would clash with apply()'s own arguments).
+NOT_GIVEN = {"csrf_token", "version", "tracker", "report", "action", "actor"}
+
+
 @bp.route("/<ref>/act/<action>", methods=["POST"])
 @allow("public")
 @limiter.limit("60/minute")
@@ -393,32 +399,43 @@ def act(ref, action):
     report = report_or_404(ref)
     viewer(report)
     before = report.state
-    given = {k: v for k, v in request.form.items() if k not in ("csrf_token", "version")}
+    given = {k: v for k, v in request.form.items() if k not in NOT_GIVEN}
     given["helpers"] = request.form.getlist("helpers")
     given["internal"] = request.form.get("internal") == "1"
+    asked = {"version": request.form.get("version"), "tracker": is_tracker(report)}
     upload = request.files.get("photo")
-    if action == "handle" and upload and upload.filename:
-        try:
-            given["photo"] = photos.save_photo(upload.stream)
-        except photos.BadPhoto as e:
-            return show_page(report, status=422, error=(action, str(e)), typed=given)
     try:
-        services.apply(
-            report,
-            action,
-            current_user,
-            version=request.form.get("version"),
-            tracker=is_tracker(report),
-            **given,
-        )
+        # Whether this person may take this step is asked before any work is done for it.
+        services.allowed_step(report, action, current_user, **asked)
+        if action == "handle" and upload and upload.filename:
+            given["photo"] = photos.save_photo(upload.stream)
+        services.apply(report, action, current_user, **asked, **given)
+    except photos.BadPhoto as e:
+        return show_page(report, status=422, error=(action, str(e)), typed=given)
     except services.Conflict as e:
         db.session.rollback()
-        flash(str(e), "error")
-        return redirect(url_for("reports.show", ref=ref), 303)
+        drop_photo(given)
+        return lost_race(ref, str(e))
     except Refused as e:
         db.session.rollback()
+        drop_photo(given)
         return show_page(services.find_report(ref), status=422, error=(action, str(e)), typed=given)
     flash(_("已完成：%(step)s", step=services.TRANSITIONS[(before, action)].label), "success")
+    return redirect(url_for("reports.show", ref=ref), 303)
+
+
+def drop_photo(given):
+    """A photo stored for a step that was then not taken is not kept."""
+    if given.get("photo"):
+        photos.remove_photo(given["photo"][0])
+
+
+def lost_race(ref, message):
+    """Someone else moved the case first: the case as it is now, and why the step was not taken.
+    htmx gets 409 and the page to swap in; a plain form is sent to the case page (303)."""
+    flash(message, "error")
+    if is_htmx():
+        return show_page(services.find_report(ref), status=409)
     return redirect(url_for("reports.show", ref=ref), 303)
 
 
@@ -430,7 +447,23 @@ def phone(ref):
         number = services.reveal_phone(report, current_user)
     except Refused:
         abort(403)
-    return show_page(report, phone=number)
+    response = show_page(report, phone=number)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+DEVICE_COOKIE = "device"
+DEVICE_TOKEN = re.compile(r"[\w-]{16,40}")
+DEVICE_DAYS = 730
+
+
+def network_of(address):
+    """The /24 (IPv4) or /48 (IPv6) a client's address belongs to."""
+    try:
+        ip = ipaddress.ip_address(address or "")
+    except ValueError:
+        return "unknown"
+    return str(ipaddress.ip_network(f"{ip}/{24 if ip.version == 4 else 48}", strict=False))
 
 
 @bp.route("/<ref>/metoo", methods=["POST"])
@@ -440,11 +473,16 @@ def metoo(ref):
     report = report_or_404(ref)
     if viewer(report) == "staff":
         abort(403)
-    if "visitor" not in session:
-        session["visitor"] = services.new_draft_key()
-    who = f"user:{current_user.id}" if current_user.is_authenticated else session["visitor"]
+    # A browser keeps its device token for two years, through new sessions and sign-outs.
+    device = request.cookies.get(DEVICE_COOKIE, "")
+    if not DEVICE_TOKEN.fullmatch(device):
+        device = services.new_draft_key()
+    if current_user.is_authenticated:
+        who, network = f"user:{current_user.id}", ""
+    else:
+        who, network = f"device:{device}", network_of(request.remote_addr)
     try:
-        added = services.add_metoo(report, who)
+        added = services.add_metoo(report, who, network)
     except Refused as e:
         flash(str(e), "error")
     else:
@@ -454,7 +492,16 @@ def metoo(ref):
         )
     if session.get("draft") and request.form.get("from") == "intake":
         session.pop("draft", None)
-    return redirect(url_for("reports.show", ref=ref), 303)
+    response = redirect(url_for("reports.show", ref=ref), 303)
+    response.set_cookie(
+        DEVICE_COOKIE,
+        device,
+        max_age=DEVICE_DAYS * 86400,
+        httponly=True,
+        samesite="Lax",
+        secure=current_app.config["SESSION_COOKIE_SECURE"],
+    )
+    return response
 
 
 @bp.route("/photo/<int:photo_id>")
@@ -472,7 +519,8 @@ def photo(photo_id):
         photos.path_of(item.filename, thumb=request.args.get("size") == "thumb"),
         mimetype="image/jpeg",
     )
-    response.headers["Cache-Control"] = "private, max-age=86400"
+    # Photos of people's doorsteps: never kept by a shared phone's browser or a proxy.
+    response.headers["Cache-Control"] = "no-store"
     return response
 
 

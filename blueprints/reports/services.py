@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import and_, case, exists, or_, select, tuple_, update
+from sqlalchemy import and_, case, delete, exists, func, or_, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
@@ -19,6 +19,7 @@ from blueprints.calendar.services import add_workdays
 from blueprints.inputs import parse_int
 from blueprints.notices.services import notify
 from blueprints.places.models import Community, Department, Grid
+from blueprints.reports import photos
 from blueprints.reports.models import (
     OPEN_STATES,
     Category,
@@ -36,6 +37,8 @@ from blueprints.words import N_
 from extensions import db
 
 FOLLOW_UP_DAYS = 7
+METOO_PER_NETWORK = 5
+ABANDONED_DRAFT_DAYS = 2
 SIMILAR_DAYS = 14
 
 
@@ -261,16 +264,36 @@ def similar_reports(grid_id, category_id, limit=5):
     ).all()
 
 
-def add_metoo(report, who):
-    """Count one "me too" per person (account or browser session)."""
+def add_metoo(report, who, network=""):
+    """Count one "me too" per person: an account, or a browser (by its device cookie). Without
+    an account, at most METOO_PER_NETWORK a day per report come from one network, so clearing
+    cookies cannot inflate the count. True when counted, False when this person already was."""
     if not report.is_public or not report.is_open:
         raise Refused(_("这件事不能再加“我也遇到”。"))
     if db.session.scalar(select(exists().where(MeToo.report_id == report.id, MeToo.who == who))):
         return False
-    db.session.add(MeToo(report_id=report.id, who=who))
+    # The count goes up first: that UPDATE holds the report's row (SQLite: the database) until
+    # the commit, so two requests from one network cannot both see room for one more.
     count_metoo(report, 1)
+    if network:
+        since = utcnow() - timedelta(days=1)
+        taken = db.session.scalar(
+            select(func.count(MeToo.id)).where(
+                MeToo.report_id == report.id, MeToo.network == network, MeToo.at >= since
+            )
+        )
+        if taken >= METOO_PER_NETWORK:
+            db.session.rollback()
+            raise Refused(
+                _("谢谢。今天从您这里的网络已经记下好几位居民了；登录后再点，可以单独记下您。")
+            )
+    db.session.add(MeToo(report_id=report.id, who=who, network=network))
     event(report, "metoo", None, report.state, report.state, "")
-    db.session.commit()
+    try:
+        db.session.commit()
+    except IntegrityError:  # the same person, twice at once
+        db.session.rollback()
+        return False
     return True
 
 
@@ -331,7 +354,9 @@ def refusal(report, action, user):
     return None
 
 
-def apply(report, action, actor, version=None, tracker=False, **given):
+def allowed_step(report, action, actor, version=None, tracker=False):
+    """The step this actor may take now, or Refused / Conflict. Cheap: a view asks it before
+    doing any work for the step (decoding an uploaded photo), and apply() asks it again."""
     step = TRANSITIONS.get((report.state, action))
     if step is None:
         raise Conflict(_("这件事的状态已经变了，请看最新情况。"))
@@ -339,12 +364,29 @@ def apply(report, action, actor, version=None, tracker=False, **given):
         raise Refused(_("您不能对这件事做这个操作。"))
     if version is not None and str(version) != str(report.version):
         raise Conflict(_("这件事刚被别人处理过，页面已更新，请看最新情况后再操作。"))
+    return step
+
+
+def apply(report, action, actor, version=None, tracker=False, **given):
+    step = allowed_step(report, action, actor, version, tracker)
     for need in step.needs:
         if not given.get(need):
             raise Refused(NEEDS[need]())
     refused = refusal(report, action, actor)
     if refused:
         raise Refused(refused)
+    # Someone else's change to this case shows up at the first flush: any query below may
+    # autoflush (the deadline asks the holiday calendar), so all of it is inside the try.
+    try:
+        take_step(report, step, action, actor, given)
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        raise Conflict(_("这件事刚被别人处理过，页面已更新，请看最新情况后再操作。")) from None
+    return report
+
+
+def take_step(report, step, action, actor, given):
     before = report.state
     who = actor if actor.is_authenticated else None
     note = (given.get("note") or given.get("reason") or "").strip()
@@ -360,12 +402,6 @@ def apply(report, action, actor, version=None, tracker=False, **given):
     public = step.public and not given.get("internal")
     event(report, action, who, before, to, note, public=public, detail=detail)
     tell(report, action, to, public)
-    try:
-        db.session.commit()
-    except StaleDataError:
-        db.session.rollback()
-        raise Conflict(_("这件事刚被别人处理过，页面已更新，请看最新情况后再操作。")) from None
-    return report
 
 
 NEEDS = {
@@ -421,8 +457,11 @@ def _dispatch(report, who, given, to):
         if helper and helper is not report.department and helper not in report.helper_departments:
             report.helper_departments.append(helper)
     report.extension_hours = 0
-    name = report.assignee.display_name if report.assignee else report.department.name
-    given["_detail"] = (N_("交给：%(name)s"), {"name": name})
+    if report.assignee:
+        handed = {"name": report.assignee.display_name, "office": "grid_worker"}
+    else:
+        handed = {"name": report.department.name, "office": f"department:{report.department.id}"}
+    given["_detail"] = (N_("交给：%(name)s"), handed)
     for helper in report.helper_departments:
         notify(
             staff_for("handler", helper),
@@ -812,3 +851,25 @@ def sla_tick(now=None):
         counts["closed"] += 1
     db.session.commit()
     return counts
+
+
+def remove_abandoned_photos(now=None):
+    """Photos uploaded to a draft that was never sent and not touched for 2 days, and their files.
+    One DELETE decides which rows go (a photo attached meanwhile is not among them); only then
+    are the files removed. Returns how many photos went."""
+    cutoff = (now or utcnow()) - timedelta(days=ABANDONED_DRAFT_DAYS)
+    in_use = select(ReportDraft.key).where(ReportDraft.updated_at >= cutoff)
+    gone = db.session.scalars(
+        delete(ReportPhoto)
+        .where(
+            ReportPhoto.report_id.is_(None),
+            ReportPhoto.created_at < cutoff,
+            ReportPhoto.draft_key.not_in(in_use),
+        )
+        .returning(ReportPhoto.filename)
+        .execution_options(synchronize_session=False)
+    ).all()
+    db.session.commit()
+    for filename in gone:
+        photos.remove_photo(filename)
+    return len(gone)

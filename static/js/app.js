@@ -80,15 +80,36 @@
     });
   }
 
+  var shrinking = new Map(); /* file input → the promise of its shrunk files */
   document.addEventListener("change", function (event) {
     var input = event.target;
     if (input.type !== "file" || !window.DataTransfer) return;
-    Promise.all(Array.prototype.map.call(input.files, shrink)).then(function (files) {
+    var done = Promise.all(Array.prototype.map.call(input.files, shrink)).then(function (files) {
       var list = new DataTransfer();
       files.forEach(function (f) { list.items.add(f); });
       input.files = list.files;
+    }).catch(function () { /* the originals go; the server shrinks them */ }).then(function () {
+      if (shrinking.get(input) === done) shrinking.delete(input);
     });
+    shrinking.set(input, done);
   });
+
+  /* A quick tap on "upload" waits for the shrink: otherwise the 3 MB original goes over 2G.
+     Capture phase, so htmx (listening on the form) sees only the submit sent after the wait. */
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    var waits = [];
+    shrinking.forEach(function (done, input) { if (input.form === form) waits.push(done); });
+    if (!waits.length) return;
+    event.preventDefault();
+    event.stopPropagation();
+    var button = event.submitter;
+    if (button) { button.disabled = true; button.setAttribute("aria-busy", "true"); }
+    Promise.all(waits).then(function () {
+      if (button) { button.disabled = false; button.removeAttribute("aria-busy"); }
+      form.requestSubmit(button || undefined);
+    });
+  }, true);
 
   function showGeo() {
     var geo = document.querySelector(".geo");

@@ -1,0 +1,25 @@
+"""How gunicorn serves Linli. `make run` loads this file, and so do the live tests (tests/live.py
+runs gunicorn from this folder, where gunicorn finds ./gunicorn.conf.py by itself).
+
+Residents send photos over 2G: 200 KB at 50 kbps takes half a minute. A sync worker reads that
+body itself, is killed at its 30 s timeout, and two such uploads hold every worker. A threaded
+worker (gthread) gives each connection a thread of its own: the worker's heartbeat keeps going
+while a thread waits on a slow body, and the other threads keep answering everyone else.
+Behind nginx with request buffering (README, "Deploying"), slow bodies never reach gunicorn."""
+
+import os
+
+wsgi_app = "app:create_app()"
+bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '5000')}"
+workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+worker_class = "gthread"
+# Threads per worker: this many slow uploads in one worker still leave the site answering.
+# SQLAlchemy's default pool (5 + 10 overflow) covers them: a thread holds a connection only
+# while its view runs, not while its body arrives.
+threads = int(os.environ.get("GUNICORN_THREADS", "16"))
+# Seconds a worker's main loop may be silent before it is restarted; with threads this bounds a
+# stuck worker, not a slow request.
+timeout = 30
+graceful_timeout = 30
+# Kept-alive connections wait in the worker's poller, not in a thread.
+keepalive = 5
