@@ -10,7 +10,8 @@ import pytest
 from flask.testing import FlaskClient
 
 from app import create_app, database_url
-from blueprints.auth.models import RoleGrant, User
+from blueprints.auth.models import User
+from blueprints.auth.people import new_grant
 from blueprints.main.cli import DEMO_PASSWORD, load_demo
 from extensions import db, limiter
 
@@ -116,10 +117,7 @@ def create_user(app):
             user = User(phone=phone, name=name, grid=db.session.merge(grid) if grid else None)
             user.set_password(password)
             for role, place in roles:
-                values = {}
-                if place is not None:
-                    values[f"{type(place).__name__.lower()}_id"] = place.id
-                user.grants.append(RoleGrant(role=role, **values))
+                user.grants.append(new_grant(role, place))
             db.session.add(user)
             db.session.commit()
             return user.id

@@ -6,6 +6,7 @@ import re
 import pytest
 from sqlalchemy import select
 
+from blueprints.auth.people import staff_for
 from blueprints.places.models import Department
 from blueprints.reports import services
 from extensions import db
@@ -84,7 +85,7 @@ def timeline(html):
 
 def test_the_public_timeline_names_the_office_never_the_person(app, client, filed, staff):
     login(staff, DISPATCHER)
-    worker = services.staff_for("grid_worker", grid("G01"))[0]
+    worker = staff_for("grid_worker", grid("G01"))[0]
     assert worker.name == WORKER_NAME
     act(staff, filed, "accept", urgency="normal")
     act(staff, filed, "dispatch", assignee=f"user:{worker.id}")

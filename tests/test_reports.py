@@ -9,6 +9,7 @@ import pytest
 from PIL import Image
 from sqlalchemy import func, select
 
+from blueprints.auth.people import staff_for
 from blueprints.notices.models import Notice
 from blueprints.places.models import Department, Grid
 from blueprints.reports import services
@@ -99,7 +100,7 @@ def dispatch_to_worker(client, login_as, ref, upto="dispatch"):
     """As the dispatcher: accept and send to the G01 grid worker; then, as that worker, sign for
     it when upto="sign". Leaves the client signed in as the last actor."""
     as_user(client, login_as, DISPATCHER)
-    worker = services.staff_for("grid_worker", grid("G01"))[0]
+    worker = staff_for("grid_worker", grid("G01"))[0]
     act(client, ref, "accept", urgency="normal")
     act(client, ref, "dispatch", assignee=f"user:{worker.id}")
     if upto == "sign":
@@ -330,7 +331,7 @@ def test_the_whole_loop_to_a_satisfied_close(client, filed, login_as, sms):
     tracker_cookie = client.get_cookie("session")
     as_user(client, login_as, DISPATCHER)
     assert act(client, filed, "accept", urgency="urgent").status_code == 303
-    worker = report(filed).grid and services.staff_for("grid_worker", grid("G01"))[0]
+    worker = report(filed).grid and staff_for("grid_worker", grid("G01"))[0]
     assert act(client, filed, "dispatch", assignee=f"user:{worker.id}").status_code == 303
     assert report(filed).assignee.phone == WORKER
     assert db.session.scalar(select(Notice).where(Notice.user_id == worker.id)) is not None
@@ -405,7 +406,7 @@ def test_sent_back_goes_back_to_the_dispatcher(client, filed, login_as):
 def test_extension_asked_and_approved_moves_the_deadline(client, filed, login_as):
     as_user(client, login_as, DISPATCHER)
     act(client, filed, "accept", urgency="normal")
-    worker = services.staff_for("grid_worker", grid("G01"))[0]
+    worker = staff_for("grid_worker", grid("G01"))[0]
     act(client, filed, "dispatch", assignee=f"user:{worker.id}")
     as_user(client, login_as, WORKER)
     act(client, filed, "sign")
@@ -423,7 +424,7 @@ def test_transfer_and_merge(client, demo, login_as, ctx):
     as_user(client, login_as, DISPATCHER)
     act(client, first, "accept", urgency="normal")
     department = db.session.scalar(select(Department).where(Department.code == "D02"))
-    worker = services.staff_for("grid_worker", grid("G01"))[0]
+    worker = staff_for("grid_worker", grid("G01"))[0]
     act(client, first, "dispatch", assignee=f"user:{worker.id}")
     assert act(client, first, "transfer", assignee=f"dept:{department.id}").status_code == 303
     assert report(first).department_id == department.id and report(first).assignee_id is None
@@ -436,7 +437,7 @@ def test_not_satisfied_reopens_then_closed_not_fixed(client, filed, login_as):
     resident = client.application.test_client()
     resident.set_cookie("session", tracker)
     as_user(client, login_as, DISPATCHER)
-    worker = services.staff_for("grid_worker", grid("G01"))[0]
+    worker = staff_for("grid_worker", grid("G01"))[0]
     for round_ in range(2):
         if round_ == 0:
             act(client, filed, "accept", urgency="normal")
@@ -684,7 +685,7 @@ def test_staff_for_in_sql_agrees_with_grant_covers(demo, ctx):
     for place in places:
         for role in GRANTED_ROLES:
             expected = {u.id for u in users if any(g.covers(place) for g in u.grants_for(role))}
-            assert {u.id for u in services.staff_for(role, place)} == expected, (place, role)
+            assert {u.id for u in staff_for(role, place)} == expected, (place, role)
     assert db.session.scalar(select(func.count(RoleGrant.id))) > 0
 
 
@@ -748,7 +749,7 @@ def test_case_page_queries_do_not_grow_with_staff(client, filed, login_as, creat
 def test_forged_assignees_and_targets_are_refused(client, filed, login_as, action, data, message):
     as_user(client, login_as, DISPATCHER)
     act(client, filed, "accept", urgency="normal")
-    other = services.staff_for("grid_worker", grid("G04"))[0]
+    other = staff_for("grid_worker", grid("G04"))[0]
     data = {
         k: v.replace("OTHER_GRID_WORKER", str(other.id)).replace("SELF", filed)
         for k, v in data.items()

@@ -31,6 +31,7 @@ from blueprints.admin.forms import (
     UserForm,
 )
 from blueprints.auth.models import ROLES, RoleGrant, User
+from blueprints.auth.people import grid_roster
 from blueprints.htmx import render
 from blueprints.places.models import Community, Department, Grid, Street
 from blueprints.reports.models import Category
@@ -146,7 +147,7 @@ def edit_row(kind, spec, row, form):
         else:
             flash(_("已保存：%(name)s", name=row), "success")
             return redirect(url_for("admin.index", kind=kind), 303)
-    workers = services.grid_workers(row) if kind == "grids" and row.id else []
+    workers = grid_roster(row) if kind == "grids" and row.id else []
     return render(
         "admin/edit.html",
         status=422 if form.errors else 200,

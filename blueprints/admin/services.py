@@ -10,7 +10,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 from wtforms.fields.choices import SelectChoice
 
-from blueprints.auth.models import GRANTED_ROLES, ROLES, AccountEvent, RoleGrant, User
+from blueprints.auth.models import GRANTED_ROLES, ROLES, AccountEvent, User
+from blueprints.auth.people import new_grant
 from blueprints.auth.services import end_other_sessions, record
 from blueprints.inputs import parse_int
 from blueprints.places.models import Community, Department, Grid, Street
@@ -85,15 +86,6 @@ def search_users(query, page):
         by_name = User.name.contains(query, autoescape=True)
         stmt = stmt.where(or_(by_name, User.phone.contains(digits)) if digits else by_name)
     return page_of(stmt, page)
-
-
-def grid_workers(grid):
-    return db.session.scalars(
-        select(User)
-        .join(RoleGrant, RoleGrant.user_id == User.id)
-        .where(RoleGrant.role == "grid_worker", RoleGrant.grid_id == grid.id)
-        .order_by(User.name)
-    ).all()
 
 
 def account_log(user, limit=50):
@@ -263,9 +255,7 @@ def add_grant(user, role, place, actor):
     for grant in user.grants:
         if grant.role == role and grant.place is place:
             raise AdminError("role", _("这个账号已经有这个身份了。"))
-    grant = RoleGrant(role=role)
-    if place is not None:
-        setattr(grant, f"{kind}_id", place.id)
+    grant = new_grant(role, place)
     user.grants.append(grant)
     record(user, "grant_added", actor=actor, detail=_grant_detail(role, place))
     db.session.commit()

@@ -6,7 +6,8 @@ import click
 from flask import current_app
 from sqlalchemy import select
 
-from blueprints.auth.models import RoleGrant, User
+from blueprints.auth.models import User
+from blueprints.auth.people import new_grant
 from blueprints.open311.models import ApiKey, hash_key
 from blueprints.places.models import Community, Department, Grid, Street
 from blueprints.reports.demo import load_demo_reports
@@ -299,9 +300,7 @@ def load_demo(with_reports=True):
 
 
 def grant(user, role, place):
-    column = f"{type(place).__name__.lower()}_id" if place else None
     for existing in user.grants:
         if existing.role == role and (existing.place is place):
             return
-    values = {column: place.id} if place else {}
-    user.grants.append(RoleGrant(role=role, **values))
+    user.grants.append(new_grant(role, place))

@@ -7,7 +7,7 @@ from markupsafe import Markup
 from sqlalchemy import select
 
 from blueprints.access import allow, require
-from blueprints.auth.models import RoleGrant, User
+from blueprints.auth.people import grid_residents, grid_roster
 from blueprints.htmx import render
 from blueprints.places.models import Grid
 from extensions import db
@@ -36,22 +36,13 @@ def grid(code):
     grid = grid_by_code(code)
     require(grid, "admin", "grid_worker", "dispatcher")
     link = url_for("places.pick", code=grid.code, _external=True)
-    workers = db.session.scalars(
-        select(User)
-        .join(RoleGrant)
-        .where(RoleGrant.role == "grid_worker", RoleGrant.grid_id == grid.id)
-        .order_by(User.name)
-    ).all()
-    residents = db.session.scalars(
-        select(User).where(User.grid_id == grid.id).order_by(User.name).limit(200)
-    ).all()
     return render(
         "places/grid.html",
         grid=grid,
         link=link,
         qr=qr_svg(link),
-        workers=workers,
-        residents=residents,
+        workers=grid_roster(grid),
+        residents=grid_residents(grid),
     )
 
 

@@ -19,6 +19,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from blueprints.access import allow, can
+from blueprints.auth.people import staff_for
 from blueprints.auth.services import find_user
 from blueprints.htmx import is_htmx, render
 from blueprints.inputs import strict_int
@@ -373,7 +374,7 @@ def show_page(report, status=200, error=None, typed=None, phone=None):
 def assignee_choices(report):
     if not can(report.grid, "dispatcher"):
         return None
-    workers = services.staff_for("grid_worker", report.grid)
+    workers = staff_for("grid_worker", report.grid)
     departments = db.session.scalars(
         select(Department).where(
             Department.street_id == report.grid.community.street_id, Department.active

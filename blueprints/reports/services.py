@@ -14,7 +14,8 @@ from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 from blueprints.access import can
-from blueprints.auth.models import RoleGrant, User, mask_phone
+from blueprints.auth.models import User, mask_phone
+from blueprints.auth.people import staff_for
 from blueprints.calendar.services import add_workdays
 from blueprints.inputs import parse_int
 from blueprints.notices.services import notify
@@ -624,40 +625,6 @@ def event(report, action, actor, before, after, note="", public=True, detail=Non
             at=utcnow(),
         )
     )
-
-
-def staff_for(role, place):
-    """Active users holding `role` in a grant that covers `place` (as RoleGrant.covers says)."""
-    return db.session.scalars(
-        select(User)
-        .join(RoleGrant, RoleGrant.user_id == User.id)
-        .where(RoleGrant.role == role, User.active, grants_covering(place))
-        .distinct()
-        .order_by(User.id)
-    ).all()
-
-
-def grants_covering(place):
-    """RoleGrant.covers() as SQL: a grant of the place, of a place above it, or of everywhere."""
-    everywhere = and_(
-        RoleGrant.street_id.is_(None),
-        RoleGrant.community_id.is_(None),
-        RoleGrant.grid_id.is_(None),
-        RoleGrant.department_id.is_(None),
-    )
-    if isinstance(place, Grid):
-        above = or_(
-            RoleGrant.grid_id == place.id,
-            RoleGrant.community_id == place.community_id,
-            RoleGrant.street_id == place.community.street_id,
-        )
-    elif isinstance(place, Community):
-        above = or_(RoleGrant.community_id == place.id, RoleGrant.street_id == place.street_id)
-    elif isinstance(place, Department):
-        above = or_(RoleGrant.department_id == place.id, RoleGrant.street_id == place.street_id)
-    else:
-        above = RoleGrant.street_id == place.id
-    return or_(everywhere, above)
 
 
 def assignees(report):
