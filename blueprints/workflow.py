@@ -154,8 +154,9 @@ class Flow:
 
     # ---- the one way a state changes -----------------------------------------------------
 
-    def apply(self, obj, action, actor, version=None, context=None, **given):
-        """Take one step; commits, or raises Refused / Conflict with nothing stored."""
+    def check(self, obj, action, actor, version=None, context=None):
+        """The step this actor may take now, or Refused / Conflict. Cheap: a view asks it before
+        doing any work for the step (decoding an uploaded photo, say); apply() asks it again."""
         found = self.transitions.get((obj.state, action))
         if found is None:
             raise Conflict(MOVED_ON)
@@ -163,6 +164,11 @@ class Flow:
             raise Refused(NOT_YOURS)
         if version is not None and str(version) != str(obj.version):
             raise Conflict(STALE)
+        return found
+
+    def apply(self, obj, action, actor, version=None, context=None, **given):
+        """Take one step; commits, or raises Refused / Conflict with nothing stored."""
+        found = self.check(obj, action, actor, version, context)
         for need in sorted(found.needs):
             if given.get(need) in (None, "", [], ()):
                 raise Refused(self.needs[need], field=need)
@@ -171,6 +177,8 @@ class Flow:
             raise Refused(refused)
         who = actor if actor is not None and actor.is_authenticated else None
         before = obj.state
+        # Someone else's change shows up at the first flush, and any query below may autoflush:
+        # all of it is inside the try.
         try:
             effect = self.effects.get(action)
             change = (effect(obj, who, given) if effect else None) or Change()

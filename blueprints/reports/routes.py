@@ -47,7 +47,6 @@ from blueprints.reports.models import (
     resident_words,
 )
 from blueprints.reports.services import Refused
-from blueprints.reports.workflow import label_of
 from extensions import db, limiter
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
@@ -55,7 +54,7 @@ bp = Blueprint("reports", __name__, url_prefix="/reports")
 
 @bp.app_context_processor
 def report_words():
-    return {"resident_words": resident_words, "step_label": label_of}
+    return {"resident_words": resident_words, "step_label": services.FLOW.label_of}
 
 
 # ---- intake: a few short steps, each a plain form; the draft lives on the server -----------
@@ -421,7 +420,7 @@ def act(ref, action):
         db.session.rollback()
         drop_photo(given)
         return show_page(services.find_report(ref), status=422, error=(action, str(e)), typed=given)
-    flash(_("已完成：%(step)s", step=services.TRANSITIONS[(before, action)].label), "success")
+    flash(_("已完成：%(step)s", step=services.FLOW.transitions[(before, action)].label), "success")
     return redirect(url_for("reports.show", ref=ref), 303)
 
 

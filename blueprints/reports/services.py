@@ -8,10 +8,10 @@ from datetime import timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, delete, exists, func, or_, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
-from sqlalchemy.orm.exc import StaleDataError
 
 from blueprints.access import can
 from blueprints.auth.models import User, mask_phone
@@ -31,24 +31,17 @@ from blueprints.reports.models import (
     ReportEvent,
     ReportPhoto,
 )
-from blueprints.reports.workflow import AFTER_RATING, STAGE_OF_STATE, TRANSITIONS, steps_from
+from blueprints.reports.workflow import AFTER_RATING, EVENT_LABELS, STAGE_OF_STATE, TRANSITIONS
 from blueprints.sms import message, send_sms
 from blueprints.timeutil import utcnow
 from blueprints.words import N_
+from blueprints.workflow import STALE, Change, Conflict, Flow, Refused
 from extensions import db
 
 FOLLOW_UP_DAYS = 7
 METOO_PER_NETWORK = 5
 ABANDONED_DRAFT_DAYS = 2
 SIMILAR_DAYS = 14
-
-
-class Refused(Exception):
-    """A step that may not be taken; the message is for the user, in their language."""
-
-
-class Conflict(Refused):
-    """Someone else moved the case on first."""
 
 
 # ---- reference numbers -------------------------------------------------------------------
@@ -307,124 +300,29 @@ def count_metoo(report, n):
     db.session.expire(report, ["metoo_count"])
 
 
-# ---- the one way a state changes ------------------------------------------------------------
-
-
-def may(step, report, user, tracker=False):
-    for who in step.who:
-        if who == "reporter":
-            if tracker or (user.is_authenticated and report.reporter_id == user.id):
-                return True
-        elif who == "assignee":
-            if user.is_authenticated and (
-                report.assignee_id == user.id
-                or (report.department and can(report.department, "handler", user=user))
-            ):
-                return True
-        elif can(report.grid, who, user=user):
-            return True
-    return False
-
-
-def actions_for(report, user, tracker=False):
-    """The buttons this user gets on this report, drawn from the same table apply() uses."""
-    found = {}
-    for action, step in steps_from(report.state).items():
-        if not may(step, report, user, tracker):
-            continue
-        if action in ("approve_extension", "refuse_extension") and not report.extension_hours:
-            continue
-        if action == "ask_extension" and report.extension_hours:
-            continue
-        if action == "rate" and report.rating:
-            continue
-        if refusal(report, action, user):
-            continue
-        found[action] = step
-    return found
-
-
-def refusal(report, action, user):
-    """Rules of timing and separation that the table's roles alone do not say."""
-    if action in ("verify", "redo") and user.is_authenticated and report.assignee_id == user.id:
-        return _("办理人不能核查自己办的案件，请另一位网格员或指挥中心核查。")
-    if action == "supervise" and not report.overdue:
-        return _("还没到时限，可以先催办。")
-    if action == "urge" and report.overdue:
-        return _("已经超时，请督办。")
-    return None
-
-
-def allowed_step(report, action, actor, version=None, tracker=False):
-    """The step this actor may take now, or Refused / Conflict. Cheap: a view asks it before
-    doing any work for the step (decoding an uploaded photo), and apply() asks it again."""
-    step = TRANSITIONS.get((report.state, action))
-    if step is None:
-        raise Conflict(_("这件事的状态已经变了，请看最新情况。"))
-    if not may(step, report, actor, tracker):
-        raise Refused(_("您不能对这件事做这个操作。"))
-    if version is not None and str(version) != str(report.version):
-        raise Conflict(_("这件事刚被别人处理过，页面已更新，请看最新情况后再操作。"))
-    return step
-
-
-def apply(report, action, actor, version=None, tracker=False, **given):
-    step = allowed_step(report, action, actor, version, tracker)
-    for need in step.needs:
-        if not given.get(need):
-            raise Refused(NEEDS[need]())
-    refused = refusal(report, action, actor)
-    if refused:
-        raise Refused(refused)
-    # Someone else's change to this case shows up at the first flush: any query below may
-    # autoflush (the deadline asks the holiday calendar), so all of it is inside the try.
-    try:
-        take_step(report, step, action, actor, given)
-        db.session.commit()
-    except StaleDataError:
-        db.session.rollback()
-        raise Conflict(_("这件事刚被别人处理过，页面已更新，请看最新情况后再操作。")) from None
-    return report
-
-
-def take_step(report, step, action, actor, given):
-    before = report.state
-    who = actor if actor.is_authenticated else None
-    note = (given.get("note") or given.get("reason") or "").strip()
-    to = step.to or before
-    handler = EFFECTS.get(action)
-    if handler:
-        to = handler(report, who, given, to) or to
-        note = given.get("_note", note)
-    detail = given.get("_detail")
-    report.state = to
-    if to != before or action == "transfer":
-        set_deadline(report)
-    public = step.public and not given.get("internal")
-    event(report, action, who, before, to, note, public=public, detail=detail)
-    tell(report, action, to, public)
+# ---- the one way a state changes: the workflow core, with this flow's table and effects ---------
 
 
 NEEDS = {
-    "reason": lambda: _("请写明原因。"),
-    "note": lambda: _("请写几句说明。"),
-    "urgency": lambda: _("请选择紧急程度。"),
-    "assignee": lambda: _("请选择交给谁处理。"),
-    "target": lambda: _("请填写要并入的案件编号。"),
-    "text": lambda: _("请填写问题描述。"),
-    "rating": lambda: _("请选择您是否满意。"),
-    "hours": lambda: _("请填写要延长的小时数。"),
-    "confirm": lambda: _("请勾选“我确定要撤回”。"),
+    "reason": _l("请写明原因。"),
+    "note": _l("请写几句说明。"),
+    "urgency": _l("请选择紧急程度。"),
+    "assignee": _l("请选择交给谁处理。"),
+    "target": _l("请填写要并入的案件编号。"),
+    "text": _l("请填写问题描述。"),
+    "rating": _l("请选择您是否满意。"),
+    "hours": _l("请填写要延长的小时数。"),
+    "confirm": _l("请勾选“我确定要撤回”。"),
 }
 
 
-def _accept(report, who, given, to):
+def _accept(report, who, given):
     if given["urgency"] not in ("normal", "urgent"):
-        raise Refused(NEEDS["urgency"]())
+        raise Refused(NEEDS["urgency"], field="urgency")
     report.urgency = given["urgency"]
 
 
-def _return(report, who, given, to):
+def _return(report, who, given):
     report.return_reason = given["reason"].strip()[:200]
 
 
@@ -437,7 +335,7 @@ def street_department(raw, street_id):
     return department
 
 
-def _dispatch(report, who, given, to):
+def _dispatch(report, who, given):
     kind, _sep, raw = str(given["assignee"]).partition(":")
     street_id = report.grid.community.street_id
     unassign(report)
@@ -452,7 +350,7 @@ def _dispatch(report, who, given, to):
         if report.department is None:
             raise Refused(_("请选择本街道的部门。"))
     else:
-        raise Refused(NEEDS["assignee"]())
+        raise Refused(NEEDS["assignee"], field="assignee")
     for raw_helper in given.get("helpers", []):
         helper = street_department(raw_helper, street_id)
         if helper and helper is not report.department and helper not in report.helper_departments:
@@ -462,7 +360,6 @@ def _dispatch(report, who, given, to):
         handed = {"name": report.assignee.display_name, "office": "grid_worker"}
     else:
         handed = {"name": report.department.name, "office": f"department:{report.department.id}"}
-    given["_detail"] = (N_("交给：%(name)s"), handed)
     for helper in report.helper_departments:
         notify(
             staff_for("handler", helper),
@@ -470,6 +367,8 @@ def _dispatch(report, who, given, to):
             report_url(report),
             ref=report.ref,
         )
+    # Handed on again (a transfer keeps the state): the new handler's deadline starts now.
+    return Change(to="dispatched", detail=(N_("交给：%(name)s"), handed))
 
 
 def unassign(report):
@@ -477,11 +376,11 @@ def unassign(report):
     report.helper_departments = []
 
 
-def _send_back(report, who, given, to):
+def _send_back(report, who, given):
     unassign(report)
 
 
-def _merge(report, who, given, to):
+def _merge(report, who, given):
     target = find_report(normalize_ref(given["target"]) or "")
     if target is None or target.id == report.id or not target.is_open:
         raise Refused(_("没有找到可以并入的案件，请核对编号。"))
@@ -491,15 +390,15 @@ def _merge(report, who, given, to):
     count_metoo(target, 1 + report.metoo_count)
     merged = (N_("并入案件 %(ref)s"), {"ref": report.ref})
     event(target, "metoo", who, target.state, target.state, detail=merged)
-    given["_detail"] = (N_("已并入案件 %(ref)s，办理结果请看那一件。"), {"ref": target.ref})
+    return Change(detail=(N_("已并入案件 %(ref)s，办理结果请看那一件。"), {"ref": target.ref}))
 
 
-def _handle(report, who, given, to):
+def _handle(report, who, given):
     if given.get("photo"):
         name, size = given["photo"]
         report.photos.append(ReportPhoto(kind="after", filename=name, thumb_bytes=size))
     if not report.category.needs_verification:
-        return "verified"
+        return Change(to="verified")
     notify(
         staff_for("grid_worker", report.grid),
         N_("请到现场核查 %(ref)s"),
@@ -508,7 +407,7 @@ def _handle(report, who, given, to):
     )
 
 
-def _redo(report, who, given, to):
+def _redo(report, who, given):
     notify(
         assignees(report),
         N_("核查不合格，请继续处理 %(ref)s"),
@@ -517,22 +416,21 @@ def _redo(report, who, given, to):
     )
 
 
-def _rate(report, who, given, to):
+def _rate(report, who, given):
     rating = given["rating"]
     if rating not in AFTER_RATING:
-        raise Refused(NEEDS["rating"]())
+        raise Refused(NEEDS["rating"], field="rating")
     report.rating = rating
     report.rating_comment = (given.get("comment") or "").strip()[:500]
     reopened_before = any(e.to_state == "reopened" for e in report.events)
-    given["_note"] = report.rating_comment
     if rating == "unsatisfied" and not reopened_before:
         report.rating = ""  # asked again after the rework
         unassign(report)
-        return "reopened"
-    return "closed"
+        return Change(to="reopened", note=report.rating_comment)
+    return Change(to="closed", note=report.rating_comment)
 
 
-def _ask_extension(report, who, given, to):
+def _ask_extension(report, who, given):
     hours = parse_int(given["hours"], default=0)
     if not 1 <= hours <= 720:
         raise Refused(_("延长的小时数要在1到720之间。"))
@@ -540,35 +438,36 @@ def _ask_extension(report, who, given, to):
         raise Refused(_("已经超过时限，不能再申请延期。请尽快办理。"))
     report.extension_hours = hours
     report.extension_reason = given["reason"].strip()[:200]
-    given["_detail"] = (N_("申请延长%(h)s小时"), {"h": hours})
+    return Change(detail=(N_("申请延长%(h)s小时"), {"h": hours}))
 
 
-def _approve_extension(report, who, given, to):
+def _approve_extension(report, who, given):
     if not report.extension_hours:
-        raise Conflict(_("这件事刚被别人处理过，页面已更新，请看最新情况后再操作。"))
+        raise Conflict(STALE)
     report.deadline_at = (report.deadline_at or utcnow()) + timedelta(hours=report.extension_hours)
-    given["_detail"] = (N_("延长%(h)s小时"), {"h": report.extension_hours})
+    detail = (N_("延长%(h)s小时"), {"h": report.extension_hours})
     report.extension_hours = 0
     report.overdue_for = report.reminded_for = ""
+    return Change(detail=detail)
 
 
-def _refuse_extension(report, who, given, to):
+def _refuse_extension(report, who, given):
     if not report.extension_hours:
-        raise Conflict(_("这件事刚被别人处理过，页面已更新，请看最新情况后再操作。"))
+        raise Conflict(STALE)
     report.extension_hours = 0
 
 
-def _supervise(report, who, given, to):
+def _supervise(report, who, given):
     report.supervised = True
 
 
-def _urge(report, who, given, to):
+def _urge(report, who, given):
     notify(assignees(report), N_("请抓紧办理 %(ref)s"), report_url(report), ref=report.ref)
 
 
-def _correct(report, who, given, to):
+def _correct(report, who, given):
     report.description = given["text"].strip()[:1000]
-    given["_note"] = ""
+    return Change(note="")
 
 
 EFFECTS = {
@@ -638,7 +537,7 @@ def assignees(report):
 OWN_STEPS = {"correct", "withdraw", "rate"}
 
 
-def tell(report, action, to, public):
+def tell(report, action, before, to, public):
     """Inbox messages (and the follow-up SMS) for whoever this step concerns."""
     url = report_url(report)
     if action in ("dispatch", "transfer"):
@@ -659,6 +558,109 @@ def tell(report, action, to, public):
 def report_url(report):
     """The case page, as stored in inbox messages (written outside requests too)."""
     return f"/reports/{report.ref}"
+
+
+def on_reporter(report, user, context):
+    """The resident who reported it: signed in, or holding the tracking code on this device."""
+    return bool(context.get("tracker")) or (user.is_authenticated and report.reporter_id == user.id)
+
+
+def on_assignee(report, user, context):
+    """The grid worker it was sent to, or a handler of the department it was sent to."""
+    return user.is_authenticated and (
+        report.assignee_id == user.id
+        or (report.department is not None and can(report.department, "handler", user=user))
+    )
+
+
+class ReportFlow(Flow):
+    """Grid reporting on the workflow core: blueprints/reports/workflow.py is its table."""
+
+    model = Report
+    transitions = TRANSITIONS
+    event_labels = EVENT_LABELS
+    needs = NEEDS
+    effects = EFFECTS
+    relations = {"reporter": on_reporter, "assignee": on_assignee}
+    open_states = OPEN_STATES
+
+    def place_of(self, report):
+        return report.grid
+
+    def refusal(self, report, action, user):
+        """Rules of timing and separation that the table's roles alone do not say."""
+        if action in ("verify", "redo") and user.is_authenticated and report.assignee_id == user.id:
+            return _("办理人不能核查自己办的案件，请另一位网格员或指挥中心核查。")
+        if action == "supervise" and not report.overdue:
+            return _("还没到时限，可以先催办。")
+        if action == "urge" and report.overdue:
+            return _("已经超时，请督办。")
+        return None
+
+    def shown(self, report, action, user):
+        if action in ("approve_extension", "refuse_extension"):
+            return bool(report.extension_hours)
+        if action == "ask_extension":
+            return not report.extension_hours
+        if action == "rate":
+            return not report.rating
+        return True
+
+    def record(self, report, action, actor, before, after, note="", public=True, detail=None):
+        event(report, action, actor, before, after, note, public=public, detail=detail)
+
+    def tell(self, report, action, before, after, public):
+        tell(report, action, before, after, public)
+
+    def entered(self, report, action, before):
+        set_deadline(report)
+
+    def overdue(self, report):
+        report.supervised = True
+        event(report, "overdue", None, report.state, report.state, "", public=False)
+        notify(
+            staff_for("dispatcher", report.grid) + assignees(report),
+            N_("案件 %(ref)s 已超时"),
+            report_url(report),
+            ref=report.ref,
+        )
+
+    def remind(self, report):
+        event(report, "remind", None, report.state, report.state, "", public=False)
+        notify(
+            assignees(report) or staff_for("dispatcher", report.grid),
+            N_("案件 %(ref)s 快到时限了"),
+            report_url(report),
+            ref=report.ref,
+        )
+
+    def silent(self, now):
+        """Follow-ups nobody answered within FOLLOW_UP_DAYS."""
+        return db.session.scalars(
+            select(Report).where(Report.state == "verified", Report.deadline_at < now)
+        ).all()
+
+    def close_silent(self, report):
+        report.rating = "no_response"
+        event(report, "close_no_response", None, "verified", "closed", "")
+        report.state = "closed"
+        report.deadline_at = None
+
+
+FLOW = ReportFlow()
+
+
+def actions_for(report, user, tracker=False):
+    """The buttons this user gets on this report, drawn from the same table apply() uses."""
+    return FLOW.actions_for(report, user, tracker=tracker)
+
+
+def allowed_step(report, action, actor, version=None, tracker=False):
+    return FLOW.check(report, action, actor, version, {"tracker": tracker})
+
+
+def apply(report, action, actor, version=None, tracker=False, **given):
+    return FLOW.apply(report, action, actor, version, {"tracker": tracker}, **given)
 
 
 # ---- privacy -----------------------------------------------------------------------------
@@ -773,51 +775,7 @@ def my_reports(user):
 def sla_tick(now=None):
     """Reminders before deadlines, overdue cases into supervision, silent follow-ups closed.
     Each case is marked with what it was told, so running twice sends nothing twice."""
-    now = now or utcnow()
-    counts = {"reminded": 0, "overdue": 0, "closed": 0}
-    open_with_deadline = select(Report).where(
-        Report.state.in_(OPEN_STATES), Report.deadline_at.is_not(None)
-    )
-    for report in db.session.scalars(
-        open_with_deadline.where(Report.deadline_at < now, Report.overdue_for != Report.state)
-    ):
-        report.overdue_for = report.state
-        report.supervised = True
-        event(report, "overdue", None, report.state, report.state, "", public=False)
-        notify(
-            staff_for("dispatcher", report.grid) + assignees(report),
-            N_("案件 %(ref)s 已超时"),
-            report_url(report),
-            ref=report.ref,
-        )
-        counts["overdue"] += 1
-    soon = now + timedelta(hours=2)
-    for report in db.session.scalars(
-        open_with_deadline.where(
-            Report.deadline_at >= now,
-            Report.deadline_at < soon,
-            Report.reminded_for != Report.state,
-        )
-    ):
-        report.reminded_for = report.state
-        event(report, "remind", None, report.state, report.state, "", public=False)
-        notify(
-            assignees(report) or staff_for("dispatcher", report.grid),
-            N_("案件 %(ref)s 快到时限了"),
-            report_url(report),
-            ref=report.ref,
-        )
-        counts["reminded"] += 1
-    for report in db.session.scalars(
-        select(Report).where(Report.state == "verified", Report.deadline_at < now)
-    ):
-        report.rating = "no_response"
-        event(report, "close_no_response", None, "verified", "closed", "")
-        report.state = "closed"
-        report.deadline_at = None
-        counts["closed"] += 1
-    db.session.commit()
-    return counts
+    return FLOW.tick(now)
 
 
 def remove_abandoned_photos(now=None):

@@ -1,4 +1,6 @@
-"""The whole grid-reporting loop, readable at a glance. Nothing else sets a report's state.
+"""The whole grid-reporting loop, readable at a glance. Nothing else sets a report's state: the
+workflow core (blueprints/workflow.py) applies this table, with the effects and relations of
+ReportFlow in services.py.
 
 Each step: (state, action) → where it goes, who may take it, what must be given.
 `who` names roles checked against the report's place, plus two relations:
@@ -7,24 +9,9 @@ Each step: (state, action) → where it goes, who may take it, what must be give
 `to=None` keeps the state (notes, extensions, supervision).
 """
 
-from dataclasses import dataclass, field
-
 from flask_babel import lazy_gettext as _l
 
-
-@dataclass(frozen=True)
-class Step:
-    to: str | None
-    who: frozenset
-    needs: frozenset = field(default_factory=frozenset)
-    label: object = ""
-    public: bool = True  # shown on the reporter's timeline
-    danger: bool = False
-
-
-def step(to, who, needs=(), label="", public=True, danger=False):
-    return Step(to, frozenset(who), frozenset(needs), label, public, danger)
-
+from blueprints.workflow import step
 
 ACTIVE = ("signed", "in_progress")
 TRANSITIONS = {
@@ -98,14 +85,3 @@ EVENT_LABELS = {
     "close_no_response": _l("7天未回复，按未回复结案"),
     "photo_public": _l("照片已审核可公开"),
 }
-
-
-def label_of(action):
-    for (_, name), found in TRANSITIONS.items():
-        if name == action:
-            return found.label
-    return EVENT_LABELS.get(action, action)
-
-
-def steps_from(state):
-    return {action: found for (origin, action), found in TRANSITIONS.items() if origin == state}
