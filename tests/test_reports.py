@@ -889,3 +889,30 @@ def test_helper_departments_are_told_and_may_open_the_case(client, filed, login_
     assert client.get(f"/reports/{filed}").status_code == 200
     act(client, filed, "sign")
     assert report(filed).state == "dispatched", "helpers see the case; the lead signs for it"
+
+
+@pytest.mark.parametrize("reporter_lang,staff_lang", [("zh_Hans", "en"), ("en", "zh_Hans")])
+def test_the_reporter_is_texted_in_their_own_language(
+    client, demo, login_as, sms, ctx, reporter_lang, staff_lang
+):
+    client.set_cookie("lang", reporter_lang)
+    ref, _key = file_report(client)
+    receipt = sms[-1][1]
+    assert ("已收到您的反映" in receipt) == (reporter_lang == "zh_Hans"), receipt
+    assert report(ref).reporter_locale == reporter_lang
+    client.set_cookie("lang", staff_lang)
+    as_user(client, login_as, DISPATCHER)
+    act(client, ref, "accept", urgency="normal")
+    worker = staff_for("grid_worker", grid("G01"))[0]
+    act(client, ref, "dispatch", assignee=f"user:{worker.id}")
+    as_user(client, login_as, WORKER)
+    for action, data in [("sign", {}), ("handle", {"note": "换了灯泡"})]:
+        assert act(client, ref, action, **data).status_code == 303
+    as_user(client, login_as, DISPATCHER)
+    assert act(client, ref, "verify").status_code == 303
+    phone, text = sms[-1]
+    assert phone == "13912345678"
+    if reporter_lang == "zh_Hans":
+        assert "已处理好" in text and "handled" not in text
+    else:
+        assert "handled" in text.lower() and "已处理好" not in text

@@ -146,6 +146,11 @@ class Report(db.Model):
     reporter_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
     reporter_phone: Mapped[str] = mapped_column(String(11), default="")
     reporter_name: Mapped[str] = mapped_column(String(40), default="")
+    # The language the reporter reads (an account's own, else the one they reported in): what
+    # they are told by SMS is written in it, whoever moves the case on.
+    reporter_locale: Mapped[str] = mapped_column(
+        String(10), default="zh_Hans", server_default="zh_Hans"
+    )
     proxy_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"))

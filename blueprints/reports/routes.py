@@ -247,14 +247,19 @@ def check():
         reporter, proxy, source = intake_people(draft)
         try:
             report = services.submit_report(
-                key, draft, reporter=reporter, proxy=proxy, source=source
+                key,
+                draft,
+                reporter=reporter,
+                proxy=proxy,
+                source=source,
+                locale=reporter_locale(reporter, proxy),
             )
         except Refused as e:
             flash(str(e), "error")
             return redirect(url_for("reports.new"), 303)
         session.pop("draft", None)
         remember_tracked(report)
-        give_receipt(report, key, reporter)
+        give_receipt(report, key)
         return redirect(url_for("reports.show", ref=report.ref, new=1), 303)
     return render(
         "reports/check.html",
@@ -283,19 +288,23 @@ def intake_people(draft):
     return current_user, None, "web"
 
 
-def give_receipt(report, key, reporter):
+def reporter_locale(reporter, proxy):
+    """The language the reporter reads: their account's; for a worker filing for someone without
+    an account, the default (not the worker's); else the language they are reporting in."""
+    if reporter is not None:
+        return reporter.locale
+    if proxy is not None:
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
+    return str(get_locale())
+
+
+def give_receipt(report, key):
     """The tracking code on the confirmation page (this device only) and by SMS to the phone
-    given, in the language of whoever reads it: the resident, not the worker filing for them."""
+    given, in the reporter's language."""
     code = services.tracking_code(key)
     session["receipt"] = [report.id, code]
-    if reporter is not None:
-        locale = reporter.locale
-    elif report.proxy_id:
-        locale = current_app.config["BABEL_DEFAULT_LOCALE"]
-    else:
-        locale = str(get_locale())
     link = current_app.config["PUBLIC_BASE_URL"] + url_for("reports.follow", code=code)
-    services.send_receipt(report, code, link, locale)
+    services.send_receipt(report, code, link, report.reporter_locale)
 
 
 # ---- one report: tracking, timeline, actions ----------------------------------------------

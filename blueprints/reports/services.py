@@ -190,7 +190,7 @@ def draft_photos(key):
 # ---- intake ------------------------------------------------------------------------------
 
 
-def submit_report(key, data, reporter=None, proxy=None, source="web"):
+def submit_report(key, data, reporter=None, proxy=None, source="web", locale="zh_Hans"):
     """Create the report from a finished draft. The same key sent twice returns the same report."""
     existing = db.session.scalar(select(Report).where(Report.submission_key == key))
     if existing:
@@ -212,6 +212,7 @@ def submit_report(key, data, reporter=None, proxy=None, source="web"):
         reporter_name=data.get("name", "") or (reporter.name if reporter else ""),
         proxy=proxy,
         source=source,
+        reporter_locale=reporter.locale if reporter else locale,
         attributes=json.dumps(data.get("answers", {}), ensure_ascii=False),
         created_at=utcnow(),
     )
@@ -548,8 +549,9 @@ def tell(report, action, before, to, public):
     if report.reporter and public and action not in OWN_STEPS:
         notify([report.reporter], N_("您反映的问题 %(ref)s 有新进展"), url, ref=report.ref)
     if to == "verified" and report.reporter_phone:
-        text = _(
-            "【邻里】您反映的问题 %(ref)s 已处理好，请在邻里查看并评价是否满意。",
+        text = message(
+            report.reporter.locale if report.reporter else report.reporter_locale,
+            N_("【邻里】您反映的问题 %(ref)s 已处理好，请在邻里查看并评价是否满意。"),
             ref=report.grouped_ref,
         )
         send_sms(report.reporter_phone, text)
