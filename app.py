@@ -119,10 +119,8 @@ def create_app(test_config=None):
     errors.init_app(app)
 
     from blueprints.main import cli
-    from blueprints.reports.cli import sla
 
     app.cli.add_command(cli.demo)
-    app.cli.add_command(sla)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     return app
 

@@ -165,7 +165,7 @@ def test_the_tick_removes_abandoned_draft_photos_and_their_files(
     db.session.commit()
     attached_name = attached.filename
 
-    out = runner.invoke(args=["sla", "tick"])
+    out = runner.invoke(args=["reports", "tick"])
     assert out.exit_code == 0 and "photos removed 1" in out.output
     db.session.expire_all()
     assert db.session.get(ReportPhoto, old_id) is None
@@ -175,7 +175,7 @@ def test_the_tick_removes_abandoned_draft_photos_and_their_files(
     assert f"{old_name}.jpg" not in files and f"{old_name}.t.jpg" not in files
     for kept in (new_name, attached_name):
         assert f"{kept}.jpg" in files and f"{kept}.t.jpg" in files
-    assert "photos removed 0" in runner.invoke(args=["sla", "tick"]).output
+    assert "photos removed 0" in runner.invoke(args=["reports", "tick"]).output
 
 
 def test_a_photo_of_a_draft_still_in_use_is_kept(client, demo, ctx, app, runner):
@@ -184,7 +184,7 @@ def test_a_photo_of_a_draft_still_in_use_is_kept(client, demo, ctx, app, runner)
     photo = db.session.get(ReportPhoto, photo_id)
     db.session.get(ReportDraft, photo.draft_key).updated_at = utcnow()
     db.session.commit()
-    assert "photos removed 0" in runner.invoke(args=["sla", "tick"]).output
+    assert "photos removed 0" in runner.invoke(args=["reports", "tick"]).output
     assert f"{name}.jpg" in stored_files(app)
 
 

@@ -1,15 +1,12 @@
+"""`flask reports tick`: the reporting loop's clock (registered on the blueprint's CLI group)."""
+
 import click
 from flask.cli import with_appcontext
 
 from blueprints.reports.services import remove_abandoned_photos, sla_tick
 
 
-@click.group(help="Deadlines of grid reports.")
-def sla():
-    pass
-
-
-@sla.command("tick")
+@click.command("tick")
 @with_appcontext
 def tick():
     """Send reminders, flag overdue cases, close silent follow-ups, remove abandoned draft photos.

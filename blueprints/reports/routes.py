@@ -26,6 +26,7 @@ from blueprints.inputs import strict_int
 from blueprints.places.models import Department, Grid
 from blueprints.places.services import grid_choices
 from blueprints.reports import photos, services
+from blueprints.reports.cli import tick
 from blueprints.reports.forms import (
     ContactForm,
     DetailsForm,
@@ -50,6 +51,7 @@ from blueprints.reports.services import Refused
 from extensions import db, limiter
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
+bp.cli.add_command(tick)
 
 
 @bp.app_context_processor
