@@ -486,9 +486,9 @@ def test_sla_tick_reminds_and_flags_overdue_once(client, filed, runner):
     r = report(filed)
     r.deadline_at = utcnow() - timedelta(minutes=1)
     db.session.commit()
-    out = runner.invoke(args=["sla", "tick"])
+    out = runner.invoke(args=["reports", "tick"])
     assert "overdue 1" in out.output
-    assert "overdue 0" in runner.invoke(args=["sla", "tick"]).output
+    assert "overdue 0" in runner.invoke(args=["reports", "tick"]).output
     assert report(filed).supervised
     notices = db.session.scalar(select(func.count(Notice.id)).where(Notice.text.contains("已超时")))
     assert notices == 1
