@@ -46,7 +46,7 @@ from blueprints.main.cli import DEMO_PASSWORD, load_demo
 from blueprints.places.models import Department, Grid
 from blueprints.reports.demo import DESCRIPTIONS
 from blueprints.reports.models import OPEN_STATES, Category, Report, ReportEvent
-from blueprints.reports.services import make_ref
+from blueprints.reports.refs import make_ref
 from blueprints.reports.workflow import STAGE_OF_STATE
 from blueprints.timeutil import utcnow
 from extensions import db

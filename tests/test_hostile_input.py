@@ -238,7 +238,7 @@ def test_web_intake_refuses_a_location_outside_the_globe(client, demo, lat, lng)
 
 
 def test_web_intake_keeps_a_real_location(client, demo, ctx):
-    from blueprints.reports.services import load_draft
+    from blueprints.reports.intake import load_draft
 
     grid_id = start_details(client)
     response = client.post(
@@ -337,7 +337,7 @@ def test_control_characters_are_stripped_on_the_way_in(client, demo, ctx):
         data={"description": dirty, "grid": str(grid_id), "address": "5栋\x07门口"},
     )
     assert response.status_code == 303
-    from blueprints.reports.services import load_draft
+    from blueprints.reports.intake import load_draft
 
     with client.session_transaction() as session:
         draft = load_draft(session["draft"])

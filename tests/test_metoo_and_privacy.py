@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from blueprints.auth.people import staff_for
 from blueprints.places.models import Department
-from blueprints.reports import services
+from blueprints.reports import intake
 from extensions import db
 from tests.conftest import login
 from tests.test_reports import (
@@ -48,8 +48,8 @@ def test_thirty_fresh_browsers_from_one_network_count_at_most_the_limit(app, fil
     browsers = [app.test_client() for _ in range(30)]
     for browser in browsers:
         me_too(browser, filed)
-    assert report(filed).metoo_count == services.METOO_PER_NETWORK
-    told = browsers[services.METOO_PER_NETWORK]
+    assert report(filed).metoo_count == intake.METOO_PER_NETWORK
+    told = browsers[intake.METOO_PER_NETWORK]
     page = told.get(f"/reports/{filed}").get_data(as_text=True)
     assert "今天从您这里的网络已经记下好几位居民了" in page
     elsewhere = app.test_client()
@@ -59,7 +59,7 @@ def test_thirty_fresh_browsers_from_one_network_count_at_most_the_limit(app, fil
     signed_in.environ_base["REMOTE_ADDR"] = "127.0.0.9"
     login(signed_in, RESIDENT)
     me_too(signed_in, filed)
-    assert report(filed).metoo_count == services.METOO_PER_NETWORK + 2
+    assert report(filed).metoo_count == intake.METOO_PER_NETWORK + 2
 
 
 def test_a_browser_counts_once_even_with_a_new_session(app, filed):

@@ -13,7 +13,7 @@ from blueprints.auth.forms import MOBILE, normalize_phone
 from blueprints.open311.formats import stamp
 from blueprints.open311.models import ApiKey, hash_key
 from blueprints.places.models import Community, Grid
-from blueprints.reports import services as reports
+from blueprints.reports import intake
 from blueprints.reports.forms import answers_of, questions_form
 from blueprints.reports.models import OPEN_STATES, Category, Report, ReportEvent, resident_words
 from blueprints.timeutil import utcnow
@@ -326,7 +326,7 @@ def create_request(form, key):
         ensure_ascii=False,
     )
     submission = "o311-" + hashlib.sha256(fingerprint.encode()).hexdigest()[:32]
-    report = reports.submit_report(submission, data, source="open311")
+    report = intake.submit_report(submission, data, source="open311")
     if report.api_key_id is None:
         # The same POST sent several times at once gets the one report back in each answer, and
         # each marks it as this key's: in SQL, so the answers do not race on the version column.

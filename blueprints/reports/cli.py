@@ -3,7 +3,8 @@
 import click
 from flask.cli import with_appcontext
 
-from blueprints.reports.services import remove_abandoned_photos, sla_tick
+from blueprints.reports.intake import remove_abandoned_photos
+from blueprints.reports.services import sla_tick
 
 
 @click.command("tick")

@@ -6,7 +6,7 @@ from sqlalchemy import select
 from blueprints.auth.models import User
 from blueprints.auth.people import staff_for
 from blueprints.places.models import Department, Grid
-from blueprints.reports import services
+from blueprints.reports import intake, services
 from blueprints.reports.models import Category, Report
 from extensions import db
 
@@ -63,7 +63,7 @@ def load_demo_reports():
             "address": f"{(i % 9) + 1}栋附近",
             "phone": "" if mine else f"139{i:08d}",
         }
-        report = services.submit_report(f"demo-{i}", data, reporter=resident if mine else None)
+        report = intake.submit_report(f"demo-{i}", data, reporter=resident if mine else None)
         first = first or report
         worker = staff_for("grid_worker", grid)[0]
         to_department = i % 2 == 1

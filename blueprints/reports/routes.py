@@ -25,7 +25,7 @@ from blueprints.htmx import is_htmx, render
 from blueprints.inputs import strict_int
 from blueprints.places.models import Department, Grid
 from blueprints.places.services import grid_choices
-from blueprints.reports import photos, services
+from blueprints.reports import intake, lists, photos, refs, services
 from blueprints.reports.cli import tick
 from blueprints.reports.forms import (
     ContactForm,
@@ -64,12 +64,12 @@ def report_words():
 
 def draft_key():
     if "draft" not in session:
-        session["draft"] = services.new_draft_key()
+        session["draft"] = intake.new_draft_key()
     return session["draft"]
 
 
 def current_draft():
-    return services.load_draft(session.get("draft")) or {}
+    return intake.load_draft(session.get("draft")) or {}
 
 
 def require_answers(*names):
@@ -91,7 +91,7 @@ def new():
     if request.method == "POST":
         chosen = db.session.get(Category, request.form.get("category", type=int) or 0)
         if chosen and chosen.active:
-            services.save_draft(draft_key(), category_id=chosen.id)
+            intake.save_draft(draft_key(), category_id=chosen.id)
             return redirect(url_for("reports.details"), 303)
         flash(_("请选择一个问题分类。"), "error")
         status = 422
@@ -134,7 +134,7 @@ def details():
     )
     if request.method == "POST" and request.form.get("change_category"):
         # Keep what was typed so far, then go back to the categories.
-        services.save_draft(
+        intake.save_draft(
             draft_key(),
             description=(form.description.data or "").strip()[:1000],
             address=(form.address.data or "").strip()[:200],
@@ -142,7 +142,7 @@ def details():
         return redirect(url_for("reports.new"), 303)
     valid = form.validate_on_submit()
     if posted and questions.validate() and valid:
-        services.save_draft(
+        intake.save_draft(
             draft_key(),
             description=form.description.data.strip(),
             grid_id=form.grid.data,
@@ -151,7 +151,7 @@ def details():
             lng=form.lng.data,
             answers=answers_of(questions),
         )
-        similar = services.similar_reports(form.grid.data, draft["category_id"])
+        similar = intake.similar_reports(form.grid.data, draft["category_id"])
         return redirect(url_for("reports.similar" if similar else "reports.add_photos"), 303)
     return render(
         "reports/details.html",
@@ -168,7 +168,7 @@ def similar():
     draft, back = require_answers("category_id", "description")
     if back:
         return back
-    reports = services.similar_reports(draft["grid_id"], draft["category_id"])
+    reports = intake.similar_reports(draft["grid_id"], draft["category_id"])
     if not reports:
         return redirect(url_for("reports.add_photos"), 303)
     return render("reports/similar.html", reports=reports)
@@ -183,7 +183,7 @@ def add_photos():
         return back
     key = draft_key()
     form = PhotosForm()
-    stored = services.draft_photos(key)
+    stored = intake.draft_photos(key)
     if form.validate_on_submit():
         files = [f for f in request.files.getlist("photos") if f and f.filename]
         if len(stored) + len(files) > photos.MAX_PHOTOS:
@@ -198,7 +198,7 @@ def add_photos():
                 form.photos.errors.append(str(e))
             else:
                 return redirect(url_for("reports.contact"), 303)
-        stored = services.draft_photos(key)
+        stored = intake.draft_photos(key)
     return render(
         "reports/photos.html", status=422 if form.errors else 200, form=form, stored=stored
     )
@@ -224,7 +224,7 @@ def contact():
             if form.mode.data == "resident" and not form.phone.data:
                 form.phone.errors.append(_("替居民反映时，请填写居民的手机号，方便回访。"))
         if not form.errors:
-            services.save_draft(draft_key(), **answers)
+            intake.save_draft(draft_key(), **answers)
             return redirect(url_for("reports.check"), 303)
     return render(
         "reports/contact.html", status=422 if form.errors else 200, form=form, staff=staff
@@ -240,15 +240,15 @@ def check():
         done = db.session.scalar(select(Report).where(Report.submission_key == (key or "")))
         if done:  # the same form sent twice by a flaky link: the key proves it is theirs
             remember_tracked(done)
-            session["receipt"] = [done.id, services.tracking_code(key)]
+            session["receipt"] = [done.id, refs.tracking_code(key)]
             return redirect(url_for("reports.show", ref=done.ref, new=1), 303)
-    draft = services.load_draft(key)
+    draft = intake.load_draft(key)
     if not draft or not draft.get("description"):
         return redirect(url_for("reports.new"), 303)
     if request.method == "POST":
         reporter, proxy, source = intake_people(draft)
         try:
-            report = services.submit_report(
+            report = intake.submit_report(
                 key,
                 draft,
                 reporter=reporter,
@@ -269,7 +269,7 @@ def check():
         key=key,
         category=db.session.get(Category, draft["category_id"]),
         grid=db.session.get(Grid, draft["grid_id"]),
-        stored=services.draft_photos(key),
+        stored=intake.draft_photos(key),
     )
 
 
@@ -303,10 +303,10 @@ def reporter_locale(reporter, proxy):
 def give_receipt(report, key):
     """The tracking code on the confirmation page (this device only) and by SMS to the phone
     given, in the reporter's language."""
-    code = services.tracking_code(key)
+    code = refs.tracking_code(key)
     session["receipt"] = [report.id, code]
     link = current_app.config["PUBLIC_BASE_URL"] + url_for("reports.follow", code=code)
-    services.send_receipt(report, code, link, report.reporter_locale)
+    refs.send_receipt(report, code, link, report.reporter_locale)
 
 
 # ---- one report: tracking, timeline, actions ----------------------------------------------
@@ -345,7 +345,7 @@ def viewer(report):
 
 
 def report_or_404(ref):
-    report = services.find_report(ref)
+    report = refs.find_report(ref)
     if report is None:
         abort(404)
     return report
@@ -354,7 +354,7 @@ def report_or_404(ref):
 def receipt_code(report):
     receipt = session.get("receipt")
     if receipt and receipt[0] == report.id:
-        return services.grouped_code(receipt[1])
+        return refs.grouped_code(receipt[1])
     return None
 
 
@@ -430,7 +430,7 @@ def act(ref, action):
     except Refused as e:
         db.session.rollback()
         drop_photo(given)
-        return show_page(services.find_report(ref), status=422, error=(action, str(e)), typed=given)
+        return show_page(refs.find_report(ref), status=422, error=(action, str(e)), typed=given)
     flash(_("已完成：%(step)s", step=services.FLOW.transitions[(before, action)].label), "success")
     return redirect(url_for("reports.show", ref=ref), 303)
 
@@ -446,7 +446,7 @@ def lost_race(ref, message):
     htmx gets 409 and the page to swap in; a plain form is sent to the case page (303)."""
     flash(message, "error")
     if is_htmx():
-        return show_page(services.find_report(ref), status=409)
+        return show_page(refs.find_report(ref), status=409)
     return redirect(url_for("reports.show", ref=ref), 303)
 
 
@@ -487,13 +487,13 @@ def metoo(ref):
     # A browser keeps its device token for two years, through new sessions and sign-outs.
     device = request.cookies.get(DEVICE_COOKIE, "")
     if not DEVICE_TOKEN.fullmatch(device):
-        device = services.new_draft_key()
+        device = intake.new_draft_key()
     if current_user.is_authenticated:
         who, network = f"user:{current_user.id}", ""
     else:
         who, network = f"device:{device}", network_of(request.remote_addr)
     try:
-        added = services.add_metoo(report, who, network)
+        added = intake.add_metoo(report, who, network)
     except Refused as e:
         flash(str(e), "error")
     else:
@@ -558,7 +558,7 @@ def track():
     form = TrackForm()
     if form.validate_on_submit():
         try:
-            report = services.check_tracking(form.ref.data, form.code.data)
+            report = refs.check_tracking(form.ref.data, form.code.data)
         except Refused as e:
             form.code.errors.append(str(e))
         else:
@@ -577,7 +577,7 @@ def track():
 @limiter.limit("20/minute;100/hour")
 def follow(code):
     """The link in the receipt SMS: the tracking code alone opens the case on this phone."""
-    report = services.find_by_tracking_code(code)
+    report = refs.find_by_tracking_code(code)
     if report is None:
         abort(404)
     remember_tracked(report)
@@ -597,7 +597,7 @@ def forget():
 @bp.route("/mine")
 @allow("user")
 def mine():
-    return render("reports/mine.html", reports=services.my_reports(current_user))
+    return render("reports/mine.html", reports=lists.my_reports(current_user))
 
 
 # ---- staff: the dispatcher's queue, my tasks, the reveal log ----------------------------
@@ -624,9 +624,9 @@ def queue():
         "urgency": args.get("urgency") if args.get("urgency") in URGENCIES else None,
         "overdue": args.get("overdue") == "1",
     }
-    rows = services.dispatcher_queue(current_user, after=after, **filters)
-    more = len(rows) > services.PAGE
-    rows = rows[: services.PAGE]
+    rows = lists.dispatcher_queue(current_user, after=after, **filters)
+    more = len(rows) > lists.PAGE
+    rows = rows[: lists.PAGE]
     next_url = None
     if more and rows[-1].deadline_at:
         after_key = f"{rows[-1].deadline_at.isoformat()}_{rows[-1].id}"
@@ -651,7 +651,7 @@ def queue():
 @bp.route("/tasks")
 @allow("grid_worker", "handler")
 def tasks():
-    return render("reports/tasks.html", rows=services.my_tasks(current_user))
+    return render("reports/tasks.html", rows=lists.my_tasks(current_user))
 
 
 @bp.route("/reveals")

@@ -1,305 +1,34 @@
-"""Grid-reporting use cases. apply() is the only place a report's state changes."""
+"""A case's steps: grid reporting on the workflow core (ReportFlow: the table's effects, who is
+told, deadlines, the tick), and the privacy rules of a case. apply() is the only place a report's
+state changes."""
 
-import hashlib
-import hmac
-import json
-import secrets
 from datetime import timedelta
 
-from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, case, delete, exists, func, or_, select, tuple_, update
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload
+from sqlalchemy import select
 
 from blueprints.access import can
 from blueprints.auth.models import User, mask_phone
 from blueprints.auth.people import staff_for
-from blueprints.calendar.services import add_workdays
 from blueprints.inputs import parse_int
 from blueprints.notices.services import notify
-from blueprints.places.models import Community, Department, Grid
-from blueprints.reports import photos
+from blueprints.places.models import Department
+from blueprints.reports.deadlines import set_deadline
+from blueprints.reports.intake import count_metoo
 from blueprints.reports.models import (
     OPEN_STATES,
-    Category,
-    MeToo,
     PhoneReveal,
     Report,
-    ReportDraft,
-    ReportEvent,
     ReportPhoto,
 )
-from blueprints.reports.workflow import AFTER_RATING, EVENT_LABELS, STAGE_OF_STATE, TRANSITIONS
+from blueprints.reports.refs import event, find_report, normalize_ref, report_url
+from blueprints.reports.workflow import AFTER_RATING, EVENT_LABELS, TRANSITIONS
 from blueprints.sms import message, send_sms
 from blueprints.timeutil import utcnow
 from blueprints.words import N_
 from blueprints.workflow import STALE, Change, Conflict, Flow, Refused
 from extensions import db
-
-FOLLOW_UP_DAYS = 7
-METOO_PER_NETWORK = 5
-ABANDONED_DRAFT_DAYS = 2
-SIMILAR_DAYS = 14
-
-
-# ---- reference numbers -------------------------------------------------------------------
-
-
-def luhn_digit(digits):
-    total = 0
-    for i, d in enumerate(reversed(digits)):
-        n = int(d) * (2 if i % 2 == 0 else 1)
-        total += n - 9 if n > 9 else n
-    return str((10 - total % 10) % 10)
-
-
-def make_ref(report):
-    """12 digits: year and month, a 7-digit serial, a check digit (read aloud in groups of 4)."""
-    body = report.created_at.strftime("%y%m") + f"{report.id % 10**7:07d}"
-    return body + luhn_digit(body)
-
-
-def normalize_ref(text):
-    digits = "".join(c for c in (text or "") if c.isdigit())
-    if len(digits) != 12 or luhn_digit(digits[:11]) != digits[11]:
-        return None
-    return digits
-
-
-def find_report(ref):
-    return db.session.scalar(select(Report).where(Report.ref == ref))
-
-
-# ---- tracking codes: what lets a reporter without an account follow their case ------------
-
-TRACK_TRIES = 5
-TRACK_WINDOW = timedelta(hours=1)
-
-
-def tracking_code(key):
-    """16 digits (53 bits) made from the submission key with the app's secret: unguessable, and
-    the same again when a flaky link sends the same form twice. Only its hash is stored."""
-    secret = current_app.config["SECRET_KEY"].encode()
-    digest = hmac.new(secret, b"track:" + key.encode(), hashlib.sha256).digest()
-    return f"{int.from_bytes(digest[:8], 'big') % 10**16:016d}"
-
-
-def tracking_hash(code):
-    return hashlib.sha256(code.encode()).hexdigest()
-
-
-def grouped_code(code):
-    """In fours, as a bank card is read aloud."""
-    return " ".join(code[i : i + 4] for i in range(0, len(code), 4))
-
-
-def find_by_tracking_code(code):
-    digits = "".join(c for c in code or "" if c in "0123456789")
-    if len(digits) != 16:
-        return None
-    return db.session.scalar(select(Report).where(Report.tracking_hash == tracking_hash(digits)))
-
-
-def check_tracking(ref, code):
-    """The case behind a reference and its tracking code, or Refused. Each check uses up one of
-    the case's tries (5 an hour) in one UPDATE, whatever address the guesses come from."""
-    mismatch = Refused(_("编号和查询码对不上，请核对短信或提交成功页面上的号码。"))
-    report = find_report(normalize_ref(ref) or "")
-    if report is None or report.tracking_hash is None:
-        raise mismatch
-    now = utcnow()
-    fresh = or_(Report.track_window_at.is_(None), Report.track_window_at < now - TRACK_WINDOW)
-    claimed = db.session.execute(
-        update(Report)
-        .where(Report.id == report.id, or_(fresh, Report.track_misses < TRACK_TRIES))
-        .values(
-            track_misses=case((fresh, 1), else_=Report.track_misses + 1),
-            track_window_at=case((fresh, now), else_=Report.track_window_at),
-        )
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    db.session.commit()
-    if not claimed:
-        raise Refused(
-            _(
-                "这个编号试错太多次了。请1小时后再试，或打 %(hotline)s 报编号查询。",
-                hotline=current_app.config["HOTLINE"],
-            )
-        )
-    if not hmac.compare_digest(
-        tracking_hash("".join(c for c in code if c.isdigit())), report.tracking_hash
-    ):
-        raise mismatch
-    db.session.execute(
-        update(Report)
-        .where(Report.id == report.id)
-        .values(track_misses=0, track_window_at=None)
-        .execution_options(synchronize_session=False)
-    )
-    db.session.commit()
-    return report
-
-
-def send_receipt(report, code, link, locale):
-    """The reporter's SMS at submission: the reference, the tracking code and a link."""
-    if not report.reporter_phone:
-        return
-    text = message(
-        locale,
-        N_("【邻里】已收到您的反映，编号 %(ref)s，查询码 %(code)s。查看进度：%(link)s"),
-        ref=report.grouped_ref,
-        code=grouped_code(code),
-        link=link,
-    )
-    send_sms(report.reporter_phone, text)
-    db.session.commit()
-
-
-# ---- drafts: the resident's answers, kept server-side between steps --------------------------
-
-
-def load_draft(key):
-    draft = db.session.get(ReportDraft, key) if key else None
-    return json.loads(draft.data) if draft else None
-
-
-def save_draft(key, **answers):
-    draft = db.session.get(ReportDraft, key)
-    if draft is None:
-        draft = ReportDraft(key=key, data="{}")
-        db.session.add(draft)
-    data = json.loads(draft.data)
-    data.update(answers)
-    draft.data = json.dumps(data, ensure_ascii=False)
-    db.session.commit()
-    return data
-
-
-def new_draft_key():
-    return secrets.token_urlsafe(18)
-
-
-def draft_photos(key):
-    return db.session.scalars(
-        select(ReportPhoto).where(ReportPhoto.draft_key == key, ReportPhoto.report_id.is_(None))
-    ).all()
-
-
-# ---- intake ------------------------------------------------------------------------------
-
-
-def submit_report(key, data, reporter=None, proxy=None, source="web", locale="zh_Hans"):
-    """Create the report from a finished draft. The same key sent twice returns the same report."""
-    existing = db.session.scalar(select(Report).where(Report.submission_key == key))
-    if existing:
-        return existing
-    category = db.session.get(Category, data["category_id"])
-    grid = db.session.get(Grid, data["grid_id"])
-    if category is None or not category.active or grid is None or not grid.active:
-        raise Refused(_("分类或网格已停用，请重新选择。"))
-    report = Report(
-        submission_key=key,
-        category=category,
-        grid=grid,
-        description=data["description"],
-        address=data.get("address", ""),
-        lat=data.get("lat"),
-        lng=data.get("lng"),
-        reporter=reporter,
-        reporter_phone=data.get("phone", "") or (reporter.phone if reporter else ""),
-        reporter_name=data.get("name", "") or (reporter.name if reporter else ""),
-        proxy=proxy,
-        source=source,
-        reporter_locale=reporter.locale if reporter else locale,
-        attributes=json.dumps(data.get("answers", {}), ensure_ascii=False),
-        created_at=utcnow(),
-    )
-    db.session.add(report)
-    try:
-        db.session.flush()
-    except IntegrityError:
-        db.session.rollback()
-        return db.session.scalar(select(Report).where(Report.submission_key == key))
-    report.ref = make_ref(report)
-    report.tracking_hash = tracking_hash(tracking_code(key))
-    set_deadline(report)
-    for photo in draft_photos(key):
-        photo.report = report
-    detail = (N_("由%(name)s代为反映"), {"name": proxy.display_name}) if proxy else None
-    event(report, "submit", proxy or reporter, "", "submitted", detail=detail)
-    notify(
-        staff_for("dispatcher", grid),
-        N_("新反映 %(ref)s：%(cat)s"),
-        report_url(report),
-        ref=report.ref,
-        cat=category.name_zh,
-    )
-    db.session.query(ReportDraft).filter_by(key=key).delete()
-    db.session.commit()
-    return report
-
-
-def similar_reports(grid_id, category_id, limit=5):
-    """Open, public reports of the same grid and category from the last 14 days."""
-    since = utcnow() - timedelta(days=SIMILAR_DAYS)
-    return db.session.scalars(
-        select(Report)
-        .join(Category)
-        .where(
-            Report.grid_id == grid_id,
-            Report.category_id == category_id,
-            Report.created_at >= since,
-            Report.state.in_(OPEN_STATES),
-            Category.sensitive.is_(False),
-        )
-        .order_by(Report.id.desc())
-        .limit(limit)
-    ).all()
-
-
-def add_metoo(report, who, network=""):
-    """Count one "me too" per person: an account, or a browser (by its device cookie). Without
-    an account, at most METOO_PER_NETWORK a day per report come from one network, so clearing
-    cookies cannot inflate the count. True when counted, False when this person already was."""
-    if not report.is_public or not report.is_open:
-        raise Refused(_("这件事不能再加“我也遇到”。"))
-    if db.session.scalar(select(exists().where(MeToo.report_id == report.id, MeToo.who == who))):
-        return False
-    # The count goes up first: that UPDATE holds the report's row (SQLite: the database) until
-    # the commit, so two requests from one network cannot both see room for one more.
-    count_metoo(report, 1)
-    if network:
-        since = utcnow() - timedelta(days=1)
-        taken = db.session.scalar(
-            select(func.count(MeToo.id)).where(
-                MeToo.report_id == report.id, MeToo.network == network, MeToo.at >= since
-            )
-        )
-        if taken >= METOO_PER_NETWORK:
-            db.session.rollback()
-            raise Refused(
-                _("谢谢。今天从您这里的网络已经记下好几位居民了；登录后再点，可以单独记下您。")
-            )
-    db.session.add(MeToo(report_id=report.id, who=who, network=network))
-    event(report, "metoo", None, report.state, report.state, "")
-    try:
-        db.session.commit()
-    except IntegrityError:  # the same person, twice at once
-        db.session.rollback()
-        return False
-    return True
-
-
-def count_metoo(report, n):
-    """Add to the count in SQL: atomic, and without bumping the version, so a resident's
-    "me too" never makes a staff member's open form stale."""
-    db.session.execute(
-        update(Report).where(Report.id == report.id).values(metoo_count=Report.metoo_count + n)
-    )
-    db.session.expire(report, ["metoo_count"])
-
 
 # ---- the one way a state changes: the workflow core, with this flow's table and effects ---------
 
@@ -490,43 +219,6 @@ EFFECTS = {
 }
 
 
-def set_deadline(report):
-    stage = STAGE_OF_STATE.get(report.state)
-    report.reminded_for = report.overdue_for = ""
-    if report.state == "verified":
-        report.deadline_at = utcnow() + timedelta(days=FOLLOW_UP_DAYS)
-    elif stage == "handle" and report.category.handle_workdays:
-        days = report.category.handle_workdays
-        if report.urgency == "urgent":
-            days = max(1, days // 2)
-        report.deadline_at = add_workdays(utcnow(), days)
-    elif stage:
-        hours = report.category.deadline_hours(stage)
-        if report.urgency == "urgent":
-            hours = max(1, hours // 2)
-        report.deadline_at = utcnow() + timedelta(hours=hours)
-    else:
-        report.deadline_at = None
-
-
-def event(report, action, actor, before, after, note="", public=True, detail=None):
-    """One timeline step. note: what a person wrote; detail: (msgid, values) the system adds."""
-    msgid, values = detail or ("", {})
-    report.events.append(
-        ReportEvent(
-            action=action,
-            actor=actor,
-            from_state=before,
-            to_state=after,
-            note=(note or "")[:2000],
-            detail=msgid,
-            detail_params=json.dumps(values, ensure_ascii=False),
-            public=public,
-            at=utcnow(),
-        )
-    )
-
-
 def assignees(report):
     if report.assignee:
         return [report.assignee]
@@ -555,11 +247,6 @@ def tell(report, action, before, to, public):
             ref=report.grouped_ref,
         )
         send_sms(report.reporter_phone, text)
-
-
-def report_url(report):
-    """The case page, as stored in inbox messages (written outside requests too)."""
-    return f"/reports/{report.ref}"
 
 
 def on_reporter(report, user, context):
@@ -698,79 +385,6 @@ def mark_photo_public(photo, user):
     db.session.commit()
 
 
-# ---- lists -------------------------------------------------------------------------------
-
-PAGE = 30
-# What a list row shows, loaded with the rows rather than one query each.
-LIST_LOADS = (
-    joinedload(Report.category),
-    joinedload(Report.grid).joinedload(Grid.community),
-)
-
-
-def dispatcher_queue(
-    user, state=None, grid_id=None, category_id=None, urgency=None, overdue=False, after=None
-):
-    """Open cases in the user's places, soonest deadline first; keyset-paginated by (deadline, id)."""
-    grants = user.grants_for("dispatcher", "admin")
-    query = select(Report).join(Grid).join(Community).where(place_filter(grants))
-    if state:
-        query = query.where(Report.state == state)
-    else:
-        query = query.where(Report.state.in_(OPEN_STATES))
-    if grid_id:
-        query = query.where(Report.grid_id == grid_id)
-    if category_id:
-        query = query.where(Report.category_id == category_id)
-    if urgency:
-        query = query.where(Report.urgency == urgency)
-    if overdue:
-        query = query.where(Report.deadline_at < utcnow())
-    if after:
-        query = query.where(tuple_(Report.deadline_at, Report.id) > tuple_(*after))
-    query = query.options(*LIST_LOADS).order_by(Report.deadline_at, Report.id).limit(PAGE + 1)
-    return db.session.scalars(query).all()
-
-
-def place_filter(grants):
-    clauses = []
-    for g in grants:
-        if g.place is None:
-            return True
-        if g.street_id:
-            clauses.append(Community.street_id == g.street_id)
-        elif g.community_id:
-            clauses.append(Grid.community_id == g.community_id)
-        elif g.grid_id:
-            clauses.append(Report.grid_id == g.grid_id)
-    return or_(*clauses) if clauses else False
-
-
-def my_tasks(user):
-    """Cases sent to me or my department, and handled cases in my grids waiting for verification."""
-    departments = [g.department_id for g in user.grants_for("handler") if g.department_id]
-    grids = [g.grid_id for g in user.grants_for("grid_worker") if g.grid_id]
-    working = ("dispatched", "signed", "in_progress")
-    mine = [and_(Report.assignee_id == user.id, Report.state.in_(working))]
-    if departments:
-        mine.append(and_(Report.department_id.in_(departments), Report.state.in_(working)))
-    if grids:
-        mine.append(and_(Report.grid_id.in_(grids), Report.state == "handled"))
-    return db.session.scalars(
-        select(Report)
-        .where(or_(*mine))
-        .options(*LIST_LOADS)
-        .order_by(Report.deadline_at, Report.id)
-        .limit(100)
-    ).all()
-
-
-def my_reports(user):
-    return db.session.scalars(
-        select(Report).where(Report.reporter_id == user.id).order_by(Report.id.desc()).limit(50)
-    ).all()
-
-
 # ---- the clock ---------------------------------------------------------------------------
 
 
@@ -778,25 +392,3 @@ def sla_tick(now=None):
     """Reminders before deadlines, overdue cases into supervision, silent follow-ups closed.
     Each case is marked with what it was told, so running twice sends nothing twice."""
     return FLOW.tick(now)
-
-
-def remove_abandoned_photos(now=None):
-    """Photos uploaded to a draft that was never sent and not touched for 2 days, and their files.
-    One DELETE decides which rows go (a photo attached meanwhile is not among them); only then
-    are the files removed. Returns how many photos went."""
-    cutoff = (now or utcnow()) - timedelta(days=ABANDONED_DRAFT_DAYS)
-    in_use = select(ReportDraft.key).where(ReportDraft.updated_at >= cutoff)
-    gone = db.session.scalars(
-        delete(ReportPhoto)
-        .where(
-            ReportPhoto.report_id.is_(None),
-            ReportPhoto.created_at < cutoff,
-            ReportPhoto.draft_key.not_in(in_use),
-        )
-        .returning(ReportPhoto.filename)
-        .execution_options(synchronize_session=False)
-    ).all()
-    db.session.commit()
-    for filename in gone:
-        photos.remove_photo(filename)
-    return len(gone)
