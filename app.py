@@ -97,6 +97,7 @@ def create_app(test_config=None):
     from blueprints.main.routes import bp as main_bp
     from blueprints.notices.routes import bp as notices_bp
     from blueprints.open311.routes import bp as open311_bp
+    from blueprints.orgs.routes import bp as orgs_bp
     from blueprints.places.routes import bp as places_bp
     from blueprints.reports.routes import bp as reports_bp
 
@@ -109,16 +110,19 @@ def create_app(test_config=None):
         notices_bp,
         open311_bp,
         calendar_bp,
+        orgs_bp,
     ):
         app.register_blueprint(bp)
     wire.init_app(app)
     errors.init_app(app)
 
     from blueprints.main import cli
+    from blueprints.orgs.cli import orgs
     from blueprints.reports.cli import sla
 
     app.cli.add_command(cli.demo)
     app.cli.add_command(sla)
+    app.cli.add_command(orgs)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     return app
 
