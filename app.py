@@ -46,6 +46,7 @@ class Config:
     OPEN311_CONTACT = os.environ.get("OPEN311_CONTACT", HOTLINE)
     MAX_CONTENT_LENGTH = 32 * 1024 * 1024
     MAX_PHOTO_BYTES = 10 * 1024 * 1024
+    MAX_CHARTER_BYTES = 5 * 1024 * 1024
     UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER", "")
     # Phones stay signed in: a permanent session and a remember-me cookie, both for 30 days.
     PERMANENT_SESSION_LIFETIME = timedelta(days=30)

@@ -9,7 +9,6 @@ from flask import current_app
 from flask_babel import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-MAX_BYTES = 5 * 1024 * 1024
 MAX_SIDE = 2000
 MAX_PIXELS = 40_000_000
 PDF = b"%PDF-"
@@ -29,10 +28,11 @@ def folder():
 
 def save_charter(stream):
     """Check and store one upload; returns (stored filename, its MIME type)."""
-    data = stream.read(MAX_BYTES + 1)
+    limit = current_app.config["MAX_CHARTER_BYTES"]
+    data = stream.read(limit + 1)
     if not data:
         raise BadDocument(_("文件是空的，请重新选择。"))
-    if len(data) > MAX_BYTES:
+    if len(data) > limit:
         raise BadDocument(_("章程文件太大了（最大5MB），请换一个小一些的文件。"))
     name = secrets.token_hex(12)
     if data.startswith(PDF):

@@ -19,7 +19,7 @@ from blueprints.orgs.workflow import flow
 from blueprints.places.models import Community
 from blueprints.places.routes import qr_svg
 from blueprints.timeutil import local
-from blueprints.workflow import Conflict, Refused
+from blueprints.workflow import STALE, Conflict, Refused
 from extensions import db, limiter
 
 bp = Blueprint("orgs", __name__, url_prefix="/orgs")
@@ -330,6 +330,9 @@ def show(filing_id):
 def act(filing_id, action):
     filing = filing_or_404(filing_id)
     before = filing.state
+    if request.form.get("version", str(filing.version)) != str(filing.version):
+        flash(str(STALE), "error")  # someone else moved it on since this page was drawn
+        return redirect(url_for("orgs.show", filing_id=filing_id), 303)
     found = flow.transitions.get((before, action))
     if found is not None and not flow.may(found, filing, current_user):
         abort(403)
