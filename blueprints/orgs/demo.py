@@ -71,6 +71,10 @@ def build(index, name, code, applicant, kind, end):
                 staff=i < 3,
             )
         )
+    if applicant.phone != RESIDENT:
+        # The demo resident sings in the choir: listed, told, and free to decline.
+        resident = person(RESIDENT)
+        filing.people[-1] = FilingPerson(name=resident.name, phone=resident.phone, user=resident)
     db.session.add(filing)
     db.session.commit()
     if end == "draft":
