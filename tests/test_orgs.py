@@ -400,7 +400,7 @@ def test_listed_people_are_told_and_may_decline(client, demo, ctx, login_as):
     login_as(RESIDENT)
     assert client.post(notice.url, data={"reason": "我没有参加"}).status_code == 303
     person = db.session.scalar(select(FilingPerson).where(FilingPerson.user_id == resident.id))
-    assert person.status == "declined"
+    assert (person.status, person.phone) == ("declined", "")
     assert rules.people_problem(stored(fid)) == "成员（含发起人）至少要10位，现在有9位。"
     login_as(COMMUNITY)
     response = act(client, fid, "pass")
@@ -492,6 +492,7 @@ def test_join_accept_and_masked_phones_with_logged_reveals(client, approved, ctx
     page = client.get(f"/orgs/{org.id}").get_data(as_text=True)
     assert "13900000001" not in page and "139****0001" not in page
     asked = db.session.scalar(select(OrgMember).where(OrgMember.status == "asked"))
+    asked_id = asked.id
     assert client.post(f"/orgs/{org.id}/members/{asked.id}/accept", data={}).status_code == 422
     login_as(OFFICER)
     page = client.get(f"/orgs/{org.id}").get_data(as_text=True)
@@ -506,6 +507,10 @@ def test_join_accept_and_masked_phones_with_logged_reveals(client, approved, ctx
     assert reveal.user.phone == OFFICER and reveal.whose == member.name
     login_as(RESIDENT)
     assert client.post(f"/orgs/{org.id}/members/{member.id}/phone", data={}).status_code == 403
+    # Leaving takes the row, phone and all, off the list.
+    assert client.post(f"/orgs/{org.id}/leave", data={}).status_code == 303
+    db.session.expire_all()
+    assert db.session.get(OrgMember, asked_id) is None
 
 
 def test_deregistration_needs_a_reason(client, approved, ctx, login_as):

@@ -204,6 +204,15 @@ def remove_member(org, officer, member_id):
     db.session.commit()
 
 
+def leave(org, user):
+    """A member (or someone who asked) takes themselves off the list; their row goes."""
+    member = membership(org, user)
+    if member is None or org.officer_id == user.id:
+        refuse()
+    org.members.remove(member)
+    db.session.commit()
+
+
 def reveal_member_phone(org, viewer, member_id):
     if not (is_officer(org, viewer) or is_reviewer(org, viewer)):
         refuse()

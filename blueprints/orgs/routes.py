@@ -561,6 +561,14 @@ def join(org_id):
     )
 
 
+@bp.route("/<int:org_id>/leave", methods=["POST"])
+@allow("user")
+def leave(org_id):
+    return org_action(
+        org_id, lambda org: lifecycle.leave(org, current_user), _("您已退出这个组织。")
+    )
+
+
 @bp.route("/<int:org_id>/members/<int:member_id>/accept", methods=["POST"])
 @allow("user")
 def accept(org_id, member_id):

@@ -150,6 +150,7 @@ def decline_listing(person, user, reason):
         return person
     filing = person.filing
     person.status = "declined"
+    person.phone = ""  # not listed, so not kept: the name stays on the timeline's record
     flow.record(filing, "decline", user, filing.state, filing.state, note=reason)
     notify(
         [filing.applicant],
