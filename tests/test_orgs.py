@@ -119,7 +119,12 @@ def png(size=(400, 300)):
 def test_each_step_is_saved_as_a_draft_and_resumable(client, demo, ctx, login_as):
     login_as(RESIDENT)
     fid = start(client)
-    client.post(f"/orgs/f/{fid}/step/kind", data={"kind": "service"})
+    assert client.get(f"/orgs/f/{fid}/step/kind").status_code == 200
+    response = client.post(f"/orgs/f/{fid}/step/kind", data={"kind": "service"})
+    assert response.headers["Location"] == f"/orgs/f/{fid}/step/scope"
+    leader = {"leader_name": "王", "leader_phone": "13900000001"}
+    response = client.post(f"/orgs/f/{fid}/step/leader", data=leader)
+    assert response.headers["Location"] == f"/orgs/f/{fid}/people"
     filing = stored(fid)
     assert (filing.state, filing.name, filing.kind) == ("draft", NAME, "service")
     assert filing.applicant.phone == RESIDENT

@@ -75,7 +75,7 @@ def next_step(filing, part):
     steps = STEPS[filing.purpose]
     if filing.state == "returned" or part not in steps or part == steps[-1]:
         return url_for("orgs.show", filing_id=filing.id)
-    return url_for("orgs.step", filing_id=filing.id, part=steps[steps.index(part) + 1])
+    return step_url(filing, steps[steps.index(part) + 1])
 
 
 def step_url(filing, part):
