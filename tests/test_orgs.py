@@ -131,7 +131,7 @@ def test_each_step_is_saved_as_a_draft_and_resumable(client, demo, ctx, login_as
     mine = client.get("/orgs/mine").get_data(as_text=True)
     assert NAME in mine and f"/orgs/f/{fid}" in mine
     page = client.get(f"/orgs/f/{fid}").get_data(as_text=True)
-    assert "提交前还要补上" in page and "请填写负责人的姓名和手机号。" in page
+    assert "提交前还要补上" in page and "请写一写宗旨和活动范围。" in page
     assert 'name="csrf_token"' in client.get(f"/orgs/f/{fid}/step/kind").get_data(as_text=True)
 
 
