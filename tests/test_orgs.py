@@ -487,6 +487,18 @@ def test_a_change_of_person_in_charge_goes_to_the_street(client, approved, ctx, 
     assert db.session.get(Org, org.id).leader_name == "李新"
     certificate = client.get(f"/orgs/{org.id}/certificate").get_data(as_text=True)
     assert "李新" in certificate and "陈会长" not in certificate
+    assert db.session.get(Org, org.id).officer.phone == OFFICER  # 李新 has no account
+
+    # Handed to someone with an account, the organization is theirs to run.
+    login_as(OFFICER)
+    fid = filing_id_of(client.post(f"/orgs/{org.id}/change", data={}))
+    handover = {"leader_name": "张阿姨", "leader_phone": RESIDENT}
+    client.post(f"/orgs/f/{fid}/step/leader", data=handover)
+    act(client, fid, "submit")
+    login_as(STREET)
+    act(client, fid, "approve")
+    db.session.expire_all()
+    assert db.session.get(Org, org.id).officer.phone == RESIDENT
 
 
 def test_join_accept_and_masked_phones_with_logged_reveals(client, approved, ctx, login_as):

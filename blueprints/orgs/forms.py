@@ -136,12 +136,6 @@ class FundsForm(FlaskForm):
     )
 
 
-class ReasonForm(FlaskForm):
-    """A note with a step (refuse, withdraw, decline, deregister)."""
-
-    reason = TextAreaField(_l("原因"), filters=[trimmed], validators=[Length(max=500)])
-
-
 # The steps of an application, in order: part -> form. "people" and "charter" have pages of
 # their own. A change of filed facts asks only for what may change.
 STEPS = {

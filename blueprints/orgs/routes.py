@@ -1,7 +1,6 @@
 from flask import Blueprint, abort, flash, redirect, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
 from blueprints.access import allow, can
 from blueprints.htmx import render, wants_fragment
@@ -47,10 +46,8 @@ def day(moment):
 
 
 def community_choices():
-    communities = db.session.scalars(
-        select(Community).where(Community.active).order_by(Community.code)
-    ).all()
-    return [(0, _("请选择"))] + [(c.id, f"{c.street.name} · {c.name}") for c in communities]
+    choices = [(c.id, f"{c.street.name} · {c.name}") for c in services.communities()]
+    return [(0, _("请选择"))] + choices
 
 
 def filing_or_404(filing_id):
@@ -437,9 +434,7 @@ def index():
         q=text,
         kind=kind,
         community=community,
-        communities=db.session.scalars(
-            select(Community).where(Community.active).order_by(Community.code)
-        ).all(),
+        communities=services.communities(),
     )
 
 

@@ -13,6 +13,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from blueprints.auth.models import mask_phone
+from blueprints.auth.services import find_user
 from blueprints.notices.services import notify
 from blueprints.orgs.models import (
     REVIEW_STATES,
@@ -272,6 +273,10 @@ def put_into_effect(filing, actor):
         org.state = "active"
         org.renewal_reminded_for = ""
     else:
+        # A new person in charge who has an account runs the organization from now on.
+        successor = find_user(filing.leader_phone) if filing.purpose == "change" else None
+        if successor is not None:
+            org.officer = successor
         org.name = filing.name
         org.leader_name = filing.leader_name
         org.leader_phone = filing.leader_phone

@@ -12,7 +12,6 @@ from blueprints.auth.services import find_user
 from blueprints.notices.services import notify
 from blueprints.orgs import documents, rules
 from blueprints.orgs.models import (
-    REVIEW_STATES,
     Filing,
     FilingPerson,
     MemberPhoneReveal,
@@ -199,9 +198,9 @@ def reveal_person_phone(person, viewer):
 
 def review_queue(user):
     """Applications waiting for this reviewer, the soonest deadline first."""
-    communities = db.session.scalars(select(Community).where(Community.active)).all()
-    first = [c.id for c in communities if can(c, "community_reviewer", user=user)]
-    final = [c.id for c in communities if can(c, "street_reviewer", user=user)]
+    places = communities()
+    first = [c.id for c in places if can(c, "community_reviewer", user=user)]
+    final = [c.id for c in places if can(c, "street_reviewer", user=user)]
     return db.session.scalars(
         select(Filing)
         .where(
@@ -226,10 +225,6 @@ def public_events(filing, user):
     return [e for e in filing.events if e.public or is_reviewer(filing, user)]
 
 
-def in_review(filing):
-    return filing.state in REVIEW_STATES
-
-
 # ---- the public directory -------------------------------------------------------------------
 
 
@@ -242,6 +237,12 @@ def directory(text="", kind="", community_id=None):
     if community_id:
         query = query.where(Org.community_id == community_id)
     return db.session.scalars(query.order_by(Org.name).limit(PAGE)).all()
+
+
+def communities():
+    return db.session.scalars(
+        select(Community).where(Community.active).order_by(Community.code)
+    ).all()
 
 
 def find_org(org_id):

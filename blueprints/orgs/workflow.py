@@ -56,6 +56,8 @@ EVENT_LABELS = {
     "overdue": _l("已超过审核时限"),
     "decline": _l("被列入的人不同意列入"),
     "paper": _l("社区确认了书面签字"),
+    "expire": _l("备案到期"),
+    "deregister": _l("注销"),
 }
 NEEDS = {
     "reasons": _l("退回时请至少写一条原因，写在要修改的那一项旁边。"),
