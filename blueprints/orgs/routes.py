@@ -51,10 +51,13 @@ def community_choices():
 
 
 def filing_or_404(filing_id):
-    """The application, for its applicant and its reviewers; a 404 for anyone else."""
+    """The application, for its applicant and its reviewers. A reviewer of another place is
+    told it is not theirs (403); to anyone else it does not exist (404)."""
     filing = services.find_filing(filing_id)
-    if filing is None or not services.may_see(filing, current_user):
+    if filing is None:
         abort(404)
+    if not services.may_see(filing, current_user):
+        abort(403 if current_user.roles & set(services.REVIEWER_ROLES) else 404)
     return filing
 
 

@@ -70,7 +70,18 @@ def editable_by(filing, user):
 
 
 def start_filing(applicant, community, name):
-    """A new application, saved as a draft from its first answer."""
+    """A new application, saved as a draft from its first answer. The same first answer sent
+    again (a retried post on a flaky link) finds the draft it made."""
+    filing = db.session.scalar(
+        select(Filing).where(
+            Filing.applicant_id == applicant.id,
+            Filing.community_id == community.id,
+            Filing.name == name,
+            Filing.state == "draft",
+        )
+    )
+    if filing is not None:
+        return filing
     filing = Filing(applicant=applicant, community=community, name=name, purpose="new")
     db.session.add(filing)
     db.session.commit()
