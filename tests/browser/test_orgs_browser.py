@@ -109,10 +109,9 @@ def test_file_return_fix_approve_find_and_verify(page, check, js):
     expect(page.locator("main")).to_contain_text("请在")
     look(page, check)
     page.get_by_role("link", name=name).click()
-    page.get_by_label("发起人和成员的问题").first.fill(
-        "队员9不是本社区居民，请换一位本社区的成员。"
-    )
-    page.get_by_role("button", name="退回修改").first.click()
+    page.locator("summary", has_text="退回修改").click()
+    page.get_by_label("发起人和成员的问题").fill("队员9不是本社区居民，请换一位本社区的成员。")
+    page.get_by_role("button", name="退回修改").click()
     expect(page.locator(".notice-success")).to_contain_text("已完成：退回修改")
     log_out(page)
 
