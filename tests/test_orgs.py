@@ -512,7 +512,7 @@ def test_join_accept_and_masked_phones_with_logged_reveals(client, approved, ctx
     assert "13900000001" not in page and "139****0001" not in page
     asked = db.session.scalar(select(OrgMember).where(OrgMember.status == "asked"))
     asked_id = asked.id
-    assert client.post(f"/orgs/{org.id}/members/{asked.id}/accept", data={}).status_code == 422
+    assert client.post(f"/orgs/{org.id}/members/{asked.id}/accept", data={}).status_code == 403
     login_as(OFFICER)
     page = client.get(f"/orgs/{org.id}").get_data(as_text=True)
     assert "139****0001" in page and "13900000001" not in page
@@ -582,3 +582,41 @@ def test_the_people_list_is_a_fragment_for_htmx(client, demo, ctx, login_as):
     assert response.status_code == 200 and "还没有加人" in response.get_data(as_text=True)
     full = client.get(f"/orgs/f/{fid}/people")
     assert "<html" in full.get_data(as_text=True)
+
+
+def test_the_officer_keeps_the_profile_and_nobody_else_may(client, approved, ctx, login_as):
+    org = approved
+    login_as(RESIDENT)
+    assert client.post(f"/orgs/{org.id}/profile", data={"scope": "别人改的"}).status_code == 403
+    assert client.post(f"/orgs/{org.id}/change", data={}).status_code == 403
+    assert client.post(f"/orgs/{org.id}/deregister", data={"reason": "x"}).status_code == 403
+    login_as(OFFICER)
+    response = client.post(f"/orgs/{org.id}/profile", data={"scope": "每周二、四上午排练。"})
+    assert response.status_code == 303
+    db.session.expire_all()
+    assert db.session.get(Org, org.id).scope == "每周二、四上午排练。"
+    assert "每周二、四上午排练。" in client.get(f"/orgs/{org.id}").get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("method", "url", "status"),
+    [
+        ("get", "/orgs/?community=abc&kind=nope&q=%25_", 200),
+        ("get", "/orgs/verify/S01-1999-9999", 404),
+        ("get", "/orgs/987654", 404),
+        ("get", "/orgs/listed/987654", 404),
+        ("get", "/orgs/f/FILING/step/nothing", 404),
+        ("post", "/orgs/f/FILING/act/fly", 303),
+        ("post", "/orgs/f/FILING/people/987654/remove", 404),
+        ("post", "/orgs/apply", 422),
+    ],
+)
+def test_odd_requests_get_a_clear_answer_never_a_500(
+    client, demo, ctx, login_as, method, url, status
+):
+    login_as(RESIDENT)
+    fid = start(client)
+    url = url.replace("FILING", str(fid))
+    data = {"community": "999", "name": "桃花社区"} if url == "/orgs/apply" else {}
+    response = client.get(url) if method == "get" else client.post(url, data=data)
+    assert response.status_code == status

@@ -54,8 +54,12 @@ def membership(org, user):
     )
 
 
+class NotAllowed(Refused):
+    """Not this person's to do: the page answers 403."""
+
+
 def refuse():
-    raise Refused(_("您不能对这件事做这个操作。"))
+    raise NotAllowed(_("您不能对这件事做这个操作。"))
 
 
 def org_event(org, action, actor, note="", detail=None):

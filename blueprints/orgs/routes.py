@@ -501,6 +501,9 @@ def org_action(org_id, do, done):
         result = do(org)
     except LookupError:
         abort(404)
+    except lifecycle.NotAllowed:
+        db.session.rollback()
+        abort(403)
     except Refused as e:
         db.session.rollback()
         return org_page(org, status=422, error=str(e))
