@@ -620,3 +620,17 @@ def test_odd_requests_get_a_clear_answer_never_a_500(
     data = {"community": "999", "name": "桃花社区"} if url == "/orgs/apply" else {}
     response = client.get(url) if method == "get" else client.post(url, data=data)
     assert response.status_code == status
+
+
+def test_a_listing_may_be_declined_only_while_the_application_is_open(
+    client, approved, ctx, login_as
+):
+    filing = approved.filings[0]
+    person = filing.people[0]
+    person.user = user(RESIDENT)
+    db.session.commit()
+    login_as(RESIDENT)
+    response = client.post(f"/orgs/listed/{person.id}", data={})
+    assert "这份申请已经办完了" in client.get(response.headers["Location"]).get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(FilingPerson, person.id).status == "listed"

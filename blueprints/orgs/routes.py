@@ -408,10 +408,15 @@ def listed(person_id):
     if person is None or person.user_id != current_user.id:
         abort(404)
     if request.method == "POST":
-        services.decline_listing(person, current_user, request.form.get("reason", "").strip()[:500])
-        flash(_("已告诉申请人：您不同意被列入名单。"), "success")
+        reason = request.form.get("reason", "").strip()[:500]
+        try:
+            services.decline_listing(person, current_user, reason)
+        except Refused as e:
+            flash(str(e), "error")
+        else:
+            flash(_("已告诉申请人：您不同意被列入名单。"), "success")
         return redirect(url_for("orgs.listed", person_id=person.id), 303)
-    return render("orgs/listed.html", person=person)
+    return render("orgs/listed.html", person=person, open=services.still_open(person.filing))
 
 
 @bp.route("/queue")

@@ -12,6 +12,7 @@ from blueprints.auth.services import find_user
 from blueprints.notices.services import notify
 from blueprints.orgs import documents, rules
 from blueprints.orgs.models import (
+    REVIEW_STATES,
     Filing,
     FilingPerson,
     MemberPhoneReveal,
@@ -153,12 +154,18 @@ def may_download_charter(filing, user):
 # ---- listed people: decline, or be confirmed on paper ----------------------------------------
 
 
+def still_open(filing):
+    return filing.state in ("draft", "returned", *REVIEW_STATES)
+
+
 def decline_listing(person, user, reason):
     if person.user_id != user.id:
         raise Refused(_("您不能对这件事做这个操作。"))
     if person.status == "declined":
         return person
     filing = person.filing
+    if not still_open(filing):
+        raise Refused(_("这份申请已经办完了。如果不想留在组织里，可以在组织的页面上退出。"))
     person.status = "declined"
     person.phone = ""  # not listed, so not kept: the name stays on the timeline's record
     flow.record(filing, "decline", user, filing.state, filing.state, note=reason)
