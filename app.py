@@ -49,6 +49,7 @@ class Config:
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/")
     MAX_CONTENT_LENGTH = 32 * 1024 * 1024
     MAX_PHOTO_BYTES = 10 * 1024 * 1024
+    MAX_CHARTER_BYTES = 5 * 1024 * 1024
     UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER", "")
     # Phones stay signed in: a permanent session and a remember-me cookie, both for 30 days.
     PERMANENT_SESSION_LIFETIME = timedelta(days=30)
@@ -100,6 +101,7 @@ def create_app(test_config=None):
     from blueprints.main.routes import bp as main_bp
     from blueprints.notices.routes import bp as notices_bp
     from blueprints.open311.routes import bp as open311_bp
+    from blueprints.orgs.routes import bp as orgs_bp
     from blueprints.places.routes import bp as places_bp
     from blueprints.reports.routes import bp as reports_bp
 
@@ -113,6 +115,7 @@ def create_app(test_config=None):
         notices_bp,
         open311_bp,
         calendar_bp,
+        orgs_bp,
     ):
         app.register_blueprint(bp)
     wire.init_app(app)

@@ -8,6 +8,8 @@ import pytest
 from sqlalchemy import func, select
 
 from blueprints.auth.models import User
+from blueprints.orgs.demo import load_demo_orgs
+from blueprints.orgs.models import Filing, FilingPerson, Org
 from blueprints.places.models import Grid
 from blueprints.reports.demo import load_demo_reports
 from blueprints.reports.models import Category, Report, ReportEvent
@@ -50,6 +52,20 @@ PAGES = [
     ("13800000003", "/reports/queue"),
     ("13800000003", "/reports/REF"),
     (None, "/reports/REF"),
+    (None, "/orgs/"),
+    (None, "/orgs/ORG"),
+    (None, "/orgs/verify/NUMBER"),
+    ("13800000005", "/orgs/ORG"),
+    ("13800000005", "/orgs/ORG/certificate"),
+    ("13800000001", "/orgs/mine"),
+    ("13800000001", "/orgs/apply"),
+    ("13800000001", "/orgs/f/FILING"),
+    ("13800000001", "/orgs/f/FILING/step/name"),
+    ("13800000001", "/orgs/f/FILING/people"),
+    ("13800000001", "/orgs/f/FILING/charter"),
+    ("13800000001", "/orgs/listed/PERSON"),
+    ("13800000006", "/orgs/f/FILING"),
+    ("13800000006", "/orgs/queue"),
 ]
 # Not pages (redirects, files, health), or pages measured in their own tests below.
 NOT_PAGES = {
@@ -73,6 +89,7 @@ NOT_PAGES = {
     "open311.token",
     "open311.updates",
     "open311.openapi",
+    "orgs.charter_file",
 }
 
 
@@ -86,6 +103,27 @@ def busiest_report(public):
     return db.session.scalar(
         query.group_by(Report.id).order_by(func.count(ReportEvent.id).desc()).limit(1)
     )
+
+
+def with_demo_orgs(url):
+    """The heaviest organization pages: the choir with its ten members, the returned
+    application with its reasons, and the resident's listing on the choir's application."""
+    load_demo_orgs()
+    choir = db.session.scalar(select(Org).where(Org.name == "桃花社区夕阳红合唱队"))
+    returned = db.session.scalar(select(Filing).where(Filing.state == "returned"))
+    listing = db.session.scalar(
+        select(FilingPerson)
+        .join(User, FilingPerson.user_id == User.id)
+        .where(User.phone == "13800000001")
+    )
+    for word, value in (
+        ("ORG", choir.id),
+        ("NUMBER", choir.number),
+        ("FILING", returned.id),
+        ("PERSON", listing.id),
+    ):
+        url = url.replace(word, str(value))
+    return url
 
 
 def gzipped_size(data):
@@ -103,6 +141,8 @@ def test_html_fits_one_round_trip(client, demo, ctx, login_as, phone, url):
         )
     if "GRID" in url:
         url = url.replace("GRID", str(db.session.scalar(select(Grid.id).where(Grid.code == "G01"))))
+    if url.startswith("/orgs/") and any(w in url for w in ("ORG", "NUMBER", "FILING", "PERSON")):
+        url = with_demo_orgs(url)
     if phone:
         login_as(phone)
     response = client.get(url, headers={"Accept-Encoding": "gzip"})

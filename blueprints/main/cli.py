@@ -9,6 +9,7 @@ from sqlalchemy import select
 from blueprints.auth.models import User
 from blueprints.auth.people import new_grant
 from blueprints.open311.models import ApiKey, hash_key
+from blueprints.orgs.demo import load_demo_orgs
 from blueprints.places.models import Community, Department, Grid, Street
 from blueprints.reports.demo import load_demo_reports
 from blueprints.reports.models import Category
@@ -297,6 +298,7 @@ def load_demo(with_reports=True):
     db.session.commit()
     if with_reports:
         load_demo_reports()
+        load_demo_orgs()
 
 
 def grant(user, role, place):
