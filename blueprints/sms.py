@@ -18,8 +18,8 @@ from flask_babel import force_locale, gettext
 from sqlalchemy import event, select, update
 from sqlalchemy.orm import Session
 
-from blueprints.auth.models import mask_phone
 from blueprints.notices.models import Outbox
+from blueprints.phones import mask_phone
 from blueprints.ratelimit import allow_sms_to
 from blueprints.timeutil import utcnow
 from extensions import db

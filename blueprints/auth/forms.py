@@ -1,5 +1,3 @@
-import re
-
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectField, StringField
@@ -7,23 +5,11 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
 from blueprints.auth.models import ID_DOCUMENTS
-
-MOBILE = re.compile(r"^1[3-9]\d{9}$")
-
-
-def normalize_phone(value):
-    """Accept what people type: spaces, dashes, a +86 prefix; keep the 11 digits."""
-    if not value:
-        return value
-    digits = re.sub(r"[\s\-()（）]", "", value)
-    for prefix in ("+86", "0086", "86"):
-        if digits.startswith(prefix) and len(digits) == len(prefix) + 11:
-            digits = digits[len(prefix) :]
-    return digits
+from blueprints.phones import is_mobile, normalize_phone
 
 
 def mobile_number(form, field):
-    if not MOBILE.match(field.data or ""):
+    if not is_mobile(field.data):
         raise ValidationError(_l("请输入11位手机号码，例如 13812345678"))
 
 

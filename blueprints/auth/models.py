@@ -9,6 +9,7 @@ from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from blueprints.phones import mask_phone
 from blueprints.places.models import Community, Department, Grid, Street
 from blueprints.timeutil import utcnow
 from extensions import db
@@ -32,13 +33,6 @@ ID_DOCUMENTS = {
     "passport": _l("护照"),
     "other": _l("其他证件"),
 }
-
-
-def mask_phone(phone):
-    """138****0001: enough for the owner to recognise, not enough to call."""
-    if not phone or len(phone) < 7:
-        return phone or ""
-    return f"{phone[:3]}****{phone[-4:]}"
 
 
 class User(UserMixin, db.Model):

@@ -17,10 +17,10 @@ from blueprints.auth.forms import (
     ResetConfirmForm,
     ResetRequestForm,
     SignupForm,
-    normalize_phone,
 )
-from blueprints.auth.models import AccountEvent, mask_phone
+from blueprints.auth.models import AccountEvent
 from blueprints.htmx import render
+from blueprints.phones import mask_phone, normalize_phone
 from blueprints.places.models import Grid
 from blueprints.places.services import grid_choices
 from blueprints.ratelimit import hashed

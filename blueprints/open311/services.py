@@ -9,9 +9,9 @@ from datetime import datetime, timedelta
 from flask import current_app, url_for
 from sqlalchemy import select, update
 
-from blueprints.auth.forms import MOBILE, normalize_phone
 from blueprints.open311.formats import stamp
 from blueprints.open311.models import ApiKey, hash_key
+from blueprints.phones import is_mobile, normalize_phone
 from blueprints.places.models import Community, Grid
 from blueprints.reports import intake
 from blueprints.reports.forms import answers_of, questions_form
@@ -300,7 +300,7 @@ def create_request(form, key):
         raise ApiError(400, "description may be at most 1000 characters")
     grid, lat, lng = locate(form)
     phone = normalize_phone(form.get("phone", "")) or ""
-    if phone and not MOBILE.match(phone):
+    if phone and not is_mobile(phone):
         raise ApiError(400, "phone must be an 11-digit mainland mobile number")
     data = {
         "category_id": category.id,

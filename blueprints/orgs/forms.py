@@ -5,8 +5,9 @@ from wtforms import BooleanField, RadioField, SelectField, StringField, TextArea
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
-from blueprints.auth.forms import mobile_number, normalize_phone
+from blueprints.auth.forms import mobile_number
 from blueprints.orgs.models import KINDS
+from blueprints.phones import normalize_phone
 
 
 def trimmed(value):

@@ -12,7 +12,6 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from blueprints.auth.models import mask_phone
 from blueprints.auth.people import staff_for
 from blueprints.auth.services import find_user
 from blueprints.notices.services import notify
@@ -24,6 +23,7 @@ from blueprints.orgs.models import (
     Org,
     OrgMember,
 )
+from blueprints.phones import mask_phone
 from blueprints.places.models import Community
 from blueprints.timeutil import utcnow
 from blueprints.words import N_

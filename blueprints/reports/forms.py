@@ -15,7 +15,8 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from blueprints.auth.forms import mobile_number, normalize_phone
+from blueprints.auth.forms import mobile_number
+from blueprints.phones import normalize_phone
 
 
 def degrees(limit):
@@ -122,10 +123,6 @@ class TrackForm(FlaskForm):
         ],
         render_kw={"inputmode": "numeric", "autocomplete": "off", "maxlength": 24},
     )
-
-
-class FinishForm(FlaskForm):
-    key = HiddenField()
 
 
 class MultiCheckboxField(SelectMultipleField):

@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from blueprints.access import can
-from blueprints.auth.models import User, mask_phone
+from blueprints.auth.models import User
 from blueprints.auth.people import staff_for
 from blueprints.inputs import parse_int
 from blueprints.notices.services import notify
@@ -369,10 +369,6 @@ def reveal_phone(report, user):
     db.session.add(PhoneReveal(report=report, user=user))
     db.session.commit()
     return report.reporter_phone
-
-
-def masked_phone(report):
-    return mask_phone(report.reporter_phone)
 
 
 def mark_photo_public(photo, user):
