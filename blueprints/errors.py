@@ -26,6 +26,22 @@ PAGES = {
         _l("这不是您的错。请稍后再试一次。"),
     ),
 }
+
+
+class Refused(Exception):
+    """The one user-facing refusal: a message already in the reader's language, and the form
+    field it is about when there is one (shown next to it; at the top otherwise). Every feature
+    raises it, and every view shows it the same way."""
+
+    def __init__(self, message, field=None):
+        super().__init__(str(message))
+        self.field = field
+
+
+class Conflict(Refused):
+    """Someone else changed the thing first: show it as it is now."""
+
+
 CSRF_MESSAGE = _l("页面放置太久或已在别处打开，请返回上一页，刷新后再提交一次。")
 
 

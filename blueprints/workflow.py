@@ -29,26 +29,13 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from blueprints.access import can
 from blueprints.calendar.services import add_workdays
+from blueprints.errors import Conflict, Refused
 from blueprints.timeutil import utcnow
 from extensions import db
 
 STALE = _l("这件事刚被别人处理过，页面已更新，请看最新情况后再操作。")
 MOVED_ON = _l("这件事的状态已经变了，请看最新情况。")
 NOT_YOURS = _l("您不能对这件事做这个操作。")
-
-
-class Refused(Exception):
-    """A step or input that may not be taken, told to the user in their language.
-
-    `field` names the input it is about, when there is one, so a form can show it in place."""
-
-    def __init__(self, message, field=None):
-        super().__init__(str(message))
-        self.field = field
-
-
-class Conflict(Refused):
-    """Someone else moved the object on first: show it as it is now."""
 
 
 @dataclass(frozen=True)

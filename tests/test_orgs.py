@@ -10,6 +10,7 @@ from PIL import Image
 from sqlalchemy import func, select
 
 from blueprints.auth.models import User
+from blueprints.errors import Conflict
 from blueprints.notices.models import Notice
 from blueprints.orgs import lifecycle, rules
 from blueprints.orgs.models import (
@@ -23,7 +24,6 @@ from blueprints.orgs.models import (
 from blueprints.orgs.workflow import flow
 from blueprints.places.models import Community
 from blueprints.timeutil import utcnow
-from blueprints.workflow import Conflict
 from extensions import db
 
 RESIDENT, OFFICER, COMMUNITY, STREET, ADMIN = (

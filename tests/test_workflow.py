@@ -9,9 +9,10 @@ import pytest
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from blueprints.errors import Conflict, Refused
 from blueprints.places.models import Grid
 from blueprints.timeutil import utcnow
-from blueprints.workflow import Change, Conflict, Flow, Refused, due_after, step
+from blueprints.workflow import Change, Flow, due_after, step
 from extensions import db
 
 ROOT = Path(__file__).resolve().parent.parent

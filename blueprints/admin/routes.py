@@ -32,6 +32,7 @@ from blueprints.admin.forms import (
 )
 from blueprints.auth.models import ROLES, RoleGrant, User
 from blueprints.auth.people import grid_roster
+from blueprints.errors import Refused
 from blueprints.htmx import render
 from blueprints.places.models import Community, Department, Grid, Street
 from blueprints.reports.models import Category
@@ -142,8 +143,8 @@ def edit_row(kind, spec, row, form):
         values = {name: value for name, value in form.data.items() if name != "csrf_token"}
         try:
             row = services.save_row(row, values, actor=current_user)
-        except services.AdminError as e:
-            form[e.field].errors.append(e.message)
+        except Refused as e:
+            form[e.field].errors.append(str(e))
         else:
             flash(_("已保存：%(name)s", name=row), "success")
             return redirect(url_for("admin.index", kind=kind), 303)
@@ -219,8 +220,8 @@ def show_user(id):
                 active=form.active.data,
                 actor=current_user,
             )
-        except services.AdminError as e:
-            form[e.field].errors.append(e.message)
+        except Refused as e:
+            form[e.field].errors.append(str(e))
         else:
             flash(_("已保存。"), "success")
             return redirect(url_for("admin.show_user", id=user.id), 303)
@@ -236,8 +237,8 @@ def add_grant(id):
         place = services.find_place(form.place.data)
         try:
             services.add_grant(user, form.role.data, place, actor=current_user)
-        except services.AdminError as e:
-            form[e.field].errors.append(e.message)
+        except Refused as e:
+            form[e.field].errors.append(str(e))
         else:
             flash(_("已添加身份。"), "success")
             return redirect(url_for("admin.show_user", id=user.id), 303)
@@ -253,7 +254,7 @@ def remove_grant(id, grant_id):
         abort(404)
     try:
         services.remove_grant(grant, actor=current_user)
-    except services.AdminError as e:
-        return user_page(user, error=e.message, status=422)
+    except Refused as e:
+        return user_page(user, error=str(e), status=422)
     flash(_("已移除身份。"), "success")
     return redirect(url_for("admin.show_user", id=user.id), 303)

@@ -13,6 +13,7 @@ from wtforms.fields.choices import SelectChoice
 from blueprints.auth.models import GRANTED_ROLES, ROLES, AccountEvent, User
 from blueprints.auth.people import new_grant
 from blueprints.auth.services import end_other_sessions, record
+from blueprints.errors import Refused
 from blueprints.inputs import parse_int
 from blueprints.places.models import Community, Department, Grid, Street
 from extensions import db
@@ -54,15 +55,6 @@ ACTIONS = {
     "grant_removed": _l("移除了身份"),
 }
 PROFILE_FIELDS = {"name": _l("称呼"), "grid": _l("所在网格")}
-
-
-class AdminError(Exception):
-    """A refusal to show next to one form field (or at the top when field is None)."""
-
-    def __init__(self, field, message):
-        super().__init__(message)
-        self.field = field
-        self.message = message
 
 
 # Lists
@@ -175,7 +167,7 @@ def save_row(row, values, actor):
     if row.id is not None:
         taken = taken.where(model.id != row.id)
     if db.session.scalar(taken) is not None:
-        raise AdminError("code", _("编号 %(code)s 已经有了，请换一个。", code=values["code"]))
+        raise Refused(_("编号 %(code)s 已经有了，请换一个。", code=values["code"]), field="code")
     for name, value in values.items():
         setattr(row, name, value)
     created = row.id is None
@@ -186,8 +178,8 @@ def save_row(row, values, actor):
     except IntegrityError:
         # Someone else took the code between the check and the commit.
         db.session.rollback()
-        raise AdminError(
-            "code", _("编号 %(code)s 已经有了，请换一个。", code=values["code"])
+        raise Refused(
+            _("编号 %(code)s 已经有了，请换一个。", code=values["code"]), field="code"
         ) from None
     log.info(
         "%s %s %s by user %s",
@@ -216,7 +208,7 @@ def set_active(row, active, actor):
 
 def update_user(user, name, grid_id, active, actor):
     if user.id == actor.id and not active:
-        raise AdminError("active", _("不能停用自己的账号。"))
+        raise Refused(_("不能停用自己的账号。"), field="active")
     changed = [
         f
         for f, old, new in (("name", user.name, name), ("grid", user.grid_id, grid_id))
@@ -243,18 +235,18 @@ def _grant_detail(role, place):
 
 def add_grant(user, role, place, actor):
     if role not in GRANTED_ROLES:
-        raise AdminError("role", _("请从列表里选一项"))
+        raise Refused(_("请从列表里选一项"), field="role")
     kind = type(place).__name__.lower() if place is not None else None
     if kind not in ROLE_PLACES[role]:
         if role == "admin":
-            raise AdminError("place", _("管理员不分地方，请选“所有地方”。"))
+            raise Refused(_("管理员不分地方，请选“所有地方”。"), field="place")
         places = joined(PLACE_KINDS[k][1] for k in ROLE_PLACES[role])
-        raise AdminError(
-            "place", _("%(role)s要选一个%(places)s。", role=ROLES[role], places=places)
+        raise Refused(
+            _("%(role)s要选一个%(places)s。", role=ROLES[role], places=places), field="place"
         )
     for grant in user.grants:
         if grant.role == role and grant.place is place:
-            raise AdminError("role", _("这个账号已经有这个身份了。"))
+            raise Refused(_("这个账号已经有这个身份了。"), field="role")
     grant = new_grant(role, place)
     user.grants.append(grant)
     record(user, "grant_added", actor=actor, detail=_grant_detail(role, place))
@@ -265,7 +257,7 @@ def add_grant(user, role, place, actor):
 def remove_grant(grant, actor):
     user = grant.user
     if user.id == actor.id and grant.role == "admin":
-        raise AdminError(None, _("不能移除自己的管理员身份。请让另一位管理员来操作。"))
+        raise Refused(_("不能移除自己的管理员身份。请让另一位管理员来操作。"), field=None)
     record(user, "grant_removed", actor=actor, detail=_grant_detail(grant.role, grant.place))
     user.grants.remove(grant)
     db.session.commit()

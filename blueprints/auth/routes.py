@@ -19,6 +19,7 @@ from blueprints.auth.forms import (
     SignupForm,
 )
 from blueprints.auth.models import AccountEvent
+from blueprints.errors import Refused
 from blueprints.htmx import render
 from blueprints.phones import mask_phone, normalize_phone
 from blueprints.places.models import Grid
@@ -100,7 +101,7 @@ def signup():
             user = services.register_user(
                 form.phone.data, form.password.data, form.name.data, str(get_locale())
             )
-        except services.AccountError as e:
+        except Refused as e:
             form.phone.errors.append(str(e))
         else:
             sign_in(user)
@@ -170,7 +171,7 @@ def password():
     if form.validate_on_submit():
         try:
             services.change_password(current_user, form.current.data, form.password.data)
-        except services.AccountError as e:
+        except Refused as e:
             form.current.errors.append(str(e))
         else:
             flash(_("密码已修改。其他设备上的登录已经退出。"), "success")
@@ -202,7 +203,7 @@ def reset_confirm():
     if form.validate_on_submit():
         try:
             user = services.finish_reset(phone, form.code.data, form.password.data)
-        except services.AccountError as e:
+        except Refused as e:
             form.code.errors.append(str(e))
         else:
             session.pop("reset_phone", None)
@@ -265,7 +266,7 @@ def assist_step(resident, code_form, id_form):
                 current_user, resident, id_form.document.data, id_form.last4.data
             )
             return "done", temporary
-    except services.AccountError as e:
+    except Refused as e:
         code_form.code.errors.append(str(e))
     return {"code": "code", "id": "id", "id_start": "id"}.get(chosen, "choose"), None
 
@@ -285,7 +286,7 @@ def review_reset(event_id):
         abort(404)
     try:
         services.review_reset(current_user, event, request.form.get("genuine") == "yes")
-    except services.AccountError as e:
+    except Refused as e:
         flash(str(e), "error")
     else:
         flash(_("已记录。"), "success")

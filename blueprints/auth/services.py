@@ -11,6 +11,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from blueprints.access import can
 from blueprints.auth.models import AccountEvent, ResetCode, User, UserSession
+from blueprints.errors import Refused
 from blueprints.notices.services import notify
 from blueprints.sms import message, send_sms
 from blueprints.timeutil import utcnow
@@ -23,10 +24,6 @@ CODE_HASH = "pbkdf2:sha256:20000"
 # A remembered phone stays signed in for 30 days; otherwise for a day at most.
 REMEMBERED = timedelta(days=30)
 NOT_REMEMBERED = timedelta(days=1)
-
-
-class AccountError(Exception):
-    """A refusal to show the user, already in their language."""
 
 
 def find_user(phone):
@@ -43,7 +40,7 @@ def record(user, action, actor=None, detail="", needs_review=False):
 
 def register_user(phone, password, name="", locale="zh_Hans"):
     if find_user(phone):
-        raise AccountError(_("这个手机号已经注册过了。请直接登录；忘了密码可以找回。"))
+        raise Refused(_("这个手机号已经注册过了。请直接登录；忘了密码可以找回。"))
     user = User(phone=phone, name=name or "", locale=locale)
     user.set_password(password)
     db.session.add(user)
@@ -138,7 +135,7 @@ def other_sessions(user):
 def change_password(user, current, new):
     """A new password ends every other device's session; this one stays signed in."""
     if not user.check_password(current):
-        raise AccountError(_("现在的密码不对"))
+        raise Refused(_("现在的密码不对"))
     user.set_password(new)
     user.must_change_password = False
     end_other_sessions(user, keep_token=user.session_token)
@@ -194,14 +191,14 @@ def start_reset(phone):
 
 
 def check_code(phone, code, purpose):
-    """The account whose live code this is, or an AccountError. Each check uses up one of the
+    """The account whose live code this is, or Refused. Each check uses up one of the
     code's tries in a single UPDATE, so parallel guesses get RESET_ATTEMPTS checks in all."""
     reset = db.session.scalar(
         select(ResetCode)
         .where(ResetCode.phone == phone, ResetCode.purpose == purpose, ResetCode.used.is_(False))
         .order_by(ResetCode.id.desc())
     )
-    expired = AccountError(_("验证码已失效。请重新获取验证码。"))
+    expired = Refused(_("验证码已失效。请重新获取验证码。"))
     if reset is None or reset.expires_at < utcnow():
         raise expired
     claimed = db.session.execute(
@@ -213,7 +210,7 @@ def check_code(phone, code, purpose):
     if not claimed:
         raise expired
     if reset.user is None or not check_password_hash(reset.code_hash, code):
-        raise AccountError(_("验证码不对，请核对短信后再输入。"))
+        raise Refused(_("验证码不对，请核对短信后再输入。"))
     used = db.session.execute(
         update(ResetCode)
         .where(ResetCode.id == reset.id, ResetCode.used.is_(False))
@@ -288,7 +285,7 @@ def _assisted(actor, user, action, detail, needs_review):
     told by SMS and in the inbox, in their own language."""
     reason = may_assist(actor, user)
     if reason:
-        raise AccountError(reason)
+        raise Refused(reason)
     temporary = f"{secrets.randbelow(10**8):08d}"
     user.set_password(temporary)
     user.must_change_password = True
@@ -335,7 +332,7 @@ def may_review(reviewer, event):
 def review_reset(reviewer, event, genuine):
     """The street confirms a reset, or finds it was not the resident and locks the account."""
     if not may_review(reviewer, event) or not event.needs_review or event.reviewed_at:
-        raise AccountError(_("这条记录已经处理过了。"))
+        raise Refused(_("这条记录已经处理过了。"))
     event.reviewed_by = reviewer
     event.reviewed_at = utcnow()
     if not genuine:

@@ -5,6 +5,7 @@ from flask_babel import gettext as _
 
 from blueprints.access import allow
 from blueprints.calendar import services
+from blueprints.errors import Refused
 from blueprints.htmx import render
 from blueprints.timeutil import local, utcnow
 
@@ -25,7 +26,7 @@ def index():
             note = request.form.get("note", "").strip()[:40]
             try:
                 services.set_day(day, workday, note)
-            except services.CalendarError as e:
+            except Refused as e:
                 error = str(e)
             else:
                 flash(_("已保存。"), "success")

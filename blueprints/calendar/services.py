@@ -4,14 +4,11 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from blueprints.calendar.models import CalendarDay
+from blueprints.errors import Refused
 from blueprints.timeutil import LOCAL, local
 from extensions import db
 
 END_OF_DAY = time(18, 0)
-
-
-class CalendarError(Exception):
-    pass
 
 
 def exceptions_between(first, last):
@@ -48,7 +45,7 @@ def upcoming(today, limit=100):
 
 def set_day(day, workday, note):
     if workday == (day.weekday() < 5):
-        raise CalendarError(_("这一天本来就是这样，不用设置。"))
+        raise Refused(_("这一天本来就是这样，不用设置。"))
     row = db.session.get(CalendarDay, day) or CalendarDay(day=day)
     row.workday, row.note = workday, note
     db.session.add(row)

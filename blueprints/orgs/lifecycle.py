@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from blueprints.access import can
 from blueprints.auth.people import staff_for
+from blueprints.errors import Refused
 from blueprints.notices.services import notify
 from blueprints.orgs.models import (
     REVIEW_STATES,
@@ -21,7 +22,6 @@ from blueprints.orgs.models import (
 from blueprints.orgs.workflow import flow
 from blueprints.timeutil import utcnow
 from blueprints.words import N_
-from blueprints.workflow import Refused
 from extensions import db
 
 RENEWAL_NOTICE = timedelta(days=15)

@@ -3,6 +3,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from blueprints.access import allow, can
+from blueprints.errors import Conflict, Refused
 from blueprints.htmx import render, wants_fragment
 from blueprints.orgs import documents, lifecycle, rules, services
 from blueprints.orgs.cli import tick
@@ -19,7 +20,7 @@ from blueprints.orgs.workflow import flow
 from blueprints.places.models import Community
 from blueprints.places.routes import qr_svg
 from blueprints.timeutil import local
-from blueprints.workflow import STALE, Conflict, Refused
+from blueprints.workflow import STALE
 from extensions import db, limiter
 
 bp = Blueprint("orgs", __name__, url_prefix="/orgs")
@@ -269,7 +270,7 @@ def charter(filing_id):
                     form.aim.errors.append(_("用章程范本时，三项都要填写。"))
                 else:
                     services.save_model_charter(filing, current_user, **blanks)
-        except documents.BadDocument as e:
+        except Refused as e:
             form.file.errors.append(str(e))
         if not form.errors:
             return redirect(next_step(filing, "charter"), 303)

@@ -9,6 +9,7 @@ from sqlalchemy import or_, select
 
 from blueprints.access import can
 from blueprints.auth.services import find_user
+from blueprints.errors import Refused
 from blueprints.notices.services import notify
 from blueprints.orgs import documents, rules
 from blueprints.orgs.models import (
@@ -21,7 +22,6 @@ from blueprints.orgs.models import (
 from blueprints.orgs.workflow import filing_url, flow
 from blueprints.places.models import Community
 from blueprints.words import N_
-from blueprints.workflow import Refused
 from extensions import db
 
 REVIEWER_ROLES = ("community_reviewer", "street_reviewer", "admin")

@@ -15,11 +15,12 @@ from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
 
+from blueprints.errors import Refused
 from blueprints.orgs import rules
 from blueprints.orgs.models import PARTS, REVIEW_STATES, Filing, FilingEvent
 from blueprints.timeutil import utcnow
 from blueprints.words import N_
-from blueprints.workflow import Change, Flow, Refused, due_after, step
+from blueprints.workflow import Change, Flow, due_after, step
 from extensions import db
 
 REVIEW_DAYS = 7

@@ -10,6 +10,7 @@ from sqlalchemy import delete, exists, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from blueprints.auth.people import staff_for
+from blueprints.errors import Refused
 from blueprints.notices.services import notify
 from blueprints.places.models import Grid
 from blueprints.reports import photos
@@ -25,7 +26,6 @@ from blueprints.reports.models import (
 from blueprints.reports.refs import event, make_ref, report_url, tracking_code, tracking_hash
 from blueprints.timeutil import utcnow
 from blueprints.words import N_
-from blueprints.workflow import Refused
 from extensions import db
 
 METOO_PER_NETWORK = 5

@@ -9,6 +9,8 @@ from flask import current_app
 from flask_babel import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from blueprints.errors import Refused
+
 MAX_SIDE = 1600
 THUMB_SIDE = 320
 THUMB_BYTES = 20 * 1024
@@ -18,10 +20,6 @@ MAX_PIXELS = 24_000_000
 MAX_DIMENSION = 8000
 KINDS = {"JPEG", "PNG", "WEBP", "GIF", "MPO"}
 MAX_PHOTOS = 3
-
-
-class BadPhoto(Exception):
-    pass
 
 
 class TooBig(Exception):
@@ -43,24 +41,24 @@ def save_photo(stream):
     """Check and store one upload; returns (filename, thumbnail size in bytes)."""
     data = stream.read(current_app.config["MAX_PHOTO_BYTES"] + 1)
     if not data:
-        raise BadPhoto(_("照片是空的，请重新选择。"))
+        raise Refused(_("照片是空的，请重新选择。"), field="photos")
     if len(data) > current_app.config["MAX_PHOTO_BYTES"]:
-        raise BadPhoto(_("照片太大了（最大10MB），请换一张。"))
+        raise Refused(_("照片太大了（最大10MB），请换一张。"), field="photos")
     try:
         image = Image.open(io.BytesIO(data))
         if image.format not in KINDS:
-            raise BadPhoto(_("只能上传照片（JPG、PNG、WEBP 格式）。"))
+            raise Refused(_("只能上传照片（JPG、PNG、WEBP 格式）。"), field="photos")
         # A JPEG can be decoded at 1/2, 1/4 or 1/8 of its size: big phone photos stay cheap.
         image.draft("RGB", (MAX_SIDE, MAX_SIDE))
         if too_big(image.size):
             raise TooBig
         image.load()
     except (TooBig, Image.DecompressionBombError):
-        raise BadPhoto(
-            _("照片的像素太多了，请换一张，或用手机自带的编辑功能缩小后再上传。")
+        raise Refused(
+            _("照片的像素太多了，请换一张，或用手机自带的编辑功能缩小后再上传。"), field="photos"
         ) from None
     except (UnidentifiedImageError, OSError):
-        raise BadPhoto(_("只能上传照片（JPG、PNG、WEBP 格式）。")) from None
+        raise Refused(_("只能上传照片（JPG、PNG、WEBP 格式）。"), field="photos") from None
     image = ImageOps.exif_transpose(image).convert("RGB")
     image.thumbnail((MAX_SIDE, MAX_SIDE))
     name = secrets.token_hex(12)

@@ -9,6 +9,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import case, or_, select, update
 
+from blueprints.errors import Refused
 from blueprints.reports.models import (
     Report,
     ReportEvent,
@@ -16,7 +17,6 @@ from blueprints.reports.models import (
 from blueprints.sms import message, send_sms
 from blueprints.timeutil import utcnow
 from blueprints.words import N_
-from blueprints.workflow import Refused
 from extensions import db
 
 # ---- reference numbers -------------------------------------------------------------------

@@ -21,6 +21,7 @@ from sqlalchemy import select
 from blueprints.access import allow, can
 from blueprints.auth.people import staff_for
 from blueprints.auth.services import find_user
+from blueprints.errors import Refused
 from blueprints.htmx import is_htmx, render
 from blueprints.inputs import strict_int
 from blueprints.places.models import Department, Grid
@@ -47,7 +48,6 @@ from blueprints.reports.models import (
     ReportPhoto,
     resident_words,
 )
-from blueprints.reports.services import Refused
 from extensions import db, limiter
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
@@ -194,7 +194,7 @@ def add_photos():
                     name, size = photos.save_photo(upload.stream)
                     db.session.add(ReportPhoto(draft_key=key, filename=name, thumb_bytes=size))
                     db.session.commit()
-            except photos.BadPhoto as e:
+            except Refused as e:
                 form.photos.errors.append(str(e))
             else:
                 return redirect(url_for("reports.contact"), 303)
@@ -421,8 +421,6 @@ def act(ref, action):
         if action == "handle" and upload and upload.filename:
             given["photo"] = photos.save_photo(upload.stream)
         services.apply(report, action, current_user, **asked, **given)
-    except photos.BadPhoto as e:
-        return show_page(report, status=422, error=(action, str(e)), typed=given)
     except services.Conflict as e:
         db.session.rollback()
         drop_photo(given)

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from blueprints.access import can
 from blueprints.auth.models import User
 from blueprints.auth.people import staff_for
+from blueprints.errors import Conflict, Refused
 from blueprints.inputs import parse_int
 from blueprints.notices.services import notify
 from blueprints.places.models import Department
@@ -27,7 +28,7 @@ from blueprints.reports.workflow import AFTER_RATING, EVENT_LABELS, TRANSITIONS
 from blueprints.sms import message, send_sms
 from blueprints.timeutil import utcnow
 from blueprints.words import N_
-from blueprints.workflow import STALE, Change, Conflict, Flow, Refused
+from blueprints.workflow import STALE, Change, Flow
 from extensions import db
 
 # ---- the one way a state changes: the workflow core, with this flow's table and effects ---------
