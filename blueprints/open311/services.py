@@ -15,7 +15,14 @@ from blueprints.phones import is_mobile, normalize_phone
 from blueprints.places.models import Community, Grid
 from blueprints.reports import intake
 from blueprints.reports.forms import answers_of, questions_form
-from blueprints.reports.models import OPEN_STATES, Category, Report, ReportEvent, resident_words
+from blueprints.reports.models import (
+    OPEN_STATES,
+    Category,
+    Report,
+    ReportEvent,
+    ReportState,
+    resident_words,
+)
 from blueprints.timeutil import utcnow
 from extensions import db
 
@@ -92,7 +99,7 @@ def definition_json(category):
 
 
 def status_of(state):
-    return "open" if state in OPEN_STATES else "closed"
+    return "open" if state in OPEN_STATES else ReportState.CLOSED
 
 
 def agency(report):
@@ -198,11 +205,11 @@ def find_requests(args):
     status = args.get("status")
     if status:
         wanted = set(status.split(","))
-        if not wanted <= {"open", "closed"}:
+        if not wanted <= {"open", ReportState.CLOSED}:
             raise ApiError(400, "status must be open or closed")
         if wanted == {"open"}:
             query = query.where(Report.state.in_(OPEN_STATES))
-        elif wanted == {"closed"}:
+        elif wanted == {ReportState.CLOSED}:
             query = query.where(Report.state.not_in(OPEN_STATES))
     return db.session.scalars(query.order_by(Report.created_at.desc()).limit(MAX_RESULTS)).all()
 

@@ -15,6 +15,7 @@ from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
 
+from blueprints.auth.models import Role
 from blueprints.errors import Refused
 from blueprints.orgs import rules
 from blueprints.orgs.models import PARTS, REVIEW_STATES, Filing, FilingEvent
@@ -31,19 +32,21 @@ TRANSITIONS = {
     ("draft", "discard"): step(
         "withdrawn", {"applicant"}, {"confirm"}, _l("删除草稿"), danger=True
     ),
-    ("community_review", "pass"): step("street_review", {"community_reviewer"}, (), _l("初审通过")),
+    ("community_review", "pass"): step(
+        "street_review", {Role.COMMUNITY_REVIEWER}, (), _l("初审通过")
+    ),
     ("community_review", "return"): step(
-        "returned", {"community_reviewer"}, {"reasons"}, _l("退回修改"), danger=True
+        "returned", {Role.COMMUNITY_REVIEWER}, {"reasons"}, _l("退回修改"), danger=True
     ),
     ("community_review", "refuse"): step(
-        "refused", {"community_reviewer"}, {"reason"}, _l("不予备案"), danger=True
+        "refused", {Role.COMMUNITY_REVIEWER}, {"reason"}, _l("不予备案"), danger=True
     ),
-    ("street_review", "approve"): step("approved", {"street_reviewer"}, (), _l("准予备案")),
+    ("street_review", "approve"): step("approved", {Role.STREET_REVIEWER}, (), _l("准予备案")),
     ("street_review", "return"): step(
-        "returned", {"street_reviewer"}, {"reasons"}, _l("退回修改"), danger=True
+        "returned", {Role.STREET_REVIEWER}, {"reasons"}, _l("退回修改"), danger=True
     ),
     ("street_review", "refuse"): step(
-        "refused", {"street_reviewer"}, {"reason"}, _l("不予备案"), danger=True
+        "refused", {Role.STREET_REVIEWER}, {"reason"}, _l("不予备案"), danger=True
     ),
     ("returned", "resubmit"): step("community_review", {"applicant"}, (), _l("重新提交")),
 }

@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 from blueprints.calendar.services import add_workdays
+from blueprints.reports.models import ReportState
 from blueprints.reports.workflow import STAGE_OF_STATE
 from blueprints.timeutil import utcnow
 
@@ -12,7 +13,7 @@ FOLLOW_UP_DAYS = 7
 def set_deadline(report):
     stage = STAGE_OF_STATE.get(report.state)
     report.reminded_for = report.overdue_for = ""
-    if report.state == "verified":
+    if report.state == ReportState.VERIFIED:
         report.deadline_at = utcnow() + timedelta(days=FOLLOW_UP_DAYS)
     elif stage == "handle" and report.category.handle_workdays:
         days = report.category.handle_workdays

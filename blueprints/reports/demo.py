@@ -7,7 +7,7 @@ from blueprints.auth.models import User
 from blueprints.auth.people import staff_for
 from blueprints.places.models import Department, Grid
 from blueprints.reports import intake, services
-from blueprints.reports.models import Category, Report
+from blueprints.reports.models import Category, Report, ReportState
 from extensions import db
 
 DESCRIPTIONS = {
@@ -69,7 +69,7 @@ def load_demo_reports():
         to_department = i % 2 == 1
         handler = people["13800000004"] if to_department else worker
         for step in PATHS[i % len(PATHS)]:
-            if report.state == "verified" and step == "verify":
+            if report.state == ReportState.VERIFIED and step == "verify":
                 continue
             reporter = resident if mine else AnonymousUserMixin()
             act = {

@@ -22,6 +22,7 @@ from blueprints.reports.models import (
     Report,
     ReportDraft,
     ReportPhoto,
+    ReportState,
 )
 from blueprints.reports.refs import event, make_ref, report_url, tracking_code, tracking_hash
 from blueprints.timeutil import utcnow
@@ -104,7 +105,7 @@ def submit_report(key, data, reporter=None, proxy=None, source="web", locale="zh
     for photo in draft_photos(key):
         photo.report = report
     detail = (N_("由%(name)s代为反映"), {"name": proxy.display_name}) if proxy else None
-    event(report, "submit", proxy or reporter, "", "submitted", detail=detail)
+    event(report, "submit", proxy or reporter, "", ReportState.SUBMITTED, detail=detail)
     notify(
         staff_for("dispatcher", grid),
         N_("新反映 %(ref)s：%(cat)s"),

@@ -3,10 +3,12 @@
 from sqlalchemy import and_, or_, select, tuple_
 from sqlalchemy.orm import joinedload
 
+from blueprints.auth.models import Role
 from blueprints.places.models import Community, Grid
 from blueprints.reports.models import (
     OPEN_STATES,
     Report,
+    ReportState,
 )
 from blueprints.timeutil import utcnow
 from extensions import db
@@ -25,7 +27,7 @@ def dispatcher_queue(
     user, state=None, grid_id=None, category_id=None, urgency=None, overdue=False, after=None
 ):
     """Open cases in the user's places, soonest deadline first; keyset-paginated by (deadline, id)."""
-    grants = user.grants_for("dispatcher", "admin")
+    grants = user.grants_for(Role.DISPATCHER, Role.ADMIN)
     query = select(Report).join(Grid).join(Community).where(place_filter(grants))
     if state:
         query = query.where(Report.state == state)
@@ -61,14 +63,14 @@ def place_filter(grants):
 
 def my_tasks(user):
     """Cases sent to me or my department, and handled cases in my grids waiting for verification."""
-    departments = [g.department_id for g in user.grants_for("handler") if g.department_id]
-    grids = [g.grid_id for g in user.grants_for("grid_worker") if g.grid_id]
-    working = ("dispatched", "signed", "in_progress")
+    departments = [g.department_id for g in user.grants_for(Role.HANDLER) if g.department_id]
+    grids = [g.grid_id for g in user.grants_for(Role.GRID_WORKER) if g.grid_id]
+    working = (ReportState.DISPATCHED, ReportState.SIGNED, ReportState.IN_PROGRESS)
     mine = [and_(Report.assignee_id == user.id, Report.state.in_(working))]
     if departments:
         mine.append(and_(Report.department_id.in_(departments), Report.state.in_(working)))
     if grids:
-        mine.append(and_(Report.grid_id.in_(grids), Report.state == "handled"))
+        mine.append(and_(Report.grid_id.in_(grids), Report.state == ReportState.HANDLED))
     return db.session.scalars(
         select(Report)
         .where(or_(*mine))

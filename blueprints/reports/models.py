@@ -3,6 +3,7 @@ classification), timeline events, photos, drafts, "me too"s and the phone-reveal
 
 import json
 from datetime import datetime
+from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from flask_babel import get_locale, gettext
@@ -76,29 +77,46 @@ class Category(db.Model):
         return self.name
 
 
-# A report's life. Staff pages use the official terms; residents read RESIDENT_WORDS.
+class ReportState(StrEnum):
+    """A report's life (DESIGN.md §3.1). The column stays a portable string."""
+
+    SUBMITTED = "submitted"
+    ACCEPTED = "accepted"
+    RETURNED = "returned"
+    WITHDRAWN = "withdrawn"
+    DISPATCHED = "dispatched"
+    SIGNED = "signed"
+    IN_PROGRESS = "in_progress"
+    HANDLED = "handled"
+    VERIFIED = "verified"
+    REOPENED = "reopened"
+    CLOSED = "closed"
+    MERGED = "merged"
+
+
+# Staff pages use the official terms; residents read RESIDENT_WORDS.
 STATES = {
-    "submitted": _l("已提交"),
-    "accepted": _l("已受理"),
-    "returned": _l("已退回"),
-    "withdrawn": _l("已撤回"),
-    "dispatched": _l("已派遣"),
-    "signed": _l("已签收"),
-    "in_progress": _l("处置中"),
-    "handled": _l("已办结"),
-    "verified": _l("已核查，待回访"),
-    "reopened": _l("重办"),
-    "closed": _l("已结案"),
-    "merged": _l("已并案"),
+    ReportState.SUBMITTED: _l("已提交"),
+    ReportState.ACCEPTED: _l("已受理"),
+    ReportState.RETURNED: _l("已退回"),
+    ReportState.WITHDRAWN: _l("已撤回"),
+    ReportState.DISPATCHED: _l("已派遣"),
+    ReportState.SIGNED: _l("已签收"),
+    ReportState.IN_PROGRESS: _l("处置中"),
+    ReportState.HANDLED: _l("已办结"),
+    ReportState.VERIFIED: _l("已核查，待回访"),
+    ReportState.REOPENED: _l("重办"),
+    ReportState.CLOSED: _l("已结案"),
+    ReportState.MERGED: _l("已并案"),
 }
 OPEN_STATES = (
-    "submitted",
-    "accepted",
-    "dispatched",
-    "signed",
-    "in_progress",
-    "handled",
-    "reopened",
+    ReportState.SUBMITTED,
+    ReportState.ACCEPTED,
+    ReportState.DISPATCHED,
+    ReportState.SIGNED,
+    ReportState.IN_PROGRESS,
+    ReportState.HANDLED,
+    ReportState.REOPENED,
 )
 URGENCIES = {"normal": _l("一般"), "urgent": _l("紧急")}
 RATINGS = {
@@ -140,7 +158,7 @@ class Report(db.Model):
     address: Mapped[str] = mapped_column(String(200), default="")
     lat: Mapped[float | None]
     lng: Mapped[float | None]
-    state: Mapped[str] = mapped_column(String(20), default="submitted")
+    state: Mapped[str] = mapped_column(String(20), default=ReportState.SUBMITTED)
     urgency: Mapped[str] = mapped_column(String(10), default="normal")
     source: Mapped[str] = mapped_column(String(10), default="web")
     reporter_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
@@ -326,23 +344,23 @@ class PhoneReveal(db.Model):
 
 # What a resident reads for each state (DESIGN.md §3.6).
 RESIDENT_WORDS = {
-    "submitted": _l("已收到您的反映"),
-    "accepted": _l("已受理，正在安排人员"),
-    "dispatched": _l("已交给%(who)s"),
-    "signed": _l("已交给%(who)s，处理人已接单"),
-    "in_progress": _l("正在处理"),
-    "handled": _l("已处理好，请您评价"),
-    "verified": _l("已处理好，请您评价"),
-    "reopened": _l("您不满意，正在重新处理"),
-    "closed": _l("已办结，谢谢您"),
-    "returned": _l("暂不受理：%(reason)s"),
-    "withdrawn": _l("您已撤回这条反映"),
-    "merged": _l("和别人反映的同一问题合并办理"),
+    ReportState.SUBMITTED: _l("已收到您的反映"),
+    ReportState.ACCEPTED: _l("已受理，正在安排人员"),
+    ReportState.DISPATCHED: _l("已交给%(who)s"),
+    ReportState.SIGNED: _l("已交给%(who)s，处理人已接单"),
+    ReportState.IN_PROGRESS: _l("正在处理"),
+    ReportState.HANDLED: _l("已处理好，请您评价"),
+    ReportState.VERIFIED: _l("已处理好，请您评价"),
+    ReportState.REOPENED: _l("您不满意，正在重新处理"),
+    ReportState.CLOSED: _l("已办结，谢谢您"),
+    ReportState.RETURNED: _l("暂不受理：%(reason)s"),
+    ReportState.WITHDRAWN: _l("您已撤回这条反映"),
+    ReportState.MERGED: _l("和别人反映的同一问题合并办理"),
 }
 
 
 # On the timeline, a step that is over: no "please rate" once the rating is asked for elsewhere.
-PAST_WORDS = {"handled": _l("已处理好"), "verified": _l("已处理好")}
+PAST_WORDS = {ReportState.HANDLED: _l("已处理好"), ReportState.VERIFIED: _l("已处理好")}
 
 
 def resident_words(state, report, past=False):

@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from blueprints.access import can
-from blueprints.auth.models import User
+from blueprints.auth.models import Role, User
 from blueprints.auth.people import staff_for
 from blueprints.errors import Conflict, Refused
 from blueprints.inputs import parse_int
@@ -22,6 +22,7 @@ from blueprints.reports.models import (
     PhoneReveal,
     Report,
     ReportPhoto,
+    ReportState,
 )
 from blueprints.reports.refs import event, find_report, normalize_ref, report_url
 from blueprints.reports.workflow import AFTER_RATING, EVENT_LABELS, TRANSITIONS
@@ -73,7 +74,7 @@ def _dispatch(report, who, given):
     ident = parse_int(raw)
     if kind == "user" and ident:
         user = db.session.get(User, ident)
-        if user is None or not can(report.grid, "grid_worker", user=user):
+        if user is None or not can(report.grid, Role.GRID_WORKER, user=user):
             raise Refused(_("请选择本网格的网格员。"))
         report.assignee = user
     elif kind == "dept":
@@ -88,18 +89,18 @@ def _dispatch(report, who, given):
             report.helper_departments.append(helper)
     report.extension_hours = 0
     if report.assignee:
-        handed = {"name": report.assignee.display_name, "office": "grid_worker"}
+        handed = {"name": report.assignee.display_name, "office": Role.GRID_WORKER}
     else:
         handed = {"name": report.department.name, "office": f"department:{report.department.id}"}
     for helper in report.helper_departments:
         notify(
-            staff_for("handler", helper),
+            staff_for(Role.HANDLER, helper),
             N_("请协助处理 %(ref)s"),
             report_url(report),
             ref=report.ref,
         )
     # Handed on again (a transfer keeps the state): the new handler's deadline starts now.
-    return Change(to="dispatched", detail=(N_("交给：%(name)s"), handed))
+    return Change(to=ReportState.DISPATCHED, detail=(N_("交给：%(name)s"), handed))
 
 
 def unassign(report):
@@ -115,7 +116,7 @@ def _merge(report, who, given):
     target = find_report(normalize_ref(given["target"]) or "")
     if target is None or target.id == report.id or not target.is_open:
         raise Refused(_("没有找到可以并入的案件，请核对编号。"))
-    if not can(target.grid, "dispatcher", user=who):
+    if not can(target.grid, Role.DISPATCHER, user=who):
         raise Refused(_("您不能对这件事做这个操作。"))
     report.merged_into = target
     count_metoo(target, 1 + report.metoo_count)
@@ -129,9 +130,9 @@ def _handle(report, who, given):
         name, size = given["photo"]
         report.photos.append(ReportPhoto(kind="after", filename=name, thumb_bytes=size))
     if not report.category.needs_verification:
-        return Change(to="verified")
+        return Change(to=ReportState.VERIFIED)
     notify(
-        staff_for("grid_worker", report.grid),
+        staff_for(Role.GRID_WORKER, report.grid),
         N_("请到现场核查 %(ref)s"),
         report_url(report),
         ref=report.ref,
@@ -153,12 +154,12 @@ def _rate(report, who, given):
         raise Refused(NEEDS["rating"], field="rating")
     report.rating = rating
     report.rating_comment = (given.get("comment") or "").strip()[:500]
-    reopened_before = any(e.to_state == "reopened" for e in report.events)
+    reopened_before = any(e.to_state == ReportState.REOPENED for e in report.events)
     if rating == "unsatisfied" and not reopened_before:
         report.rating = ""  # asked again after the rework
         unassign(report)
-        return Change(to="reopened", note=report.rating_comment)
-    return Change(to="closed", note=report.rating_comment)
+        return Change(to=ReportState.REOPENED, note=report.rating_comment)
+    return Change(to=ReportState.CLOSED, note=report.rating_comment)
 
 
 def _ask_extension(report, who, given):
@@ -224,7 +225,7 @@ def assignees(report):
     if report.assignee:
         return [report.assignee]
     if report.department:
-        return staff_for("handler", report.department)
+        return staff_for(Role.HANDLER, report.department)
     return []
 
 
@@ -236,12 +237,12 @@ def tell(report, action, before, to, public):
     url = report_url(report)
     if action in ("dispatch", "transfer"):
         notify(assignees(report), N_("新任务 %(ref)s，请签收"), url, ref=report.ref)
-    if action in ("send_back", "ask_extension") or to == "reopened":
-        dispatchers = staff_for("dispatcher", report.grid)
+    if action in ("send_back", "ask_extension") or to == ReportState.REOPENED:
+        dispatchers = staff_for(Role.DISPATCHER, report.grid)
         notify(dispatchers, N_("案件 %(ref)s 需要您处理"), url, ref=report.ref)
     if report.reporter and public and action not in OWN_STEPS:
         notify([report.reporter], N_("您反映的问题 %(ref)s 有新进展"), url, ref=report.ref)
-    if to == "verified" and report.reporter_phone:
+    if to == ReportState.VERIFIED and report.reporter_phone:
         text = message(
             report.reporter.locale if report.reporter else report.reporter_locale,
             N_("【邻里】您反映的问题 %(ref)s 已处理好，请在邻里查看并评价是否满意。"),
@@ -259,7 +260,7 @@ def on_assignee(report, user, context):
     """The grid worker it was sent to, or a handler of the department it was sent to."""
     return user.is_authenticated and (
         report.assignee_id == user.id
-        or (report.department is not None and can(report.department, "handler", user=user))
+        or (report.department is not None and can(report.department, Role.HANDLER, user=user))
     )
 
 
@@ -309,7 +310,7 @@ class ReportFlow(Flow):
         report.supervised = True
         event(report, "overdue", None, report.state, report.state, "", public=False)
         notify(
-            staff_for("dispatcher", report.grid) + assignees(report),
+            staff_for(Role.DISPATCHER, report.grid) + assignees(report),
             N_("案件 %(ref)s 已超时"),
             report_url(report),
             ref=report.ref,
@@ -318,7 +319,7 @@ class ReportFlow(Flow):
     def remind(self, report):
         event(report, "remind", None, report.state, report.state, "", public=False)
         notify(
-            assignees(report) or staff_for("dispatcher", report.grid),
+            assignees(report) or staff_for(Role.DISPATCHER, report.grid),
             N_("案件 %(ref)s 快到时限了"),
             report_url(report),
             ref=report.ref,
@@ -327,13 +328,13 @@ class ReportFlow(Flow):
     def silent(self, now):
         """Follow-ups nobody answered within FOLLOW_UP_DAYS."""
         return db.session.scalars(
-            select(Report).where(Report.state == "verified", Report.deadline_at < now)
+            select(Report).where(Report.state == ReportState.VERIFIED, Report.deadline_at < now)
         ).all()
 
     def close_silent(self, report):
         report.rating = "no_response"
-        event(report, "close_no_response", None, "verified", "closed", "")
-        report.state = "closed"
+        event(report, "close_no_response", None, ReportState.VERIFIED, ReportState.CLOSED, "")
+        report.state = ReportState.CLOSED
         report.deadline_at = None
 
 
@@ -358,9 +359,9 @@ def apply(report, action, actor, version=None, tracker=False, **given):
 
 def may_reveal_phone(report, user):
     return bool(report.reporter_phone) and (
-        can(report.grid, "dispatcher", user=user)
+        can(report.grid, Role.DISPATCHER, user=user)
         or report.assignee_id == user.id
-        or (report.department is not None and can(report.department, "handler", user=user))
+        or (report.department is not None and can(report.department, Role.HANDLER, user=user))
     )
 
 
@@ -373,7 +374,7 @@ def reveal_phone(report, user):
 
 
 def mark_photo_public(photo, user):
-    if not can(photo.report.grid, "dispatcher", user=user):
+    if not can(photo.report.grid, Role.DISPATCHER, user=user):
         raise Refused(_("您不能对这件事做这个操作。"))
     photo.fit_for_public = True
     event(

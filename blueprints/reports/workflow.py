@@ -11,69 +11,86 @@ Each step: (state, action) → where it goes, who may take it, what must be give
 
 from flask_babel import lazy_gettext as _l
 
+from blueprints.auth.models import Role as R
+from blueprints.reports.models import ReportState as S
 from blueprints.workflow import step
 
-ACTIVE = ("signed", "in_progress")
+ACTIVE = (S.SIGNED, S.IN_PROGRESS)
 TRANSITIONS = {
-    ("submitted", "accept"): step("accepted", {"dispatcher"}, {"urgency"}, _l("受理")),
-    ("submitted", "return"): step("returned", {"dispatcher"}, {"reason"}, _l("退回"), danger=True),
-    ("submitted", "merge"): step("merged", {"dispatcher"}, {"target"}, _l("并案")),
-    ("submitted", "withdraw"): step(
-        "withdrawn", {"reporter"}, {"confirm"}, _l("撤回反映"), danger=True
+    (S.SUBMITTED, "accept"): step(S.ACCEPTED, {R.DISPATCHER}, {"urgency"}, _l("受理")),
+    (S.SUBMITTED, "return"): step(S.RETURNED, {R.DISPATCHER}, {"reason"}, _l("退回"), danger=True),
+    (S.SUBMITTED, "merge"): step(S.MERGED, {R.DISPATCHER}, {"target"}, _l("并案")),
+    (S.SUBMITTED, "withdraw"): step(
+        S.WITHDRAWN, {"reporter"}, {"confirm"}, _l("撤回反映"), danger=True
     ),
-    ("submitted", "correct"): step(None, {"reporter"}, {"text"}, _l("修改描述")),
-    ("accepted", "dispatch"): step("dispatched", {"dispatcher"}, {"assignee"}, _l("派遣")),
-    ("accepted", "merge"): step("merged", {"dispatcher"}, {"target"}, _l("并案")),
-    ("reopened", "dispatch"): step("dispatched", {"dispatcher"}, {"assignee"}, _l("重新派遣")),
-    ("dispatched", "sign"): step("signed", {"assignee"}, (), _l("签收")),
-    ("dispatched", "send_back"): step(
-        "accepted", {"assignee"}, {"reason"}, _l("退单"), public=False, danger=True
+    (S.SUBMITTED, "correct"): step(None, {"reporter"}, {"text"}, _l("修改描述")),
+    (S.ACCEPTED, "dispatch"): step(S.DISPATCHED, {R.DISPATCHER}, {"assignee"}, _l("派遣")),
+    (S.ACCEPTED, "merge"): step(S.MERGED, {R.DISPATCHER}, {"target"}, _l("并案")),
+    (S.REOPENED, "dispatch"): step(S.DISPATCHED, {R.DISPATCHER}, {"assignee"}, _l("重新派遣")),
+    (S.DISPATCHED, "sign"): step(S.SIGNED, {"assignee"}, (), _l("签收")),
+    (S.DISPATCHED, "send_back"): step(
+        S.ACCEPTED, {"assignee"}, {"reason"}, _l("退单"), public=False, danger=True
     ),
-    ("dispatched", "transfer"): step("dispatched", {"dispatcher"}, {"assignee"}, _l("转派")),
-    ("signed", "start"): step("in_progress", {"assignee"}, (), _l("开始处置")),
-    ("signed", "transfer"): step("dispatched", {"dispatcher"}, {"assignee"}, _l("转派")),
-    ("in_progress", "transfer"): step("dispatched", {"dispatcher"}, {"assignee"}, _l("转派")),
-    ("in_progress", "handle"): step("handled", {"assignee"}, {"note"}, _l("办结")),
-    ("signed", "handle"): step("handled", {"assignee"}, {"note"}, _l("办结")),
-    ("handled", "verify"): step("verified", {"grid_worker", "dispatcher"}, (), _l("核查通过")),
-    ("handled", "redo"): step(
-        "in_progress", {"grid_worker", "dispatcher"}, {"reason"}, _l("核查不合格"), danger=True
+    (S.DISPATCHED, "transfer"): step(S.DISPATCHED, {R.DISPATCHER}, {"assignee"}, _l("转派")),
+    (S.SIGNED, "start"): step(S.IN_PROGRESS, {"assignee"}, (), _l("开始处置")),
+    (S.SIGNED, "transfer"): step(S.DISPATCHED, {R.DISPATCHER}, {"assignee"}, _l("转派")),
+    (S.IN_PROGRESS, "transfer"): step(S.DISPATCHED, {R.DISPATCHER}, {"assignee"}, _l("转派")),
+    (S.IN_PROGRESS, "handle"): step(S.HANDLED, {"assignee"}, {"note"}, _l("办结")),
+    (S.SIGNED, "handle"): step(S.HANDLED, {"assignee"}, {"note"}, _l("办结")),
+    (S.HANDLED, "verify"): step(S.VERIFIED, {R.GRID_WORKER, R.DISPATCHER}, (), _l("核查通过")),
+    (S.HANDLED, "redo"): step(
+        S.IN_PROGRESS,
+        {R.GRID_WORKER, R.DISPATCHER},
+        {"reason"},
+        _l("核查不合格"),
+        danger=True,
     ),
-    ("verified", "rate"): step(None, {"reporter"}, {"rating"}, _l("评价")),
-    ("handled", "rate"): step(None, {"reporter"}, {"rating"}, _l("评价")),
+    (S.VERIFIED, "rate"): step(None, {"reporter"}, {"rating"}, _l("评价")),
+    (S.HANDLED, "rate"): step(None, {"reporter"}, {"rating"}, _l("评价")),
 }
 # Steps that may be taken in any of several states and keep the state.
 # Before a deadline the command centre may urge (催办); after it, supervise (督办).
-for state in ("accepted", "dispatched", "signed", "in_progress", "handled", "reopened"):
-    TRANSITIONS[(state, "urge")] = step(None, {"dispatcher"}, (), _l("催办"), public=False)
+for state in (
+    S.ACCEPTED,
+    S.DISPATCHED,
+    S.SIGNED,
+    S.IN_PROGRESS,
+    S.HANDLED,
+    S.REOPENED,
+):
+    TRANSITIONS[(state, "urge")] = step(None, {R.DISPATCHER}, (), _l("催办"), public=False)
     TRANSITIONS[(state, "supervise")] = step(
-        None, {"dispatcher"}, {"note"}, _l("督办"), public=False
+        None, {R.DISPATCHER}, {"note"}, _l("督办"), public=False
     )
-for state in ("dispatched", *ACTIVE):
+for state in (S.DISPATCHED, *ACTIVE):
     TRANSITIONS[(state, "note")] = step(None, {"assignee"}, {"note"}, _l("记录进展"))
 for state in ACTIVE:
     TRANSITIONS[(state, "ask_extension")] = step(
         None, {"assignee"}, {"hours", "reason"}, _l("申请延期"), public=False
     )
     TRANSITIONS[(state, "approve_extension")] = step(
-        None, {"dispatcher"}, (), _l("同意延期"), public=False
+        None, {R.DISPATCHER}, (), _l("同意延期"), public=False
     )
     TRANSITIONS[(state, "refuse_extension")] = step(
-        None, {"dispatcher"}, {"reason"}, _l("不同意延期"), public=False, danger=True
+        None, {R.DISPATCHER}, {"reason"}, _l("不同意延期"), public=False, danger=True
     )
 
 # What rating leads where: "not satisfied" reopens the case; every other answer closes it.
-AFTER_RATING = {"satisfied": "closed", "basic": "closed", "unsatisfied": "reopened"}
+AFTER_RATING = {
+    "satisfied": S.CLOSED,
+    "basic": S.CLOSED,
+    "unsatisfied": S.REOPENED,
+}
 
 # Which deadline runs in which state, and from which category column.
 STAGE_OF_STATE = {
-    "submitted": "accept",
-    "accepted": "accept",
-    "reopened": "accept",
-    "dispatched": "sign",
-    "signed": "handle",
-    "in_progress": "handle",
-    "handled": "verify",
+    S.SUBMITTED: "accept",
+    S.ACCEPTED: "accept",
+    S.REOPENED: "accept",
+    S.DISPATCHED: "sign",
+    S.SIGNED: "handle",
+    S.IN_PROGRESS: "handle",
+    S.HANDLED: "verify",
 }
 
 # Events that are not transitions but still go on the timeline.
