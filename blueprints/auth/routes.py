@@ -21,6 +21,7 @@ from blueprints.auth.forms import (
 from blueprints.auth.models import AccountEvent
 from blueprints.errors import Refused
 from blueprints.htmx import render
+from blueprints.main import features
 from blueprints.phones import mask_phone, normalize_phone
 from blueprints.places.models import Grid
 from blueprints.places.services import grid_choices
@@ -28,6 +29,7 @@ from blueprints.ratelimit import hashed
 from extensions import db, limiter, login_manager
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
+bp.record_once(features.home("auth/_home.html", order=80))
 
 login_manager.login_view = "auth.login"
 login_manager.login_message = _l("请先登录。")

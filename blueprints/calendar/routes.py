@@ -7,9 +7,11 @@ from blueprints.access import allow
 from blueprints.calendar import services
 from blueprints.errors import Refused
 from blueprints.htmx import render
+from blueprints.main import features
 from blueprints.timeutil import local, utcnow
 
 bp = Blueprint("calendar", __name__, url_prefix="/calendar")
+bp.record_once(features.home("calendar/_home.html", order=60))
 
 
 @bp.route("/", methods=["GET", "POST"])

@@ -8,10 +8,9 @@ from sqlalchemy import select
 
 from blueprints.auth.models import User
 from blueprints.auth.people import new_grant
+from blueprints.main.features import demo_loaders
 from blueprints.open311.models import ApiKey, hash_key
-from blueprints.orgs.demo import load_demo_orgs
 from blueprints.places.models import Community, Department, Grid, Street
-from blueprints.reports.demo import load_demo_reports
 from blueprints.reports.models import Category
 from extensions import db
 
@@ -296,9 +295,9 @@ def load_demo(with_reports=True):
     if not db.session.scalar(select(ApiKey).where(ApiKey.key_hash == hash_key(DEMO_API_KEY))):
         db.session.add(ApiKey.issue("演示客户端", key=DEMO_API_KEY)[0])
     db.session.commit()
-    if with_reports:
-        load_demo_reports()
-        load_demo_orgs()
+    # Each feature's own demo data (blueprints/main/features.py); the bulky ones on request.
+    for loader in demo_loaders(full=with_reports):
+        loader()
 
 
 def grant(user, role, place):

@@ -5,6 +5,7 @@ from sqlalchemy import func, select, text
 from blueprints.access import allow, safe_next
 from blueprints.auth.models import User
 from blueprints.htmx import render
+from blueprints.main import features
 from blueprints.notices.services import unread_count
 from blueprints.places.models import Community, Grid
 from blueprints.reports.models import Category
@@ -35,7 +36,7 @@ def index():
             }
         context["grants"] = [g for g in current_user.grants if g.role != "grid_worker"]
         context["unread"] = unread_count(current_user)
-    return render("main/index.html", **context)
+    return render("main/index.html", home_parts=features.home_parts(), **context)
 
 
 @bp.route("/healthz")

@@ -7,9 +7,11 @@ from flask_login import current_user
 from blueprints import sms
 from blueprints.access import allow
 from blueprints.htmx import render
+from blueprints.main import features
 from blueprints.notices import services
 
 bp = Blueprint("notices", __name__, url_prefix="/notices")
+bp.record_once(features.home("notices/_home.html", order=30))
 
 
 @bp.route("/")

@@ -18,6 +18,7 @@ from flask_login import current_user
 
 from blueprints.access import allow
 from blueprints.htmx import render
+from blueprints.main import features
 from blueprints.open311 import services
 from blueprints.open311.formats import answer, error
 from blueprints.open311.models import ApiKey, hash_key
@@ -26,6 +27,7 @@ from blueprints.open311.services import ApiError
 from extensions import csrf, db, limiter
 
 bp = Blueprint("open311", __name__, url_prefix="/open311")
+bp.record_once(features.home("open311/_home.html", order=70))
 
 FMT = "<any(json,xml):fmt>"
 

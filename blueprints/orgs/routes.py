@@ -5,8 +5,10 @@ from flask_login import current_user
 from blueprints.access import allow, can
 from blueprints.errors import Conflict, Refused
 from blueprints.htmx import render, wants_fragment
+from blueprints.main import features
 from blueprints.orgs import documents, lifecycle, rules, services
 from blueprints.orgs.cli import tick
+from blueprints.orgs.demo import load_demo_orgs
 from blueprints.orgs.forms import STEP_FORMS, STEPS, CharterForm, NameForm, PersonForm
 from blueprints.orgs.models import (
     KINDS,
@@ -25,6 +27,8 @@ from extensions import db, limiter
 
 bp = Blueprint("orgs", __name__, url_prefix="/orgs")
 bp.cli.add_command(tick)
+bp.record_once(features.home("orgs/_home.html", order=20))
+bp.record_once(features.demo(load_demo_orgs))
 
 
 @bp.app_context_processor

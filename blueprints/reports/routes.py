@@ -24,10 +24,12 @@ from blueprints.auth.services import find_user
 from blueprints.errors import Refused
 from blueprints.htmx import is_htmx, render
 from blueprints.inputs import strict_int
+from blueprints.main import features
 from blueprints.places.models import Department, Grid
 from blueprints.places.services import grid_choices
 from blueprints.reports import intake, lists, photos, refs, services
 from blueprints.reports.cli import tick
+from blueprints.reports.demo import load_demo_reports
 from blueprints.reports.forms import (
     ContactForm,
     DetailsForm,
@@ -52,6 +54,8 @@ from extensions import db, limiter
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 bp.cli.add_command(tick)
+bp.record_once(features.home("reports/_home.html", order=10))
+bp.record_once(features.demo(load_demo_reports))
 
 
 @bp.app_context_processor

@@ -1,0 +1,35 @@
+"""A feature plugs itself in from its own package: its tiles on the home page and its demo data.
+
+    bp.record_once(features.home("reports/_home.html", order=10))
+    bp.record_once(features.demo(load_demo_reports))
+
+The home page includes each feature's tiles in `order`; `flask demo load` runs each loader after
+the places, accounts and categories exist (bulky ones only when asked for the full demo)."""
+
+from flask import current_app
+
+
+def home(template, order):
+    def register(state):
+        state.app.extensions.setdefault("linli_home", []).append((order, template))
+
+    return register
+
+
+def demo(loader, bulky=True):
+    def register(state):
+        state.app.extensions.setdefault("linli_demo", []).append((loader, bulky))
+
+    return register
+
+
+def home_parts():
+    return [template for _order, template in sorted(current_app.extensions.get("linli_home", []))]
+
+
+def demo_loaders(full):
+    return [
+        loader
+        for loader, bulky in current_app.extensions.get("linli_demo", [])
+        if full or not bulky
+    ]
