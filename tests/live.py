@@ -10,7 +10,6 @@ migrated and loaded with the demo, as `make run` does."""
 
 import json
 import os
-import re
 import socket
 import subprocess
 import sys
@@ -24,6 +23,7 @@ from pathlib import Path
 import requests
 
 from app import create_app, database_url
+from tests.conftest import TOKEN
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
@@ -173,9 +173,6 @@ def wait_until_up(base, process, log_file, seconds=30):
         except OSError:
             time.sleep(0.2)
     raise RuntimeError("gunicorn did not answer /healthz:\n" + log_file.read_text(errors="replace"))
-
-
-TOKEN = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
 
 
 def browser(server, address=None):

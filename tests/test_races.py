@@ -2,16 +2,14 @@
 race reads a message, never a bare 500, and nothing is stored twice or half."""
 
 import re
-import threading
 
 import pytest
 import requests
 
 from blueprints.main.cli import DEMO_PASSWORD
-from tests.live import live_gunicorn
+from tests.live import TOKEN, at_once, live_gunicorn
 from tests.test_reports import DISPATCHER
 
-TOKEN = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
 HX = {"HX-Request": "true", "HX-Request-Type": "partial"}
 AT_ONCE = 6
 
@@ -46,26 +44,6 @@ def submitted_case(server, dispatcher):
             version = re.search(r'name="version" value="(\d+)"', page)[1]
             return ref, version, TOKEN.search(page)[1]
     raise AssertionError("no submitted case in the demo")
-
-
-def at_once(count, send):
-    """Runs send(i) in count threads released together; returns the answers in order."""
-    barrier = threading.Barrier(count)
-    answers = [None] * count
-
-    def run(i):
-        barrier.wait()
-        try:
-            answers[i] = send(i)
-        except requests.RequestException as e:
-            answers[i] = e
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    return answers
 
 
 @pytest.mark.parametrize("htmx", [False, True], ids=["page", "htmx"])

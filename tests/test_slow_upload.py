@@ -15,10 +15,9 @@ from urllib.parse import urlsplit
 import requests
 from PIL import Image
 
-from tests.live import live_gunicorn
+from tests.live import TOKEN, live_gunicorn
 
 CONFIG = Path(__file__).resolve().parent.parent / "gunicorn.conf.py"
-TOKEN = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
 UPLOADERS = 10
 BYTES_PER_SECOND = 50_000 // 8  # a 50 kbps uplink
 CHUNK = 625  # a tenth of a second's worth
