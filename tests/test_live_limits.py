@@ -65,10 +65,14 @@ def test_twenty_parallel_wrong_codes_get_five_checks(server):
     assert all(a.status_code == 422 for a in answers), [a.status_code for a in answers]
     assert sum("验证码不对" in b for b in bodies) == 5
     assert sum("验证码已失效" in b for b in bodies) == 15
-    with create_engine(server.database).connect() as conn:
-        attempts = conn.execute(
-            text("SELECT attempts FROM reset_code WHERE phone = '13800000002' AND used = false")
-        ).scalar_one()
+    engine = create_engine(server.database)
+    try:
+        with engine.connect() as conn:
+            attempts = conn.execute(
+                text("SELECT attempts FROM reset_code WHERE phone = '13800000002' AND used = false")
+            ).scalar_one()
+    finally:
+        engine.dispose()
     assert attempts == 5
     late = post(asker, server, "/auth/reset/code", code=real, password="taken over!")
     assert "验证码已失效" in late.text
