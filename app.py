@@ -102,6 +102,7 @@ def create_app(test_config=None):
     from blueprints.open311.routes import bp as open311_bp
     from blueprints.places.routes import bp as places_bp
     from blueprints.reports.routes import bp as reports_bp
+    from blueprints.volunteers.routes import bp as volunteers_bp
 
     inputs.init_app(app)
     for bp in (
@@ -113,6 +114,7 @@ def create_app(test_config=None):
         notices_bp,
         open311_bp,
         calendar_bp,
+        volunteers_bp,
     ):
         app.register_blueprint(bp)
     wire.init_app(app)

@@ -297,6 +297,9 @@ def load_demo(with_reports=True):
     db.session.commit()
     if with_reports:
         load_demo_reports()
+        from blueprints.volunteers.demo import load_demo_volunteers
+
+        load_demo_volunteers()
 
 
 def grant(user, role, place):
