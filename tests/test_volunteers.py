@@ -107,6 +107,8 @@ def test_id_numbers_follow_the_gb11643_check_digit():
 
 def test_a_profile_gets_a_number_and_keeps_only_a_masked_id(client, demo, login_as, ctx):
     login_as(RESIDENT)
+    invite = client.get("/volunteers/mine")
+    assert invite.status_code == 200 and "填写志愿者资料" in invite.get_data(as_text=True)
     form = {
         "real_name": "张桂兰",
         "birth_date": "1956-04-12",

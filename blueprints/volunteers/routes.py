@@ -489,8 +489,8 @@ def ics_text(text):
 @allow("user")
 def mine():
     volunteer = profiles.profile_of(current_user)
-    if volunteer is None:
-        return redirect(url_for("volunteers.profile"), 303)
+    if volunteer is None:  # not a volunteer yet: the page says how to become one
+        return render("volunteers/mine.html", profile=None)
     total = hours.approved_minutes(volunteer) / 60
     return render(
         "volunteers/mine.html",
