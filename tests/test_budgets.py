@@ -66,6 +66,21 @@ PAGES = [
     ("13800000001", "/orgs/listed/PERSON"),
     ("13800000006", "/orgs/f/FILING"),
     ("13800000006", "/orgs/queue"),
+    (None, "/volunteers/"),
+    (None, "/volunteers/activities/ACTIVITY"),
+    (None, "/volunteers/verify"),
+    (None, "/volunteers/guardian/TOKEN"),
+    (None, "/volunteers/c/CONFIRM"),
+    ("13800000021", "/volunteers/mine"),
+    ("13800000021", "/volunteers/profile"),
+    ("13800000021", "/volunteers/signups/SIGNUP"),
+    ("13800000021", "/volunteers/hours/RECORD"),
+    ("13800000021", "/volunteers/shifts/SHIFT/check-in"),
+    ("13800000021", "/volunteers/certificates/CERT"),
+    ("13800000002", "/volunteers/organize"),
+    ("13800000002", "/volunteers/activities/new"),
+    ("13800000002", "/volunteers/activities/ACTIVITY/shifts/new"),
+    ("13800000002", "/volunteers/shifts/SHIFT"),
 ]
 # Not pages (redirects, files, health), or pages measured in their own tests below.
 NOT_PAGES = {
@@ -90,6 +105,9 @@ NOT_PAGES = {
     "open311.updates",
     "open311.openapi",
     "orgs.charter_file",
+    "volunteers.export",
+    "volunteers.ics",
+    "volunteers.verify_one",
 }
 
 
@@ -126,6 +144,49 @@ def with_demo_orgs(url):
     return url
 
 
+def volunteer_url(url):
+    """The demo's busiest volunteer pages: the full shift with its waitlist, a record with its
+    timeline, the demo certificate."""
+    from blueprints.volunteers.demo import load_demo_volunteers
+    from blueprints.volunteers.models import (
+        Activity,
+        Certificate,
+        HoursRecord,
+        Signup,
+        VolunteerProfile,
+    )
+    from blueprints.volunteers.profiles import make_token
+
+    load_demo_volunteers()
+    activity = db.session.scalar(select(Activity).where(Activity.title == "社区助老送餐"))
+    shift = activity.shifts[0]
+    wang = db.session.scalar(
+        select(VolunteerProfile)
+        .join(User, User.id == VolunteerProfile.user_id)
+        .where(User.phone == "13800000021")
+    )
+    signup = db.session.scalar(
+        select(Signup).where(Signup.shift_id == shift.id, Signup.profile_id == wang.id)
+    )
+    minor = db.session.scalar(select(VolunteerProfile).where(VolunteerProfile.guardian_phone != ""))
+    values = {
+        "ACTIVITY": activity.id,
+        "SHIFT": shift.id,
+        "SIGNUP": signup.id,
+        "RECORD": db.session.scalar(
+            select(HoursRecord.id).where(HoursRecord.profile_id == wang.id).limit(1)
+        ),
+        "CERT": db.session.scalar(
+            select(Certificate.number).where(Certificate.profile_id == wang.id)
+        ),
+        "CONFIRM": make_token("confirm", signup.id),
+        "TOKEN": make_token("guardian", minor.id, minor.guardian_phone),
+    }
+    for key, value in values.items():
+        url = url.replace(key, str(value))
+    return url
+
+
 def gzipped_size(data):
     return len(gzip.compress(data, 6))
 
@@ -143,6 +204,8 @@ def test_html_fits_one_round_trip(client, demo, ctx, login_as, phone, url):
         url = url.replace("GRID", str(db.session.scalar(select(Grid.id).where(Grid.code == "G01"))))
     if url.startswith("/orgs/") and any(w in url for w in ("ORG", "NUMBER", "FILING", "PERSON")):
         url = with_demo_orgs(url)
+    if url.startswith("/volunteers/") and url != "/volunteers/":
+        url = volunteer_url(url)
     if phone:
         login_as(phone)
     response = client.get(url, headers={"Accept-Encoding": "gzip"})

@@ -1,0 +1,158 @@
+"""Activities and their shifts: who may post them, posting, and the public lists."""
+
+import secrets
+from datetime import UTC, datetime, timedelta
+
+from flask_babel import gettext as _
+from sqlalchemy import or_, select
+from sqlalchemy.orm import selectinload
+
+from blueprints.access import can
+from blueprints.places.models import Community
+from blueprints.timeutil import LOCAL, utcnow
+from blueprints.volunteers.models import Activity, Shift
+from blueprints.workflow import Refused
+from extensions import db
+
+# Until organizations are merged in, an activity is posted by its community: a grid worker of one
+# of its grids, an admin, or an org officer granted at the community.
+ORGANIZER_ROLES = ("admin", "org_officer", "grid_worker")
+
+
+def may_organize(user, community):
+    if not user.is_authenticated or community is None:
+        return False
+    if can(community, *ORGANIZER_ROLES, user=user):
+        return True
+    return any(
+        g.grid is not None and g.grid.community_id == community.id
+        for g in user.grants_for("grid_worker")
+    )
+
+
+def organized_communities(user):
+    """The communities this user may post activities for."""
+    if not user.is_authenticated:
+        return []
+    communities = db.session.scalars(
+        select(Community).where(Community.active).order_by(Community.code)
+    ).all()
+    return [c for c in communities if may_organize(user, c)]
+
+
+def new_code():
+    return f"{secrets.randbelow(10**6):06d}"
+
+
+def to_utc(moment):
+    """A Beijing time typed into a form, as stored (naive UTC)."""
+    return moment.replace(tzinfo=LOCAL).astimezone(UTC).replace(tzinfo=None)
+
+
+def check_shift(starts, ends, capacity, signup_deadline=None):
+    if ends <= starts:
+        raise Refused(_("结束时间要晚于开始时间。"), field="ends_at")
+    if ends - starts > timedelta(hours=24):
+        raise Refused(_("一个班次不能超过24小时，请分成几个班次。"), field="ends_at")
+    if starts <= utcnow():
+        raise Refused(_("开始时间要在现在之后。"), field="starts_at")
+    if not 1 <= capacity <= 500:
+        raise Refused(_("人数要在1到500之间。"), field="capacity")
+    if signup_deadline and signup_deadline > starts:
+        raise Refused(_("报名截止时间要在活动开始之前。"), field="signup_deadline")
+
+
+def post_activity(user, data):
+    """An activity with its first shift. data: the form's values, times in Beijing time."""
+    community = db.session.get(Community, data["community_id"] or 0)
+    if not may_organize(user, community):
+        raise Refused(_("您不能为这个社区发布活动。"), field="community_id")
+    if data.get("risky") and not data.get("insured"):
+        raise Refused(_("有风险的活动要先为志愿者买好保险，再发布。"), field="insured")
+    starts, ends = to_utc(data["starts_at"]), to_utc(data["ends_at"])
+    deadline = to_utc(data["signup_deadline"])
+    check_shift(starts, ends, data["capacity"], deadline)
+    activity = Activity(
+        title=data["title"].strip(),
+        description=(data.get("description") or "").strip(),
+        place=data["place"].strip(),
+        community_id=community.id,
+        org_name=(data.get("org_name") or "").strip() or None,
+        contact_name=(data.get("contact_name") or "").strip() or user.display_name,
+        contact_phone=(data.get("contact_phone") or "").strip() or user.phone,
+        signup_deadline=deadline,
+        cancel_hours=data["cancel_hours"],
+        risky=bool(data.get("risky")),
+        insured=bool(data.get("insured")),
+        created_by_id=user.id,
+    )
+    activity.shifts.append(new_shift(data, starts, ends))
+    db.session.add(activity)
+    db.session.commit()
+    return activity
+
+
+def new_shift(data, starts, ends):
+    return Shift(
+        starts_at=starts,
+        ends_at=ends,
+        capacity=data["capacity"],
+        min_age=data["min_age"],
+        skills=",".join(data.get("skills") or []),
+        content=(data.get("content") or "").strip()[:200],
+        person_in_charge=(data.get("person_in_charge") or "").strip()[:40],
+        code=new_code(),
+    )
+
+
+def add_shift(user, activity, data):
+    if not may_organize(user, activity.community):
+        raise Refused(_("您不能为这个社区发布活动。"))
+    starts, ends = to_utc(data["starts_at"]), to_utc(data["ends_at"])
+    check_shift(starts, ends, data["capacity"])
+    shift = new_shift(data, starts, ends)
+    activity.shifts.append(shift)
+    db.session.commit()
+    return shift
+
+
+def list_activities(community_id=None, day=None, skill=None, past=False):
+    """Activities with a shift still to come (or, past=True, already over), soonest first."""
+    now = utcnow()
+    query = select(Activity).join(Shift).options(selectinload(Activity.shifts))
+    query = query.where(Shift.ends_at < now) if past else query.where(Shift.ends_at >= now)
+    if community_id:
+        query = query.where(Activity.community_id == community_id)
+    if day:
+        start = datetime.combine(day, datetime.min.time())
+        query = query.where(
+            Shift.starts_at >= to_utc(start), Shift.starts_at < to_utc(start + timedelta(days=1))
+        )
+    if skill:
+        query = query.where(
+            or_(
+                Shift.skills == skill,
+                Shift.skills.like(f"{skill},%"),
+                Shift.skills.like(f"%,{skill}"),
+                Shift.skills.like(f"%,{skill},%"),
+            )
+        )
+    rows = (
+        db.session.scalars(query.distinct().order_by(Activity.id.desc()).limit(60)).unique().all()
+    )
+    return sorted(rows, key=lambda a: min(s.starts_at for s in a.shifts))
+
+
+def get_shift(shift_id):
+    return db.session.get(Shift, shift_id) if shift_id else None
+
+
+def grid_workers_community(user):
+    """The grids this grid worker covers (for proxy sign-ups)."""
+    grids = []
+    for grant in user.grants_for("grid_worker"):
+        if grant.grid is not None:
+            grids.append(grant.grid)
+        elif grant.community is not None:
+            grids.extend(grant.community.grids)
+    return grids

@@ -1,0 +1,20 @@
+"""`flask volunteers tick`: the volunteer flows' clock (registered on the blueprint's CLI group)."""
+
+import click
+from flask.cli import with_appcontext
+
+from blueprints.volunteers import hours, signups
+
+
+@click.command("tick")
+@with_appcontext
+def tick():
+    """Offers that ran out move on, day-before reminders, check-outs nobody made closed,
+    hours approvals overdue flagged. Safe to run every minute."""
+    counts = signups.tick()
+    late = hours.FLOW.tick()
+    click.echo(
+        "offers reminded {reminded}, offers expired {closed}, seats refilled {refilled}, "
+        "day-before {day_before}, check-outs closed {closed_checkouts}, ".format(**counts)
+        + "hours overdue {overdue}".format(**late)
+    )

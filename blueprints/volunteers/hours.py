@@ -1,0 +1,278 @@
+"""The hours ledger on the workflow core: each record pending → approved | declined (never
+deleted), due within 10 working days; corrections asked and answered on its timeline; totals,
+star levels, the organizer's CSV, and certificates anyone can verify by number."""
+
+import csv
+import io
+import json
+import secrets
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from blueprints.notices.services import notify
+from blueprints.timeutil import utcnow
+from blueprints.volunteers.activities import may_organize
+from blueprints.volunteers.models import STAR_HOURS, Certificate, HoursEvent, HoursRecord
+from blueprints.volunteers.signups import HOURS_DUE_WORKDAYS
+from blueprints.volunteers.signups import organizers_of as shift_organizers
+from blueprints.volunteers.workflow import HOURS_EVENTS, HOURS_TRANSITIONS
+from blueprints.words import N_
+from blueprints.workflow import Flow, Refused, due_after
+from extensions import db
+
+NEEDS = {"reason": _l("请写明原因。"), "note": _l("请写几句说明。")}
+# No 0/O, 1/I/L: a number read over the phone is not misheard. 31**10 ≈ 8×10^14.
+ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+
+
+def _approve(record, actor, given):
+    """The organizer may approve more than the shift's length (stayed late by arrangement)."""
+    raw = (given.get("hours") or "").strip()
+    if not raw:
+        return None
+    try:
+        hours = float(raw)
+    except ValueError:
+        hours = -1
+    if not 0 <= hours <= 24:
+        raise Refused(_("认定的时长要在0到24小时之间。"), field="hours")
+    record.approved_minutes = round(hours * 60)
+    return None
+
+
+def _decline(record, actor, given):
+    record.reason = given["reason"].strip()[:200]
+
+
+def _ask_correction(record, actor, given):
+    record.correction_asked = True
+    notify(
+        organizers_of(record),
+        N_("志愿者对“%(title)s”的时长申请更正"),
+        record_url(record),
+        title=record.activity_title,
+    )
+
+
+def _answer(record, actor, given):
+    record.correction_asked = False
+
+
+def _reopen(record, actor, given):
+    record.reason = ""
+
+
+def organizers_of(record):
+    return shift_organizers(record.shift) if record.shift else []
+
+
+def record_url(record):
+    return f"/volunteers/hours/{record.id}"
+
+
+class HoursFlow(Flow):
+    model = HoursRecord
+    transitions = HOURS_TRANSITIONS
+    event_labels = HOURS_EVENTS
+    needs = NEEDS
+    effects = {
+        "approve": _approve,
+        "decline": _decline,
+        "ask_correction": _ask_correction,
+        "answer": _answer,
+        "reopen": _reopen,
+    }
+    relations = {
+        "volunteer": lambda r, u, c: u.is_authenticated and r.profile.user_id == u.id,
+        "organizer": lambda r, u, c: may_organize(u, r.community),
+    }
+    open_states = ("pending",)
+
+    def place_of(self, record):
+        return record.community
+
+    def record(self, record, action, actor, before, after, note="", public=True, detail=None):
+        msgid, values = detail or ("", {})
+        record.events.append(
+            HoursEvent(
+                action=action,
+                actor_id=actor.id if actor else None,
+                from_state=before,
+                to_state=after,
+                note=(note or "")[:2000],
+                detail=msgid,
+                detail_params=json.dumps(values, ensure_ascii=False),
+                public=public,
+                at=utcnow(),
+            )
+        )
+
+    def tell(self, record, action, before, after, public):
+        if action in ("approve", "decline", "answer", "reopen"):
+            notify(
+                [record.profile.user],
+                N_("您在“%(title)s”的服务时长有新消息"),
+                record_url(record),
+                title=record.activity_title,
+            )
+
+    def entered(self, record, action, before):
+        record.reminded_for = record.overdue_for = ""
+        record.deadline_at = (
+            due_after(utcnow(), workdays=HOURS_DUE_WORKDAYS) if record.state == "pending" else None
+        )
+
+    def overdue(self, record):
+        self.record(record, "overdue", None, record.state, record.state, "", False)
+        notify(
+            organizers_of(record),
+            N_("“%(title)s”的服务时长超过10个工作日未审核"),
+            record_url(record),
+            title=record.activity_title,
+        )
+
+
+FLOW = HoursFlow()
+
+
+def apply(record, action, actor, version=None, **given):
+    return FLOW.apply(record, action, actor, version, None, **given)
+
+
+def records_of(profile):
+    return db.session.scalars(
+        select(HoursRecord)
+        .where(HoursRecord.profile_id == profile.id)
+        .order_by(HoursRecord.served_on.desc(), HoursRecord.id.desc())
+    ).all()
+
+
+def approved_minutes(profile):
+    minutes = func.coalesce(HoursRecord.approved_minutes, HoursRecord.minutes)
+    return db.session.scalar(
+        select(func.coalesce(func.sum(minutes), 0)).where(
+            HoursRecord.profile_id == profile.id, HoursRecord.state == "approved"
+        )
+    )
+
+
+def stars(hours):
+    """0 to 5 stars at 100 / 300 / 600 / 1000 / 1500 approved hours."""
+    return sum(1 for level in STAR_HOURS if hours >= level)
+
+
+def pending_for(user):
+    """Records waiting for this organizer, overdue first."""
+    rows = db.session.scalars(
+        select(HoursRecord)
+        .where(HoursRecord.state == "pending")
+        .order_by(HoursRecord.deadline_at, HoursRecord.id)
+        .limit(200)
+    ).all()
+    return [r for r in rows if may_organize(user, r.community)]
+
+
+def shift_records(shift):
+    return db.session.scalars(
+        select(HoursRecord).where(HoursRecord.shift_id == shift.id).order_by(HoursRecord.id)
+    ).all()
+
+
+CSV_COLUMNS = (
+    _l("志愿者编号"),
+    _l("姓名"),
+    _l("身份证号"),
+    _l("活动名称"),
+    _l("服务日期"),
+    _l("服务地点"),
+    _l("服务内容"),
+    _l("服务时长（小时）"),
+    _l("组织者"),
+    _l("负责人"),
+)
+
+
+def export_csv(shift):
+    """The shift's approved records, with the volunteer number and the masked ID only."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([str(c) for c in CSV_COLUMNS])
+    for r in shift_records(shift):
+        if r.state != "approved":
+            continue
+        writer.writerow(
+            [
+                r.profile.number,
+                r.profile.real_name,
+                r.profile.id_masked,
+                r.activity_title,
+                r.served_on.isoformat(),
+                r.place,
+                r.content,
+                f"{r.hours:.1f}",
+                r.organizer,
+                r.person_in_charge,
+            ]
+        )
+    # A BOM, so spreadsheet programs on Windows read the Chinese as UTF-8.
+    return "\ufeff" + out.getvalue()
+
+
+# ---- certificates ------------------------------------------------------------------------------
+
+
+def new_number():
+    return "".join(secrets.choice(ALPHABET) for _ in range(10))
+
+
+def issue_certificate(profile):
+    """A certificate of every approved hour so far."""
+    approved = [r for r in records_of(profile) if r.state == "approved"]
+    if not approved:
+        raise Refused(_("还没有认定的服务时长，认定后才能开证明。"))
+    days = [r.served_on for r in approved]
+    for _try in range(5):
+        certificate = Certificate(
+            number=new_number(),
+            profile_id=profile.id,
+            minutes=approved_minutes(profile),
+            first_day=min(days),
+            last_day=max(days),
+            issuer=_("%(community)s · 邻里志愿服务", community=profile.community.name),
+        )
+        db.session.add(certificate)
+        try:
+            db.session.commit()
+        except IntegrityError:  # the same number drawn twice: draw again
+            db.session.rollback()
+            continue
+        return certificate
+    raise Refused(_("系统忙，请再试一次。"))
+
+
+def normalize_number(text):
+    return "".join(c for c in (text or "").upper() if c.isalnum())[:10]
+
+
+def find_certificate(number):
+    number = normalize_number(number)
+    if len(number) != 10:
+        return None
+    return db.session.scalar(select(Certificate).where(Certificate.number == number))
+
+
+def certificates_of(profile):
+    return db.session.scalars(
+        select(Certificate)
+        .where(Certificate.profile_id == profile.id)
+        .order_by(Certificate.id.desc())
+    ).all()
+
+
+def revoke_certificate(certificate):
+    if certificate.revoked_at is None:
+        certificate.revoked_at = utcnow()
+        db.session.commit()

@@ -1,0 +1,311 @@
+"""Volunteers (志愿服务): profiles, activities and their shifts, sign-ups with their timeline,
+the hours ledger (《志愿服务记录与证明出具办法》) and certificates anyone can verify."""
+
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from blueprints.places.models import Community
+from blueprints.timeutil import utcnow
+from blueprints.words import translate
+from extensions import db
+
+if TYPE_CHECKING:
+    from blueprints.auth.models import User
+
+SKILLS = {
+    "care": _l("陪伴照护"),
+    "medical": _l("医护急救"),
+    "teaching": _l("辅导讲课"),
+    "tech": _l("教用手机"),
+    "repair": _l("维修"),
+    "clean": _l("环境清洁"),
+    "order": _l("秩序维护"),
+    "art": _l("文艺"),
+}
+# Star levels by approved hours, as the national volunteer system counts them.
+STAR_HOURS = (100, 300, 600, 1000, 1500)
+
+SIGNUP_STATES = {
+    "new": _l("新报名"),
+    "confirmed": _l("已报上"),
+    "waitlisted": _l("候补中"),
+    "offered": _l("有空位，等您确认"),
+    "cancelled": _l("已取消"),
+    "declined": _l("已放弃空位"),
+    "expired": _l("空位已过期"),
+    "checked_in": _l("已签到"),
+    "attended": _l("已完成"),
+    "absent": _l("缺席"),
+}
+HOURS_STATES = {"pending": _l("待审核"), "approved": _l("已认定"), "declined": _l("未认定")}
+
+
+def mask_name(name):
+    """张*, 张*明: enough to recognise, not enough to find someone."""
+    if not name:
+        return ""
+    if len(name) <= 2:
+        return name[0] + "*"
+    return name[0] + "*" * (len(name) - 2) + name[-1]
+
+
+class VolunteerProfile(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), unique=True)
+    # V + community code + the profile's id: unique because the id is, never guessed twice.
+    number: Mapped[str | None] = mapped_column(String(30), unique=True)
+    real_name: Mapped[str] = mapped_column(String(40))
+    birth_date: Mapped[date]
+    community_id: Mapped[int] = mapped_column(ForeignKey("community.id"), index=True)
+    skills: Mapped[str] = mapped_column(String(200), default="")
+    availability: Mapped[str] = mapped_column(String(200), default="")
+    # The ID number is never stored: a keyed hash (one profile per ID) and the masked form.
+    id_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    id_masked: Mapped[str] = mapped_column(String(20), default="")
+    rules_accepted_at: Mapped[datetime]
+    # The resident lets a grid worker of their grid sign up, confirm or cancel for them.
+    proxy_consent: Mapped[bool] = mapped_column(default=False)
+    guardian_user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    guardian_name: Mapped[str] = mapped_column(String(40), default="")
+    guardian_phone: Mapped[str] = mapped_column(String(11), default="")
+    guardian_consent_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    user: Mapped["User"] = relationship(foreign_keys=[user_id])
+    guardian: Mapped["User | None"] = relationship(foreign_keys=[guardian_user_id])
+    community: Mapped[Community] = relationship()
+
+    @property
+    def skill_list(self):
+        return [s for s in self.skills.split(",") if s]
+
+    @property
+    def masked_name(self):
+        return mask_name(self.real_name)
+
+    def age_on(self, day):
+        born = self.birth_date
+        return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+
+class Activity(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(60))
+    description: Mapped[str] = mapped_column(Text, default="")
+    place: Mapped[str] = mapped_column(String(120))
+    community_id: Mapped[int] = mapped_column(ForeignKey("community.id"), index=True)
+    # Free text until organizations (Org) are merged in: the lead links Activity to Org then.
+    org_name: Mapped[str | None] = mapped_column(String(60))
+    contact_name: Mapped[str] = mapped_column(String(40), default="")
+    contact_phone: Mapped[str] = mapped_column(String(20), default="")
+    signup_deadline: Mapped[datetime]
+    # A confirmed volunteer may cancel up to this many hours before the shift starts.
+    cancel_hours: Mapped[int] = mapped_column(default=24)
+    risky: Mapped[bool] = mapped_column(default=False)
+    insured: Mapped[bool] = mapped_column(default=False)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    community: Mapped[Community] = relationship()
+    created_by: Mapped["User | None"] = relationship()
+    shifts: Mapped[list["Shift"]] = relationship(
+        back_populates="activity", order_by="Shift.starts_at", cascade="all, delete-orphan"
+    )
+
+    @property
+    def organizer(self):
+        return self.org_name or self.community.name
+
+
+class Shift(db.Model):
+    __table_args__ = (
+        CheckConstraint("taken >= 0", name="taken_not_negative"),
+        CheckConstraint("taken <= capacity", name="taken_within_capacity"),
+        CheckConstraint("ends_at > starts_at", name="ends_after_start"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    activity_id: Mapped[int] = mapped_column(ForeignKey("activity.id"), index=True)
+    starts_at: Mapped[datetime] = mapped_column(index=True)
+    ends_at: Mapped[datetime]
+    capacity: Mapped[int]
+    # Seats confirmed or held for an offer, moved only by one UPDATE ... WHERE taken < capacity.
+    taken: Mapped[int] = mapped_column(default=0)
+    min_age: Mapped[int] = mapped_column(default=14)
+    skills: Mapped[str] = mapped_column(String(200), default="")
+    content: Mapped[str] = mapped_column(String(200), default="")
+    person_in_charge: Mapped[str] = mapped_column(String(40), default="")
+    # The 6-digit check-in code the organizer shows on site.
+    code: Mapped[str] = mapped_column(String(6))
+
+    activity: Mapped[Activity] = relationship(back_populates="shifts")
+    signups: Mapped[list["Signup"]] = relationship(back_populates="shift", order_by="Signup.id")
+
+    @property
+    def skill_list(self):
+        return [s for s in self.skills.split(",") if s]
+
+    @property
+    def seats_left(self):
+        return max(0, self.capacity - self.taken)
+
+    @property
+    def minutes(self):
+        return int((self.ends_at - self.starts_at).total_seconds() // 60)
+
+
+class Signup(db.Model):
+    __table_args__ = (
+        UniqueConstraint("shift_id", "profile_id", name="uq_signup_shift_profile"),
+        Index("ix_signup_shift_state", "shift_id", "state", "queued_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    shift_id: Mapped[int] = mapped_column(ForeignKey("shift.id"))
+    profile_id: Mapped[int] = mapped_column(ForeignKey("volunteer_profile.id"), index=True)
+    state: Mapped[str] = mapped_column(String(20), default="new")
+    # Waitlist order: when this person joined the queue.
+    queued_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # An offer's time to accept (offered), else unused.
+    deadline_at: Mapped[datetime | None]
+    reminded_for: Mapped[str] = mapped_column(String(20), default="")
+    overdue_for: Mapped[str] = mapped_column(String(20), default="")
+    day_before_sent: Mapped[bool] = mapped_column(default=False)
+    coming_confirmed_at: Mapped[datetime | None]
+    arrived_at: Mapped[datetime | None]
+    left_at: Mapped[datetime | None]
+    # Closed by the clock without a check-out: the organizer should look at the hours.
+    no_checkout: Mapped[bool] = mapped_column(default=False)
+    walk_in: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    shift: Mapped[Shift] = relationship(back_populates="signups")
+    profile: Mapped[VolunteerProfile] = relationship()
+    events: Mapped[list["SignupEvent"]] = relationship(
+        back_populates="signup", order_by="SignupEvent.id", cascade="all, delete-orphan"
+    )
+
+    @property
+    def state_label(self):
+        return SIGNUP_STATES.get(self.state, self.state)
+
+
+class SignupEvent(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    signup_id: Mapped[int] = mapped_column(ForeignKey("signup.id"), index=True)
+    action: Mapped[str] = mapped_column(String(30))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    from_state: Mapped[str] = mapped_column(String(20), default="")
+    to_state: Mapped[str] = mapped_column(String(20), default="")
+    note: Mapped[str] = mapped_column(Text, default="")
+    detail: Mapped[str] = mapped_column(String(200), default="")
+    detail_params: Mapped[str] = mapped_column(Text, default="{}")
+    public: Mapped[bool] = mapped_column(default=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    signup: Mapped[Signup] = relationship(back_populates="events")
+    actor: Mapped["User | None"] = relationship()
+
+    @property
+    def detail_text(self):
+        return translate(self.detail, self.detail_params)
+
+
+class HoursRecord(db.Model):
+    """One service record, as the national rules list its fields. Never deleted."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    signup_id: Mapped[int | None] = mapped_column(ForeignKey("signup.id"), unique=True)
+    profile_id: Mapped[int] = mapped_column(ForeignKey("volunteer_profile.id"), index=True)
+    shift_id: Mapped[int | None] = mapped_column(ForeignKey("shift.id"), index=True)
+    activity_title: Mapped[str] = mapped_column(String(60))
+    served_on: Mapped[date]
+    place: Mapped[str] = mapped_column(String(120))
+    content: Mapped[str] = mapped_column(String(200), default="")
+    # Counted from the check-in and check-out; what is approved may differ (approved_minutes).
+    minutes: Mapped[int]
+    approved_minutes: Mapped[int | None]
+    organizer: Mapped[str] = mapped_column(String(60))
+    person_in_charge: Mapped[str] = mapped_column(String(40), default="")
+    community_id: Mapped[int] = mapped_column(ForeignKey("community.id"))
+    state: Mapped[str] = mapped_column(String(20), default="pending")
+    reason: Mapped[str] = mapped_column(String(200), default="")
+    flagged: Mapped[bool] = mapped_column(default=False)
+    correction_asked: Mapped[bool] = mapped_column(default=False)
+    deadline_at: Mapped[datetime | None]
+    reminded_for: Mapped[str] = mapped_column(String(20), default="")
+    overdue_for: Mapped[str] = mapped_column(String(20), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    profile: Mapped[VolunteerProfile] = relationship()
+    shift: Mapped[Shift | None] = relationship()
+    community: Mapped[Community] = relationship()
+    events: Mapped[list["HoursEvent"]] = relationship(
+        back_populates="record", order_by="HoursEvent.id", cascade="all, delete-orphan"
+    )
+
+    @property
+    def hours(self):
+        minutes = self.approved_minutes if self.approved_minutes is not None else self.minutes
+        return round(minutes / 60, 1)
+
+    @property
+    def state_label(self):
+        return HOURS_STATES.get(self.state, self.state)
+
+    @property
+    def overdue(self):
+        return (
+            self.state == "pending" and self.deadline_at is not None and self.deadline_at < utcnow()
+        )
+
+
+class HoursEvent(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    record_id: Mapped[int] = mapped_column(ForeignKey("hours_record.id"), index=True)
+    action: Mapped[str] = mapped_column(String(30))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    from_state: Mapped[str] = mapped_column(String(20), default="")
+    to_state: Mapped[str] = mapped_column(String(20), default="")
+    note: Mapped[str] = mapped_column(Text, default="")
+    detail: Mapped[str] = mapped_column(String(200), default="")
+    detail_params: Mapped[str] = mapped_column(Text, default="{}")
+    public: Mapped[bool] = mapped_column(default=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    record: Mapped[HoursRecord] = relationship(back_populates="events")
+    actor: Mapped["User | None"] = relationship()
+
+    @property
+    def detail_text(self):
+        return translate(self.detail, self.detail_params)
+
+
+class Certificate(db.Model):
+    """A snapshot of a volunteer's approved hours, verifiable by its number."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(10), unique=True)
+    profile_id: Mapped[int] = mapped_column(ForeignKey("volunteer_profile.id"), index=True)
+    minutes: Mapped[int]
+    first_day: Mapped[date]
+    last_day: Mapped[date]
+    issuer: Mapped[str] = mapped_column(String(80))
+    issued_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[datetime | None]
+
+    profile: Mapped[VolunteerProfile] = relationship()
+
+    @property
+    def hours(self):
+        return round(self.minutes / 60, 1)

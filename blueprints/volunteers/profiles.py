@@ -1,0 +1,243 @@
+"""Volunteer profiles: the ID number check, the volunteer number, a minor's guardian consent,
+and the signed links that work without signing in."""
+
+import hashlib
+import hmac
+import os
+from datetime import date
+
+from flask import current_app
+from flask_babel import gettext as _
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from blueprints.access import can
+from blueprints.auth.models import User
+from blueprints.notices.services import notify
+from blueprints.places.models import Community
+from blueprints.sms import message, send_sms
+from blueprints.timeutil import local, utcnow
+from blueprints.volunteers.models import VolunteerProfile
+from blueprints.words import N_
+from blueprints.workflow import Refused
+from extensions import db
+
+ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+ID_CHECK = "10X98765432"
+GUARDIAN_DAYS = 7
+
+
+# ---- the ID number (GB 11643) ---------------------------------------------------------------
+
+
+def normalize_id(text):
+    return "".join(c for c in (text or "").upper() if c.isalnum())
+
+
+def valid_id(number):
+    """18 characters: 17 digits and the GB 11643 check character (0-9 or X)."""
+    if len(number) != 18 or not number[:17].isdigit() or not number.isascii():
+        return False
+    total = sum(int(d) * w for d, w in zip(number[:17], ID_WEIGHTS, strict=True))
+    return ID_CHECK[total % 11] == number[17]
+
+
+def id_birth_date(number):
+    try:
+        return date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+    except ValueError:
+        return None
+
+
+def mask_id(number):
+    return number[:2] + "*" * 14 + number[-2:]
+
+
+def id_key():
+    """ID_NUMBER_KEY, else a key derived from SECRET_KEY (HMAC, so neither reveals the other)."""
+    dedicated = os.environ.get("ID_NUMBER_KEY") or current_app.config.get("ID_NUMBER_KEY")
+    if dedicated:
+        return dedicated.encode()
+    secret = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(secret, b"linli:id-number-key:v1", hashlib.sha256).digest()
+
+
+def id_hash(number):
+    return hmac.new(id_key(), number.encode(), hashlib.sha256).hexdigest()
+
+
+# ---- profiles ----------------------------------------------------------------------------------
+
+
+def profile_of(user):
+    if not user.is_authenticated:
+        return None
+    return db.session.scalar(select(VolunteerProfile).where(VolunteerProfile.user_id == user.id))
+
+
+def find_by_number(number):
+    return db.session.scalar(
+        select(VolunteerProfile).where(VolunteerProfile.number == (number or "").strip().upper())
+    )
+
+
+def age_today(birth):
+    today = local(utcnow()).date()
+    return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
+
+
+def save_profile(user, data):
+    """Create or update the signed-in resident's profile. data: the form's values.
+    Raises Refused(field=...) for what a form validator cannot know."""
+    community = db.session.get(Community, data["community_id"] or 0)
+    if community is None or not community.active:
+        raise Refused(_("请选择社区。"), field="community_id")
+    profile = profile_of(user)
+    fresh = profile is None
+    if fresh:
+        profile = VolunteerProfile(user_id=user.id, rules_accepted_at=utcnow())
+        db.session.add(profile)
+    profile.real_name = data["real_name"].strip()
+    profile.birth_date = data["birth_date"]
+    profile.community_id = community.id
+    profile.skills = ",".join(data.get("skills") or [])
+    profile.availability = (data.get("availability") or "").strip()[:200]
+    profile.proxy_consent = bool(data.get("proxy_consent"))
+    number = normalize_id(data.get("id_number"))
+    if number:
+        if not valid_id(number):
+            raise Refused(_("身份证号不对，请核对最后一位。"), field="id_number")
+        if id_birth_date(number) != profile.birth_date:
+            raise Refused(_("身份证号里的出生日期和您填的不一样。"), field="id_number")
+        profile.id_hash, profile.id_masked = id_hash(number), mask_id(number)
+    minor = age_today(profile.birth_date) < 18
+    if minor:
+        set_guardian(profile, user, data)
+    else:
+        profile.guardian_user_id = None
+        profile.guardian_name = profile.guardian_phone = ""
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        raise Refused(_("这个身份证号已经登记过志愿者了。"), field="id_number") from None
+    if fresh:
+        profile.number = f"V{community.code}{profile.id:06d}"
+    db.session.commit()
+    if minor and profile.guardian_consent_at is None:
+        ask_guardian(profile)
+    return profile
+
+
+def set_guardian(profile, user, data):
+    phone = (data.get("guardian_phone") or "").strip()
+    name = (data.get("guardian_name") or "").strip()
+    if not phone:
+        raise Refused(_("未满18岁要填监护人的手机号。"), field="guardian_phone")
+    if phone == user.phone:
+        raise Refused(_("监护人不能是您自己。"), field="guardian_phone")
+    guardian = db.session.scalar(select(User).where(User.phone == phone))
+    changed = phone != profile.guardian_phone
+    profile.guardian_user_id = guardian.id if guardian else None
+    profile.guardian_phone = phone
+    profile.guardian_name = name[:40] or (guardian.display_name if guardian else "")
+    if changed:
+        profile.guardian_consent_at = None
+
+
+SALTS = {"guardian": "volunteers-guardian-consent", "confirm": "volunteers-shift-confirm"}
+
+
+def serializer(purpose):
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=SALTS[purpose])
+
+
+def make_token(purpose, ident, bound=""):
+    """A signed link's token: what it is for, the row it opens, and a value it is bound to (a
+    guardian's phone), so a link sent to an earlier guardian stops working when they change."""
+    return serializer(purpose).dumps({"id": ident, "for": purpose, "b": bound})
+
+
+def read_token(purpose, token, max_age):
+    """(id, bound) a signed link carries, or Refused saying whether it ran out or is not ours."""
+    try:
+        data = serializer(purpose).loads(token, max_age=max_age)
+    except SignatureExpired:
+        raise Refused(_("这个链接已经过期了。")) from None
+    except BadSignature:
+        raise Refused(_("这个链接不对，请用短信或消息里的原链接。")) from None
+    if (
+        not isinstance(data, dict)
+        or data.get("for") != purpose
+        or not isinstance(data.get("id"), int)
+    ):
+        raise Refused(_("这个链接不对，请用短信或消息里的原链接。"))
+    return data["id"], data.get("b", "")
+
+
+def public_url(path):
+    return current_app.config["PUBLIC_BASE_URL"] + path
+
+
+def ask_guardian(profile):
+    """The guardian is asked by inbox (an account) or by SMS (a phone only), with a signed link."""
+    path = "/volunteers/guardian/" + make_token("guardian", profile.id, profile.guardian_phone)
+    if profile.guardian is not None:
+        notify(
+            [profile.guardian],
+            N_("%(name)s 想做志愿者，请您作为监护人确认同意"),
+            path,
+            name=profile.masked_name,
+        )
+        locale = profile.guardian.locale
+    else:
+        locale = current_app.config["BABEL_DEFAULT_LOCALE"]
+    text = message(
+        locale,
+        N_("【邻里】%(name)s 想做志愿者，请您作为监护人打开链接确认：%(link)s"),
+        name=profile.masked_name,
+        link=public_url(path),
+    )
+    send_sms(profile.guardian_phone, text)
+    db.session.commit()
+
+
+def guardian_profile(token):
+    ident, phone = read_token("guardian", token, GUARDIAN_DAYS * 86400)
+    profile = db.session.get(VolunteerProfile, ident)
+    if profile is None or not profile.guardian_phone or profile.guardian_phone != phone:
+        raise Refused(_("这个链接不对，请用短信或消息里的原链接。"))
+    return profile
+
+
+def record_guardian_consent(profile):
+    if profile.guardian_consent_at is None:
+        profile.guardian_consent_at = utcnow()
+        notify([profile.user], N_("您的监护人已同意您做志愿者"), "/volunteers/profile")
+        db.session.commit()
+    return profile
+
+
+def proxy_profiles(grids):
+    """Profiles of residents of these grids who let a grid worker act for them."""
+    ids = [g.id for g in grids]
+    if not ids:
+        return []
+    return db.session.scalars(
+        select(VolunteerProfile)
+        .join(User, User.id == VolunteerProfile.user_id)
+        .where(User.grid_id.in_(ids), VolunteerProfile.proxy_consent.is_(True))
+        .order_by(VolunteerProfile.real_name)
+        .limit(200)
+    ).all()
+
+
+def helped_profile(profile_id, worker):
+    """The profile a grid worker acts for, if it is a consenting resident of their grid."""
+    profile = db.session.get(VolunteerProfile, profile_id or 0)
+    if profile is None or not profile.proxy_consent or profile.user.grid is None:
+        return None
+    if profile.user_id == worker.id or not can(profile.user.grid, "grid_worker", user=worker):
+        return None
+    return profile

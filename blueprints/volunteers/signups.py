@@ -1,0 +1,684 @@
+"""Sign-ups on the workflow core: join (confirmed while seats remain, else waitlisted), offers of a
+freed seat, cancelling, check-in and check-out, the organizer's roster, and the clock.
+
+Seats are counted in the database: Shift.taken moves only in one UPDATE whose WHERE says there is
+room (`taken < capacity`), so however many people press at once, on however many workers, no
+more are confirmed than the shift holds; a second sign-up of one person for one shift is stopped
+by the unique constraint on (shift, profile)."""
+
+import hmac
+import json
+from datetime import timedelta
+
+from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import and_, func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from blueprints.access import can
+from blueprints.auth.models import User
+from blueprints.auth.people import staff_for
+from blueprints.notices.services import notify
+from blueprints.sms import message, send_sms
+from blueprints.timeutil import local, utcnow
+from blueprints.volunteers.activities import may_organize
+from blueprints.volunteers.models import (
+    HoursEvent,
+    HoursRecord,
+    Shift,
+    Signup,
+    SignupEvent,
+    VolunteerProfile,
+)
+from blueprints.volunteers.profiles import find_by_number, make_token, public_url, read_token
+from blueprints.volunteers.workflow import ACTIVE, SIGNUP_EVENTS, SIGNUP_TRANSITIONS
+from blueprints.words import N_
+from blueprints.workflow import Change, Flow, Refused, due_after
+from extensions import db
+
+OFFER_HOURS = 12
+CHECK_IN_OPENS = timedelta(hours=1)
+CODE_LASTS = timedelta(hours=2)  # after the shift's end: late check-outs, then the clock closes
+HOURS_DUE_WORKDAYS = 10
+NO_SEAT = _l("这个班次已经满了。")
+
+
+# ---- seats: only ever moved in SQL ---------------------------------------------------------
+
+
+def claim_seat(shift):
+    """Take one seat if one is left: True when this request got it."""
+    got = db.session.execute(
+        update(Shift)
+        .where(Shift.id == shift.id, Shift.taken < Shift.capacity)
+        .values(taken=Shift.taken + 1)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.expire(shift, ["taken"])
+    return got == 1
+
+
+def release_seat(shift):
+    db.session.execute(
+        update(Shift)
+        .where(Shift.id == shift.id, Shift.taken > 0)
+        .values(taken=Shift.taken - 1)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.expire(shift, ["taken"])
+
+
+def waitlist_position(signup):
+    """1 for the first in the queue, and so on; None when not waiting."""
+    if signup.state != "waitlisted":
+        return None
+    ahead = db.session.scalar(
+        select(func.count(Signup.id)).where(
+            Signup.shift_id == signup.shift_id,
+            Signup.state == "waitlisted",
+            (Signup.queued_at < signup.queued_at)
+            | and_(Signup.queued_at == signup.queued_at, Signup.id < signup.id),
+        )
+    )
+    return ahead + 1
+
+
+def waitlist_head(shift):
+    return db.session.scalar(
+        select(Signup)
+        .where(Signup.shift_id == shift.id, Signup.state == "waitlisted")
+        .order_by(Signup.queued_at, Signup.id)
+        .limit(1)
+    )
+
+
+# ---- rules ---------------------------------------------------------------------------------
+
+
+def minutes_served(shift, arrived, left):
+    """From the later of arrival and the start to the earlier of leaving and the end."""
+    start = max(arrived or shift.starts_at, shift.starts_at)
+    end = min(left or shift.ends_at, shift.ends_at)
+    return max(0, int((end - start).total_seconds() // 60))
+
+
+def check_age(profile, shift):
+    age = profile.age_on(local(shift.starts_at).date())
+    if age < 6:
+        raise Refused(_("未满6岁的小朋友不能报名志愿服务。"))
+    if age < shift.min_age and age >= 14:
+        raise Refused(_("这个班次要年满%(n)s岁才能报名。", n=shift.min_age))
+    if age < 14:
+        if not profile.guardian_user_id or not db.session.scalar(
+            select(Signup.id)
+            .join(VolunteerProfile)
+            .where(
+                Signup.shift_id == shift.id,
+                VolunteerProfile.user_id == profile.guardian_user_id,
+                Signup.state.in_(("confirmed", "offered", "checked_in")),
+            )
+        ):
+            raise Refused(_("不满14岁要和监护人一起参加：请监护人先报上同一个班次。"))
+    elif age < 18 and profile.guardian_consent_at is None:
+        raise Refused(_("未满18岁要监护人同意。我们已经请监护人确认，确认后就能报名。"))
+
+
+def check_overlap(profile, shift, signup_id):
+    """Another shift of this person's that overlaps this one (back to back is fine)."""
+    clash = db.session.scalar(
+        select(Shift)
+        .join(Signup)
+        .where(
+            Signup.profile_id == profile.id,
+            Signup.id != signup_id,
+            Signup.state.in_(ACTIVE),
+            Shift.starts_at < shift.ends_at,
+            Shift.ends_at > shift.starts_at,
+        )
+        .limit(1)
+    )
+    if clash is not None:
+        raise Refused(
+            _(
+                "这个时间您已经报了“%(title)s”（%(start)s 开始），不能同时参加两个班次。",
+                title=clash.activity.title,
+                start=local(clash.starts_at).strftime("%m-%d %H:%M"),
+            )
+        )
+
+
+def cancel_cutoff(shift):
+    return shift.starts_at - timedelta(hours=shift.activity.cancel_hours)
+
+
+# ---- effects --------------------------------------------------------------------------------
+
+
+def _join(signup, actor, given):
+    shift, profile = signup.shift, signup.profile
+    check_age(profile, shift)
+    check_overlap(profile, shift, signup.id)
+    signup.queued_at = utcnow()
+    signup.arrived_at = signup.left_at = signup.coming_confirmed_at = None
+    waiting = db.session.scalar(
+        select(func.count(Signup.id)).where(
+            Signup.shift_id == shift.id, Signup.state == "waitlisted", Signup.id != signup.id
+        )
+    )
+    if not waiting and claim_seat(shift):
+        return Change(to="confirmed")
+    return Change(to="waitlisted")
+
+
+def _offer(signup, actor, given):
+    if utcnow() >= signup.shift.starts_at or not claim_seat(signup.shift):
+        raise Refused(NO_SEAT)
+
+
+def _give_back(signup, actor, given):
+    release_seat(signup.shift)
+
+
+def _cancel(signup, actor, given):
+    if signup.state == "confirmed":
+        release_seat(signup.shift)
+
+
+def _confirm_coming(signup, actor, given):
+    signup.coming_confirmed_at = utcnow()
+
+
+def _check_in(signup, actor, given):
+    signup.arrived_at = utcnow()
+
+
+def _mark_present(signup, actor, given):
+    now = utcnow()
+    # Marked during the shift: arrived now; marked afterwards, the organizer vouches for all of it.
+    signup.arrived_at = now if now < signup.shift.ends_at else signup.shift.starts_at
+
+
+def _walk_in(signup, actor, given):
+    check_overlap(signup.profile, signup.shift, signup.id)
+    signup.walk_in = True
+    _mark_present(signup, actor, given)
+
+
+def _check_out(signup, actor, given):
+    signup.left_at = utcnow()
+    write_record(signup, actor)
+
+
+def _auto_close(signup, actor, given):
+    signup.no_checkout = True
+    write_record(signup, actor)
+    return Change(detail=(N_("没有签退，时长先算到班次结束，请组织者核对"), {}))
+
+
+def write_record(signup, actor):
+    """The hours record of one attended sign-up, pending the organizer's approval."""
+    shift, activity = signup.shift, signup.shift.activity
+    now = utcnow()
+    record = HoursRecord(
+        signup_id=signup.id,
+        profile_id=signup.profile_id,
+        shift_id=shift.id,
+        activity_title=activity.title,
+        served_on=local(shift.starts_at).date(),
+        place=activity.place,
+        content=shift.content or activity.title,
+        minutes=minutes_served(shift, signup.arrived_at, signup.left_at),
+        organizer=activity.organizer,
+        person_in_charge=shift.person_in_charge or activity.contact_name,
+        community_id=activity.community_id,
+        flagged=signup.no_checkout,
+        deadline_at=due_after(now, workdays=HOURS_DUE_WORKDAYS),
+    )
+    record.events.append(
+        HoursEvent(
+            action="record",
+            actor_id=actor.id if actor else None,
+            to_state="pending",
+            at=now,
+        )
+    )
+    db.session.add(record)
+
+
+EFFECTS = {
+    "join": _join,
+    "offer": _offer,
+    "decline": _give_back,
+    "expire": _give_back,
+    "cancel": _cancel,
+    "confirm_coming": _confirm_coming,
+    "check_in": _check_in,
+    "mark_present": _mark_present,
+    "walk_in": _walk_in,
+    "check_out": _check_out,
+    "auto_close": _auto_close,
+}
+
+
+# ---- relations --------------------------------------------------------------------------------
+
+
+def is_volunteer(signup, user, context):
+    return user.is_authenticated and signup.profile.user_id == user.id
+
+
+def is_proxy(signup, user, context):
+    """A grid worker of the volunteer's grid, when the volunteer agreed to be helped."""
+    resident = signup.profile.user
+    return (
+        user.is_authenticated
+        and user.id != resident.id
+        and signup.profile.proxy_consent
+        and resident.grid is not None
+        and can(resident.grid, "grid_worker", user=user)
+    )
+
+
+def is_organizer(signup, user, context):
+    return may_organize(user, signup.shift.activity.community)
+
+
+RELATIONS = {
+    "volunteer": is_volunteer,
+    "proxy": is_proxy,
+    "organizer": is_organizer,
+    "code_holder": lambda s, u, c: bool(c.get("code_ok")) and is_volunteer(s, u, c),
+    "token": lambda s, u, c: c.get("token_for") == s.id,
+    "system": lambda s, u, c: c.get("system") is True,
+}
+
+
+def signup_url(signup):
+    return f"/volunteers/signups/{signup.id}"
+
+
+def confirm_link(signup):
+    return public_url("/volunteers/c/" + make_token("confirm", signup.id))
+
+
+class SignupFlow(Flow):
+    model = Signup
+    transitions = SIGNUP_TRANSITIONS
+    event_labels = SIGNUP_EVENTS
+    effects = EFFECTS
+    relations = RELATIONS
+    open_states = ("offered",)
+
+    def place_of(self, signup):
+        return signup.shift.activity.community
+
+    def refusal(self, signup, action, user):
+        shift, now = signup.shift, utcnow()
+        if action == "join" and (now >= shift.activity.signup_deadline or now >= shift.starts_at):
+            return _("报名已经截止了。")
+        if action == "cancel" and signup.state == "confirmed" and now >= cancel_cutoff(shift):
+            contact = shift.activity.contact_name or shift.activity.organizer
+            return _(
+                "已经过了取消的截止时间。来不了请直接联系组织者：%(who)s %(phone)s",
+                who=contact,
+                phone=shift.activity.contact_phone,
+            )
+        if action == "cancel" and now >= shift.starts_at:
+            return _("活动已经开始了。")
+        if action == "accept" and signup.deadline_at and now >= signup.deadline_at:
+            return _("这个名额的保留时间已经过了，已经让给下一位。")
+        if action == "check_in" and now < shift.starts_at - CHECK_IN_OPENS:
+            return _("还没到签到时间：活动开始前1小时可以签到。")
+        if action == "check_in" and now >= shift.ends_at:
+            return _("活动已经结束，不能再签到了。")
+        if (
+            action == "check_out"
+            and user_is_code_holder(signup, user)
+            and now >= shift.ends_at + CODE_LASTS
+        ):
+            return _("签到码已经过期了。")
+        if (
+            action in ("mark_present", "mark_absent", "walk_in")
+            and now < shift.starts_at - CHECK_IN_OPENS
+        ):
+            return _("活动还没开始，开始前1小时起可以记到场。")
+        return None
+
+    def shown(self, signup, action, user):
+        # Code holders reach check-in and check-out through the code page, not a button.
+        return action not in ("check_in",)
+
+    def record(self, signup, action, actor, before, after, note="", public=True, detail=None):
+        msgid, values = detail or ("", {})
+        proxy = (
+            actor is not None and actor.id != signup.profile.user_id and is_proxy(signup, actor, {})
+        )
+        if proxy and not msgid:
+            msgid, values = N_("由网格员%(name)s代办"), {"name": actor.display_name}
+        signup.events.append(
+            SignupEvent(
+                action=action,
+                actor_id=actor.id if actor else None,
+                from_state=before,
+                to_state=after,
+                note=(note or "")[:2000],
+                detail=msgid,
+                detail_params=json.dumps(values, ensure_ascii=False),
+                public=public,
+                at=utcnow(),
+            )
+        )
+
+    def tell(self, signup, action, before, after, public):
+        tell(signup, action, after)
+
+    def entered(self, signup, action, before):
+        signup.reminded_for = signup.overdue_for = ""
+        if signup.state == "offered":
+            offer_ends = due_after(utcnow(), hours=OFFER_HOURS)
+            signup.deadline_at = min(offer_ends, signup.shift.starts_at)
+        else:
+            signup.deadline_at = None
+
+    def remind(self, signup):
+        record_event(signup, "remind_offer")
+        notify(
+            [signup.profile.user],
+            N_("给您留的“%(title)s”名额快到期了，请尽快确认"),
+            signup_url(signup),
+            title=signup.shift.activity.title,
+        )
+
+    def silent(self, now):
+        return db.session.scalars(
+            select(Signup).where(Signup.state == "offered", Signup.deadline_at <= now)
+        ).all()
+
+    def close_silent(self, signup):
+        expire_offer(signup)
+
+
+def user_is_code_holder(signup, user):
+    return user is not None and user.is_authenticated and signup.profile.user_id == user.id
+
+
+def record_event(signup, action, detail=None):
+    FLOW.record(signup, action, None, signup.state, signup.state, "", True, detail)
+
+
+def tell(signup, action, after):
+    """The volunteer hears of every step someone else took for them; offers go by SMS too."""
+    resident = signup.profile.user
+    title = signup.shift.activity.title
+    last = signup.events[-1] if signup.events else None
+    actor = db.session.get(User, last.actor_id) if last and last.actor_id else None
+    if action == "offer":
+        notify(
+            [resident],
+            N_("“%(title)s”空出了名额，请在保留时间内确认"),
+            signup_url(signup),
+            title=title,
+        )
+        send_sms(
+            resident.phone,
+            message(
+                resident.locale,
+                N_("【邻里】“%(title)s”空出一个名额给您，请在 %(until)s 前确认：%(link)s"),
+                title=title,
+                until=local(signup.deadline_at).strftime("%m-%d %H:%M"),
+                link=confirm_link(signup),
+            ),
+        )
+    elif action == "expire":
+        notify(
+            [resident],
+            N_("“%(title)s”的名额保留时间已过，已让给下一位"),
+            signup_url(signup),
+            title=title,
+        )
+    elif action == "auto_close":
+        notify(
+            organizers_of(signup.shift),
+            N_("“%(title)s”有人没有签退，请核对时长"),
+            f"/volunteers/shifts/{signup.shift_id}",
+            title=title,
+        )
+    elif action in PROXY_WORDS and actor is not None and actor.id != resident.id:
+        if not is_proxy(signup, actor, {}):
+            return
+        state = str(signup.state_label)
+        words = PROXY_WORDS[action]
+        notify([resident], words, signup_url(signup), title=title, state=state)
+        send_sms(resident.phone, message(resident.locale, words, title=title, state=state))
+
+
+PROXY_WORDS = {
+    "join": N_("网格员为您报名了“%(title)s”：%(state)s"),
+    "cancel": N_("网格员为您取消了“%(title)s”的报名"),
+    "accept": N_("网格员为您接受了“%(title)s”的名额"),
+    "decline": N_("网格员为您放弃了“%(title)s”的名额"),
+    "confirm_coming": N_("网格员为您确认会参加“%(title)s”"),
+}
+
+
+def organizers_of(shift):
+    community = shift.activity.community
+    people = staff_for("org_officer", community) + staff_for("admin", community)
+    for grid in community.grids:
+        people += staff_for("grid_worker", grid)
+    return people
+
+
+FLOW = SignupFlow()
+
+
+# ---- use cases -----------------------------------------------------------------------------
+
+
+def apply(signup, action, actor, version=None, **context):
+    return FLOW.apply(signup, action, actor, version, context)
+
+
+def join_shift(shift, profile, actor):
+    """Sign `profile` up for `shift` (the person themself, or a grid worker for them). Returns the
+    sign-up: confirmed, or waitlisted with a position."""
+    if shift is None:
+        raise Refused(_("没有找到这个班次，请从活动页面重新选择。"))
+    if profile is None:
+        raise Refused(_("请先填写志愿者资料。"))
+    signup = db.session.scalar(
+        select(Signup).where(Signup.shift_id == shift.id, Signup.profile_id == profile.id)
+    )
+    if signup is not None and signup.state not in ("cancelled", "declined", "expired"):
+        raise Refused(_("您已经报过这个班次了：%(state)s", state=signup.state_label))
+    if signup is None:
+        signup = Signup(shift_id=shift.id, profile_id=profile.id, state="new")
+        db.session.add(signup)
+        try:
+            db.session.flush()
+        except IntegrityError:  # the same person, twice at once
+            db.session.rollback()
+            raise Refused(_("您已经报过这个班次了。")) from None
+    try:
+        apply(signup, "join", actor)
+    except Refused:
+        db.session.rollback()  # a first try that was refused leaves no row behind
+        raise
+    offer_free_seats(shift)
+    return signup
+
+
+def act(signup, action, actor, version=None, **context):
+    """One step on a sign-up from a button; a freed seat then goes to the next in the queue."""
+    if action == "accept" and signup.deadline_at and utcnow() >= signup.deadline_at:
+        expire_offer(signup)
+        raise Refused(_("这个名额的保留时间已经过了，已经让给下一位。"))
+    apply(signup, action, actor, version, **context)
+    if action in ("cancel", "decline"):
+        offer_free_seats(signup.shift)
+    return signup
+
+
+def expire_offer(signup):
+    if signup.state == "offered":
+        apply(signup, "expire", None, system=True)
+        offer_free_seats(signup.shift)
+
+
+def offer_free_seats(shift):
+    """While a seat is free and someone waits, offer it to the first in the queue."""
+    db.session.refresh(shift)
+    while shift.taken < shift.capacity and shift.starts_at > utcnow():
+        head = waitlist_head(shift)
+        if head is None:
+            return
+        try:
+            apply(head, "offer", None, system=True)
+        except Refused:
+            return
+        db.session.refresh(shift)
+
+
+def check_code(signup, code, action):
+    """Check in or out with the code the organizer shows. A wrong code (or one of another shift)
+    raises Refused on the code field."""
+    shift = signup.shift
+    now = utcnow()
+    if now >= shift.ends_at + CODE_LASTS:
+        raise Refused(_("签到码已经过期了。"), field="code")
+    if not hmac.compare_digest((code or "").strip().encode(), shift.code.encode()):
+        raise Refused(_("签到码不对，请看清组织者出示的6位数字。"), field="code")
+    apply(signup, action, signup.profile.user, code_ok=True)
+    return signup
+
+
+def walk_in(shift, number, actor):
+    """The organizer adds someone who came without signing up, by their volunteer number."""
+    profile = find_by_number(number)
+    if profile is None:
+        raise Refused(_("没有这个志愿者编号。"), field="number")
+    signup = db.session.scalar(
+        select(Signup).where(Signup.shift_id == shift.id, Signup.profile_id == profile.id)
+    )
+    if signup is None:
+        signup = Signup(shift_id=shift.id, profile_id=profile.id, state="new")
+        db.session.add(signup)
+        db.session.flush()
+    gone = ("new", "cancelled", "declined", "expired")
+    action = "walk_in" if signup.state in gone else "mark_present"
+    apply(signup, action, actor)
+    return signup
+
+
+def confirm_page_signup(token):
+    """The sign-up a day-before (or offer) link opens, without signing in."""
+    ident, _bound = read_token("confirm", token, 3 * 86400)
+    signup = db.session.get(Signup, ident)
+    if signup is None:
+        raise Refused(_("这个链接不对，请用短信或消息里的原链接。"))
+    return signup
+
+
+def my_signups(profile):
+    if profile is None:
+        return []
+    return db.session.scalars(
+        select(Signup)
+        .join(Shift)
+        .where(Signup.profile_id == profile.id, Signup.state != "new")
+        .options(selectinload(Signup.shift).selectinload(Shift.activity))
+        .order_by(Shift.starts_at.desc())
+        .limit(100)
+    ).all()
+
+
+def roster(shift):
+    return db.session.scalars(
+        select(Signup)
+        .where(Signup.shift_id == shift.id, Signup.state != "new")
+        .options(selectinload(Signup.profile).selectinload(VolunteerProfile.user))
+        .order_by(Signup.state, Signup.queued_at, Signup.id)
+    ).all()
+
+
+# ---- the clock ------------------------------------------------------------------------------
+
+
+def day_before(now):
+    """Each confirmed volunteer of a shift starting within a day: an inbox reminder and an SMS
+    with a link to confirm (or cancel) without signing in. Once per sign-up."""
+    due = db.session.scalars(
+        select(Signup)
+        .join(Shift)
+        .where(
+            Signup.state == "confirmed",
+            Signup.day_before_sent.is_(False),
+            Shift.starts_at > now,
+            Shift.starts_at <= now + timedelta(days=1),
+        )
+    ).all()
+    for signup in due:
+        signup.day_before_sent = True
+        record_event(signup, "day_before")
+        resident = signup.profile.user
+        title = signup.shift.activity.title
+        start = local(signup.shift.starts_at).strftime("%m-%d %H:%M")
+        notify(
+            [resident],
+            N_("提醒：您报名的“%(title)s”在 %(start)s 开始"),
+            "/volunteers/mine",
+            title=title,
+            start=start,
+        )
+        send_sms(
+            resident.phone,
+            message(
+                resident.locale,
+                N_("【邻里】提醒：“%(title)s”%(start)s 开始，请点链接确认会来或取消：%(link)s"),
+                title=title,
+                start=start,
+                link=confirm_link(signup),
+            ),
+        )
+    db.session.commit()
+    return len(due)
+
+
+def close_missing_checkouts(now):
+    """Checked in, never checked out, and the code has run out: close at the shift's end, flagged."""
+    open_ones = db.session.scalars(
+        select(Signup)
+        .join(Shift)
+        .where(Signup.state == "checked_in", Shift.ends_at <= now - CODE_LASTS)
+    ).all()
+    for signup in open_ones:
+        apply(signup, "auto_close", None, system=True)
+    return len(open_ones)
+
+
+def refill(now):
+    """Seats that came free without an offer (a cancel and a join crossing): offered now."""
+    shifts = db.session.scalars(
+        select(Shift)
+        .join(Signup)
+        .where(Signup.state == "waitlisted", Shift.taken < Shift.capacity, Shift.starts_at > now)
+        .distinct()
+    ).all()
+    for shift in shifts:
+        offer_free_seats(shift)
+    return len(shifts)
+
+
+def tick(now=None):
+    now = now or utcnow()
+    counts = FLOW.tick(now)
+    counts["refilled"] = refill(now)
+    counts["day_before"] = day_before(now)
+    counts["closed_checkouts"] = close_missing_checkouts(now)
+    return counts
+
+
+def code_url(shift):
+    return current_app.config["PUBLIC_BASE_URL"] + f"/volunteers/shifts/{shift.id}/check-in"

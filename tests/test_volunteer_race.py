@@ -1,0 +1,114 @@
+"""Twenty people press "sign up" at once for a shift of five seats, against a real gunicorn with
+four workers (SQLite here, PostgreSQL when DATABASE_URL is set): exactly five are confirmed, the
+rest waitlisted with positions 1..15, and nobody reads a server error."""
+
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from app import create_app
+from blueprints.auth.models import User
+from blueprints.main.cli import DEMO_PASSWORD
+from blueprints.places.models import Community, Grid
+from blueprints.timeutil import utcnow
+from blueprints.volunteers import signups
+from blueprints.volunteers.activities import new_code
+from blueprints.volunteers.models import Activity, Shift, Signup, VolunteerProfile
+from extensions import db
+from tests.live import TOKEN, at_once, browser, live_gunicorn, post
+
+PEOPLE, SEATS = 20, 5
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    with live_gunicorn(
+        tmp_path_factory.mktemp("volunteer-race"), workers=4, env={"PROXY_COUNT": "1"}
+    ) as running:
+        yield running
+
+
+def setup_shift(database):
+    """Twenty volunteers and one future shift of five seats, written into the live database."""
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": database,
+            "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+            "RATELIMIT_STORAGE_URI": "memory://",
+        }
+    )
+    with app.app_context():
+        community = db.session.scalar(select(Community).where(Community.code == "C01"))
+        grid = db.session.scalar(select(Grid).where(Grid.code == "G01"))
+        phones = []
+        for i in range(PEOPLE):
+            user = User(phone=f"1370000{i:04d}", name=f"志愿者{i}", grid=grid)
+            user.set_password(DEMO_PASSWORD)
+            db.session.add(user)
+            db.session.flush()
+            profile = VolunteerProfile(
+                user_id=user.id,
+                real_name=f"志愿者{i}",
+                birth_date=date(1970, 1, 1),
+                community_id=community.id,
+                rules_accepted_at=utcnow(),
+            )
+            db.session.add(profile)
+            db.session.flush()
+            profile.number = f"VC01R{profile.id:06d}"
+            phones.append(user.phone)
+        start = utcnow() + timedelta(days=2)
+        activity = Activity(
+            title="抢名额测试",
+            place="社区广场",
+            community_id=community.id,
+            signup_deadline=start - timedelta(hours=1),
+        )
+        activity.shifts.append(
+            Shift(
+                starts_at=start, ends_at=start + timedelta(hours=2), capacity=SEATS, code=new_code()
+            )
+        )
+        db.session.add(activity)
+        db.session.commit()
+        shift_id = activity.shifts[0].id
+        db.session.remove()
+        db.engine.dispose()
+    return app, phones, shift_id
+
+
+def test_twenty_at_once_for_five_seats(server):
+    app, phones, shift_id = setup_shift(server.database)
+    sessions = []
+    for i, phone in enumerate(phones):
+        session = browser(server, f"10.7.{i}.1")
+        answer = post(session, server, "/auth/login", phone=phone, password=DEMO_PASSWORD)
+        assert answer.status_code == 303, answer.text[:300]
+        # Signing in starts a fresh session: its form token is read from the next page.
+        page = session.get(server.url + "/volunteers/", timeout=10).text
+        session.token = TOKEN.search(page)[1]
+        sessions.append(session)
+
+    answers = at_once(
+        PEOPLE, lambda i: post(sessions[i], server, f"/volunteers/shifts/{shift_id}/join")
+    )
+    statuses = [getattr(a, "status_code", a) for a in answers]
+    assert all(s == 303 for s in statuses), (statuses, server.log()[-3000:])
+    assert all("/volunteers/signups/" in a.headers["Location"] for a in answers)
+
+    with app.app_context():
+        shift = db.session.get(Shift, shift_id)
+        rows = db.session.scalars(select(Signup).where(Signup.shift_id == shift_id)).all()
+        confirmed = [r for r in rows if r.state == "confirmed"]
+        waiting = [r for r in rows if r.state == "waitlisted"]
+        assert len(rows) == PEOPLE
+        assert len(confirmed) == SEATS and shift.taken == SEATS
+        assert sorted(signups.waitlist_position(r) for r in waiting) == list(range(1, 16))
+        db.session.remove()
+        db.engine.dispose()
+
+    again = post(sessions[0], server, f"/volunteers/shifts/{shift_id}/join")
+    assert again.status_code == 303
+    page = sessions[0].get(server.url + again.headers["Location"], timeout=10).text
+    assert "您已经报过这个班次了" in page

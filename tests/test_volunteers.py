@@ -1,0 +1,658 @@
+"""Volunteer sign-up: profiles, seats and waitlists, offers that run out, age rules, overlaps,
+check-in, the hour arithmetic, the ledger, certificates and proxies."""
+
+import re
+from datetime import date, datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from blueprints.auth.models import User
+from blueprints.notices.models import Notice
+from blueprints.places.models import Community
+from blueprints.timeutil import utcnow
+from blueprints.volunteers import hours, profiles, signups
+from blueprints.volunteers.activities import new_code
+from blueprints.volunteers.models import (
+    Activity,
+    HoursRecord,
+    Shift,
+    Signup,
+    VolunteerProfile,
+)
+from blueprints.workflow import Refused
+from extensions import db
+
+RESIDENT, WORKER, ADMIN = "13800000001", "13800000002", "13800000009"
+# A real-format ID number with a valid GB 11643 check digit, born 1956-04-12.
+GOOD_ID = "110101195604120012"
+
+
+def person(phone):
+    return db.session.scalar(select(User).where(User.phone == phone))
+
+
+def community(code="C01"):
+    return db.session.scalar(select(Community).where(Community.code == code))
+
+
+def make_profile(phone, born=date(1960, 1, 1), proxy=False, name="志愿者", **values):
+    user = person(phone)
+    if user is None:
+        user = User(phone=phone, name=name)
+        user.set_password("x" * 10)
+        user.grid = person(RESIDENT).grid
+        db.session.add(user)
+        db.session.flush()
+    profile = VolunteerProfile(
+        user_id=user.id,
+        real_name=name,
+        birth_date=born,
+        community_id=community().id,
+        proxy_consent=proxy,
+        rules_accepted_at=utcnow(),
+        **values,
+    )
+    db.session.add(profile)
+    db.session.flush()
+    profile.number = f"VC01{profile.id:06d}"
+    db.session.commit()
+    return profile
+
+
+def make_shift(start=None, hours_long=3, capacity=2, cancel_hours=24, min_age=14, **values):
+    start = start or utcnow().replace(microsecond=0) + timedelta(days=3)
+    activity = Activity(
+        title=values.pop("title", "助老送餐"),
+        place="桃花社区食堂",
+        community_id=community().id,
+        contact_name="李网格",
+        contact_phone=WORKER,
+        signup_deadline=values.pop("deadline", start - timedelta(hours=1)),
+        cancel_hours=cancel_hours,
+    )
+    shift = Shift(
+        starts_at=start,
+        ends_at=start + timedelta(hours=hours_long),
+        capacity=capacity,
+        min_age=min_age,
+        code=new_code(),
+        **values,
+    )
+    activity.shifts.append(shift)
+    db.session.add(activity)
+    db.session.commit()
+    return shift
+
+
+def join(shift, profile, actor=None):
+    return signups.join_shift(shift, profile, actor or profile.user)
+
+
+def states(shift):
+    db.session.expire_all()
+    return [s.state for s in db.session.get(Shift, shift.id).signups]
+
+
+# ---- profiles --------------------------------------------------------------------------------
+
+
+def test_id_numbers_follow_the_gb11643_check_digit():
+    assert profiles.valid_id(GOOD_ID)
+    assert not profiles.valid_id(GOOD_ID[:-1] + "5")
+    assert not profiles.valid_id("11010119560412001")
+    assert profiles.valid_id("11010519491231002X")
+    assert profiles.mask_id(GOOD_ID) == "11**************12"
+
+
+def test_a_profile_gets_a_number_and_keeps_only_a_masked_id(client, demo, login_as, ctx):
+    login_as(RESIDENT)
+    invite = client.get("/volunteers/mine")
+    assert invite.status_code == 200 and "填写志愿者资料" in invite.get_data(as_text=True)
+    form = {
+        "real_name": "张桂兰",
+        "birth_date": "1956-04-12",
+        "community_id": str(community().id),
+        "skills": ["care", "clean"],
+        "id_number": GOOD_ID[:-1] + "5",
+        "rules": "y",
+    }
+    bad = client.post("/volunteers/profile", data=dict(form))
+    assert bad.status_code == 422
+    page = bad.get_data(as_text=True)
+    assert "身份证号不对" in page and 'value="张桂兰"' in page
+    assert db.session.scalar(select(func.count(VolunteerProfile.id))) == 0
+    no_rules = client.post("/volunteers/profile", data={**form, "id_number": GOOD_ID, "rules": ""})
+    assert no_rules.status_code == 422
+    ok = client.post("/volunteers/profile", data={**form, "id_number": GOOD_ID})
+    assert ok.status_code == 303 and ok.headers["Location"] == "/volunteers/mine"
+    profile = db.session.scalar(select(VolunteerProfile))
+    assert re.fullmatch(r"VC01\d{6}", profile.number)
+    assert profile.id_masked == "11**************12"
+    assert GOOD_ID not in (profile.id_hash or "") and len(profile.id_hash) == 64
+    assert profile.skill_list == ["care", "clean"]
+    assert GOOD_ID not in client.get("/volunteers/profile").get_data(as_text=True)
+
+
+def test_a_minor_names_a_guardian_who_consents_by_a_signed_link(client, demo, login_as, ctx, sms):
+    login_as(RESIDENT)
+    fifteen = date.today().replace(year=date.today().year - 15) - timedelta(days=3)
+    form = {
+        "real_name": "张小明",
+        "birth_date": fifteen.isoformat(),
+        "community_id": str(community().id),
+        "rules": "y",
+    }
+    assert client.post("/volunteers/profile", data=dict(form)).status_code == 422
+    ok = client.post("/volunteers/profile", data={**form, "guardian_phone": WORKER})
+    assert ok.status_code == 303
+    notice = db.session.scalar(select(Notice).where(Notice.user_id == person(WORKER).id))
+    assert notice.url.startswith("/volunteers/guardian/")
+    assert any(phone == WORKER and "/volunteers/guardian/" in text for phone, text in sms)
+    shift = make_shift()
+    profile = db.session.scalar(select(VolunteerProfile))
+    with pytest.raises(Refused, match="监护人同意"):
+        join(shift, profile)
+    forged = client.get("/volunteers/guardian/" + notice.url.rsplit("/", 1)[1] + "x")
+    assert forged.status_code == 404
+    assert client.post(notice.url, data={"agree": "yes"}).status_code == 303
+    db.session.expire_all()
+    assert db.session.get(VolunteerProfile, profile.id).guardian_consent_at is not None
+    assert join(shift, db.session.get(VolunteerProfile, profile.id)).state == "confirmed"
+
+
+# ---- seats, waitlists and offers --------------------------------------------------------------
+
+
+def test_seats_then_a_waitlist_with_positions(demo, ctx):
+    shift = make_shift(capacity=2)
+    people = [make_profile(f"1390000000{i}", name=f"人{i}") for i in range(5)]
+    got = [join(shift, p) for p in people]
+    assert [s.state for s in got] == ["confirmed"] * 2 + ["waitlisted"] * 3
+    assert [signups.waitlist_position(s) for s in got] == [None, None, 1, 2, 3]
+    assert db.session.get(Shift, shift.id).taken == 2
+
+
+def test_a_cancel_offers_the_seat_which_runs_out_and_moves_on(demo, ctx, sms):
+    shift = make_shift(capacity=1)
+    first, second, third = (make_profile(f"1390000001{i}", name=f"人{i}") for i in range(3))
+    a, b, c = join(shift, first), join(shift, second), join(shift, third)
+    signups.act(a, "cancel", first.user)
+    db.session.expire_all()
+    b = db.session.get(Signup, b.id)
+    assert b.state == "offered" and b.deadline_at <= utcnow() + timedelta(hours=12, seconds=5)
+    assert any(phone == second.user.phone and "/volunteers/c/" in text for phone, text in sms)
+    assert db.session.get(Shift, shift.id).taken == 1  # held for the offer
+    # A newcomer does not jump the queue while a seat is held.
+    assert join(shift, make_profile("13900000019", name="后来")).state == "waitlisted"
+    counts = signups.tick(utcnow() + timedelta(hours=13))
+    assert counts["closed"] == 1
+    db.session.expire_all()
+    assert db.session.get(Signup, b.id).state == "expired"
+    c = db.session.get(Signup, c.id)
+    assert c.state == "offered"
+    signups.act(c, "accept", third.user)
+    assert states(shift).count("confirmed") == 1 and db.session.get(Shift, shift.id).taken == 1
+
+
+def test_an_offer_accepted_after_it_ran_out_is_refused_and_passed_on(demo, ctx):
+    shift = make_shift(capacity=1)
+    first, second, third = (make_profile(f"1390000002{i}", name=f"人{i}") for i in range(3))
+    a, b, c = join(shift, first), join(shift, second), join(shift, third)
+    signups.act(a, "cancel", first.user)
+    b = db.session.get(Signup, b.id)
+    b.deadline_at = utcnow() - timedelta(minutes=1)
+    db.session.commit()
+    with pytest.raises(Refused, match="保留时间已经过了"):
+        signups.act(b, "accept", second.user)
+    db.session.expire_all()
+    assert db.session.get(Signup, b.id).state == "expired"
+    assert db.session.get(Signup, c.id).state == "offered"
+    assert db.session.get(Shift, shift.id).taken == 1
+
+
+def test_an_offer_never_lasts_past_the_start(demo, ctx):
+    shift = make_shift(start=utcnow() + timedelta(hours=3), capacity=1, cancel_hours=1)
+    first, second = make_profile("13900000031"), make_profile("13900000032")
+    a, b = join(shift, first), join(shift, second)
+    signups.act(a, "cancel", first.user)
+    assert db.session.get(Signup, b.id).deadline_at == shift.starts_at
+
+
+def test_declining_an_offer_frees_the_seat_for_the_next(demo, ctx):
+    shift = make_shift(capacity=1)
+    people = [make_profile(f"1390000004{i}") for i in range(3)]
+    rows = [join(shift, p) for p in people]
+    signups.act(rows[0], "cancel", people[0].user)
+    signups.act(db.session.get(Signup, rows[1].id), "decline", people[1].user)
+    db.session.expire_all()
+    assert [db.session.get(Signup, r.id).state for r in rows] == [
+        "cancelled",
+        "declined",
+        "offered",
+    ]
+
+
+def test_bad_sign_ups_get_clear_messages_and_store_nothing(client, demo, login_as, ctx):
+    login_as(RESIDENT)
+    profile = make_profile(RESIDENT, name="张桂兰")
+    shift = make_shift()
+    forged = client.post("/volunteers/shifts/999999/join", data={}, follow_redirects=True)
+    assert "没有找到这个班次" in forged.get_data(as_text=True)
+    assert client.post(f"/volunteers/shifts/{shift.id}/join", data={}).status_code == 303
+    twice = client.post(f"/volunteers/shifts/{shift.id}/join", data={}, follow_redirects=True)
+    assert "您已经报过这个班次了" in twice.get_data(as_text=True)
+    late = make_shift(deadline=utcnow() - timedelta(minutes=1), start=utcnow() + timedelta(days=9))
+    past = client.post(f"/volunteers/shifts/{late.id}/join", data={}, follow_redirects=True)
+    assert "报名已经截止" in past.get_data(as_text=True)
+    rows = db.session.scalars(select(Signup).where(Signup.profile_id == profile.id)).all()
+    assert [(r.shift_id, r.state) for r in rows] == [(shift.id, "confirmed")]
+
+
+def test_cancelling_after_the_cut_off_names_the_organizer(client, demo, login_as, ctx):
+    login_as(RESIDENT)
+    profile = make_profile(RESIDENT, name="张桂兰")
+    shift = make_shift(start=utcnow() + timedelta(hours=10), cancel_hours=24)
+    signup = join(shift, profile)
+    answer = client.post(f"/volunteers/signups/{signup.id}/act/cancel", data={})
+    assert answer.status_code == 422
+    assert "已经过了取消的截止时间" in answer.get_data(as_text=True)
+    assert db.session.get(Signup, signup.id).state == "confirmed"
+    assert db.session.get(Shift, shift.id).taken == 1
+
+
+# ---- age and overlap ----------------------------------------------------------------------------
+
+
+def years_ago(n, days=10):
+    today = date.today()
+    return today.replace(year=today.year - n) - timedelta(days=days)
+
+
+def test_age_rules(demo, ctx):
+    shift = make_shift(min_age=6, capacity=5)
+    with pytest.raises(Refused, match="未满6岁"):
+        join(shift, make_profile("13900000051", born=years_ago(5)))
+    parent = make_profile("13900000052", name="家长")
+    child = make_profile(
+        "13900000053",
+        born=years_ago(10),
+        guardian_user_id=parent.user_id,
+        guardian_phone=parent.user.phone,
+    )
+    with pytest.raises(Refused, match="监护人先报上同一个班次"):
+        join(shift, child)
+    join(shift, parent)
+    assert join(shift, child).state == "confirmed"
+    teen = make_profile("13900000054", born=years_ago(16), guardian_phone="13900000052")
+    with pytest.raises(Refused, match="监护人同意"):
+        join(shift, teen)
+    teen.guardian_consent_at = utcnow()
+    db.session.commit()
+    assert join(shift, teen).state == "confirmed"
+    adult_only = make_shift(min_age=18, start=utcnow() + timedelta(days=8))
+    with pytest.raises(Refused, match="年满18岁"):
+        join(adult_only, teen)
+
+
+def test_overlapping_shifts_are_refused_back_to_back_is_fine(demo, ctx):
+    start = utcnow().replace(microsecond=0) + timedelta(days=4)
+    profile = make_profile("13900000061")
+    join(make_shift(start=start, hours_long=3, title="早班"), profile)
+    with pytest.raises(Refused, match="早班"):
+        join(make_shift(start=start + timedelta(hours=2), title="中班"), profile)
+    assert (
+        join(make_shift(start=start + timedelta(hours=3), title="晚班"), profile).state
+        == "confirmed"
+    )
+
+
+# ---- check-in and hours ---------------------------------------------------------------------------
+
+
+def at(hour, minute=0, day=1):
+    return datetime(2026, 12, day, hour, minute)
+
+
+def test_the_hour_arithmetic_at_its_edges():
+    shift = Shift(starts_at=at(9), ends_at=at(12))
+    assert signups.minutes_served(shift, at(8, 10), at(12)) == 180  # early arrival
+    assert signups.minutes_served(shift, at(9, 30), at(13, 45)) == 150  # late leave
+    assert signups.minutes_served(shift, at(9, 15), None) == 165  # no check-out
+    assert signups.minutes_served(shift, at(12, 30), at(13)) == 0  # came after the end
+    night = Shift(starts_at=at(22), ends_at=at(2, day=2))
+    assert signups.minutes_served(night, at(21, 50), at(1, 30, day=2)) == 210  # across midnight
+
+
+def checked_in_shift(capacity=2):
+    start = utcnow().replace(microsecond=0) + timedelta(minutes=30)
+    shift = make_shift(start=start, capacity=capacity, cancel_hours=0, deadline=start)
+    return shift
+
+
+def test_check_in_by_code_wrong_other_and_right(client, demo, login_as, ctx):
+    login_as(RESIDENT)
+    profile = make_profile(RESIDENT, name="张桂兰")
+    shift, other = checked_in_shift(), make_shift()
+    while other.code == shift.code:
+        other.code = new_code()
+    db.session.commit()
+    signup = join(shift, profile)
+    url = f"/volunteers/shifts/{shift.id}/check-in"
+    wrong = client.post(url, data={"code": "000000" if shift.code != "000000" else "111111"})
+    assert wrong.status_code == 422 and "签到码不对" in wrong.get_data(as_text=True)
+    theirs = client.post(url, data={"code": other.code})
+    assert theirs.status_code == 422
+    assert db.session.get(Signup, signup.id).state == "confirmed"
+    assert client.post(url, data={"code": shift.code}).status_code == 303
+    db.session.expire_all()
+    assert db.session.get(Signup, signup.id).state == "checked_in"
+    assert client.post(url, data={"code": shift.code}).status_code == 303
+    db.session.expire_all()
+    record = db.session.scalar(select(HoursRecord))
+    assert db.session.get(Signup, signup.id).state == "attended"
+    assert (record.state, record.minutes, record.organizer) == ("pending", 0, "桃花社区")
+
+
+def test_check_in_opens_an_hour_before_and_the_code_expires(demo, ctx):
+    profile = make_profile("13900000071")
+    early = make_shift(start=utcnow() + timedelta(hours=3), cancel_hours=0)
+    signup = join(early, profile)
+    with pytest.raises(Refused, match="签到时间"):
+        signups.check_code(signup, early.code, "check_in")
+    late = make_shift(start=utcnow() + timedelta(days=2), cancel_hours=0)
+    signup = join(late, profile)
+    late.starts_at, late.ends_at = utcnow() - timedelta(hours=5), utcnow() - timedelta(hours=3)
+    db.session.commit()
+    with pytest.raises(Refused, match="过期"):
+        signups.check_code(signup, late.code, "check_in")
+
+
+def test_wrong_codes_are_rate_limited(client, demo, login_as, ctx):
+    login_as(RESIDENT)
+    profile = make_profile(RESIDENT, name="张桂兰")
+    shift = checked_in_shift()
+    join(shift, profile)
+    url = f"/volunteers/shifts/{shift.id}/check-in"
+    wrong = "000000" if shift.code != "000000" else "111111"
+    statuses = [client.post(url, data={"code": wrong}).status_code for _ in range(11)]
+    assert statuses == [422] * 10 + [429]
+
+
+def test_a_missing_check_out_is_closed_and_flagged_by_the_tick(demo, ctx):
+    profile = make_profile("13900000081")
+    shift = checked_in_shift()
+    signup = join(shift, profile)
+    signups.check_code(signup, shift.code, "check_in")
+    shift.starts_at -= timedelta(hours=6)
+    shift.ends_at -= timedelta(hours=6)
+    signup.arrived_at = shift.starts_at + timedelta(minutes=20)
+    db.session.commit()
+    assert signups.tick()["closed_checkouts"] == 1
+    db.session.expire_all()
+    record = db.session.scalar(select(HoursRecord))
+    assert db.session.get(Signup, signup.id).no_checkout
+    assert record.flagged and record.minutes == 160
+    assert signups.tick()["closed_checkouts"] == 0
+
+
+def test_roster_marks_present_absent_and_walk_in(client, demo, login_as, ctx):
+    shift = checked_in_shift(capacity=1)
+    a, b = make_profile("13900000091", name="甲"), make_profile("13900000092", name="乙")
+    first = join(shift, a)
+    walk = make_profile("13900000093", name="丙")
+    login_as(WORKER)
+    page = client.get(f"/volunteers/shifts/{shift.id}").get_data(as_text=True)
+    assert shift.code in page and "<svg" in page and "甲" in page
+    marked = client.post(f"/volunteers/signups/{first.id}/act/mark_absent", data={"back": "roster"})
+    assert marked.status_code == 303, marked.get_data(as_text=True)[-3000:]
+    db.session.expire_all()
+    assert db.session.get(Signup, first.id).state == "absent"
+    bad = client.post(f"/volunteers/shifts/{shift.id}/walk-in", data={"number": "VC01999999"})
+    assert bad.status_code == 422 and "没有这个志愿者编号" in bad.get_data(as_text=True)
+    assert (
+        client.post(
+            f"/volunteers/shifts/{shift.id}/walk-in", data={"number": walk.number}
+        ).status_code
+        == 303
+    )
+    row = db.session.scalar(select(Signup).where(Signup.profile_id == walk.id))
+    assert row.state == "checked_in" and row.walk_in
+    assert b  # not signed up: not on the roster
+    assert "乙" not in client.get(f"/volunteers/shifts/{shift.id}").get_data(as_text=True)
+
+
+def test_a_resident_cannot_open_the_roster(client, demo, login_as, ctx):
+    shift = make_shift()
+    login_as(RESIDENT)
+    assert client.get(f"/volunteers/shifts/{shift.id}").status_code == 403
+    login_as("13800000013")  # a grid worker of the other community
+    assert client.get(f"/volunteers/shifts/{shift.id}").status_code == 403
+
+
+# ---- the ledger and certificates ------------------------------------------------------------
+
+
+def record_for(profile, minutes=150, day=date(2026, 11, 20)):
+    record = HoursRecord(
+        profile_id=profile.id,
+        activity_title="重阳节敬老",
+        served_on=day,
+        place="活动中心",
+        content="陪老人聊天",
+        minutes=minutes,
+        organizer="桃花社区",
+        person_in_charge="李网格",
+        community_id=profile.community_id,
+        deadline_at=utcnow() + timedelta(days=14),
+    )
+    db.session.add(record)
+    db.session.commit()
+    return record
+
+
+def test_hours_are_approved_declined_corrected_and_never_lost(client, demo, login_as, ctx):
+    profile = make_profile(RESIDENT, name="张桂兰")
+    one, two = record_for(profile), record_for(profile, 60)
+    login_as(RESIDENT)
+    assert client.post(f"/volunteers/hours/{one.id}/act/approve", data={}).status_code == 422
+    login_as(WORKER)
+    assert (
+        client.post(f"/volunteers/hours/{one.id}/act/approve", data={"hours": "4"}).status_code
+        == 303
+    )
+    no_reason = client.post(f"/volunteers/hours/{two.id}/act/decline", data={"reason": ""})
+    assert no_reason.status_code == 422
+    client.post(f"/volunteers/hours/{two.id}/act/decline", data={"reason": "没有签到"})
+    login_as(RESIDENT)
+    client.post(f"/volunteers/hours/{two.id}/act/ask_correction", data={"note": "我签了到"})
+    login_as(WORKER)
+    client.post(f"/volunteers/hours/{two.id}/act/answer", data={"note": "查过了，确实在"})
+    client.post(f"/volunteers/hours/{two.id}/act/reopen", data={"reason": "更正"})
+    db.session.expire_all()
+    one, two = db.session.get(HoursRecord, one.id), db.session.get(HoursRecord, two.id)
+    assert (one.state, one.hours) == ("approved", 4.0)
+    assert two.state == "pending" and [e.action for e in two.events] == [
+        "decline",
+        "ask_correction",
+        "answer",
+        "reopen",
+    ]
+    assert hours.approved_minutes(profile) == 240
+
+
+def test_overdue_approvals_are_flagged_once(demo, ctx):
+    profile = make_profile("13900000101")
+    record = record_for(profile)
+    record.deadline_at = utcnow() - timedelta(hours=1)
+    db.session.commit()
+    assert hours.FLOW.tick()["overdue"] == 1
+    assert hours.FLOW.tick()["overdue"] == 0
+    assert db.session.get(HoursRecord, record.id).overdue
+
+
+def test_stars_follow_the_national_levels():
+    assert [hours.stars(h) for h in (0, 99.9, 100, 300, 600, 1000, 1499, 1500, 5000)] == [
+        0, 0, 1, 2, 3, 4, 4, 5, 5,
+    ]  # fmt: skip
+
+
+def test_a_certificate_verifies_publicly_masked_and_can_be_revoked(client, demo, login_as, ctx):
+    profile = make_profile(RESIDENT, name="张桂兰")
+    with pytest.raises(Refused):
+        hours.issue_certificate(profile)
+    record = record_for(profile, 150)
+    hours.apply(record, "approve", person(WORKER))
+    login_as(RESIDENT)
+    issued = client.post("/volunteers/certificates", data={})
+    number = issued.headers["Location"].rsplit("/", 1)[1]
+    assert re.fullmatch(r"[2-9A-HJKMNP-Z]{10}", number)
+    printable = client.get(f"/volunteers/certificates/{number}").get_data(as_text=True)
+    assert "张桂兰" in printable and "2.5" in printable and "<svg" in printable
+    anyone = client.application.test_client()
+    page = anyone.get(f"/volunteers/verify?number={number.lower()}").get_data(as_text=True)
+    assert "这张证明是真的" in page and "张*兰" in page and "张桂兰" not in page and "2.5" in page
+    assert anyone.get(f"/volunteers/v/{number}").status_code == 303
+    unknown = anyone.get("/volunteers/verify?number=ABCDEFGHJK").get_data(as_text=True)
+    assert "没有编号为 ABCDEFGHJK 的证明" in unknown
+    assert anyone.get(f"/volunteers/certificates/{number}").status_code == 302  # sign in first
+    login_as(ADMIN)
+    client.post(f"/volunteers/certificates/{number}/revoke", data={})
+    assert "已经作废" in anyone.get(f"/volunteers/verify?number={number}").get_data(as_text=True)
+
+
+def test_the_csv_holds_approved_records_with_number_and_masked_id(client, demo, login_as, ctx):
+    profile = make_profile(RESIDENT, name="张桂兰", id_masked="11**************12")
+    shift = make_shift()
+    record = record_for(profile)
+    record.shift_id = shift.id
+    pending = record_for(profile, 30)
+    pending.shift_id = shift.id
+    db.session.commit()
+    hours.apply(record, "approve", person(WORKER))
+    login_as(WORKER)
+    text = client.get(f"/volunteers/shifts/{shift.id}/hours.csv").get_data(as_text=True)
+    lines = text.lstrip("\ufeff").splitlines()
+    assert lines[0].startswith("志愿者编号,姓名,身份证号,活动名称,服务日期")
+    assert lines[1:] == [
+        f"{profile.number},张桂兰,11**************12,重阳节敬老,2026-11-20,活动中心,陪老人聊天,2.5,桃花社区,李网格"
+    ]
+
+
+# ---- proxies, confirm links, reminders ---------------------------------------------------------
+
+
+def test_a_grid_worker_signs_up_and_cancels_for_a_consenting_resident(
+    client, demo, login_as, ctx, sms
+):
+    resident = make_profile(RESIDENT, name="张桂兰", proxy=True)
+    refusing = make_profile("13900000111", name="不同意")
+    shift = make_shift()
+    login_as(WORKER)
+    assert (
+        client.post(
+            f"/volunteers/shifts/{shift.id}/join", data={"for": str(refusing.id)}
+        ).status_code
+        == 403
+    )
+    done = client.post(f"/volunteers/shifts/{shift.id}/join", data={"for": str(resident.id)})
+    assert done.status_code == 303
+    signup = db.session.scalar(select(Signup).where(Signup.profile_id == resident.id))
+    assert signup.state == "confirmed"
+    assert signup.events[-1].actor_id == person(WORKER).id
+    assert "代办" in signup.events[-1].detail_text
+    assert any(phone == RESIDENT and "网格员为您报名" in text for phone, text in sms)
+    client.post(f"/volunteers/signups/{signup.id}/act/cancel", data={})
+    db.session.expire_all()
+    assert db.session.get(Signup, signup.id).state == "cancelled"
+    told = db.session.scalars(
+        select(Notice.text).where(Notice.user_id == person(RESIDENT).id)
+    ).all()
+    assert "网格员为您取消了“%(title)s”的报名" in told
+    login_as("13800000013")  # a grid worker of another grid
+    assert (
+        client.post(
+            f"/volunteers/shifts/{shift.id}/join", data={"for": str(resident.id)}
+        ).status_code
+        == 403
+    )
+
+
+def test_the_day_before_link_confirms_and_cancels_without_signing_in(client, demo, ctx, sms):
+    profile = make_profile(RESIDENT, name="张桂兰")
+    shift = make_shift(start=utcnow() + timedelta(hours=20), cancel_hours=12)
+    signup = join(shift, profile)
+    assert signups.tick()["day_before"] == 1
+    assert signups.tick()["day_before"] == 0
+    link = next(re.search(r"(/volunteers/c/\S+)", t)[1] for p, t in sms if p == RESIDENT)
+    page = client.get(link).get_data(as_text=True)
+    assert "确认会来" in page and "取消报名" in page
+    assert client.post(link, data={"action": "confirm_coming"}).status_code == 303
+    assert db.session.get(Signup, signup.id).coming_confirmed_at is not None
+    assert client.get(link + "x").status_code == 404
+    assert client.post(link, data={"action": "cancel"}).status_code == 303
+    db.session.expire_all()
+    assert db.session.get(Signup, signup.id).state == "cancelled"
+    notices = db.session.scalars(select(Notice.text).where(Notice.user_id == profile.user_id)).all()
+    assert "提醒：您报名的“%(title)s”在 %(start)s 开始" in notices
+
+
+def test_after_the_cut_off_the_link_shows_the_organizer(client, demo, ctx):
+    profile = make_profile(RESIDENT, name="张桂兰")
+    shift = make_shift(start=utcnow() + timedelta(hours=20), cancel_hours=24)
+    signup = join(shift, profile)
+    link = "/volunteers/c/" + profiles.make_token("confirm", signup.id)
+    page = client.get(link).get_data(as_text=True)
+    assert "取消报名" not in page and "已过取消截止时间" in page and WORKER in page
+    assert client.post(link, data={"action": "cancel"}).status_code == 422
+    assert db.session.get(Signup, signup.id).state == "confirmed"
+
+
+def test_a_calendar_file_per_shift(client, demo, ctx):
+    shift = make_shift()
+    body = client.get(f"/volunteers/shifts/{shift.id}/calendar.ics").get_data(as_text=True)
+    assert "BEGIN:VEVENT" in body and shift.starts_at.strftime("%Y%m%dT%H%M%SZ") in body
+
+
+# ---- posting activities ------------------------------------------------------------------------
+
+
+def test_posting_an_activity_checks_place_times_and_insurance(client, demo, login_as, ctx):
+    start = (utcnow() + timedelta(days=6)).replace(microsecond=0) + timedelta(hours=8)
+    form = {
+        "title": "河边清理",
+        "place": "柳塘河边",
+        "community_id": str(community().id),
+        "signup_deadline": (start - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M"),
+        "cancel_hours": "24",
+        "starts_at": start.strftime("%Y-%m-%dT%H:%M"),
+        "ends_at": (start - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"),
+        "capacity": "5",
+        "min_age": "14",
+        "risky": "y",
+    }
+    login_as(RESIDENT)
+    assert client.get("/volunteers/activities/new").status_code == 403
+    login_as(WORKER)
+    backwards = client.post("/volunteers/activities/new", data=dict(form))
+    assert backwards.status_code == 422 and 'value="河边清理"' in backwards.get_data(as_text=True)
+    form["ends_at"] = (start + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M")
+    uninsured = client.post("/volunteers/activities/new", data=dict(form))
+    assert uninsured.status_code == 422 and "保险" in uninsured.get_data(as_text=True)
+    other = client.post(
+        "/volunteers/activities/new",
+        data={**form, "insured": "y", "community_id": str(community("C02").id)},
+    )
+    assert other.status_code == 422
+    assert db.session.scalar(select(func.count(Activity.id))) == 0
+    ok = client.post("/volunteers/activities/new", data={**form, "insured": "y"})
+    assert ok.status_code == 303
+    activity = db.session.scalar(select(Activity))
+    assert activity.insured and len(activity.shifts) == 1
+    assert re.fullmatch(r"\d{6}", activity.shifts[0].code)
+    listed = client.get(f"/volunteers/?community={community().id}").get_data(as_text=True)
+    assert "河边清理" in listed
+    assert "河边清理" not in client.get(f"/volunteers/?community={community('C02').id}").get_data(
+        as_text=True
+    )
+    assert "河边清理" not in client.get("/volunteers/?skill=medical").get_data(as_text=True)
