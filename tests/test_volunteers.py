@@ -656,3 +656,62 @@ def test_posting_an_activity_checks_place_times_and_insurance(client, demo, logi
         as_text=True
     )
     assert "河边清理" not in client.get("/volunteers/?skill=medical").get_data(as_text=True)
+
+
+def approved_group(officer_phone, name, community_code="C01"):
+    """An approved organization as the filing's approval leaves it (blueprints/orgs/rules.py)."""
+    from blueprints.orgs.models import Org
+
+    org = Org(
+        number=f"S01-2026-{abs(hash(name)) % 10000:04d}",
+        community_id=community(community_code).id,
+        officer_id=person(officer_phone).id,
+        name=name,
+        kind="culture",
+        valid_until=utcnow() + timedelta(days=3 * 365),
+    )
+    db.session.add(org)
+    db.session.commit()
+    return org
+
+
+def test_an_approved_groups_officer_posts_in_its_name_and_its_page_lists_it(
+    client, demo, login_as, create_user, ctx
+):
+    create_user("13900000051", name="合唱队长")  # an ordinary resident: no staff role at all
+    create_user("13900000052", name="别的队长")
+    choir = approved_group("13900000051", "桃花社区夕阳红合唱队")
+    other = approved_group("13900000052", "柳塘社区太极队", "C02")
+    start = (utcnow() + timedelta(days=4)).replace(microsecond=0) + timedelta(hours=8)
+    form = {
+        "title": "合唱进养老院",
+        "place": "桃花社区养老院",
+        "community_id": str(community().id),
+        "signup_deadline": (start - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M"),
+        "cancel_hours": "24",
+        "starts_at": start.strftime("%Y-%m-%dT%H:%M"),
+        "ends_at": (start + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"),
+        "capacity": "4",
+        "min_age": "14",
+    }
+    login_as(RESIDENT)
+    assert client.get("/volunteers/organize").status_code == 403
+    client.post("/auth/logout", data={})
+    login_as("13900000051")
+    page = client.get("/volunteers/activities/new").get_data(as_text=True)
+    assert "桃花社区夕阳红合唱队" in page and "柳塘社区太极队" not in page
+    forged = client.post("/volunteers/activities/new", data={**form, "org_id": str(other.id)})
+    assert forged.status_code == 422 and "组织负责人" in forged.get_data(as_text=True)
+    as_community = client.post("/volunteers/activities/new", data={**form, "org_id": "0"})
+    assert as_community.status_code == 422  # not the community's staff
+    assert db.session.scalar(select(func.count(Activity.id))) == 0
+    done = client.post("/volunteers/activities/new", data={**form, "org_id": str(choir.id)})
+    assert done.status_code == 303
+    activity = db.session.scalar(select(Activity))
+    assert activity.org_id == choir.id and activity.organizer == "桃花社区夕阳红合唱队"
+    assert client.get(f"/volunteers/shifts/{activity.shifts[0].id}").status_code == 200
+    public = client.application.test_client().get(f"/orgs/{choir.id}").get_data(as_text=True)
+    assert "合唱进养老院" in public
+    client.post("/auth/logout", data={})
+    login_as("13900000052")
+    assert client.get(f"/volunteers/shifts/{activity.shifts[0].id}").status_code == 403

@@ -22,6 +22,7 @@ from blueprints.orgs.workflow import flow
 from blueprints.places.models import Community
 from blueprints.places.routes import qr_svg
 from blueprints.timeutil import local
+from blueprints.volunteers.activities import list_activities
 from blueprints.workflow import STALE
 from extensions import db, limiter
 
@@ -474,6 +475,7 @@ def org_page(org, status=200, error=None, phone=None):
         pending=lifecycle.open_application(org) if staff else None,
         member=lifecycle.membership(org, current_user),
         events=lifecycle.org_events(org) if staff else [],
+        activities=list_activities(org_id=org.id) if org.state == "active" else [],
         error=error,
         phone=phone,
     )

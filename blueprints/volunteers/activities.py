@@ -8,6 +8,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
 from blueprints.access import can
+from blueprints.orgs.models import Org
 from blueprints.places.models import Community
 from blueprints.timeutil import LOCAL, utcnow
 from blueprints.volunteers.models import Activity, Shift
@@ -30,14 +31,32 @@ def may_organize(user, community):
     )
 
 
+def officer_orgs(user):
+    """The approved, active organizations this person is the officer of."""
+    if not user.is_authenticated:
+        return []
+    return db.session.scalars(
+        select(Org).where(Org.officer_id == user.id, Org.state == "active").order_by(Org.name)
+    ).all()
+
+
+def may_run(user, activity):
+    """Organizing one activity: its community's staff, or the officer of the group that posts it."""
+    org = activity.org
+    if org is not None and user.is_authenticated and org.officer_id == user.id:
+        return org.state == "active" or may_organize(user, activity.community)
+    return may_organize(user, activity.community)
+
+
 def organized_communities(user):
-    """The communities this user may post activities for."""
+    """The communities this user may post activities for (as staff, or as a group's officer)."""
     if not user.is_authenticated:
         return []
     communities = db.session.scalars(
         select(Community).where(Community.active).order_by(Community.code)
     ).all()
-    return [c for c in communities if may_organize(user, c)]
+    groups = {org.community_id for org in officer_orgs(user)}
+    return [c for c in communities if c.id in groups or may_organize(user, c)]
 
 
 def new_code():
@@ -65,7 +84,14 @@ def check_shift(starts, ends, capacity, signup_deadline=None):
 def post_activity(user, data):
     """An activity with its first shift. data: the form's values, times in Beijing time."""
     community = db.session.get(Community, data["community_id"] or 0)
-    if not may_organize(user, community):
+    org = None
+    if data.get("org_id"):
+        org = next((o for o in officer_orgs(user) if o.id == data["org_id"]), None)
+        if org is None:
+            raise Refused(_("只有组织负责人能以组织的名义发布活动。"), field="org_id")
+        if community is None or org.community_id != community.id:
+            raise Refused(_("组织的活动要发布在组织所在的社区。"), field="community_id")
+    elif not may_organize(user, community):
         raise Refused(_("您不能为这个社区发布活动。"), field="community_id")
     if data.get("risky") and not data.get("insured"):
         raise Refused(_("有风险的活动要先为志愿者买好保险，再发布。"), field="insured")
@@ -77,7 +103,7 @@ def post_activity(user, data):
         description=(data.get("description") or "").strip(),
         place=data["place"].strip(),
         community_id=community.id,
-        org_name=(data.get("org_name") or "").strip() or None,
+        org=org,
         contact_name=(data.get("contact_name") or "").strip() or user.display_name,
         contact_phone=(data.get("contact_phone") or "").strip() or user.phone,
         signup_deadline=deadline,
@@ -106,7 +132,7 @@ def new_shift(data, starts, ends):
 
 
 def add_shift(user, activity, data):
-    if not may_organize(user, activity.community):
+    if not may_run(user, activity):
         raise Refused(_("您不能为这个社区发布活动。"))
     starts, ends = to_utc(data["starts_at"]), to_utc(data["ends_at"])
     check_shift(starts, ends, data["capacity"])
@@ -116,13 +142,15 @@ def add_shift(user, activity, data):
     return shift
 
 
-def list_activities(community_id=None, day=None, skill=None, past=False):
+def list_activities(community_id=None, day=None, skill=None, past=False, org_id=None):
     """Activities with a shift still to come (or, past=True, already over), soonest first."""
     now = utcnow()
     query = select(Activity).join(Shift).options(selectinload(Activity.shifts))
     query = query.where(Shift.ends_at < now) if past else query.where(Shift.ends_at >= now)
     if community_id:
         query = query.where(Activity.community_id == community_id)
+    if org_id:
+        query = query.where(Activity.org_id == org_id)
     if day:
         start = datetime.combine(day, datetime.min.time())
         query = query.where(

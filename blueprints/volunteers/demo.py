@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from blueprints.auth.models import User
 from blueprints.main.cli import DEMO_PASSWORD
+from blueprints.orgs.models import Org
 from blueprints.places.models import Community, Grid
 from blueprints.timeutil import utcnow
 from blueprints.volunteers import hours, signups
@@ -103,6 +104,19 @@ def load_demo_volunteers():
     )
     if not open_one.shifts[0].signups:
         signups.join_shift(open_one.shifts[0], people["13800000021"], people["13800000021"].user)
+    choir = db.session.scalar(select(Org).where(Org.state == "active", Org.officer_id.is_not(None)))
+    if choir is not None:
+        future_activity(
+            choir.community,
+            choir.officer,
+            "合唱队进社区慰问演出",
+            "合唱队到养老院演出，需要志愿者帮忙搬椅子、扶老人入座。",
+            "桃花社区养老院",
+            now + timedelta(days=6, hours=3),
+            capacity=6,
+            skills="care",
+            org=choir,
+        )
     past = past_activity(c01, organizer, "重阳节敬老活动", now - timedelta(days=10))
     if not past.shifts[0].signups:
         shift = past.shifts[0]
@@ -118,7 +132,7 @@ def load_demo_volunteers():
         hours.issue_certificate(wang)
 
 
-def future_activity(community, organizer, title, text, place, start, capacity, skills):
+def future_activity(community, organizer, title, text, place, start, capacity, skills, org=None):
     activity = db.session.scalar(select(Activity).where(Activity.title == title))
     if activity is None:
         activity = Activity(
@@ -126,6 +140,7 @@ def future_activity(community, organizer, title, text, place, start, capacity, s
             description=text,
             place=place,
             community_id=community.id,
+            org=org,
             contact_name=organizer.name,
             contact_phone=organizer.phone,
             signup_deadline=start - timedelta(hours=12),

@@ -121,9 +121,17 @@ class ActivityForm(FlaskForm, ShiftFields):
             Length(max=120, message=_l("不能超过120个字")),
         ],
     )
-    community_id = SelectField(_l("社区"), coerce=int, validators=[DataRequired(_l("请选择社区"))])
-    org_name = StringField(
-        _l("主办组织"), validators=[Optional(), Length(max=60, message=_l("不能超过60个字"))]
+    community_id = SelectField(
+        _l("社区"),
+        coerce=int,
+        validators=[DataRequired(_l("请选择社区"))],
+        invalid_choice_message=_l("请从列表里选一项"),
+    )
+    org_id = SelectField(
+        _l("主办"),
+        coerce=int,
+        validators=[Optional()],
+        invalid_choice_message=_l("只有组织负责人能以组织的名义发布活动。"),
     )
     contact_name = StringField(
         _l("联系人"), validators=[Optional(), Length(max=40, message=_l("不能超过40个字"))]

@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from blueprints.notices.services import notify
 from blueprints.timeutil import utcnow
-from blueprints.volunteers.activities import may_organize
+from blueprints.volunteers.activities import may_organize, may_run
 from blueprints.volunteers.models import STAR_HOURS, Certificate, HoursEvent, HoursRecord
 from blueprints.volunteers.signups import HOURS_DUE_WORKDAYS
 from blueprints.volunteers.signups import organizers_of as shift_organizers
@@ -87,7 +87,7 @@ class HoursFlow(Flow):
     }
     relations = {
         "volunteer": lambda r, u, c: u.is_authenticated and r.profile.user_id == u.id,
-        "organizer": lambda r, u, c: may_organize(u, r.community),
+        "organizer": lambda r, u, c: may_run_record(u, r),
     }
     open_states = ("pending",)
 
@@ -159,6 +159,13 @@ def approved_minutes(profile):
     )
 
 
+def may_run_record(user, record):
+    """The organizer of the record's activity (its group's officer too), else its community's staff."""
+    if record.shift is not None:
+        return may_run(user, record.shift.activity)
+    return may_organize(user, record.community)
+
+
 def stars(hours):
     """0 to 5 stars at 100 / 300 / 600 / 1000 / 1500 approved hours."""
     return sum(1 for level in STAR_HOURS if hours >= level)
@@ -172,7 +179,7 @@ def pending_for(user):
         .order_by(HoursRecord.deadline_at, HoursRecord.id)
         .limit(200)
     ).all()
-    return [r for r in rows if may_organize(user, r.community)]
+    return [r for r in rows if may_run_record(user, r)]
 
 
 def shift_records(shift):

@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from blueprints.orgs.models import Org
 from blueprints.places.models import Community
 from blueprints.timeutil import utcnow
 from blueprints.words import translate
@@ -98,8 +99,8 @@ class Activity(db.Model):
     description: Mapped[str] = mapped_column(Text, default="")
     place: Mapped[str] = mapped_column(String(120))
     community_id: Mapped[int] = mapped_column(ForeignKey("community.id"), index=True)
-    # Free text until organizations (Org) are merged in: the lead links Activity to Org then.
-    org_name: Mapped[str | None] = mapped_column(String(60))
+    # Posted by an approved organization (its officer runs it), or by the community itself.
+    org_id: Mapped[int | None] = mapped_column(ForeignKey("org.id"), index=True)
     contact_name: Mapped[str] = mapped_column(String(40), default="")
     contact_phone: Mapped[str] = mapped_column(String(20), default="")
     signup_deadline: Mapped[datetime]
@@ -111,6 +112,7 @@ class Activity(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     community: Mapped[Community] = relationship()
+    org: Mapped["Org | None"] = relationship()
     created_by: Mapped["User | None"] = relationship()
     shifts: Mapped[list["Shift"]] = relationship(
         back_populates="activity", order_by="Shift.starts_at", cascade="all, delete-orphan"
@@ -118,7 +120,7 @@ class Activity(db.Model):
 
     @property
     def organizer(self):
-        return self.org_name or self.community.name
+        return self.org.name if self.org else self.community.name
 
 
 class Shift(db.Model):

@@ -23,7 +23,7 @@ from blueprints.auth.people import staff_for
 from blueprints.notices.services import notify
 from blueprints.sms import message, send_sms
 from blueprints.timeutil import local, utcnow
-from blueprints.volunteers.activities import may_organize
+from blueprints.volunteers.activities import may_run
 from blueprints.volunteers.models import (
     HoursEvent,
     HoursRecord,
@@ -282,7 +282,7 @@ def is_proxy(signup, user, context):
 
 
 def is_organizer(signup, user, context):
-    return may_organize(user, signup.shift.activity.community)
+    return may_run(user, signup.shift.activity)
 
 
 RELATIONS = {

@@ -23,7 +23,7 @@ def upgrade():
     sa.Column('description', sa.Text(), nullable=False),
     sa.Column('place', sa.String(length=120), nullable=False),
     sa.Column('community_id', sa.Integer(), nullable=False),
-    sa.Column('org_name', sa.String(length=60), nullable=True),
+    sa.Column('org_id', sa.Integer(), nullable=True),
     sa.Column('contact_name', sa.String(length=40), nullable=False),
     sa.Column('contact_phone', sa.String(length=20), nullable=False),
     sa.Column('signup_deadline', sa.DateTime(), nullable=False),
@@ -34,10 +34,12 @@ def upgrade():
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.ForeignKeyConstraint(['community_id'], ['community.id'], name=op.f('fk_activity_community_id_community')),
     sa.ForeignKeyConstraint(['created_by_id'], ['user.id'], name=op.f('fk_activity_created_by_id_user')),
+    sa.ForeignKeyConstraint(['org_id'], ['org.id'], name=op.f('fk_activity_org_id_org')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_activity'))
     )
     with op.batch_alter_table('activity', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_activity_community_id'), ['community_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_activity_org_id'), ['org_id'], unique=False)
 
     op.create_table('volunteer_profile',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -240,6 +242,7 @@ def downgrade():
 
     op.drop_table('volunteer_profile')
     with op.batch_alter_table('activity', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_activity_org_id'))
         batch_op.drop_index(batch_op.f('ix_activity_community_id'))
 
     op.drop_table('activity')
