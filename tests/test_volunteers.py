@@ -537,6 +537,10 @@ def test_the_csv_holds_approved_records_with_number_and_masked_id(client, demo, 
     assert lines[1:] == [
         f"{profile.number},张桂兰,11**************12,重阳节敬老,2026-11-20,活动中心,陪老人聊天,2.5,桃花社区,李网格"
     ]
+    from blueprints.volunteers.models import RecordExport
+
+    logged = db.session.scalar(select(RecordExport))
+    assert (logged.shift_id, logged.user_id, logged.rows) == (shift.id, person(WORKER).id, 1)
 
 
 # ---- proxies, confirm links, reminders ---------------------------------------------------------

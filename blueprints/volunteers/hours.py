@@ -15,7 +15,13 @@ from sqlalchemy.exc import IntegrityError
 from blueprints.notices.services import notify
 from blueprints.timeutil import utcnow
 from blueprints.volunteers.activities import may_organize, may_run
-from blueprints.volunteers.models import STAR_HOURS, Certificate, HoursEvent, HoursRecord
+from blueprints.volunteers.models import (
+    STAR_HOURS,
+    Certificate,
+    HoursEvent,
+    HoursRecord,
+    RecordExport,
+)
 from blueprints.volunteers.signups import HOURS_DUE_WORKDAYS
 from blueprints.volunteers.signups import organizers_of as shift_organizers
 from blueprints.volunteers.workflow import HOURS_EVENTS, HOURS_TRANSITIONS
@@ -202,14 +208,16 @@ CSV_COLUMNS = (
 )
 
 
-def export_csv(shift):
-    """The shift's approved records, with the volunteer number and the masked ID only."""
+def export_csv(shift, user):
+    """The shift's approved records, with the volunteer number and the masked ID only. Each
+    export is logged: the file names people."""
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow([str(c) for c in CSV_COLUMNS])
-    for r in shift_records(shift):
-        if r.state != "approved":
-            continue
+    approved = [r for r in shift_records(shift) if r.state == "approved"]
+    db.session.add(RecordExport(shift_id=shift.id, user_id=user.id, rows=len(approved)))
+    db.session.commit()
+    for r in approved:
         writer.writerow(
             [
                 r.profile.number,

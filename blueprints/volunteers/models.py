@@ -311,3 +311,13 @@ class Certificate(db.Model):
     @property
     def hours(self):
         return round(self.minutes / 60, 1)
+
+
+class RecordExport(db.Model):
+    """Every export of a shift's hours records (they carry volunteers' real names): who, when."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    shift_id: Mapped[int] = mapped_column(ForeignKey("shift.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    rows: Mapped[int] = mapped_column(default=0)
+    at: Mapped[datetime] = mapped_column(default=utcnow)

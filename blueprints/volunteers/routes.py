@@ -453,7 +453,7 @@ def walk_in(shift_id):
 @allow("user")  # staff of a community, or the officer of an approved group: checked inside
 def export(shift_id):
     shift = shift_for_organizer(shift_id)
-    response = make_response(hours.export_csv(shift))
+    response = make_response(hours.export_csv(shift, current_user))
     response.headers["Content-Type"] = "text/csv; charset=utf-8"
     response.headers["Content-Disposition"] = f"attachment; filename=shift-{shift.id}-hours.csv"
     response.headers["Cache-Control"] = "no-store"

@@ -207,9 +207,25 @@ def upgrade():
     with op.batch_alter_table('hours_event', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_hours_event_record_id'), ['record_id'], unique=False)
 
+    op.create_table('record_export',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('shift_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('rows', sa.Integer(), nullable=False),
+    sa.Column('at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['shift_id'], ['shift.id'], name=op.f('fk_record_export_shift_id_shift')),
+    sa.ForeignKeyConstraint(['user_id'], ['user.id'], name=op.f('fk_record_export_user_id_user')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_record_export'))
+    )
+    with op.batch_alter_table('record_export', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_record_export_shift_id'), ['shift_id'], unique=False)
 
 
 def downgrade():
+    with op.batch_alter_table('record_export', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_record_export_shift_id'))
+
+    op.drop_table('record_export')
     with op.batch_alter_table('hours_event', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_hours_event_record_id'))
 
