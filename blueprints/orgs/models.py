@@ -10,8 +10,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from blueprints.timeline import TimelineEntry
 from blueprints.timeutil import utcnow
-from blueprints.words import translate
 from extensions import db
 
 if TYPE_CHECKING:
@@ -173,28 +173,13 @@ class FilingPerson(db.Model):
         return self.status != "declined"
 
 
-class FilingEvent(db.Model):
+class FilingEvent(TimelineEntry, db.Model):
     """One step on an application's (or an organization's) timeline: who, when, what was said."""
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     filing_id: Mapped[int | None] = mapped_column(ForeignKey("filing.id"), index=True)
     org_id: Mapped[int | None] = mapped_column(ForeignKey("org.id"), index=True)
-    at: Mapped[datetime] = mapped_column(default=utcnow)
-    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
-    action: Mapped[str] = mapped_column(String(30))
-    from_state: Mapped[str] = mapped_column(String(20), default="")
-    to_state: Mapped[str] = mapped_column(String(20), default="")
-    note: Mapped[str] = mapped_column(Text, default="")
-    detail: Mapped[str] = mapped_column(String(200), default="")
-    detail_params: Mapped[str] = mapped_column(Text, default="{}")
-    public: Mapped[bool] = mapped_column(default=True)
 
     filing: Mapped[Filing | None] = relationship(back_populates="events")
-    actor: Mapped["User | None"] = relationship()
-
-    @property
-    def detail_text(self):
-        return translate(self.detail, self.detail_params)
 
 
 class Org(db.Model):

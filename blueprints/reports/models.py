@@ -12,8 +12,8 @@ from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from blueprints.places.models import Department
+from blueprints.timeline import TimelineEntry
 from blueprints.timeutil import utcnow
-from blueprints.words import translate
 from extensions import db
 
 if TYPE_CHECKING:
@@ -249,28 +249,12 @@ report_helper = db.Table(
 )
 
 
-class ReportEvent(db.Model):
+class ReportEvent(TimelineEntry, db.Model):
     """One step on a report's timeline: who did what, when, and what they said."""
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     report_id: Mapped[int] = mapped_column(ForeignKey("report.id"), index=True)
-    at: Mapped[datetime] = mapped_column(default=utcnow)
-    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
-    action: Mapped[str] = mapped_column(String(30))
-    from_state: Mapped[str] = mapped_column(String(20), default="")
-    to_state: Mapped[str] = mapped_column(String(20), default="")
-    note: Mapped[str] = mapped_column(Text, default="")
-    # What the system adds ("passed to: …"), as a msgid and values, shown in the reader's language.
-    detail: Mapped[str] = mapped_column(String(200), default="")
-    detail_params: Mapped[str] = mapped_column(Text, default="{}")
-    public: Mapped[bool] = mapped_column(default=True)
 
     report: Mapped[Report] = relationship(back_populates="events")
-    actor: Mapped["User | None"] = relationship()
-
-    @property
-    def detail_text(self):
-        return translate(self.detail, self.detail_params)
 
     @property
     def public_detail_text(self):

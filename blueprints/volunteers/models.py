@@ -10,8 +10,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from blueprints.orgs.models import Org
 from blueprints.places.models import Community
+from blueprints.timeline import TimelineEntry
 from blueprints.timeutil import utcnow
-from blueprints.words import translate
 from extensions import db
 
 if TYPE_CHECKING:
@@ -199,25 +199,10 @@ class Signup(db.Model):
         return SIGNUP_STATES.get(self.state, self.state)
 
 
-class SignupEvent(db.Model):
-    id: Mapped[int] = mapped_column(primary_key=True)
+class SignupEvent(TimelineEntry, db.Model):
     signup_id: Mapped[int] = mapped_column(ForeignKey("signup.id"), index=True)
-    action: Mapped[str] = mapped_column(String(30))
-    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
-    from_state: Mapped[str] = mapped_column(String(20), default="")
-    to_state: Mapped[str] = mapped_column(String(20), default="")
-    note: Mapped[str] = mapped_column(Text, default="")
-    detail: Mapped[str] = mapped_column(String(200), default="")
-    detail_params: Mapped[str] = mapped_column(Text, default="{}")
-    public: Mapped[bool] = mapped_column(default=True)
-    at: Mapped[datetime] = mapped_column(default=utcnow)
 
     signup: Mapped[Signup] = relationship(back_populates="events")
-    actor: Mapped["User | None"] = relationship()
-
-    @property
-    def detail_text(self):
-        return translate(self.detail, self.detail_params)
 
 
 class HoursRecord(db.Model):
@@ -272,25 +257,10 @@ class HoursRecord(db.Model):
         )
 
 
-class HoursEvent(db.Model):
-    id: Mapped[int] = mapped_column(primary_key=True)
+class HoursEvent(TimelineEntry, db.Model):
     record_id: Mapped[int] = mapped_column(ForeignKey("hours_record.id"), index=True)
-    action: Mapped[str] = mapped_column(String(30))
-    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
-    from_state: Mapped[str] = mapped_column(String(20), default="")
-    to_state: Mapped[str] = mapped_column(String(20), default="")
-    note: Mapped[str] = mapped_column(Text, default="")
-    detail: Mapped[str] = mapped_column(String(200), default="")
-    detail_params: Mapped[str] = mapped_column(Text, default="{}")
-    public: Mapped[bool] = mapped_column(default=True)
-    at: Mapped[datetime] = mapped_column(default=utcnow)
 
     record: Mapped[HoursRecord] = relationship(back_populates="events")
-    actor: Mapped["User | None"] = relationship()
-
-    @property
-    def detail_text(self):
-        return translate(self.detail, self.detail_params)
 
 
 class Certificate(db.Model):
