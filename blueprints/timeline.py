@@ -2,6 +2,7 @@
 what they wrote, and what the system adds (a msgid and its values, read in each reader's
 language). Each flow's event model adds only the object it belongs to."""
 
+import json
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, String, Text
@@ -29,6 +30,23 @@ class TimelineEntry:
     @declared_attr
     def actor(cls):
         return relationship("User")
+
+    @classmethod
+    def step(cls, action, actor, before, after, note="", public=True, detail=None, **owner):
+        """One event: note is what a person wrote; detail, (msgid, values), what the system adds."""
+        msgid, values = detail or ("", {})
+        return cls(
+            action=action,
+            actor=actor,
+            from_state=before,
+            to_state=after,
+            note=(note or "")[:2000],
+            detail=msgid,
+            detail_params=json.dumps(values, ensure_ascii=False),
+            public=public,
+            at=utcnow(),
+            **owner,
+        )
 
     @property
     def detail_text(self):

@@ -1,7 +1,6 @@
 """An approved organization's life: its officer, members and join requests, changes of its filed
 facts and renewals (applications the street decides), deregistration, expiry and reminders."""
 
-import json
 from datetime import timedelta
 
 from flask_babel import gettext as _
@@ -63,17 +62,7 @@ def refuse():
 
 
 def org_event(org, action, actor, note="", detail=None):
-    msgid, params = detail or ("", {})
-    db.session.add(
-        FilingEvent(
-            org_id=org.id,
-            actor_id=actor.id if actor else None,
-            action=action,
-            note=note,
-            detail=msgid,
-            detail_params=json.dumps(params, ensure_ascii=False),
-        )
-    )
+    db.session.add(FilingEvent.step(action, actor, "", "", note, True, detail, org_id=org.id))
 
 
 def org_events(org):

@@ -146,19 +146,17 @@ class FilingFlow(Flow):
     # ---- timeline, messages, deadlines -------------------------------------------------------
 
     def record(self, filing, action, actor, before, after, note="", public=True, detail=None):
-        msgid, params = detail or ("", {})
         db.session.add(
-            FilingEvent(
+            FilingEvent.step(
+                action,
+                actor,
+                before,
+                after,
+                note,
+                public,
+                detail,
                 filing=filing,
                 org_id=filing.org_id,
-                actor_id=actor.id if actor else None,
-                action=action,
-                from_state=before,
-                to_state=after,
-                note=note,
-                detail=msgid,
-                detail_params=json.dumps(params, ensure_ascii=False),
-                public=public,
             )
         )
 

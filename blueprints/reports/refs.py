@@ -2,7 +2,6 @@
 
 import hashlib
 import hmac
-import json
 from datetime import timedelta
 
 from flask import current_app
@@ -134,20 +133,7 @@ def send_receipt(report, code, link, locale):
 
 def event(report, action, actor, before, after, note="", public=True, detail=None):
     """One timeline step. note: what a person wrote; detail: (msgid, values) the system adds."""
-    msgid, values = detail or ("", {})
-    report.events.append(
-        ReportEvent(
-            action=action,
-            actor=actor,
-            from_state=before,
-            to_state=after,
-            note=(note or "")[:2000],
-            detail=msgid,
-            detail_params=json.dumps(values, ensure_ascii=False),
-            public=public,
-            at=utcnow(),
-        )
-    )
+    report.events.append(ReportEvent.step(action, actor, before, after, note, public, detail))
 
 
 def report_url(report):

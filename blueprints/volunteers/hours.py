@@ -4,7 +4,6 @@ star levels, the organizer's CSV, and certificates anyone can verify by number."
 
 import csv
 import io
-import json
 import secrets
 
 from flask_babel import gettext as _
@@ -101,20 +100,7 @@ class HoursFlow(Flow):
         return record.community
 
     def record(self, record, action, actor, before, after, note="", public=True, detail=None):
-        msgid, values = detail or ("", {})
-        record.events.append(
-            HoursEvent(
-                action=action,
-                actor_id=actor.id if actor else None,
-                from_state=before,
-                to_state=after,
-                note=(note or "")[:2000],
-                detail=msgid,
-                detail_params=json.dumps(values, ensure_ascii=False),
-                public=public,
-                at=utcnow(),
-            )
-        )
+        record.events.append(HoursEvent.step(action, actor, before, after, note, public, detail))
 
     def tell(self, record, action, before, after, public):
         if action in ("approve", "decline", "answer", "reopen"):

@@ -7,7 +7,6 @@ more are confirmed than the shift holds; a second sign-up of one person for one 
 by the unique constraint on (shift, profile)."""
 
 import hmac
-import json
 from datetime import timedelta
 
 from flask import current_app
@@ -18,7 +17,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from blueprints.access import can
-from blueprints.auth.models import User
 from blueprints.auth.people import staff_for
 from blueprints.notices.services import notify
 from blueprints.sms import message, send_sms
@@ -236,14 +234,7 @@ def write_record(signup, actor):
         flagged=signup.no_checkout,
         deadline_at=due_after(now, workdays=HOURS_DUE_WORKDAYS),
     )
-    record.events.append(
-        HoursEvent(
-            action="record",
-            actor_id=actor.id if actor else None,
-            to_state="pending",
-            at=now,
-        )
-    )
+    record.events.append(HoursEvent.step("record", actor, "", "pending"))
     db.session.add(record)
 
 
@@ -357,19 +348,8 @@ class SignupFlow(Flow):
         )
         if proxy and not msgid:
             msgid, values = N_("由网格员%(name)s代办"), {"name": actor.display_name}
-        signup.events.append(
-            SignupEvent(
-                action=action,
-                actor_id=actor.id if actor else None,
-                from_state=before,
-                to_state=after,
-                note=(note or "")[:2000],
-                detail=msgid,
-                detail_params=json.dumps(values, ensure_ascii=False),
-                public=public,
-                at=utcnow(),
-            )
-        )
+        detail = (msgid, values) if msgid else None
+        signup.events.append(SignupEvent.step(action, actor, before, after, note, public, detail))
 
     def tell(self, signup, action, before, after, public):
         tell(signup, action, after)
@@ -413,7 +393,7 @@ def tell(signup, action, after):
     resident = signup.profile.user
     title = signup.shift.activity.title
     last = signup.events[-1] if signup.events else None
-    actor = db.session.get(User, last.actor_id) if last and last.actor_id else None
+    actor = last.actor if last else None
     if action == "offer":
         notify(
             [resident],
