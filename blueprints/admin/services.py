@@ -5,7 +5,7 @@ import logging
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 from wtforms.fields.choices import SelectChoice
@@ -16,6 +16,7 @@ from blueprints.auth.services import end_other_sessions, record
 from blueprints.errors import Refused
 from blueprints.inputs import parse_int
 from blueprints.places.models import Community, Department, Grid, Street
+from blueprints.reports.models import Category
 from extensions import db
 
 log = logging.getLogger("linli.admin")
@@ -261,3 +262,13 @@ def remove_grant(grant, actor):
     record(user, "grant_removed", actor=actor, detail=_grant_detail(grant.role, grant.place))
     user.grants.remove(grant)
     db.session.commit()
+
+
+def site_counts():
+    """The admin home's figures: accounts, and the active grids, communities and categories."""
+    return {
+        "users": db.session.scalar(select(func.count(User.id))),
+        "grids": db.session.scalar(select(func.count(Grid.id)).where(Grid.active)),
+        "communities": db.session.scalar(select(func.count(Community.id)).where(Community.active)),
+        "categories": db.session.scalar(select(func.count(Category.id)).where(Category.active)),
+    }

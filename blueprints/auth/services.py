@@ -76,6 +76,12 @@ def token_hash(token):
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def set_locale(user, locale):
+    """The language this person's messages (SMS, inbox) are written in from now on."""
+    user.locale = locale
+    db.session.commit()
+
+
 def start_session(user, remember, locale):
     """A new signed-in device; the token goes into its cookies (only its hash is stored)."""
     token = secrets.token_urlsafe(24)

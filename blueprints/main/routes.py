@@ -1,14 +1,14 @@
 from flask import Blueprint, redirect, request, session, url_for
 from flask_login import current_user
-from sqlalchemy import func, select, text
+from sqlalchemy import text
 
 from blueprints.access import allow, safe_next
-from blueprints.auth.models import User
+from blueprints.admin import services as admin_services
+from blueprints.auth.services import set_locale
 from blueprints.htmx import render
 from blueprints.main import features
 from blueprints.notices.services import unread_count
-from blueprints.places.models import Community, Grid
-from blueprints.reports.models import Category
+from blueprints.places.models import Grid
 from extensions import db
 
 bp = Blueprint("main", __name__)
@@ -24,16 +24,7 @@ def index():
     if current_user.is_authenticated:
         context["my_grids"] = [g.grid for g in current_user.grants_for("grid_worker") if g.grid]
         if "admin" in current_user.roles:
-            context["counts"] = {
-                "users": db.session.scalar(select(func.count(User.id))),
-                "grids": db.session.scalar(select(func.count(Grid.id)).where(Grid.active)),
-                "communities": db.session.scalar(
-                    select(func.count(Community.id)).where(Community.active)
-                ),
-                "categories": db.session.scalar(
-                    select(func.count(Category.id)).where(Category.active)
-                ),
-            }
+            context["counts"] = admin_services.site_counts()
         context["grants"] = [g for g in current_user.grants if g.role != "grid_worker"]
         context["unread"] = unread_count(current_user)
     return render("main/index.html", home_parts=features.home_parts(), **context)
@@ -58,8 +49,7 @@ def language():
     chosen = request.form.get("lang")
     if current_user.is_authenticated and chosen in ("zh_Hans", "en"):
         # Messages to this person (SMS, inbox) are written in the language they read.
-        current_user.locale = chosen
-        db.session.commit()
+        set_locale(current_user, chosen)
     return remember_choice("lang", ("zh_Hans", "en"))
 
 

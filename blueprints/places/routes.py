@@ -4,19 +4,17 @@ import segno
 from flask import Blueprint, abort, flash, redirect, session, url_for
 from flask_babel import gettext as _
 from markupsafe import Markup
-from sqlalchemy import select
 
 from blueprints.access import allow, require
 from blueprints.auth.people import grid_residents, grid_roster
 from blueprints.htmx import render
-from blueprints.places.models import Grid
-from extensions import db
+from blueprints.places import services
 
 bp = Blueprint("places", __name__, url_prefix="/places")
 
 
 def grid_by_code(code):
-    grid = db.session.scalar(select(Grid).where(Grid.code == code))
+    grid = services.grid_by_code(code)
     if grid is None:
         abort(404)
     return grid

@@ -1,18 +1,36 @@
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
-from blueprints.places.models import Community
+from blueprints.places.models import Community, Department, Grid
 from extensions import db
 
 
 def grid_choices(none_label=None):
     """Active grids as select options grouped by community; optionally a "none" option first."""
     choices = [SelectChoice(0, none_label)] if none_label else []
-    communities = db.session.scalars(
-        select(Community).where(Community.active).order_by(Community.code)
-    )
-    for community in communities:
+    for community in active_communities():
         choices += [
             SelectChoice(g.id, str(g), optgroup=community.name) for g in community.grids if g.active
         ]
     return choices
+
+
+def active_communities():
+    return db.session.scalars(
+        select(Community).where(Community.active).order_by(Community.code)
+    ).all()
+
+
+def active_grids():
+    return db.session.scalars(select(Grid).where(Grid.active).order_by(Grid.code)).all()
+
+
+def grid_by_code(code):
+    return db.session.scalar(select(Grid).where(Grid.code == code))
+
+
+def street_departments(street_id):
+    """The active departments a street's command centre dispatches to."""
+    return db.session.scalars(
+        select(Department).where(Department.street_id == street_id, Department.active)
+    ).all()

@@ -79,7 +79,11 @@ def load_demo_reports():
                 "merge": (dispatcher, {"target": first.ref}),
                 "dispatch": (
                     dispatcher,
-                    {"assignee": f"dept:{city.id}" if to_department else f"user:{worker.id}"},
+                    {
+                        "assignee": services.Assignee(services.Assignee.DEPARTMENT, city.id)
+                        if to_department
+                        else services.Assignee(services.Assignee.WORKER, worker.id)
+                    },
                 ),
                 "sign": (handler, {}),
                 "start": (handler, {}),

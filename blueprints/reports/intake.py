@@ -58,6 +58,28 @@ def new_draft_key():
     return secrets.token_urlsafe(18)
 
 
+def active_categories():
+    return db.session.scalars(
+        select(Category).where(Category.active).order_by(Category.group, Category.id)
+    ).all()
+
+
+def add_draft_photos(key, uploads):
+    """Store each photo of a step as it is read (a dropped link keeps the ones already sent);
+    Refused for the first that is not a photo, or when the draft would hold too many."""
+    if len(draft_photos(key)) + len(uploads) > photos.MAX_PHOTOS:
+        raise Refused(_("最多只能上传3张照片。"))
+    for upload in uploads:
+        name, size = photos.save_photo(upload)
+        db.session.add(ReportPhoto(draft_key=key, filename=name, thumb_bytes=size))
+        db.session.commit()
+
+
+def report_of_submission(key):
+    """The report a submission key already made (the same form sent twice), or None."""
+    return db.session.scalar(select(Report).where(Report.submission_key == (key or "")))
+
+
 def draft_photos(key):
     return db.session.scalars(
         select(ReportPhoto).where(ReportPhoto.draft_key == key, ReportPhoto.report_id.is_(None))

@@ -7,6 +7,7 @@ from blueprints.auth.models import Role
 from blueprints.places.models import Community, Grid
 from blueprints.reports.models import (
     OPEN_STATES,
+    PhoneReveal,
     Report,
     ReportState,
 )
@@ -16,6 +17,7 @@ from extensions import db
 # ---- lists -------------------------------------------------------------------------------
 
 PAGE = 30
+REVEALS_SHOWN = 200
 # What a list row shows, loaded with the rows rather than one query each.
 LIST_LOADS = (
     joinedload(Report.category),
@@ -83,4 +85,11 @@ def my_tasks(user):
 def my_reports(user):
     return db.session.scalars(
         select(Report).where(Report.reporter_id == user.id).order_by(Report.id.desc()).limit(50)
+    ).all()
+
+
+def phone_reveals():
+    """The newest entries of the log of who saw a reporter's phone number."""
+    return db.session.scalars(
+        select(PhoneReveal).order_by(PhoneReveal.id.desc()).limit(REVEALS_SHOWN)
     ).all()

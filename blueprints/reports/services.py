@@ -2,7 +2,9 @@
 told, deadlines, the tick), and the privacy rules of a case. apply() is the only place a report's
 state changes."""
 
+from dataclasses import dataclass
 from datetime import timedelta
+from typing import ClassVar
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -12,7 +14,6 @@ from blueprints.access import can
 from blueprints.auth.models import Role, User
 from blueprints.auth.people import staff_for
 from blueprints.errors import Conflict, Refused
-from blueprints.inputs import parse_int
 from blueprints.notices.services import notify
 from blueprints.places.models import Department
 from blueprints.reports.deadlines import set_deadline
@@ -34,6 +35,9 @@ from extensions import db
 
 # ---- the one way a state changes: the workflow core, with this flow's table and effects ---------
 
+
+# The longest extension a handler may ask for at once: a month.
+MAX_EXTENSION_HOURS = 720
 
 NEEDS = {
     "reason": _l("请写明原因。"),
@@ -58,33 +62,40 @@ def _return(report, who, given):
     report.return_reason = given["reason"].strip()[:200]
 
 
-def street_department(raw, street_id):
-    """An active department of this street from a posted id, else None."""
-    ident = parse_int(raw)
-    department = db.session.get(Department, ident) if ident else None
+@dataclass(frozen=True)
+class Assignee:
+    """Whom the dispatcher hands a case to: a grid worker or a department, by id."""
+
+    WORKER: ClassVar[str] = "user"
+    DEPARTMENT: ClassVar[str] = "dept"
+
+    kind: str
+    id: int
+
+
+def street_department(ident, street_id):
+    """The active department of this street with this id, else None."""
+    department = db.session.get(Department, ident)
     if department is None or not department.active or department.street_id != street_id:
         return None
     return department
 
 
 def _dispatch(report, who, given):
-    kind, _sep, raw = str(given["assignee"]).partition(":")
+    choice = given["assignee"]
     street_id = report.grid.community.street_id
     unassign(report)
-    ident = parse_int(raw)
-    if kind == "user" and ident:
-        user = db.session.get(User, ident)
+    if choice.kind == Assignee.WORKER:
+        user = db.session.get(User, choice.id)
         if user is None or not can(report.grid, Role.GRID_WORKER, user=user):
             raise Refused(_("请选择本网格的网格员。"))
         report.assignee = user
-    elif kind == "dept":
-        report.department = street_department(raw, street_id)
+    else:
+        report.department = street_department(choice.id, street_id)
         if report.department is None:
             raise Refused(_("请选择本街道的部门。"))
-    else:
-        raise Refused(NEEDS["assignee"], field="assignee")
-    for raw_helper in given.get("helpers", []):
-        helper = street_department(raw_helper, street_id)
+    for helper_id in given.get("helpers", []):
+        helper = street_department(helper_id, street_id)
         if helper and helper is not report.department and helper not in report.helper_departments:
             report.helper_departments.append(helper)
     report.extension_hours = 0
@@ -163,8 +174,8 @@ def _rate(report, who, given):
 
 
 def _ask_extension(report, who, given):
-    hours = parse_int(given["hours"], default=0)
-    if not 1 <= hours <= 720:
+    hours = given["hours"]
+    if not 1 <= hours <= MAX_EXTENSION_HOURS:
         raise Refused(_("延长的小时数要在1到720之间。"))
     if report.deadline_at and report.deadline_at < utcnow():
         raise Refused(_("已经超过时限，不能再申请延期。请尽快办理。"))

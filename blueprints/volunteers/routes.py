@@ -3,13 +3,12 @@ from datetime import timedelta
 from flask import Blueprint, abort, flash, make_response, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
 from blueprints.access import allow
 from blueprints.htmx import render
 from blueprints.main import features
-from blueprints.places.models import Community
 from blueprints.places.routes import qr_svg
+from blueprints.places.services import active_communities
 from blueprints.timeutil import utcnow
 from blueprints.volunteers import activities, hours, profiles, signups
 from blueprints.volunteers.cli import tick
@@ -42,12 +41,6 @@ def volunteer_words():
     }
 
 
-def communities():
-    return db.session.scalars(
-        select(Community).where(Community.active).order_by(Community.code)
-    ).all()
-
-
 def or_404(row):
     if row is None:
         abort(404)
@@ -67,7 +60,7 @@ def field_error(form, e):
 @allow("public")
 def index():
     form = FilterForm(request.args)
-    form.community.choices = [(0, _("全部社区"))] + [(c.id, c.name) for c in communities()]
+    form.community.choices = [(0, _("全部社区"))] + [(c.id, c.name) for c in active_communities()]
     form.skill.choices = [("", _("全部技能"))] + [(k, v) for k, v in SKILLS.items()]
     form.validate()
     rows = activities.list_activities(
@@ -192,7 +185,7 @@ def profile():
         form.guardian_phone.data = existing.guardian_phone
     if request.method == "GET" and not existing and current_user.grid:
         form.community_id.data = current_user.grid.community_id
-    form.community_id.choices = [(0, _("请选择"))] + [(c.id, c.name) for c in communities()]
+    form.community_id.choices = [(0, _("请选择"))] + [(c.id, c.name) for c in active_communities()]
     if form.validate_on_submit():
         try:
             saved = profiles.save_profile(current_user, form.data)
@@ -363,13 +356,7 @@ def wrong_code(response):
 def check_in(shift_id):
     shift = or_404(activities.get_shift(shift_id))
     volunteer = profiles.profile_of(current_user)
-    item = (
-        db.session.scalar(
-            select(Signup).where(Signup.shift_id == shift.id, Signup.profile_id == volunteer.id)
-        )
-        if volunteer
-        else None
-    )
+    item = signups.signup_of(shift, volunteer) if volunteer else None
     form = CodeForm(code=request.args.get("code", "")) if request.method == "GET" else CodeForm()
     if item is None or item.state not in ("confirmed", "checked_in"):
         return render(

@@ -46,6 +46,12 @@ NO_SEAT = _l("这个班次已经满了。")
 # ---- seats: only ever moved in SQL ---------------------------------------------------------
 
 
+def signup_of(shift, profile):
+    return db.session.scalar(
+        select(Signup).where(Signup.shift_id == shift.id, Signup.profile_id == profile.id)
+    )
+
+
 def claim_seat(shift):
     """Take one seat if one is left: True when this request got it."""
     got = db.session.execute(

@@ -1,0 +1,19 @@
+"""The reports blueprint itself: its views are in intake_views, case_views and list_views."""
+
+from flask import Blueprint
+
+from blueprints.main import features
+from blueprints.reports import services
+from blueprints.reports.cli import tick
+from blueprints.reports.demo import load_demo_reports
+from blueprints.reports.models import resident_words
+
+bp = Blueprint("reports", __name__, url_prefix="/reports")
+bp.cli.add_command(tick)
+bp.record_once(features.home("reports/_home.html", order=10))
+bp.record_once(features.demo(load_demo_reports))
+
+
+@bp.app_context_processor
+def report_words():
+    return {"resident_words": resident_words, "step_label": services.FLOW.label_of}

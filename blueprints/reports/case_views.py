@@ -1,0 +1,289 @@
+"""One case: its page (timeline and the buttons of the workflow table), its steps, the phone
+reveal, photos, "me too", and tracking by reference and code."""
+
+import ipaddress
+import re
+
+from flask import abort, current_app, flash, redirect, request, send_file, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from blueprints.access import allow, can
+from blueprints.auth.people import staff_for
+from blueprints.errors import Refused
+from blueprints.htmx import is_htmx, render
+from blueprints.inputs import parse_int
+from blueprints.places.services import street_departments
+from blueprints.reports import intake, photos, refs, services
+from blueprints.reports.blueprint import bp
+from blueprints.reports.forms import (
+    TrackForm,
+)
+from blueprints.reports.models import (
+    RATINGS,
+    STATES,
+    URGENCIES,
+    ReportPhoto,
+)
+from blueprints.reports.viewers import is_tracker, remember_tracked, report_or_404, viewer
+from extensions import db, limiter
+
+
+def receipt_code(report):
+    receipt = session.get("receipt")
+    if receipt and receipt[0] == report.id:
+        return refs.grouped_code(receipt[1])
+    return None
+
+
+def show_page(report, status=200, error=None, typed=None, phone=None):
+    role = viewer(report)
+    tracker = is_tracker(report)
+    return render(
+        "reports/show.html",
+        status=status,
+        report=report,
+        role=role,
+        actions=services.actions_for(report, current_user, tracker) if role != "public" else {},
+        events=[e for e in report.events if e.public or role == "staff"],
+        error=error,
+        typed=typed or {},
+        phone=phone,
+        can_reveal=role == "staff" and services.may_reveal_phone(report, current_user),
+        can_publish=role == "staff" and report.is_public and can(report.grid, "dispatcher"),
+        assignees=assignee_choices(report) if role == "staff" else None,
+        urgencies=URGENCIES,
+        ratings={k: v for k, v in RATINGS.items() if k != "no_response"},
+        states=STATES,
+        receipt=receipt_code(report) if role == "owner" else None,
+    )
+
+
+def assignee_choices(report):
+    if not can(report.grid, "dispatcher"):
+        return None
+    workers = staff_for("grid_worker", report.grid)
+    departments = street_departments(report.grid.community.street_id)
+    return {"workers": workers, "departments": departments}
+
+
+@bp.route("/<ref>")
+@allow("public")
+def show(ref):
+    return show_page(report_or_404(ref))
+
+
+# Form fields that are not the step's answers (and would clash with apply()'s own arguments).
+NOT_GIVEN = {"csrf_token", "version", "tracker", "report", "action", "actor"}
+
+
+@bp.route("/<ref>/act/<action>", methods=["POST"])
+@allow("public")
+@limiter.limit("60/minute")
+def act(ref, action):
+    report = report_or_404(ref)
+    viewer(report)
+    before = report.state
+    given = step_inputs(request.form)
+    asked = {"version": request.form.get("version"), "tracker": is_tracker(report)}
+    upload = request.files.get("photo")
+    try:
+        # Whether this person may take this step is asked before any work is done for it.
+        services.allowed_step(report, action, current_user, **asked)
+        if action == "handle" and upload and upload.filename:
+            given["photo"] = photos.save_photo(upload.stream)
+        services.apply(report, action, current_user, **asked, **given)
+    except services.Conflict as e:
+        db.session.rollback()
+        drop_photo(given)
+        return lost_race(ref, str(e))
+    except Refused as e:
+        db.session.rollback()
+        drop_photo(given)
+        return show_page(
+            refs.find_report(ref), status=422, error=(action, str(e)), typed=request.form
+        )
+    flash(_("已完成：%(step)s", step=services.FLOW.transitions[(before, action)].label), "success")
+    return redirect(url_for("reports.show", ref=ref), 303)
+
+
+def parse_assignee(raw):
+    """The assignee select's value ("user:12", "dept:3") as an Assignee, else None."""
+    kind, _sep, ident = (raw or "").partition(":")
+    number = parse_int(ident)
+    if kind not in (services.Assignee.WORKER, services.Assignee.DEPARTMENT) or not number:
+        return None
+    return services.Assignee(kind, number)
+
+
+def step_inputs(form):
+    """A step's answers as the service takes them: text as typed, whom to hand it to as an
+    Assignee, helper departments as ids, hours as a number (0 when it is not one)."""
+    given = {k: v for k, v in form.items() if k not in NOT_GIVEN}
+    given["assignee"] = parse_assignee(form.get("assignee"))
+    given["helpers"] = [n for n in map(parse_int, form.getlist("helpers")) if n]
+    given["internal"] = form.get("internal") == "1"
+    if form.get("hours", "").strip():
+        given["hours"] = parse_int(form["hours"], default=0)
+    else:
+        given.pop("hours", None)
+    return given
+
+
+def drop_photo(given):
+    """A photo stored for a step that was then not taken is not kept."""
+    if given.get("photo"):
+        photos.remove_photo(given["photo"][0])
+
+
+def lost_race(ref, message):
+    """Someone else moved the case first: the case as it is now, and why the step was not taken.
+    htmx gets 409 and the page to swap in; a plain form is sent to the case page (303)."""
+    flash(message, "error")
+    if is_htmx():
+        return show_page(refs.find_report(ref), status=409)
+    return redirect(url_for("reports.show", ref=ref), 303)
+
+
+@bp.route("/<ref>/phone", methods=["POST"])
+@allow("dispatcher", "handler", "grid_worker")
+def phone(ref):
+    report = report_or_404(ref)
+    try:
+        number = services.reveal_phone(report, current_user)
+    except Refused:
+        abort(403)
+    response = show_page(report, phone=number)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+DEVICE_COOKIE = "device"
+DEVICE_TOKEN = re.compile(r"[\w-]{16,40}")
+DEVICE_DAYS = 730
+
+
+def network_of(address):
+    """The /24 (IPv4) or /48 (IPv6) a client's address belongs to."""
+    try:
+        ip = ipaddress.ip_address(address or "")
+    except ValueError:
+        return "unknown"
+    return str(ipaddress.ip_network(f"{ip}/{24 if ip.version == 4 else 48}", strict=False))
+
+
+@bp.route("/<ref>/metoo", methods=["POST"])
+@allow("public")
+@limiter.limit("20/hour")
+def metoo(ref):
+    report = report_or_404(ref)
+    if viewer(report) == "staff":
+        abort(403)
+    # A browser keeps its device token for two years, through new sessions and sign-outs.
+    device = request.cookies.get(DEVICE_COOKIE, "")
+    if not DEVICE_TOKEN.fullmatch(device):
+        device = intake.new_draft_key()
+    if current_user.is_authenticated:
+        who, network = f"user:{current_user.id}", ""
+    else:
+        who, network = f"device:{device}", network_of(request.remote_addr)
+    try:
+        added = intake.add_metoo(report, who, network)
+    except Refused as e:
+        flash(str(e), "error")
+    else:
+        flash(
+            _("谢谢，已记下您也遇到了这个问题。") if added else _("您已经说过“我也遇到”了。"),
+            "success",
+        )
+    if session.get("draft") and request.form.get("from") == "intake":
+        session.pop("draft", None)
+    response = redirect(url_for("reports.show", ref=ref), 303)
+    response.set_cookie(
+        DEVICE_COOKIE,
+        device,
+        max_age=DEVICE_DAYS * 86400,
+        httponly=True,
+        samesite="Lax",
+        secure=current_app.config["SESSION_COOKIE_SECURE"],
+    )
+    return response
+
+
+@bp.route("/photo/<int:photo_id>")
+@allow("public")
+def photo(photo_id):
+    item = db.session.get(ReportPhoto, photo_id) or abort(404)
+    if item.report is None:
+        if item.draft_key != session.get("draft"):
+            abort(404)
+    else:
+        role = viewer(item.report)
+        if role == "public" and not item.fit_for_public:
+            abort(404)
+    response = send_file(
+        photos.path_of(item.filename, thumb=request.args.get("size") == "thumb"),
+        mimetype="image/jpeg",
+    )
+    # Photos of people's doorsteps: never kept by a shared phone's browser or a proxy.
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/photo/<int:photo_id>/public", methods=["POST"])
+@allow("dispatcher")
+def photo_public(photo_id):
+    item = db.session.get(ReportPhoto, photo_id)
+    if item is None or item.report is None:
+        abort(404)
+    if request.form.get("checked") != "yes":
+        flash(_("请先看清照片，勾选“照片里没有人脸、车牌、门牌号”再公开。"), "error")
+        return redirect(url_for("reports.show", ref=item.report.ref), 303)
+    try:
+        services.mark_photo_public(item, current_user)
+    except Refused:
+        abort(403)
+    return redirect(url_for("reports.show", ref=item.report.ref), 303)
+
+
+@bp.route("/track", methods=["GET", "POST"])
+@allow("public")
+@limiter.limit("10/minute;50/hour", methods=["POST"])
+def track():
+    form = TrackForm()
+    if form.validate_on_submit():
+        try:
+            report = refs.check_tracking(form.ref.data, form.code.data)
+        except Refused as e:
+            form.code.errors.append(str(e))
+        else:
+            remember_tracked(report)
+            return redirect(url_for("reports.show", ref=report.ref), 303)
+    return render(
+        "reports/track.html",
+        status=422 if form.errors else 200,
+        form=form,
+        remembered=bool(session.get("tracked") or session.get("draft")),
+    )
+
+
+@bp.route("/t/<code>")
+@allow("public")
+@limiter.limit("20/minute;100/hour")
+def follow(code):
+    """The link in the receipt SMS: the tracking code alone opens the case on this phone."""
+    report = refs.find_by_tracking_code(code)
+    if report is None:
+        abort(404)
+    remember_tracked(report)
+    return redirect(url_for("reports.show", ref=report.ref), 303)
+
+
+@bp.route("/track/forget", methods=["POST"])
+@allow("public")
+def forget():
+    """A shared phone forgets the cases it followed and the report it was writing."""
+    for name in ("tracked", "receipt", "draft", "grid_id", "visitor"):
+        session.pop(name, None)
+    flash(_("这台手机已经不再记得您查过的反映。"), "success")
+    return redirect(url_for("reports.track"), 303)

@@ -1,0 +1,270 @@
+"""The report form: a few short steps, each a plain form; the draft lives on the server, so a
+dropped connection loses nothing and any step can be reloaded."""
+
+from flask import current_app, flash, redirect, request, session, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from blueprints.access import allow, can
+from blueprints.auth.services import find_user
+from blueprints.errors import Refused
+from blueprints.htmx import render
+from blueprints.places.models import Grid
+from blueprints.places.services import grid_choices
+from blueprints.reports import intake, refs
+from blueprints.reports.blueprint import bp
+from blueprints.reports.forms import (
+    ContactForm,
+    DetailsForm,
+    PhotosForm,
+    ProxyForm,
+    answers_of,
+    questions_form,
+)
+from blueprints.reports.models import (
+    GROUPS,
+    Category,
+)
+from blueprints.reports.viewers import remember_tracked
+from extensions import db, limiter
+
+
+def draft_key():
+    if "draft" not in session:
+        session["draft"] = intake.new_draft_key()
+    return session["draft"]
+
+
+def current_draft():
+    return intake.load_draft(session.get("draft")) or {}
+
+
+def require_answers(*names):
+    """Send the resident back to the first step they have not answered yet."""
+    draft = current_draft()
+    for name, endpoint in (("category_id", "reports.new"), ("description", "reports.details")):
+        if name in names and not draft.get(name):
+            return draft, redirect(url_for(endpoint), 303)
+    return draft, None
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@allow("public")
+def new():
+    categories = intake.active_categories()
+    status = 200
+    if request.method == "POST":
+        chosen = db.session.get(Category, request.form.get("category", type=int) or 0)
+        if chosen and chosen.active:
+            intake.save_draft(draft_key(), category_id=chosen.id)
+            return redirect(url_for("reports.details"), 303)
+        flash(_("请选择一个问题分类。"), "error")
+        status = 422
+    grouped = {code: [c for c in categories if c.group == code] for code in GROUPS}
+    return render(
+        "reports/new.html",
+        status=status,
+        grouped={code: items for code, items in grouped.items() if items},
+        chosen=current_draft().get("category_id"),
+    )
+
+
+def details_so_far(draft):
+    """What the details step shows: earlier answers, else the QR link's or the account's grid."""
+    home = current_user.grid_id if current_user.is_authenticated else None
+    return {
+        "description": draft.get("description", ""),
+        "address": draft.get("address", ""),
+        "grid": draft.get("grid_id") or session.get("grid_id") or home,
+    }
+
+
+@bp.route("/new/details", methods=["GET", "POST"])
+@allow("public")
+def details():
+    draft, back = require_answers("category_id")
+    if back:
+        return back
+    category = db.session.get(Category, draft["category_id"])
+    posted = request.method == "POST"
+    form = DetailsForm(data=None if posted else details_so_far(draft))
+    form.grid.choices = grid_choices(_("请选择"))
+    saved = draft.get("answers", {})
+    questions = questions_form(
+        category,
+        formdata=request.form if posted else None,
+        data=None
+        if posted
+        else {f"q{i}": saved.get(q["code"]) for i, q in enumerate(category.question_list)},
+    )
+    if request.method == "POST" and request.form.get("change_category"):
+        # Keep what was typed so far, then go back to the categories.
+        intake.save_draft(
+            draft_key(),
+            description=(form.description.data or "").strip()[:1000],
+            address=(form.address.data or "").strip()[:200],
+        )
+        return redirect(url_for("reports.new"), 303)
+    valid = form.validate_on_submit()
+    if posted and questions.validate() and valid:
+        intake.save_draft(
+            draft_key(),
+            description=form.description.data.strip(),
+            grid_id=form.grid.data,
+            address=form.address.data.strip(),
+            lat=form.lat.data,
+            lng=form.lng.data,
+            answers=answers_of(questions),
+        )
+        similar = intake.similar_reports(form.grid.data, draft["category_id"])
+        return redirect(url_for("reports.similar" if similar else "reports.add_photos"), 303)
+    return render(
+        "reports/details.html",
+        status=422 if form.errors or questions.errors else 200,
+        form=form,
+        questions=questions,
+        category=category,
+    )
+
+
+@bp.route("/new/similar")
+@allow("public")
+def similar():
+    draft, back = require_answers("category_id", "description")
+    if back:
+        return back
+    reports = intake.similar_reports(draft["grid_id"], draft["category_id"])
+    if not reports:
+        return redirect(url_for("reports.add_photos"), 303)
+    return render("reports/similar.html", reports=reports)
+
+
+@bp.route("/new/photos", methods=["GET", "POST"])
+@allow("public")
+@limiter.limit("30/hour", methods=["POST"])
+def add_photos():
+    draft, back = require_answers("category_id", "description")
+    if back:
+        return back
+    key = draft_key()
+    form = PhotosForm()
+    if form.validate_on_submit():
+        files = [f.stream for f in request.files.getlist("photos") if f and f.filename]
+        try:
+            intake.add_draft_photos(key, files)
+        except Refused as e:
+            form.photos.errors.append(str(e))
+        else:
+            return redirect(url_for("reports.contact"), 303)
+    return render(
+        "reports/photos.html",
+        status=422 if form.errors else 200,
+        form=form,
+        stored=intake.draft_photos(key),
+    )
+
+
+@bp.route("/new/contact", methods=["GET", "POST"])
+@allow("public")
+def contact():
+    draft, back = require_answers("category_id", "description")
+    if back:
+        return back
+    staff = current_user.is_authenticated and "grid_worker" in current_user.roles
+    form = ProxyForm() if staff else ContactForm()
+    if request.method == "GET":
+        form.phone.data = draft.get("phone", "")
+        form.name.data = draft.get("name", "")
+        if staff:
+            form.mode.data = draft.get("mode", "patrol")
+    if form.validate_on_submit():
+        answers = {"phone": form.phone.data or "", "name": (form.name.data or "").strip()}
+        if staff:
+            answers["mode"] = form.mode.data
+            if form.mode.data == "resident" and not form.phone.data:
+                form.phone.errors.append(_("替居民反映时，请填写居民的手机号，方便回访。"))
+        if not form.errors:
+            intake.save_draft(draft_key(), **answers)
+            return redirect(url_for("reports.check"), 303)
+    return render(
+        "reports/contact.html", status=422 if form.errors else 200, form=form, staff=staff
+    )
+
+
+@bp.route("/new/check", methods=["GET", "POST"])
+@allow("public")
+@limiter.limit("10/minute;60/hour", methods=["POST"])
+def check():
+    key = request.form.get("key") if request.method == "POST" else session.get("draft")
+    if request.method == "POST":
+        done = intake.report_of_submission(key)
+        if done:  # the same form sent twice by a flaky link: the key proves it is theirs
+            remember_tracked(done)
+            session["receipt"] = [done.id, refs.tracking_code(key)]
+            return redirect(url_for("reports.show", ref=done.ref, new=1), 303)
+    draft = intake.load_draft(key)
+    if not draft or not draft.get("description"):
+        return redirect(url_for("reports.new"), 303)
+    if request.method == "POST":
+        reporter, proxy, source = intake_people(draft)
+        try:
+            report = intake.submit_report(
+                key,
+                draft,
+                reporter=reporter,
+                proxy=proxy,
+                source=source,
+                locale=reporter_locale(reporter, proxy),
+            )
+        except Refused as e:
+            flash(str(e), "error")
+            return redirect(url_for("reports.new"), 303)
+        session.pop("draft", None)
+        remember_tracked(report)
+        give_receipt(report, key)
+        return redirect(url_for("reports.show", ref=report.ref, new=1), 303)
+    return render(
+        "reports/check.html",
+        draft=draft,
+        key=key,
+        category=db.session.get(Category, draft["category_id"]),
+        grid=db.session.get(Grid, draft["grid_id"]),
+        stored=intake.draft_photos(key),
+    )
+
+
+def intake_people(draft):
+    """Who reported: the signed-in resident, a resident a grid worker files for, or a patrol.
+
+    A case filed for a resident joins their account only when they live in one of the worker's
+    grids; otherwise it stays anonymous, with the phone as the contact."""
+    if not current_user.is_authenticated:
+        return None, None, "web"
+    if "grid_worker" in current_user.roles and draft.get("mode"):
+        if draft["mode"] == "resident":
+            resident = find_user(draft.get("phone", ""))
+            if resident and not (resident.grid and can(resident.grid, "grid_worker")):
+                resident = None
+            return resident, current_user, "assisted"
+        return None, current_user, "patrol"
+    return current_user, None, "web"
+
+
+def reporter_locale(reporter, proxy):
+    """The language the reporter reads: their account's; for a worker filing for someone without
+    an account, the default (not the worker's); else the language they are reporting in."""
+    if reporter is not None:
+        return reporter.locale
+    if proxy is not None:
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
+    return str(get_locale())
+
+
+def give_receipt(report, key):
+    """The tracking code on the confirmation page (this device only) and by SMS to the phone
+    given, in the reporter's language."""
+    code = refs.tracking_code(key)
+    session["receipt"] = [report.id, code]
+    link = current_app.config["PUBLIC_BASE_URL"] + url_for("reports.follow", code=code)
+    refs.send_receipt(report, code, link, report.reporter_locale)

@@ -1,0 +1,81 @@
+"""Lists: a resident's own reports, the command centre's queue, each person's tasks, the reveal log."""
+
+from datetime import datetime
+
+from flask import abort, request, url_for
+from flask_login import current_user
+
+from blueprints.access import allow
+from blueprints.htmx import render
+from blueprints.inputs import strict_int
+from blueprints.places.services import active_grids
+from blueprints.reports import intake, lists
+from blueprints.reports.blueprint import bp
+from blueprints.reports.models import (
+    STATES,
+    URGENCIES,
+)
+
+
+@bp.route("/mine")
+@allow("user")
+def mine():
+    return render("reports/mine.html", reports=lists.my_reports(current_user))
+
+
+# ---- staff: the dispatcher's queue, my tasks, the reveal log ----------------------------
+
+
+QUEUE_FILTERS = ("state", "grid", "category", "urgency", "overdue")
+
+
+@bp.route("/queue")
+@allow("dispatcher", "admin")
+def queue():
+    args = request.args
+    after = None
+    if args.get("after"):
+        stamp, _sep, last = args["after"].partition("_")
+        try:
+            after = (datetime.fromisoformat(stamp), strict_int(last))
+        except ValueError:
+            abort(400)
+    filters = {
+        "state": args.get("state") if args.get("state") in STATES else None,
+        "grid_id": args.get("grid", type=int),
+        "category_id": args.get("category", type=int),
+        "urgency": args.get("urgency") if args.get("urgency") in URGENCIES else None,
+        "overdue": args.get("overdue") == "1",
+    }
+    rows = lists.dispatcher_queue(current_user, after=after, **filters)
+    more = len(rows) > lists.PAGE
+    rows = rows[: lists.PAGE]
+    next_url = None
+    if more and rows[-1].deadline_at:
+        after_key = f"{rows[-1].deadline_at.isoformat()}_{rows[-1].id}"
+        # Only the filters travel on: any other key (_external, _scheme) would steer url_for.
+        kept = {k: args[k] for k in QUEUE_FILTERS if args.get(k)}
+        next_url = url_for("reports.queue", **kept, after=after_key)
+    return render(
+        "reports/queue.html",
+        block="rows",
+        rows=rows,
+        next_url=next_url,
+        filters=filters,
+        states=STATES,
+        urgencies=URGENCIES,
+        grids=active_grids(),
+        categories=intake.active_categories(),
+    )
+
+
+@bp.route("/tasks")
+@allow("grid_worker", "handler")
+def tasks():
+    return render("reports/tasks.html", rows=lists.my_tasks(current_user))
+
+
+@bp.route("/reveals")
+@allow("admin")
+def reveals():
+    return render("reports/reveals.html", rows=lists.phone_reveals())
