@@ -39,12 +39,16 @@ def receipt_code(report):
 def show_page(report, status=200, error=None, typed=None, phone=None):
     role = viewer(report)
     tracker = is_tracker(report)
+    actions = services.actions_for(report, current_user, tracker) if role != "public" else {}
+    primary, others = services.primary_first(report, actions)
     return render(
         "reports/show.html",
         status=status,
         report=report,
         role=role,
-        actions=services.actions_for(report, current_user, tracker) if role != "public" else {},
+        actions=actions,
+        primary=primary,
+        others=others,
         events=[e for e in report.events if e.public or role == "staff"],
         error=error,
         typed=typed or {},

@@ -72,7 +72,8 @@ def queue():
 @bp.route("/tasks")
 @allow("grid_worker", "handler")
 def tasks():
-    return render("reports/tasks.html", rows=lists.my_tasks(current_user))
+    rows = lists.my_tasks(current_user)
+    return render("reports/tasks.html", rows=rows, groups=lists.grouped_tasks(rows))
 
 
 @bp.route("/reveals")

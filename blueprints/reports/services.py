@@ -26,7 +26,7 @@ from blueprints.reports.models import (
     ReportState,
 )
 from blueprints.reports.refs import event, find_report, normalize_ref, report_url
-from blueprints.reports.workflow import AFTER_RATING, EVENT_LABELS, TRANSITIONS
+from blueprints.reports.workflow import AFTER_RATING, EVENT_LABELS, PRIMARY, TRANSITIONS
 from blueprints.sms import message, send_sms
 from blueprints.timeutil import utcnow
 from blueprints.words import N_
@@ -306,6 +306,8 @@ class ReportFlow(Flow):
             return not report.extension_hours
         if action == "rate":
             return not report.rating
+        if action == "urge":  # someone to urge
+            return bool(report.assignee_id or report.department_id)
         return True
 
     def record(self, report, action, actor, before, after, note="", public=True, detail=None):
@@ -355,6 +357,13 @@ FLOW = ReportFlow()
 def actions_for(report, user, tracker=False):
     """The buttons this user gets on this report, drawn from the same table apply() uses."""
     return FLOW.actions_for(report, user, tracker=tracker)
+
+
+def primary_first(report, actions):
+    """The step a case page leads with (or None), and the others, in the table's order."""
+    primary = next((a for a in PRIMARY.get(report.state, ()) if a in actions), None)
+    rest = {action: found for action, found in actions.items() if action != primary}
+    return primary, rest
 
 
 def allowed_step(report, action, actor, version=None, tracker=False):

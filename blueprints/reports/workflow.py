@@ -28,6 +28,8 @@ TRANSITIONS = {
     (S.ACCEPTED, "merge"): step(S.MERGED, {R.DISPATCHER}, {"target"}, _l("并案")),
     (S.REOPENED, "dispatch"): step(S.DISPATCHED, {R.DISPATCHER}, {"assignee"}, _l("重新派遣")),
     (S.DISPATCHED, "sign"): step(S.SIGNED, {"assignee"}, (), _l("签收")),
+    # Signed for and started in one tap, on the spot: one event, straight to in progress.
+    (S.DISPATCHED, "sign_start"): step(S.IN_PROGRESS, {"assignee"}, (), _l("签收并开始处置")),
     (S.DISPATCHED, "send_back"): step(
         S.ACCEPTED, {"assignee"}, {"reason"}, _l("退单"), public=False, danger=True
     ),
@@ -74,6 +76,19 @@ for state in ACTIVE:
     TRANSITIONS[(state, "refuse_extension")] = step(
         None, {R.DISPATCHER}, {"reason"}, _l("不同意延期"), public=False, danger=True
     )
+
+# The one step a case page leads with, for whoever may take it: the first of these the person
+# has; every other step is folded below it.
+PRIMARY = {
+    S.SUBMITTED: ("accept",),
+    S.ACCEPTED: ("dispatch",),
+    S.REOPENED: ("dispatch",),
+    S.DISPATCHED: ("sign_start", "sign"),
+    S.SIGNED: ("handle", "start"),
+    S.IN_PROGRESS: ("handle",),
+    S.HANDLED: ("verify", "rate"),
+    S.VERIFIED: ("rate",),
+}
 
 # What rating leads where: "not satisfied" reopens the case; every other answer closes it.
 AFTER_RATING = {
