@@ -162,3 +162,61 @@ def test_overdue_rows_say_so_in_red(client, filed, login_as):
     page = client.get("/reports/queue").get_data(as_text=True)
     assert '<strong class="left late">已超时 4 小时</strong>' in page
     assert "时限 " not in page
+
+
+# ---- what happens next, and when ------------------------------------------------------
+
+
+def shown_time(app, moment):
+    with app.test_request_context():
+        return app.jinja_env.filters["when"](moment)
+
+
+def test_the_confirmation_says_what_happens_next_and_when(client, demo, ctx, app):
+    ref, _key = file_report(client)
+    page = client.get(f"/reports/{ref}?new=1").get_data(as_text=True)
+    assert "接下来会怎样" in page
+    assert "指挥中心会在 4 小时内看您的反映" in page
+    case = report(ref)
+    # Accept within 4 hours, sign within 4 more, handle within 72: the streetlight's limits.
+    expected = case.deadline_at + timedelta(hours=76)
+    assert f"预计 {shown_time(app, expected)} 前处理好" in page
+    assert "网格员会到现场核查" in page
+    # The case page without the receipt keeps the expected date, not the panel.
+    again = client.get(f"/reports/{ref}").get_data(as_text=True)
+    assert "接下来会怎样" not in again
+    assert f"预计 {shown_time(app, expected)} 前处理好" in again
+
+
+def test_the_expected_date_follows_the_case(client, filed, login_as, app):
+    dispatch_to_worker(client, login_as, filed)
+    as_user(client, login_as, WORKER)
+    act(client, filed, "sign_start")
+    case = report(filed)
+    client.post("/auth/logout", data={})
+    # In progress: the handling deadline is the expected date the resident reads.
+    public = client.get(f"/reports/{filed}").get_data(as_text=True)
+    assert f"预计 {shown_time(app, case.deadline_at)} 前处理好" in public
+    as_user(client, login_as, DISPATCHER)
+    staff = client.get(f"/reports/{filed}").get_data(as_text=True)
+    assert '<strong class="left">剩余 3 天</strong>' in staff  # 72 hours: counted in days
+    assert shown_time(app, case.deadline_at) in staff
+    act(client, filed, "urge")
+    as_user(client, login_as, WORKER)
+    act(client, filed, "handle", note="修好了")
+    client.post("/auth/logout", data={})
+    assert "预计" not in client.get(f"/reports/{filed}").get_data(as_text=True)
+
+
+def test_time_left_reads_in_minutes_hours_and_days(app):
+    from blueprints.reports.deadlines import time_left
+
+    now = utcnow()
+    with app.test_request_context():
+        assert time_left(now + timedelta(minutes=20), now) == ("剩余 20 分钟", False)
+        assert time_left(now + timedelta(hours=4, minutes=1), now) == ("剩余 5 小时", False)
+        assert time_left(now + timedelta(hours=47), now) == ("剩余 47 小时", False)
+        assert time_left(now + timedelta(hours=73), now) == ("剩余 4 天", False)
+        assert time_left(now - timedelta(minutes=5), now) == ("已超时 5 分钟", True)
+        assert time_left(now - timedelta(hours=30), now) == ("已超时 30 小时", True)
+        assert time_left(None, now) == ("", False)
