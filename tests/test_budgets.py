@@ -264,3 +264,27 @@ def test_every_intake_step_fits(client, demo, ctx):
         assert response.status_code == 200, url
         sizes[url] = len(response.data)
     assert all(size <= 14 * KB for size in sizes.values()), sizes
+
+
+def test_the_loops_screens_fit_at_their_fullest(client, demo, ctx, login_as):
+    """The check page with three photos and every answer, the confirmation with its next-steps
+    panel, and a grid worker's grouped task list with many rows."""
+    from tests.test_case_screens import start_draft
+    from tests.test_reports import act, as_user, dispatch_to_worker, file_report
+
+    gz = {"Accept-Encoding": "gzip"}
+    start_draft(client, answers={"attribute[lights]": "3"}, n_photos=3)
+    sizes = {"check": len(client.get("/reports/new/check", headers=gz).data)}
+    ref, _key = file_report(client)
+    sizes["receipt"] = len(client.get(f"/reports/{ref}?new=1", headers=gz).data)
+    refs = [file_report(client)[0] for _n in range(8)]
+    worker = dispatch_to_worker(client, login_as, refs[0])
+    for case in refs[1:]:
+        act(client, case, "accept", urgency="normal")
+        act(client, case, "dispatch", assignee=f"user:{worker.id}")
+    as_user(client, login_as, "13800000002")
+    for case in refs[1::2]:
+        act(client, case, "sign_start")
+    sizes["tasks"] = len(client.get("/reports/tasks", headers=gz).data)
+    sizes["case"] = len(client.get(f"/reports/{refs[0]}", headers=gz).data)
+    assert all(size <= 14 * KB for size in sizes.values()), sizes

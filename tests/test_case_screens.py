@@ -2,13 +2,15 @@
 case page, tasks grouped by what to do next, time left, what happens next, the check page, and
 location links."""
 
+import os
 import re
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
-from blueprints.reports.models import ReportEvent, ReportState
+from blueprints.reports import photos
+from blueprints.reports.models import ReportEvent, ReportPhoto, ReportState
 from blueprints.timeutil import utcnow
 from extensions import db
 from tests.test_reports import (
@@ -17,9 +19,11 @@ from tests.test_reports import (
     WORKER,
     act,
     as_user,
+    category,
     dispatch_to_worker,
     file_report,
     grid,
+    jpeg,
     report,
 )
 
@@ -220,3 +224,92 @@ def test_time_left_reads_in_minutes_hours_and_days(app):
         assert time_left(now - timedelta(minutes=5), now) == ("已超时 5 分钟", True)
         assert time_left(now - timedelta(hours=30), now) == ("已超时 30 小时", True)
         assert time_left(None, now) == ("", False)
+
+
+# ---- check your answers --------------------------------------------------------------
+
+
+def start_draft(client, code="streetlight", answers=None, n_photos=0, contact=None):
+    with client.application.app_context():
+        cat_id, grid_id = category(code).id, grid("G01").id
+    client.post("/reports/new", data={"category": str(cat_id)})
+    details = client.post(
+        "/reports/new/details",
+        data={
+            "description": "路灯不亮已经三天了",
+            "grid": str(grid_id),
+            "address": "5栋",
+            **(answers or {}),
+        },
+    )
+    assert details.status_code == 303
+    for _n in range(n_photos):
+        client.post(
+            "/reports/new/photos",
+            data={"photos": (jpeg(), "p.jpg")},
+            content_type="multipart/form-data",
+        )
+    contact = contact if contact is not None else {"phone": "13912345678", "name": "王大爷"}
+    assert client.post("/reports/new/contact", data=contact).status_code == 303
+    return client.get("/reports/new/check").get_data(as_text=True)
+
+
+def draft_photo_ids(page):
+    return [int(n) for n in re.findall(r"/reports/new/photos/(\d+)/remove", page)]
+
+
+def test_check_shows_everything_the_person_typed(client, demo, ctx):
+    page = start_draft(client, answers={"attribute[lights]": "3"}, n_photos=2)
+    assert '<span class="phone">13912345678</span>' in page
+    assert "王大爷" in page
+    assert "<dt>有几盏灯不亮</dt><dd>3 " in page
+    assert "5栋" in page and "路灯不亮已经三天了" in page
+    assert page.count('size=thumb"') == 2 and len(draft_photo_ids(page)) == 2
+
+
+def test_a_choice_answer_reads_by_its_name(client, demo, ctx):
+    page = start_draft(client, code="fire_lane", answers={"attribute[blocked_by]": "ebike"})
+    assert "<dt>被什么堵住了</dt><dd>电动车 " in page
+
+
+def test_a_grid_worker_filing_for_a_resident_sees_the_phone_masked(client, demo, ctx, login_as):
+    login_as(WORKER)
+    page = start_draft(client, contact={"mode": "resident", "phone": RESIDENT, "name": "张阿姨"})
+    assert RESIDENT not in page
+    assert "138****0001" in page and "张阿姨" in page
+
+
+def test_a_draft_photo_is_removed_from_the_check_page(client, demo, ctx, app):
+    page = start_draft(client, n_photos=2)
+    first, second = draft_photo_ids(page)
+    filename = db.session.get(ReportPhoto, first).filename
+    gone = client.post(f"/reports/new/photos/{first}/remove", data={"back": "check"})
+    assert gone.status_code == 303 and gone.headers["Location"].endswith("/reports/new/check")
+    db.session.expire_all()
+    assert db.session.get(ReportPhoto, first) is None
+    assert not os.path.exists(photos.path_of(filename))
+    page = client.get("/reports/new/check").get_data(as_text=True)
+    assert draft_photo_ids(page) == [second] and "1 张" in page
+    back = client.post(f"/reports/new/photos/{second}/remove", data={"back": "photos"})
+    assert back.headers["Location"].endswith("/reports/new/photos")
+
+
+def test_nobody_removes_another_drafts_photo_or_a_sent_one(client, demo, ctx, app):
+    page = start_draft(client, n_photos=1)
+    (theirs,) = draft_photo_ids(page)
+    stranger = app.test_client()
+    start_draft(stranger)
+    for photo_id in (theirs, 999999, 0):
+        refused = stranger.post(f"/reports/new/photos/{photo_id}/remove", data={})
+        assert refused.status_code in (303, 404)
+    assert db.session.get(ReportPhoto, theirs) is not None
+    # No CSRF token, no removal.
+    assert (
+        client.post(f"/reports/new/photos/{theirs}/remove", data={}, csrf=False).status_code == 400
+    )
+    # Once sent with the report, the photo is no longer the draft's to remove.
+    key = re.search(r'name="key" value="([^"]+)"', page).group(1)
+    client.post("/reports/new/check", data={"key": key})
+    client.post(f"/reports/new/photos/{theirs}/remove", data={})
+    db.session.expire_all()
+    assert db.session.get(ReportPhoto, theirs).report_id is not None

@@ -75,6 +75,17 @@ def add_draft_photos(key, uploads):
         db.session.commit()
 
 
+def remove_draft_photo(key, photo_id):
+    """Take one photo off a draft that is still being written: only that draft's own, never one
+    already sent with a report. Refused for any other id."""
+    photo = db.session.get(ReportPhoto, photo_id)
+    if photo is None or not key or photo.draft_key != key or photo.report_id is not None:
+        raise Refused(_("没有找到这张照片。"))
+    db.session.delete(photo)
+    db.session.commit()
+    photos.remove_photo(photo.filename)
+
+
 def report_of_submission(key):
     """The report a submission key already made (the same form sent twice), or None."""
     return db.session.scalar(select(Report).where(Report.submission_key == (key or "")))

@@ -25,6 +25,7 @@ from blueprints.reports.forms import (
 from blueprints.reports.models import (
     GROUPS,
     Category,
+    answers_shown,
 )
 from blueprints.reports.viewers import remember_tracked
 from extensions import db, limiter
@@ -165,6 +166,23 @@ def add_photos():
     )
 
 
+# Where a removed photo sends the person back to: the page they removed it from.
+PHOTO_PAGES = {"check": "reports.check", "photos": "reports.add_photos"}
+
+
+@bp.route("/new/photos/<int:photo_id>/remove", methods=["POST"])
+@allow("public")
+@limiter.limit("30/hour")
+def remove_photo(photo_id):
+    try:
+        intake.remove_draft_photo(session.get("draft"), photo_id)
+    except Refused as e:
+        flash(str(e), "error")
+        return redirect(url_for("reports.add_photos"), 303)
+    flash(_("已删掉这张照片。"), "success")
+    return redirect(url_for(PHOTO_PAGES.get(request.form.get("back"), "reports.check")), 303)
+
+
 @bp.route("/new/contact", methods=["GET", "POST"])
 @allow("public")
 def contact():
@@ -224,11 +242,16 @@ def check():
         remember_tracked(report)
         give_receipt(report, key)
         return redirect(url_for("reports.show", ref=report.ref, new=1), 303)
+    category = db.session.get(Category, draft["category_id"])
+    # The person who typed the phone sees it whole; a worker filing for a resident, masked.
+    for_someone = draft.get("mode") == "resident"
     return render(
         "reports/check.html",
         draft=draft,
         key=key,
-        category=db.session.get(Category, draft["category_id"]),
+        category=category,
+        answers=answers_shown(category, draft.get("answers", {})),
+        phone_shown=draft.get("phone", "") if not for_someone else "",
         grid=db.session.get(Grid, draft["grid_id"]),
         stored=intake.draft_photos(key),
     )

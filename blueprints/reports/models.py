@@ -77,6 +77,20 @@ class Category(db.Model):
         return self.name
 
 
+def answers_shown(category, given):
+    """The category's extra questions answered in `given` ({code: answer}): (question, answer)
+    in the category's order, choices by their names."""
+    shown = []
+    for question in category.question_list:
+        if question["code"] not in given:
+            continue
+        names = {v["key"]: v["name"] for v in question.get("values", [])}
+        value = given[question["code"]]
+        values = value if isinstance(value, list) else [value]
+        shown.append((question["description"], "、".join(names.get(v, v) for v in values)))
+    return shown
+
+
 class ReportState(StrEnum):
     """A report's life (DESIGN.md §3.1). The column stays a portable string."""
 
@@ -210,16 +224,7 @@ class Report(db.Model):
     @property
     def answers(self):
         """The extra questions answered: (question, answer) in the category's order."""
-        given = json.loads(self.attributes or "{}")
-        shown = []
-        for question in self.category.question_list:
-            if question["code"] not in given:
-                continue
-            names = {v["key"]: v["name"] for v in question.get("values", [])}
-            value = given[question["code"]]
-            values = value if isinstance(value, list) else [value]
-            shown.append((question["description"], "、".join(names.get(v, v) for v in values)))
-        return shown
+        return answers_shown(self.category, json.loads(self.attributes or "{}"))
 
     @property
     def is_public(self):
