@@ -91,6 +91,7 @@ NOT_PAGES = {
     "auth.reset_confirm",
     "reports.photo",
     "reports.follow",
+    "reports.nearest",
     "reports.details",
     "reports.similar",
     "reports.add_photos",

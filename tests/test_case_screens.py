@@ -313,3 +313,81 @@ def test_nobody_removes_another_drafts_photo_or_a_sent_one(client, demo, ctx, ap
     client.post(f"/reports/new/photos/{theirs}/remove", data={})
     db.session.expire_all()
     assert db.session.get(ReportPhoto, theirs).report_id is not None
+
+
+# ---- location that helps ---------------------------------------------------------------
+
+
+def test_gcj02_matches_known_reference_points_and_leaves_the_rest_alone():
+    from blueprints.geo import wgs84_to_gcj02
+
+    lat, lng = wgs84_to_gcj02(39.9087, 116.3975)  # Tiananmen, Beijing
+    assert abs(lat - 39.9101) < 0.0003 and abs(lng - 116.4037) < 0.0003
+    lat, lng = wgs84_to_gcj02(31.2304, 121.4737)  # People's Square, Shanghai
+    assert abs(lat - 31.2285) < 0.0003 and abs(lng - 121.4782) < 0.0003
+    for outside in ((51.5007, -0.1246), (35.6812, 139.7671), (-33.8568, 151.2153)):
+        assert wgs84_to_gcj02(*outside) == outside
+
+
+def test_the_phones_location_picks_the_nearest_grid_and_names_it(client, demo, ctx):
+    g01 = grid("G01")
+    found = client.get(f"/reports/new/nearest?lat={g01.lat + 0.0002}&lng={g01.lng}")
+    assert found.status_code == 200
+    assert found.json["grid"] == g01.id
+    assert f"已按您的位置选了“{g01}”" in found.json["text"] and "改选" in found.json["text"]
+    for bad in ("lat=nan&lng=1", "lat=91&lng=1", "lat=abc&lng=1", "lng=112"):
+        refused = client.get(f"/reports/new/nearest?{bad}")
+        assert refused.status_code == 422 and refused.json["grid"] is None
+
+
+def test_open311_and_the_form_share_one_nearest_grid_rule():
+    from blueprints.open311 import services as open311
+    from blueprints.places import services as places
+
+    assert open311.nearest_grid is places.nearest_grid
+
+
+def test_the_details_step_offers_location_and_keeps_the_select(client, demo, ctx):
+    client.post("/reports/new", data={"category": str(category("streetlight").id)})
+    page = client.get("/reports/new/details").get_data(as_text=True)
+    assert 'id="locate" data-nearest="/reports/new/nearest"' in page
+    assert re.search(r'<select[^>]* id="grid"', page) and 'id="located" role="status"' in page
+
+
+def file_located(client, lat, lng):
+    client.post("/reports/new", data={"category": str(category("streetlight").id)})
+    client.post(
+        "/reports/new/details",
+        data={
+            "description": "路灯不亮已经三天了",
+            "grid": str(grid("G01").id),
+            "address": "5栋门口",
+            "lat": str(lat),
+            "lng": str(lng),
+        },
+    )
+    client.post("/reports/new/contact", data={"phone": "", "name": ""})
+    page = client.get("/reports/new/check").get_data(as_text=True)
+    assert "已定位" in page
+    key = re.search(r'name="key" value="([^"]+)"', page).group(1)
+    done = client.post("/reports/new/check", data={"key": key})
+    return re.search(r"/reports/(\d{12})", done.headers["Location"]).group(1)
+
+
+def test_staff_open_the_place_in_the_phones_map_apps(client, demo, ctx, login_as):
+    ref = file_located(client, 28.2051, 112.976)
+    public = client.get(f"/reports/{ref}").get_data(as_text=True)
+    assert "28.205100" not in public and "geo:" not in public and "amap" not in public
+    as_user(client, login_as, DISPATCHER)
+    page = client.get(f"/reports/{ref}").get_data(as_text=True)
+    assert "28.205100, 112.976000" in page
+    assert (
+        'href="geo:28.205100,112.976000?q=28.205100,112.976000(5%E6%A0%8B%E9%97%A8%E5%8F%A3)"'
+        in page
+    )
+    amap = re.search(r'href="(https://uri\.amap\.com/marker\?[^"]+)"', page).group(1)
+    position = re.search(r"position=([\d.]+),([\d.]+)", amap)
+    lng, lat = float(position.group(1)), float(position.group(2))
+    # Changsha: the GCJ-02 point Amap draws sits about 350 m south-east of the GPS one.
+    assert abs(lat - 28.2017) < 0.0003 and abs(lng - 112.9816) < 0.0003
+    assert "coordinate=gaode" in amap and "<img" not in page.split("定位：")[1].split("</div>")[0]

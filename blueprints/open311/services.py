@@ -2,7 +2,6 @@
 
 import hashlib
 import json
-import math
 import re
 from datetime import datetime, timedelta
 
@@ -13,6 +12,7 @@ from blueprints.open311.formats import stamp
 from blueprints.open311.models import ApiKey, hash_key
 from blueprints.phones import is_mobile, normalize_phone
 from blueprints.places.models import Community, Grid
+from blueprints.places.services import nearest_grid
 from blueprints.reports import intake
 from blueprints.reports.forms import answers_of, questions_form
 from blueprints.reports.models import (
@@ -247,17 +247,6 @@ def updates(args):
 
 
 # ---- filing ------------------------------------------------------------------------------
-
-
-def nearest_grid(lat, lng):
-    grids = db.session.scalars(
-        select(Grid).join(Community).where(Grid.active, Community.active, Grid.lat.is_not(None))
-    ).all()
-    if not grids:
-        return None
-    return min(
-        grids, key=lambda g: math.hypot(g.lat - lat, (g.lng - lng) * math.cos(math.radians(lat)))
-    )
 
 
 def coordinates(form):

@@ -8,6 +8,7 @@ from flask import abort, current_app, flash, redirect, request, send_file, sessi
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from blueprints import geo
 from blueprints.access import allow, can
 from blueprints.auth.people import staff_for
 from blueprints.errors import Refused
@@ -55,12 +56,26 @@ def show_page(report, status=200, error=None, typed=None, phone=None):
         phone=phone,
         can_reveal=role == "staff" and services.may_reveal_phone(report, current_user),
         can_publish=role == "staff" and report.is_public and can(report.grid, "dispatcher"),
+        place=place_links(report) if role == "staff" else None,
         assignees=assignee_choices(report) if role == "staff" else None,
         urgencies=URGENCIES,
         ratings={k: v for k, v in RATINGS.items() if k != "no_response"},
         states=STATES,
         receipt=receipt_code(report) if role == "owner" else None,
     )
+
+
+def place_links(report):
+    """Where the case is, for staff: the plain coordinates and links that open the phone's own
+    map apps (never map tiles). None when no location came with the report."""
+    if report.lat is None or report.lng is None:
+        return None
+    label = report.address or report.category.name
+    return {
+        "coords": f"{report.lat:.6f}, {report.lng:.6f}",
+        "geo": geo.geo_uri(report.lat, report.lng, label),
+        "amap": geo.amap_marker(report.lat, report.lng, label),
+    }
 
 
 def assignee_choices(report):

@@ -1,7 +1,7 @@
 """The report form: a few short steps, each a plain form; the draft lives on the server, so a
 dropped connection loses nothing and any step can be reloaded."""
 
-from flask import current_app, flash, redirect, request, session, url_for
+from flask import current_app, flash, jsonify, redirect, request, session, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -9,9 +9,10 @@ from flask_login import current_user
 from blueprints.access import allow, can
 from blueprints.auth.services import find_user
 from blueprints.errors import Refused
+from blueprints.geo import parse_point
 from blueprints.htmx import render
 from blueprints.places.models import Grid
-from blueprints.places.services import grid_choices
+from blueprints.places.services import grid_choices, nearest_grid
 from blueprints.reports import intake, refs
 from blueprints.reports.blueprint import bp
 from blueprints.reports.forms import (
@@ -127,6 +128,20 @@ def details():
         questions=questions,
         category=category,
     )
+
+
+@bp.route("/new/nearest")
+@allow("public")
+@limiter.limit("30/minute")
+def nearest():
+    """The grid nearest a phone's location (the rule Open311 uses), for the details step to
+    preselect; the resident can still choose another. JSON for app.js: {grid, text}."""
+    point = parse_point(request.args.get("lat"), request.args.get("lng"))
+    found = nearest_grid(*point) if point else None
+    if found is None:
+        return jsonify(grid=None, text=_("没能按位置找到网格，请在上面选一个。")), 422
+    text = _("已按您的位置选了“%(grid)s”。不对的话，请在上面改选。", grid=str(found))
+    return jsonify(grid=found.id, text=text)
 
 
 @bp.route("/new/similar")
