@@ -391,3 +391,59 @@ def test_staff_open_the_place_in_the_phones_map_apps(client, demo, ctx, login_as
     # Changsha: the GCJ-02 point Amap draws sits about 350 m south-east of the GPS one.
     assert abs(lat - 28.2017) < 0.0003 and abs(lng - 112.9816) < 0.0003
     assert "coordinate=gaode" in amap and "<img" not in page.split("定位：")[1].split("</div>")[0]
+
+
+# ---- small things ----------------------------------------------------------------------
+
+
+def switch_keeping(client, step, data):
+    """A switch tapped on a step's page without JavaScript: the step's form goes to be kept,
+    then, as the same POST (307), to the switch itself, which returns to the step."""
+    kept = client.post(f"/reports/new/{step}/keep", data=dict(data))
+    assert kept.status_code == 307
+    switched = client.post(kept.headers["Location"], data=dict(data))
+    assert switched.status_code == 303
+    assert switched.headers["Location"].endswith(f"/reports/new/{step}")
+    return client.get(f"/reports/new/{step}").get_data(as_text=True)
+
+
+def test_without_js_the_switches_keep_what_was_typed(client, demo, ctx):
+    client.post("/reports/new", data={"category": str(category("streetlight").id)})
+    page = client.get("/reports/new/details").get_data(as_text=True)
+    assert 'form="step-form" formaction="/reports/new/details/keep" data-keep>大字' in page
+    typed = {"description": "楼下的路灯坏了", "address": "3栋北边", "grid": str(grid("G01").id)}
+    page = switch_keeping(client, "details", {**typed, "size": "large"})
+    assert 'class="large"' in page and "楼下的路灯坏了" in page and "3栋北边" in page
+    # Typed, not answered: the later steps still wait for the details.
+    assert client.get("/reports/new/photos").headers["Location"].endswith("/reports/new/details")
+    page = switch_keeping(client, "details", {**typed, "lang": "en"})
+    assert 'lang="en"' in page and "楼下的路灯坏了" in page
+
+
+def test_the_contact_switch_keeps_the_phone_and_name(client, demo, ctx):
+    start_draft(client)
+    page = switch_keeping(
+        client, "contact", {"phone": "13911112222", "name": "李阿姨", "size": "large"}
+    )
+    assert 'value="13911112222"' in page and 'value="李阿姨"' in page
+    # Sent as the answer, the kept typing goes; the check page reads the answer.
+    client.post("/reports/new/contact", data={"phone": "13933334444", "name": "李阿姨"})
+    assert "13933334444" in client.get("/reports/new/check").get_data(as_text=True)
+    assert 'value="13933334444"' in client.get("/reports/new/contact").get_data(as_text=True)
+
+
+def test_the_tracking_forms_limit_does_not_speak_of_accounts(client, demo):
+    statuses = [
+        client.post("/reports/track", data={"ref": "2612 0000 0000", "code": "1"}).status_code
+        for _n in range(11)
+    ]
+    assert statuses[-1] == 429
+    limited = client.post("/reports/track", data={"ref": "2612 0000 0000", "code": "1"})
+    text = limited.get_data(as_text=True)
+    assert limited.status_code == 429 and "您试了太多次" in text and "账号安全" not in text
+
+
+def test_the_login_limit_still_speaks_of_the_account(client, demo):
+    for _n in range(6):
+        limited = client.post("/auth/login", data={"phone": "13800000001", "password": "wrong"})
+    assert limited.status_code == 429 and "为了账号安全" in limited.get_data(as_text=True)

@@ -11,6 +11,7 @@ from blueprints.auth.services import find_user
 from blueprints.errors import Refused
 from blueprints.geo import parse_point
 from blueprints.htmx import render
+from blueprints.inputs import parse_int
 from blueprints.places.models import Grid
 from blueprints.places.services import grid_choices, nearest_grid
 from blueprints.reports import intake, refs
@@ -73,13 +74,48 @@ def new():
 
 
 def details_so_far(draft):
-    """What the details step shows: earlier answers, else the QR link's or the account's grid."""
+    """What the details step shows: what was typed before a tap on 大字 or English, else earlier
+    answers, else the QR link's or the account's grid."""
     home = current_user.grid_id if current_user.is_authenticated else None
+    typed = draft.get("typed", {}).get("details", {})
     return {
-        "description": draft.get("description", ""),
-        "address": draft.get("address", ""),
-        "grid": draft.get("grid_id") or session.get("grid_id") or home,
+        "description": typed.get("description", draft.get("description", "")),
+        "address": typed.get("address", draft.get("address", "")),
+        "grid": typed.get("grid_id") or draft.get("grid_id") or session.get("grid_id") or home,
     }
+
+
+def typed_except(draft, step):
+    """The draft's kept typing, without the step just answered."""
+    return {k: v for k, v in draft.get("typed", {}).items() if k != step}
+
+
+# The steps whose typing a tap on 大字 or English keeps without JavaScript, and where they are.
+KEPT_STEPS = {"details": "reports.details", "contact": "reports.contact"}
+
+
+@bp.route("/new/<any(details, contact):step>/keep", methods=["POST"])
+@allow("public")
+def keep_typed(step):
+    """The 大字 and English switches of a step's page submit the step's form here (JavaScript
+    off: with it, the tab keeps the typing itself). What was typed is kept in the draft, aside
+    from the checked answers, then the switch itself is made (307: the same POST)."""
+    form = request.form
+    if step == "details":
+        typed = {
+            "description": form.get("description", "")[:1000],
+            "address": form.get("address", "")[:200],
+            "grid_id": parse_int(form.get("grid", "")),
+        }
+    else:
+        typed = {"phone": form.get("phone", "")[:20], "name": form.get("name", "")[:40]}
+        if form.get("mode") in ("patrol", "resident"):
+            typed["mode"] = form["mode"]
+    if current_draft():
+        kept = current_draft().get("typed", {})
+        intake.save_draft(draft_key(), typed={**kept, step: typed})
+    switch = "main.text_size" if "size" in form else "main.language"
+    return redirect(url_for(switch, next=url_for(KEPT_STEPS[step])), 307)
 
 
 @bp.route("/new/details", methods=["GET", "POST"])
@@ -112,6 +148,7 @@ def details():
     if posted and questions.validate() and valid:
         intake.save_draft(
             draft_key(),
+            typed=typed_except(draft, "details"),
             description=form.description.data.strip(),
             grid_id=form.grid.data,
             address=form.address.data.strip(),
@@ -207,10 +244,11 @@ def contact():
     staff = current_user.is_authenticated and "grid_worker" in current_user.roles
     form = ProxyForm() if staff else ContactForm()
     if request.method == "GET":
-        form.phone.data = draft.get("phone", "")
-        form.name.data = draft.get("name", "")
+        typed = {**draft, **draft.get("typed", {}).get("contact", {})}
+        form.phone.data = typed.get("phone", "")
+        form.name.data = typed.get("name", "")
         if staff:
-            form.mode.data = draft.get("mode", "patrol")
+            form.mode.data = typed.get("mode", "patrol")
     if form.validate_on_submit():
         answers = {"phone": form.phone.data or "", "name": (form.name.data or "").strip()}
         if staff:
@@ -218,7 +256,7 @@ def contact():
             if form.mode.data == "resident" and not form.phone.data:
                 form.phone.errors.append(_("替居民反映时，请填写居民的手机号，方便回访。"))
         if not form.errors:
-            intake.save_draft(draft_key(), **answers)
+            intake.save_draft(draft_key(), typed=typed_except(draft, "contact"), **answers)
             return redirect(url_for("reports.check"), 303)
     return render(
         "reports/contact.html", status=422 if form.errors else 200, form=form, staff=staff

@@ -21,6 +21,12 @@
     if (button) button.hidden = !hasVoice();
     var summary = document.querySelector(".error-summary");
     if (summary) summary.focus();
+    /* Without JavaScript, 大字 / English send the step's form so the server keeps the typing;
+       with it, the tab keeps it (below) and the switches send only themselves. */
+    Array.prototype.forEach.call(document.querySelectorAll("[data-keep]"), function (button) {
+      button.removeAttribute("form");
+      button.removeAttribute("formaction");
+    });
   }
 
   document.addEventListener("click", function (event) {

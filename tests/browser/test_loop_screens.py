@@ -73,7 +73,7 @@ def test_check_your_answers_shows_everything_and_photos_come_off(page, check, js
 
 
 @pytest.mark.parametrize("js", [True], ids=["js"])
-def test_the_phones_location_chooses_the_grid_and_says_so(new_context, check):
+def test_the_phones_location_chooses_the_grid_and_says_so(new_context, check, js):
     context = new_context(
         geolocation={"latitude": 28.1933, "longitude": 112.9770}, permissions=["geolocation"]
     )
@@ -121,3 +121,75 @@ def test_a_grid_worker_signs_starts_and_handles_from_the_primary_button(page, ch
     page.locator("form.act").first.get_by_role("button", name="办结").click()
     expect(page.locator("main")).to_contain_text("已完成：办结")
     check(page)
+
+
+@pytest.mark.parametrize("js", [False], ids=["nojs"])
+def test_without_js_large_text_and_english_keep_the_typing(page, check):
+    page.goto("/reports/new")
+    page.get_by_role("button", name=re.compile("路灯不亮")).click()
+    page.get_by_label("遇到了什么问题").fill("楼下的路灯坏了一个星期")
+    page.get_by_label("具体位置").fill("3栋北边")
+    page.get_by_role("button", name="大字").click()
+    expect(page.locator("html")).to_have_class("large")
+    expect(page.get_by_label("遇到了什么问题")).to_have_value("楼下的路灯坏了一个星期")
+    expect(page.get_by_label("具体位置")).to_have_value("3栋北边")
+    check(page, large=True)
+    page.get_by_role("button", name="English").click()
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.locator("#description")).to_have_value("楼下的路灯坏了一个星期")
+    check(page, large=True)
+
+
+NARROW = {"width": 320, "height": 640}
+INSIDE_JS = """
+(selector) => {
+  const el = document.querySelector(selector);
+  const box = el.getBoundingClientRect(), main = document.querySelector("main").getBoundingClientRect();
+  return {right: box.right, mainRight: main.right, scroll: el.scrollWidth, client: el.clientWidth,
+          page: document.documentElement.scrollWidth, inner: window.innerWidth};
+}
+"""
+
+
+@pytest.mark.parametrize("js", [True], ids=["js"])
+def test_at_320px_in_large_text_the_reference_stays_in_its_box(new_context, live_server, js):
+    context = new_context()
+    context.add_cookies([{"name": "size", "value": "large", "url": live_server}])
+    page = context.new_page()
+    page.set_viewport_size(NARROW)
+    fill_report(page, photos=0)
+    page.get_by_role("button", name="提交反映").click()
+    expect(page.locator(".notice-success")).to_contain_text("已收到您的反映")
+    for selector in ("#receipt-ref", "#receipt-code"):
+        box = page.evaluate(INSIDE_JS, selector)
+        assert box["scroll"] <= box["client"] and box["right"] <= box["mainRight"] + 0.5, box
+    assert box["page"] <= box["inner"], box
+
+
+@pytest.mark.parametrize("js", [True], ids=["js"])
+def test_at_320px_the_admin_home_does_not_scroll_sideways_in_english_large_text(
+    new_context, live_server, js
+):
+    context = new_context()
+    context.add_cookies(
+        [
+            {"name": "size", "value": "large", "url": live_server},
+            {"name": "lang", "value": "en", "url": live_server},
+        ]
+    )
+    page = context.new_page()
+    page.set_viewport_size(NARROW)
+    page.goto("/auth/login")
+    page.get_by_label("Mobile number").fill("13800000009")
+    page.get_by_label("Password", exact=True).fill("linli-demo")
+    page.locator("main").get_by_role("button", name="Sign in", exact=True).click()
+    expect(page.locator("footer")).to_contain_text("Signed in")
+    for path in ("/", "/admin/"):
+        page.goto(path)
+        wide = page.evaluate(
+            """() => [...document.querySelectorAll("main *")]
+                 .filter(el => el.getBoundingClientRect().right > window.innerWidth + 0.5)
+                 .map(el => el.tagName + "." + el.className + ": " + el.textContent.slice(0, 30))"""
+        )
+        size = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
+        assert size[0] <= size[1] and not wide, (path, size, wide[:5])
