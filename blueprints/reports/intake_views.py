@@ -22,10 +22,7 @@ from blueprints.reports.forms import (
     answers_of,
     questions_form,
 )
-from blueprints.reports.models import (
-    GROUPS,
-    Category,
-)
+from blueprints.reports.models import ADDRESS_MAX, DESCRIPTION_MAX, GROUPS, Category
 from blueprints.reports.viewers import remember_tracked
 from extensions import db, limiter
 
@@ -102,8 +99,8 @@ def details():
         # Keep what was typed so far, then go back to the categories.
         intake.save_draft(
             draft_key(),
-            description=(form.description.data or "").strip()[:1000],
-            address=(form.address.data or "").strip()[:200],
+            description=(form.description.data or "").strip()[:DESCRIPTION_MAX],
+            address=(form.address.data or "").strip()[:ADDRESS_MAX],
         )
         return redirect(url_for("reports.new"), 303)
     valid = form.validate_on_submit()
@@ -211,7 +208,7 @@ def check():
         try:
             report = intake.submit_report(
                 key,
-                draft,
+                intake.ReportAnswers.from_draft(draft),
                 reporter=reporter,
                 proxy=proxy,
                 source=source,

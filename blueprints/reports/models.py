@@ -118,6 +118,13 @@ OPEN_STATES = (
     ReportState.HANDLED,
     ReportState.REOPENED,
 )
+# What a report's text may hold, wherever it comes from (the web form, Open311); the columns
+# are sized to match.
+DESCRIPTION_MIN = 5
+DESCRIPTION_MAX = 1000
+ADDRESS_MAX = 200
+NAME_MAX = 40
+
 URGENCIES = {"normal": _l("一般"), "urgent": _l("紧急")}
 RATINGS = {
     "satisfied": _l("满意"),
