@@ -143,6 +143,29 @@ def apply():
     )
 
 
+def step_form(filing, part):
+    """The step's form, filled from the filing on a GET; the name step asks for the community
+    of a new filing only (a change or renewal keeps its community)."""
+    form = STEP_FORMS[part](obj=None if request.method == "POST" else filing)
+    if part == "name":
+        form.community.choices = community_choices()
+        if request.method == "GET":
+            form.community.data = filing.community_id
+        if filing.purpose != "new":
+            del form.community
+    return form
+
+
+def check_name(filing, answers):
+    """The community chosen (a 404 for a forged one), and a warning for a name like another's;
+    Refused for a name already taken."""
+    community = filing.community
+    if "community" in answers:
+        community = db.session.get(Community, answers["community"]) or abort(404)
+        answers["community"] = community
+    warn_similar(services.name_warnings(answers["name"], community, filing))
+
+
 @bp.route("/f/<int:filing_id>/step/<part>", methods=["GET", "POST"])
 @allow("user")
 def step(filing_id, part):
@@ -151,22 +174,12 @@ def step(filing_id, part):
         return back
     if part not in STEP_FORMS or part not in STEPS[filing.purpose]:
         abort(404)
-    form = STEP_FORMS[part](obj=None if request.method == "POST" else filing)
-    if part == "name":
-        form.community.choices = community_choices()
-        if request.method == "GET":
-            form.community.data = filing.community_id
-        if filing.purpose != "new":
-            del form.community
+    form = step_form(filing, part)
     if form.validate_on_submit():
         answers = {f.name: f.data for f in form if f.name != "csrf_token"}
         try:
             if part == "name":
-                community = filing.community
-                if "community" in answers:
-                    community = db.session.get(Community, answers["community"]) or abort(404)
-                    answers["community"] = community
-                warn_similar(services.name_warnings(answers["name"], community, filing))
+                check_name(filing, answers)
             services.save_answers(filing, current_user, **answers)
         except Refused as e:
             form[e.field or "name"].errors.append(str(e))
