@@ -111,7 +111,10 @@ class BookingForm(FlaskForm):
     )
     mode = RadioField(
         _l("有几周已被别人订了时"),
-        choices=[("all", _l("都不订，我换个时间")), ("free", _l("只订空着的几周"))],
+        choices=[
+            SelectChoice("all", _l("都不订，我换个时间")),
+            SelectChoice("free", _l("只订空着的几周")),
+        ],
         default="all",
         validators=[InputRequired(_l("请选一项"))],
     )

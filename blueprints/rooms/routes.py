@@ -4,6 +4,7 @@ from datetime import timedelta
 from flask import Blueprint, abort, flash, make_response, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
 
 from blueprints.access import allow
 from blueprints.errors import Conflict, Refused
@@ -95,7 +96,9 @@ def show(room_id):
 
 
 def room_form_page(form, room=None):
-    form.community_id.choices = [(c.id, c.name) for c in services.managed_communities(current_user)]
+    form.community_id.choices = [
+        SelectChoice(c.id, c.name) for c in services.managed_communities(current_user)
+    ]
     if not form.community_id.choices:
         abort(403)
     problem = None
@@ -155,7 +158,7 @@ def book(room_id):
     if not choices:
         abort(403)
     form = BookingForm()
-    form.for_whom.choices = choices
+    form.for_whom.choices = [SelectChoice(value, label) for value, label in choices]
     if request.method == "GET":
         form.key.data = secrets.token_hex(16)
         if request.args.get("day"):

@@ -398,10 +398,13 @@ def book(room, user, data):
         if done:  # the same form, sent twice at once
             return done, []
         return refuse_taken(room, user, first, slots[0][1])
-    if not approved:
-        extra = _(" 等 %(n)s 周", n=len(made)) if len(made) > 1 else ""
+    if not approved and len(made) == 1:
+        tell_deciders(made[0], N_("有新的活动室预订申请：“%(room)s” %(when)s"))
+    elif not approved:
         tell_deciders(
-            made[0], N_("有新的活动室预订申请：“%(room)s” %(when)s%(extra)s"), extra=extra
+            made[0],
+            N_("有新的活动室预订申请：“%(room)s” %(when)s 起每周一次，共 %(n)s 周"),
+            n=len(made),
         )
     db.session.commit()
     return made, skipped
