@@ -611,3 +611,24 @@ def test_parse_week_survives_forged_values():
     assert services.parse_day("9999-12-31") is None
     assert services.parse_day("²") is None
     assert services.parse_day("2026-12-09") == date(2026, 12, 9)
+
+
+def test_when_the_check_misses_an_overlap_the_database_says_just_taken(
+    client, room, ctx, monkeypatch
+):
+    """Two requests that both passed the overlap check (as without the lock row): the second
+    insert is refused by the database, and the person reads "just taken", not an error."""
+    make_booking(room, a_tuesday(), time(17), time(19))
+    real = services.holding_between
+    calls = []
+
+    def blind_first(*args, **kwargs):
+        calls.append(args)
+        return [] if len(calls) == 1 else real(*args, **kwargs)
+
+    monkeypatch.setattr(services, "holding_between", blind_first)
+    login(client, OFFICER)
+    response = book(client, room, starts="17:30", ends="19:00")
+    assert response.status_code == 409
+    assert "这个时间已被预订。这间屋子当天 19:00 以后空闲。" in response.get_data(as_text=True)
+    assert len(holding(room)) == 1
