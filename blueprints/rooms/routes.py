@@ -163,13 +163,15 @@ def book(room_id):
         form.key.data = secrets.token_hex(16)
         if request.args.get("day"):
             form.day.process_data(services.parse_day(request.args["day"]))
-    clashes, status, problem = [], 422, None
+    clashes, status, problem, waiting = [], 422, None, False
     if form.validate_on_submit():
         try:
             made, skipped = services.book(room, current_user, form.data)
         except services.Clashes as e:
             clashes, status, problem = e.weeks, 409, str(e)
             form.mode.data = "free"
+        except services.Taken as e:
+            status, problem, waiting = 409, str(e), True
         except Conflict as e:
             status, problem = 409, str(e)
         except Refused as e:
@@ -200,6 +202,7 @@ def book(room_id):
         room=room,
         clashes=clashes,
         problem=problem,
+        waiting=waiting,
     )
 
 

@@ -47,6 +47,10 @@ MAX_WEEKS = 12
 KEY = re.compile(r"[0-9a-f]{32}")
 
 
+class Taken(Conflict):
+    """The slot was just taken; the person will be told if it frees up."""
+
+
 class Clashes(Conflict):
     """Some weeks of a repeat cannot be booked: `weeks` lists (start, end, why) for each."""
 
@@ -221,13 +225,14 @@ def taken_message(room, starts, ends):
     fitting = [g for g in free_gaps(room, day) if g[1] - g[0] >= ends - starts]
     later = [g for g in fitting if g[0] >= starts]
     gap = later[0] if later else (fitting[-1] if fitting else None)
-    taken = _("这个时间已被预订。")
     if gap is None:
-        return taken + _("这间屋子当天没有这么长的空闲时间了，请换一天。")
+        return _("这个时间已被预订。这间屋子当天没有这么长的空闲时间了，请换一天。")
     if gap[1] == opening(room, day)[1]:
-        return taken + _("这间屋子当天 %(start)s 以后空闲。", start=f"{local(gap[0]):%H:%M}")
-    return taken + _(
-        "这间屋子当天 %(start)s 到 %(end)s 空闲。",
+        return _(
+            "这个时间已被预订。这间屋子当天 %(start)s 以后空闲。", start=f"{local(gap[0]):%H:%M}"
+        )
+    return _(
+        "这个时间已被预订。这间屋子当天 %(start)s 到 %(end)s 空闲。",
         start=f"{local(gap[0]):%H:%M}",
         end=f"{local(gap[1]):%H:%M}",
     )
@@ -416,7 +421,7 @@ def refuse_taken(room, user, starts, ends):
     text = taken_message(room, starts, ends)
     db.session.add(RoomWait(room_id=room.id, user_id=user.id, starts_at=starts, ends_at=ends))
     db.session.commit()
-    raise Conflict(text + " " + _("如果有人取消，我们会通知您。"))
+    raise Taken(text)
 
 
 # ---- steps, messages, lists ------------------------------------------------------------------
