@@ -20,7 +20,7 @@ from blueprints.auth.models import Role
 from blueprints.rooms.models import Booking, BookingEvent, BookingState
 from blueprints.timeutil import local, utcnow
 from blueprints.words import N_
-from blueprints.workflow import Change, Flow, due_after, step
+from blueprints.workflow import Flow, due_after, step
 
 DECIDE_WORKDAYS = 2
 DECIDERS = {Role.COMMUNITY_REVIEWER, Role.ADMIN}
@@ -78,7 +78,6 @@ class BookingFlow(Flow):
         self.effects = {
             "decline": self.keep_reason,
             "cancel": self.keep_reason,
-            "expire": self.expired,
         }
 
     def place_of(self, booking):
@@ -93,10 +92,6 @@ class BookingFlow(Flow):
 
     def keep_reason(self, booking, actor, given):
         booking.reason = str(given.get("reason") or "").strip()[:200]
-
-    def expired(self, booking, actor, given):
-        booking.reason = str(_l("开始前没有审批，已自动取消"))
-        return Change(detail=(N_("开始前没有审批，已自动取消"), {}))
 
     def record(self, booking, action, actor, before, after, note="", public=True, detail=None):
         booking.events.append(BookingEvent.step(action, actor, before, after, note, public, detail))
