@@ -481,9 +481,11 @@ def tell_waiting(booking):
             RoomWait.ends_at > booking.starts_at,
         )
     ).all()
+    # Whoever held the slot and let it go needs no news of it (their wish goes all the same).
+    told = [w.user for w in waits if w.user_id != booking.booked_by_id]
     url = f"/rooms/{booking.room_id}?week={monday_of(local(booking.starts_at).date())}"
     notify(
-        [w.user for w in waits],
+        told,
         N_("“%(room)s”在 %(when)s 空出来了，现在可以预订"),
         url,
         room=booking.room.name,
