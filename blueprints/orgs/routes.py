@@ -21,6 +21,7 @@ from blueprints.orgs.models import (
 from blueprints.orgs.workflow import flow
 from blueprints.places.models import Community
 from blueprints.places.routes import qr_svg
+from blueprints.rooms.services import upcoming_for_org
 from blueprints.timeutil import local
 from blueprints.volunteers.activities import list_activities
 from blueprints.workflow import STALE
@@ -489,6 +490,7 @@ def org_page(org, status=200, error=None, phone=None):
         member=lifecycle.membership(org, current_user),
         events=lifecycle.org_events(org) if staff else [],
         activities=list_activities(org_id=org.id) if org.state == "active" else [],
+        bookings=upcoming_for_org(org) if org.state == "active" else [],
         error=error,
         phone=phone,
     )
