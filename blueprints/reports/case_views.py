@@ -123,6 +123,7 @@ def step_inputs(form):
     given["assignee"] = parse_assignee(form.get("assignee"))
     given["helpers"] = [n for n in map(parse_int, form.getlist("helpers")) if n]
     given["internal"] = form.get("internal") == "1"
+    given["public_note"] = form.get("public_note") == "1"
     if form.get("hours", "").strip():
         given["hours"] = parse_int(form["hours"], default=0)
     else:

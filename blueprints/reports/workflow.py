@@ -45,8 +45,9 @@ TRANSITIONS = {
         _l("核查不合格"),
         danger=True,
     ),
+    # The reporter rates only what was checked on site: a category that needs no check goes
+    # from handled straight to verified (services._handle), so there is no rating from handled.
     (S.VERIFIED, "rate"): step(None, {"reporter"}, {"rating"}, _l("评价")),
-    (S.HANDLED, "rate"): step(None, {"reporter"}, {"rating"}, _l("评价")),
 }
 # Steps that may be taken in any of several states and keep the state.
 # Before a deadline the command centre may urge (催办); after it, supervise (督办).
