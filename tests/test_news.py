@@ -20,10 +20,16 @@ from tests.test_reports import (
     dispatch_to_worker,
     file_report,
     grid,
+    jpeg,
     report,
 )
 
 PHONE = "13912345678"
+
+
+@pytest.fixture
+def filed(client, demo, ctx):
+    return file_report(client)[0]
 
 
 def tracker_client(client):
@@ -186,3 +192,52 @@ def test_the_whole_loop_speaks_the_residents_language(
             assert not re.search(r"[A-Za-z]{3,}", re.sub(r"https?://\S+", "", said)), said
         else:
             assert not CHINESE.search(PLACE_NAMES.sub("", said)), said
+
+
+# ---- the resident's timeline is theirs ------------------------------------------------------
+
+
+def test_the_residents_timeline_speaks_their_words(client, demo, login_as, ctx):
+    ref, _key = file_report(client, photo=jpeg())
+    resident = tracker_client(client)
+    as_user(client, login_as, DISPATCHER)
+    worker = staff_for("grid_worker", grid("G01"))[0]
+    act(client, ref, "accept", urgency="normal")
+    act(client, ref, "dispatch", assignee=f"user:{worker.id}", note="先联系物业王经理")
+    as_user(client, login_as, WORKER)
+    act(client, ref, "sign")
+    act(client, ref, "note", note="已联系电工")
+    act(client, ref, "handle", note="换了灯泡")
+    as_user(client, login_as, DISPATCHER)
+    act(client, ref, "verify")
+    staff_page = client.get(f"/reports/{ref}").get_data(as_text=True)
+    assert "先联系物业王经理" in staff_page and "记录进展" in staff_page
+    page = resident.get(f"/reports/{ref}").get_data(as_text=True)
+    assert "先联系物业王经理" not in page, "a dispatch note is for the handler"
+    assert "记录进展" not in page and "处理人记下了进展" in page and "已联系电工" in page
+    assert "处理人说已处理好" in page and "网格员已到现场核查，确认已处理好" in page
+    assert "处理前" in page
+
+
+def test_a_dispatch_note_marked_public_is_read_by_the_resident(client, filed, login_as):
+    resident = tracker_client(client)
+    as_user(client, login_as, DISPATCHER)
+    worker = staff_for("grid_worker", grid("G01"))[0]
+    act(client, filed, "accept", urgency="normal")
+    act(client, filed, "dispatch", assignee=f"user:{worker.id}", note="明天上午到", public_note="1")
+    assert "明天上午到" in resident.get(f"/reports/{filed}").get_data(as_text=True)
+    stranger = client.application.test_client().get(f"/reports/{filed}").get_data(as_text=True)
+    assert "明天上午到" in stranger and "居民反映的问题已受理" in stranger
+
+
+def test_after_photos_are_captioned(client, filed, login_as):
+    resident = tracker_client(client)
+    dispatch_to_worker(client, login_as, filed, upto="sign")
+    done = client.post(
+        f"/reports/{filed}/act/handle",
+        data={"note": "修好了", "version": str(report(filed).version), "photo": (jpeg(), "a.jpg")},
+        content_type="multipart/form-data",
+    )
+    assert done.status_code == 303
+    page = resident.get(f"/reports/{filed}").get_data(as_text=True)
+    assert "处理后" in page and "处理前" not in page
