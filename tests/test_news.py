@@ -4,12 +4,13 @@ inbox at every turn in the reader's language, the resident's own timeline."""
 import re
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from blueprints import ratelimit
 from blueprints.auth.models import User
 from blueprints.auth.people import staff_for
-from blueprints.notices.models import Outbox
+from blueprints.notices.models import Notice, Outbox
+from blueprints.reports.models import ReportFollow
 from extensions import db
 from tests.test_reports import (
     DISPATCHER,
@@ -241,3 +242,76 @@ def test_after_photos_are_captioned(client, filed, login_as):
     assert done.status_code == 303
     page = resident.get(f"/reports/{filed}").get_data(as_text=True)
     assert "处理后" in page and "处理前" not in page
+
+
+# ---- strangers are not the reporter ---------------------------------------------------------
+
+
+def test_a_stranger_reads_the_case_in_the_third_person(client, filed, login_as):
+    as_user(client, login_as, DISPATCHER)
+    act(client, filed, "accept", urgency="normal")
+    stranger = client.application.test_client()
+    page = stranger.get(f"/reports/{filed}").get_data(as_text=True)
+    assert "居民反映的问题已受理" in page and "已收到居民的反映" in page
+    assert "已收到您的反映" not in page and "您反映" not in page
+
+
+def test_me_too_shows_as_done_once_pressed(client, filed):
+    stranger = client.application.test_client()
+    assert "我也遇到了</button>" in stranger.get(f"/reports/{filed}").get_data(as_text=True)
+    assert stranger.post(f"/reports/{filed}/metoo", data={}).status_code == 303
+    page = stranger.get(f"/reports/{filed}").get_data(as_text=True)
+    assert "您已说过也遇到了这个问题" in page and "我也遇到了</button>" not in page
+    other = client.application.test_client()
+    assert "我也遇到了</button>" in other.get(f"/reports/{filed}").get_data(as_text=True)
+
+
+def follower_client(client, phone=RESIDENT, lang="zh_Hans"):
+    user = db.session.scalar(select(User).where(User.phone == phone))
+    user.locale = lang
+    db.session.commit()
+    follower = client.application.test_client()
+    follower.set_cookie("lang", lang)
+    follower.post("/auth/login", data={"phone": phone, "password": "linli-demo"})
+    return follower, user
+
+
+@pytest.mark.parametrize("lang", ["zh_Hans", "en"])
+def test_a_follower_is_told_the_public_steps_only(client, filed, login_as, lang):
+    follower, user = follower_client(client, lang=lang)
+    assert "关注这件事" in follower.get(f"/reports/{filed}").get_data(as_text=True)
+    assert follower.post(f"/reports/{filed}/follow", data={}).status_code == 303
+    assert follower.post(f"/reports/{filed}/follow", data={}).status_code == 303
+    assert db.session.scalar(select(func.count(ReportFollow.id))) == 1
+    assert "取消关注" in follower.get(f"/reports/{filed}").get_data(as_text=True)
+    worker = dispatch_to_worker(client, login_as, filed, upto="sign")
+    act(client, filed, "note", note="物业电话13500000000", internal="1")
+    act(client, filed, "ask_extension", hours="24", reason="等配件")
+    act(client, filed, "handle", note="换了灯泡")
+    told = [n.message for n in db.session.scalars(select(Notice).where(Notice.user_id == user.id))]
+    told_text = " ".join(told)
+    assert len(told) == 4, told  # accepted, handed on, signed for, handled
+    assert "13500000000" not in told_text and "等配件" not in told_text
+    assert "已交给第一网格网格员处理" in told
+    lines = " ".join(inbox_lines(follower))
+    if lang == "en":
+        assert "Handed to the grid worker of 第一网格" in lines
+        assert not CHINESE.search(PLACE_NAMES.sub("", lines)), lines
+    inbox = follower.get("/notices/").get_data(as_text=True)
+    assert "13500000000" not in inbox and worker.display_name not in inbox
+    assert follower.post(f"/reports/{filed}/unfollow", data={}).status_code == 303
+    assert db.session.scalar(select(func.count(ReportFollow.id))) == 0
+
+
+def test_follow_refuses_forged_private_and_own_cases(client, demo, login_as, ctx):
+    sensitive, _key = file_report(client, code="neighbour")
+    own, _key = file_report(client)
+    follower, user = follower_client(client)
+    assert follower.post("/reports/000000000000/follow", data={}).status_code == 404
+    assert follower.post(f"/reports/{sensitive}/follow", data={}).status_code == 404
+    assert follower.post(f"/reports/{own}/follow", data={}, csrf=False).status_code == 400
+    reporter = tracker_client(client)
+    assert reporter.post(f"/reports/{own}/follow", data={}).status_code in (302, 401)
+    login_as(DISPATCHER)
+    assert client.post(f"/reports/{own}/follow", data={}).status_code == 403
+    assert db.session.scalar(select(func.count(ReportFollow.id))) == 0

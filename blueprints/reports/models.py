@@ -323,6 +323,20 @@ class MeToo(db.Model):
     at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class ReportFollow(db.Model):
+    """A resident who follows someone else's public case: told of its public steps."""
+
+    # The pair leads with report_id: it also finds a case's followers.
+    __table_args__ = (UniqueConstraint("report_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("report.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    user: Mapped["User"] = relationship()
+
+
 class PhoneReveal(db.Model):
     """Every look at a reporter's full phone number: who, when, which case."""
 

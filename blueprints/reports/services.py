@@ -17,6 +17,7 @@ from blueprints.errors import Conflict, Refused
 from blueprints.notices.services import notify
 from blueprints.places.models import Department
 from blueprints.reports.deadlines import set_deadline
+from blueprints.reports.follows import followers
 from blueprints.reports.intake import count_metoo
 from blueprints.reports.models import (
     OPEN_STATES,
@@ -311,7 +312,7 @@ def news_for_reporter(report, action, to, locale):
     return (*found, values) if found else None
 
 
-def news_for_followers(report, action, to):
+def news_for_followers(report, action, to, locale):
     """(inbox msgid, values) of what a follower is told, or None."""
     if to == ReportState.VERIFIED:
         return READY_FOR_FOLLOWERS, {"ref": report.ref}
@@ -319,7 +320,7 @@ def news_for_followers(report, action, to):
         return FOR_FOLLOWERS[to], {"ref": report.ref}
     if action in OWN_STEPS:
         return None
-    news = news_for_reporter(report, action, to, "zh_Hans")
+    news = news_for_reporter(report, action, to, locale)
     return (news[0], news[2]) if news else None
 
 
@@ -349,6 +350,10 @@ def tell(report, action, before, to, public):
         notify(dispatchers, N_("案件 %(ref)s 需要您处理"), url, ref=report.ref)
     if public:
         tell_reporter(report, action, to)
+        for follower in followers(report):
+            news = news_for_followers(report, action, to, follower.locale)
+            if news:
+                notify([follower], news[0], url, **news[1])
 
 
 def on_reporter(report, user, context):
