@@ -146,11 +146,10 @@ PLACE_NAMES = re.compile(r"第一网格|路灯不亮已经三天了|不属于本
 
 
 def inbox_lines(resident):
+    """Every message the inbox page shows, and each thread's heading."""
     page = resident.get("/notices/").get_data(as_text=True)
-    main = page[page.index("<main") : page.index("</main>")]
-    return [
-        re.sub(r"<[^>]+>|\s+", " ", li).strip() for li in re.findall(r"<li.*?</li>", main, re.S)
-    ]
+    said = re.findall(r'<span class="said">(.*?)</span>', page)
+    return said + [re.sub(r"<[^>]+>", "", h) for h in re.findall(r"<h2>(.*?)</h2>", page)]
 
 
 @pytest.mark.parametrize("resident_lang,staff_lang", [("zh_Hans", "en"), ("en", "zh_Hans")])
@@ -279,11 +278,11 @@ def follower_client(client, phone=RESIDENT, lang="zh_Hans"):
 @pytest.mark.parametrize("lang", ["zh_Hans", "en"])
 def test_a_follower_is_told_the_public_steps_only(client, filed, login_as, lang):
     follower, user = follower_client(client, lang=lang)
-    assert "关注这件事" in follower.get(f"/reports/{filed}").get_data(as_text=True)
+    assert f'/reports/{filed}/follow"' in follower.get(f"/reports/{filed}").get_data(as_text=True)
     assert follower.post(f"/reports/{filed}/follow", data={}).status_code == 303
     assert follower.post(f"/reports/{filed}/follow", data={}).status_code == 303
     assert db.session.scalar(select(func.count(ReportFollow.id))) == 1
-    assert "取消关注" in follower.get(f"/reports/{filed}").get_data(as_text=True)
+    assert f'/reports/{filed}/unfollow"' in follower.get(f"/reports/{filed}").get_data(as_text=True)
     worker = dispatch_to_worker(client, login_as, filed, upto="sign")
     act(client, filed, "note", note="物业电话13500000000", internal="1")
     act(client, filed, "ask_extension", hours="24", reason="等配件")
@@ -315,3 +314,45 @@ def test_follow_refuses_forged_private_and_own_cases(client, demo, login_as, ctx
     login_as(DISPATCHER)
     assert client.post(f"/reports/{own}/follow", data={}).status_code == 403
     assert db.session.scalar(select(func.count(ReportFollow.id))) == 0
+
+
+# ---- an inbox that reads like news ------------------------------------------------------------
+
+
+def test_the_inbox_groups_news_per_case_and_clears_a_case_when_opened(client, demo, login_as, ctx):
+    resident, user = follower_client(client)
+    first, _key = file_report(resident, phone="")
+    second, _key = file_report(resident, phone="")
+    as_user(client, login_as, DISPATCHER)
+    act(client, first, "accept", urgency="normal")
+    act(client, second, "accept", urgency="normal")
+    worker = staff_for("grid_worker", grid("G01"))[0]
+    act(client, first, "dispatch", assignee=f"user:{worker.id}")
+
+    page = resident.get("/notices/").get_data(as_text=True)
+    headings = re.findall(r"<h2>(.*?)</h2>", page, re.S)
+    assert len(headings) == 2, "one thread per case"
+    assert report(first).grouped_ref in headings[0], "the case with the newest news first"
+    assert report(second).grouped_ref in headings[1]
+    threads = page.split("<h2>")[1:]
+    said = re.findall(r'<span class="said">(.*?)</span>', threads[0])
+    assert said == ["已交给第一网格网格员处理", "已受理，正在安排人员"], "newest first"
+    assert "2 条新消息" in threads[0] and "共 2 条" in threads[0]
+    assert "1 条新消息" in threads[1]
+    assert "3 条未读" in resident.get("/").get_data(as_text=True)
+
+    newest = db.session.scalars(
+        select(Notice).where(Notice.user_id == user.id).order_by(Notice.id.desc())
+    ).first()
+    opened = resident.get(f"/notices/{newest.id}")
+    assert opened.status_code == 303 and opened.headers["Location"] == f"/reports/{first}"
+    unread = db.session.scalars(
+        select(Notice.url).where(Notice.user_id == user.id, Notice.read.is_(False))
+    ).all()
+    assert unread == [f"/reports/{second}"], "only the opened case is read"
+    assert "1 条未读" in resident.get("/").get_data(as_text=True)
+
+    # Another person's message is not theirs to open.
+    login_as(DISPATCHER)
+    assert client.get(f"/notices/{newest.id}").status_code == 404
+    assert client.get("/notices/999999").status_code == 404
