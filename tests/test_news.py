@@ -2,6 +2,7 @@
 inbox at every turn in the reader's language, the resident's own timeline."""
 
 import re
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -356,3 +357,101 @@ def test_the_inbox_groups_news_per_case_and_clears_a_case_when_opened(client, de
     login_as(DISPATCHER)
     assert client.get(f"/notices/{newest.id}").status_code == 404
     assert client.get("/notices/999999").status_code == 404
+
+
+# ---- own reports follow the person -------------------------------------------------------------
+
+
+def stored(model, ident):
+    db.session.expire_all()
+    return db.session.get(model, ident)
+
+
+def sign_up(client, phone=PHONE):
+    response = client.post("/auth/signup", data={"phone": phone, "password": "long enough"})
+    assert response.status_code == 303
+    return db.session.scalar(select(User).where(User.phone == phone))
+
+
+def phone_code(sms, phone=PHONE):
+    text = next(t for p, t in reversed(sms) if p == phone and "验证码" in t)
+    return re.search(r"验证码是 (\d{6})", text).group(1)
+
+
+def offered_id(page):
+    found = re.search(r'name="report" value="(\d+)"', page)
+    return int(found.group(1)) if found else None
+
+
+def test_sign_up_verifies_the_phone_then_offers_old_reports_one_by_one(
+    client, demo, ctx, sms, monkeypatch
+):
+    monkeypatch.setattr(ratelimit, "SMS_PER_NUMBER", ("100/minute",))
+    first, _key = file_report(client.application.test_client())
+    second, _key = file_report(client.application.test_client())
+    other_phone, _key = file_report(client.application.test_client(), phone="13700000000")
+    old, _key = file_report(client.application.test_client())
+    report(old).created_at = report(old).created_at - timedelta(days=91)
+    db.session.commit()
+
+    resident = client.application.test_client()
+    user = sign_up(resident)
+    assert "验证手机号" in resident.get("/").get_data(as_text=True)
+    page = resident.get("/reports/claim").get_data(as_text=True)
+    assert offered_id(page) is None and "请先验证手机号" in page, "nothing before the code"
+    wrong = resident.post(
+        "/auth/phone", data={"code": "000000" if phone_code(sms) != "000000" else "111111"}
+    )
+    assert wrong.status_code == 422 and "验证码不对" in wrong.get_data(as_text=True)
+    done = resident.post("/auth/phone", data={"code": phone_code(sms)})
+    assert done.status_code == 303 and done.headers["Location"] == "/reports/claim"
+    assert stored(User, user.id).phone_verified_at is not None
+
+    page = resident.get("/reports/claim").get_data(as_text=True)
+    assert offered_id(page) == report(first).id and "路灯不亮" in page
+    assert (
+        resident.post(
+            "/reports/claim", data={"report": str(report(first).id), "answer": "mine"}
+        ).status_code
+        == 303
+    )
+    assert report(first).reporter_id == user.id
+    assert report(first).events[-1].action == "claim" and not report(first).events[-1].public
+    page = resident.get("/reports/claim").get_data(as_text=True)
+    assert offered_id(page) == report(second).id
+    resident.post("/reports/claim", data={"report": str(report(second).id), "answer": "not_mine"})
+    assert report(second).reporter_id is None
+    page = resident.get("/reports/claim").get_data(as_text=True)
+    assert offered_id(page) is None and "没有要找回的反映了" in page
+    assert report(other_phone).reporter_id is None and report(old).reporter_id is None
+    mine = resident.get("/reports/mine").get_data(as_text=True)
+    assert report(first).grouped_ref in mine and report(second).grouped_ref not in mine
+
+
+def test_claims_refuse_forged_and_other_peoples_reports(client, demo, ctx, sms, monkeypatch):
+    monkeypatch.setattr(ratelimit, "SMS_PER_NUMBER", ("100/minute",))
+    mine, _key = file_report(client.application.test_client())
+    later, _key = file_report(client.application.test_client())
+    theirs, _key = file_report(client.application.test_client(), phone="13700000000")
+    resident = client.application.test_client()
+    sign_up(resident)
+    # Not verified yet: not even the report on offer.
+    resident.post("/reports/claim", data={"report": str(report(mine).id), "answer": "mine"})
+    assert report(mine).reporter_id is None
+    resident.post("/auth/phone", data={"code": phone_code(sms)})
+    for forged in (report(theirs).id, report(later).id, 999999, "x"):
+        answer = resident.post("/reports/claim", data={"report": str(forged), "answer": "mine"})
+        assert answer.status_code == 303
+    assert "不能认领" in resident.get("/reports/claim").get_data(as_text=True)
+    assert report(theirs).reporter_id is None, "another phone's report"
+    assert report(later).reporter_id is None, "only the report on offer, one at a time"
+    no_token = resident.post(
+        "/reports/claim", data={"report": str(report(mine).id), "answer": "mine"}, csrf=False
+    )
+    assert no_token.status_code == 400 and report(mine).reporter_id is None
+    # Someone else signed in with a verified phone of their own gets nothing of this phone's.
+    stranger = client.application.test_client()
+    sign_up(stranger, phone="13700000000")
+    stranger.post("/auth/phone", data={"code": phone_code(sms, "13700000000")})
+    stranger.post("/reports/claim", data={"report": str(report(mine).id), "answer": "mine"})
+    assert report(mine).reporter_id is None

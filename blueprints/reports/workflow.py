@@ -102,4 +102,5 @@ EVENT_LABELS = {
     "metoo": _l("有居民也反映了这个问题"),
     "close_no_response": _l("7天未回复，按未回复结案"),
     "photo_public": _l("照片已审核可公开"),
+    "claim": _l("反映人注册后认领了这条反映"),
 }

@@ -1,4 +1,5 @@
-"""report follow: residents who follow someone else's public case
+"""report follow: residents who follow someone else's public case; when a person proved by an
+SMS code that they hold their account's phone
 
 Revision ID: c83650febae8
 Revises: 584d08f37ffd
@@ -29,9 +30,13 @@ def upgrade():
     )
     with op.batch_alter_table('report_follow', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_report_follow_user_id'), ['user_id'], unique=False)
+    with op.batch_alter_table('user', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('phone_verified_at', sa.DateTime(), nullable=True))
 
 
 def downgrade():
+    with op.batch_alter_table('user', schema=None) as batch_op:
+        batch_op.drop_column('phone_verified_at')
     with op.batch_alter_table('report_follow', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_report_follow_user_id'))
 
