@@ -455,3 +455,39 @@ def test_claims_refuse_forged_and_other_peoples_reports(client, demo, ctx, sms, 
     stranger.post("/auth/phone", data={"code": phone_code(sms, "13700000000")})
     stranger.post("/reports/claim", data={"report": str(report(mine).id), "answer": "mine"})
     assert report(mine).reporter_id is None
+
+
+def test_the_reporter_adds_an_update_and_a_photo_to_an_open_case(client, filed, login_as):
+    resident = tracker_client(client)
+    worker = dispatch_to_worker(client, login_as, filed, upto="sign")
+    page = resident.get(f"/reports/{filed}").get_data(as_text=True)
+    assert f"/reports/{filed}/act/add_update" in page
+    empty = resident.post(
+        f"/reports/{filed}/act/add_update",
+        data={"note": " ", "version": str(report(filed).version)},
+    )
+    assert empty.status_code == 422 and "请写几句说明" in empty.get_data(as_text=True)
+    added = resident.post(
+        f"/reports/{filed}/act/add_update",
+        data={
+            "note": "晚上更黑了，7栋也不亮",
+            "version": str(report(filed).version),
+            "photo": (jpeg(), "b.jpg"),
+        },
+        content_type="multipart/form-data",
+    )
+    assert added.status_code == 303
+    r = report(filed)
+    assert r.events[-1].action == "add_update" and r.events[-1].note == "晚上更黑了，7栋也不亮"
+    assert [p.kind for p in r.photos] == ["update"] and r.state == "signed"
+    told = db.session.scalars(select(Notice.text).where(Notice.user_id == worker.id)).all()
+    assert "反映人补充了情况 %(ref)s" in told
+    page = resident.get(f"/reports/{filed}").get_data(as_text=True)
+    assert "晚上更黑了" in page and "反映人补充" in page
+    stranger = client.application.test_client()
+    assert "晚上更黑了" not in stranger.get(f"/reports/{filed}").get_data(as_text=True)
+    forged = stranger.post(
+        f"/reports/{filed}/act/add_update",
+        data={"note": "假的", "version": str(report(filed).version)},
+    )
+    assert forged.status_code == 422 and report(filed).events[-1].note != "假的"

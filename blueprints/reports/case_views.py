@@ -75,6 +75,8 @@ def show(ref):
     return show_page(report_or_404(ref))
 
 
+# Steps that may bring a photo: the handler's "after", the reporter's update.
+PHOTO_STEPS = ("handle", "add_update")
 # Form fields that are not the step's answers (and would clash with apply()'s own arguments).
 NOT_GIVEN = {"csrf_token", "version", "tracker", "report", "action", "actor"}
 
@@ -92,7 +94,7 @@ def act(ref, action):
     try:
         # Whether this person may take this step is asked before any work is done for it.
         services.allowed_step(report, action, current_user, **asked)
-        if action == "handle" and upload and upload.filename:
+        if action in PHOTO_STEPS and upload and upload.filename:
             given["photo"] = photos.save_photo(upload.stream)
         services.apply(report, action, current_user, **asked, **given)
     except services.Conflict as e:

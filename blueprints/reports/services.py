@@ -176,6 +176,28 @@ def _rate(report, who, given):
     return Change(to=ReportState.CLOSED, note=report.rating_comment)
 
 
+# A resident's updates may bring this many photos in all, on top of those sent with the report.
+MAX_UPDATE_PHOTOS = 3
+
+
+def _add_update(report, who, given):
+    note = given["note"].strip()[:500]
+    if not note:
+        raise Refused(NEEDS["note"], field="note")
+    if given.get("photo"):
+        if sum(p.kind == "update" for p in report.photos) >= MAX_UPDATE_PHOTOS:
+            raise Refused(_("补充的照片最多3张。"), field="photo")
+        name, size = given["photo"]
+        report.photos.append(ReportPhoto(kind="update", filename=name, thumb_bytes=size))
+    notify(
+        assignees(report) or staff_for(Role.DISPATCHER, report.grid),
+        N_("反映人补充了情况 %(ref)s"),
+        report_url(report),
+        ref=report.ref,
+    )
+    return Change(note=note)
+
+
 def _ask_extension(report, who, given):
     hours = given["hours"]
     if not 1 <= hours <= MAX_EXTENSION_HOURS:
@@ -232,6 +254,7 @@ EFFECTS = {
     "supervise": _supervise,
     "urge": _urge,
     "correct": _correct,
+    "add_update": _add_update,
 }
 
 
@@ -243,7 +266,7 @@ def assignees(report):
     return []
 
 
-OWN_STEPS = {"correct", "withdraw", "rate"}
+OWN_STEPS = {"correct", "withdraw", "rate", "add_update"}
 
 
 def handed_to(report, locale):

@@ -76,6 +76,11 @@ for state in ACTIVE:
         None, {R.DISPATCHER}, {"reason"}, _l("不同意延期"), public=False, danger=True
     )
 
+# The reporter may add a few words or a photo while the case is open (a neighbour's detail, the
+# problem got worse); the description itself can be corrected only before it is accepted.
+for state in (S.SUBMITTED, S.ACCEPTED, S.DISPATCHED, *ACTIVE, S.HANDLED, S.REOPENED):
+    TRANSITIONS[(state, "add_update")] = step(None, {"reporter"}, {"note"}, _l("补充情况"))
+
 # What rating leads where: "not satisfied" reopens the case; every other answer closes it.
 AFTER_RATING = {
     "satisfied": S.CLOSED,
