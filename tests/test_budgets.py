@@ -48,6 +48,8 @@ PAGES = [
     (None, "/reports/track"),
     ("13800000001", "/reports/mine"),
     ("13800000001", "/notices/"),
+    ("13800000001", "/auth/phone"),
+    ("13800000001", "/reports/claim"),
     ("13800000002", "/reports/tasks"),
     ("13800000003", "/reports/queue"),
     ("13800000003", "/reports/REF"),

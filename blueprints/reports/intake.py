@@ -193,7 +193,7 @@ def add_metoo(report, who, network=""):
     cookies cannot inflate the count. True when counted, False when this person already was."""
     if not report.is_public or not report.is_open:
         raise Refused(_("这件事不能再加“我也遇到”。"))
-    if db.session.scalar(select(exists().where(MeToo.report_id == report.id, MeToo.who == who))):
+    if has_metoo(report, who):
         return False
     # The count goes up first: that UPDATE holds the report's row (SQLite: the database) until
     # the commit, so two requests from one network cannot both see room for one more.
@@ -218,6 +218,13 @@ def add_metoo(report, who, network=""):
         db.session.rollback()
         return False
     return True
+
+
+def has_metoo(report, who):
+    """Whether this person (an account, or a browser) already said "me too" here."""
+    return bool(who) and db.session.scalar(
+        select(exists().where(MeToo.report_id == report.id, MeToo.who == who))
+    )
 
 
 def count_metoo(report, n):
