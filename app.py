@@ -104,6 +104,7 @@ def create_app(test_config=None):
     from blueprints.orgs.routes import bp as orgs_bp
     from blueprints.places.routes import bp as places_bp
     from blueprints.reports.routes import bp as reports_bp
+    from blueprints.rooms.routes import bp as rooms_bp
     from blueprints.volunteers.routes import bp as volunteers_bp
 
     inputs.init_app(app)
@@ -118,6 +119,7 @@ def create_app(test_config=None):
         calendar_bp,
         orgs_bp,
         volunteers_bp,
+        rooms_bp,
     ):
         app.register_blueprint(bp)
     wire.init_app(app)

@@ -1,8 +1,8 @@
 """Who may open which view, in which place. Every view says so with @allow(...).
 
-    @allow("public")                  anyone, signed in or not
-    @allow("user")                    any signed-in account (every account is a resident)
-    @allow("admin", "grid_worker")    a signed-in account holding one of these roles somewhere
+    @allow(PUBLIC)                        anyone, signed in or not
+    @allow(SIGNED_IN)                     any signed-in account (every account is a resident)
+    @allow(Role.ADMIN, Role.GRID_WORKER)  a signed-in account holding one of these roles somewhere
 
 A view that acts on one place then calls require(place, *roles): a 403 unless one of the user's
 grants of those roles covers the place. A test walks the URL map and fails on any view without @allow.
@@ -16,19 +16,28 @@ from flask import abort, request
 from flask_login import current_user
 
 from blueprints import htmx
+from blueprints.auth.models import Role
 from extensions import login_manager
+
+PUBLIC = "public"
+SIGNED_IN = "user"
 
 
 def allow(*roles):
+    # A misspelt role would lock everyone out of the view (or, worse, not): fail at import.
+    unknown = [r for r in roles if r not in (PUBLIC, SIGNED_IN) and r not in set(Role)]
+    if unknown or not roles:
+        raise ValueError(f"@allow: unknown audience {unknown or roles!r}")
+
     def decorate(view):
         @wraps(view)
         def wrapped(*args, **kwargs):
-            if "public" not in roles:
+            if PUBLIC not in roles:
                 if not current_user.is_authenticated:
                     if htmx.is_htmx():
                         return htmx.redirect_to_login()
                     return login_manager.unauthorized()
-                if "user" not in roles and not (current_user.roles & set(roles)):
+                if SIGNED_IN not in roles and not (current_user.roles & set(roles)):
                     abort(403)
             return view(*args, **kwargs)
 

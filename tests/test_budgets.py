@@ -48,6 +48,8 @@ PAGES = [
     (None, "/reports/track"),
     ("13800000001", "/reports/mine"),
     ("13800000001", "/notices/"),
+    ("13800000001", "/auth/phone"),
+    ("13800000001", "/reports/claim"),
     ("13800000002", "/reports/tasks"),
     ("13800000003", "/reports/queue"),
     ("13800000003", "/reports/REF"),
@@ -81,6 +83,14 @@ PAGES = [
     ("13800000002", "/volunteers/activities/new"),
     ("13800000002", "/volunteers/activities/ACTIVITY/shifts/new"),
     ("13800000002", "/volunteers/shifts/SHIFT"),
+    (None, "/rooms/"),
+    (None, "/rooms/ROOM"),
+    ("13800000005", "/rooms/ROOM/book"),
+    ("13800000005", "/rooms/bookings/BOOKING"),
+    ("13800000005", "/rooms/mine"),
+    ("13800000006", "/rooms/queue"),
+    ("13800000006", "/rooms/new"),
+    ("13800000006", "/rooms/ROOM/edit"),
 ]
 # Not pages (redirects, files, health), or pages measured in their own tests below.
 NOT_PAGES = {
@@ -109,6 +119,7 @@ NOT_PAGES = {
     "volunteers.export",
     "volunteers.ics",
     "volunteers.verify_one",
+    "rooms.ics",
 }
 
 
@@ -188,6 +199,25 @@ def volunteer_url(url):
     return url
 
 
+def room_url(url):
+    """The demo's activity room, with its week of bookings; the booking with the longest
+    timeline."""
+    from blueprints.rooms.demo import ACTIVITY_ROOM, load_demo_rooms
+    from blueprints.rooms.models import Booking, BookingEvent, Room
+
+    load_demo_orgs()
+    load_demo_rooms()
+    room = db.session.scalar(select(Room).where(Room.name == ACTIVITY_ROOM))
+    booking = db.session.scalar(
+        select(Booking.id)
+        .join(BookingEvent)
+        .group_by(Booking.id)
+        .order_by(func.count(BookingEvent.id).desc())
+        .limit(1)
+    )
+    return url.replace("ROOM", str(room.id)).replace("BOOKING", str(booking))
+
+
 def gzipped_size(data):
     return len(gzip.compress(data, 6))
 
@@ -207,6 +237,8 @@ def test_html_fits_one_round_trip(client, demo, ctx, login_as, phone, url):
         url = with_demo_orgs(url)
     if url.startswith("/volunteers/") and url != "/volunteers/":
         url = volunteer_url(url)
+    if url.startswith("/rooms/"):
+        url = room_url(url)
     if phone:
         login_as(phone)
     response = client.get(url, headers={"Accept-Encoding": "gzip"})

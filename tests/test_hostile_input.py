@@ -7,9 +7,10 @@ from xml.etree import ElementTree as ET
 import pytest
 from sqlalchemy import select
 
-from blueprints.reports.models import Category, Report
+from blueprints.reports.models import Category, Report, ReportState
 from extensions import db
 from tests.conftest import login
+from tests.factories import DISPATCHER, GRID_WORKER, create_report
 
 HUGE = "99999999999999999999999"
 DEMO_LOGIN = {"phone": "13800000001", "password": "linli-demo"}
@@ -124,17 +125,9 @@ def test_admin_pages_survive_any_page_number(client, demo, number):
 
 @pytest.mark.parametrize("value", ["user:²", f"user:{HUGE}", "dept:²", f"dept:{HUGE}", "user:٣"])
 def test_dispatch_to_a_forged_assignee_is_refused_politely(client, demo, ctx, value):
-    from tests.test_reports import file_report
-
-    ref, _key = file_report(app_client(client))
-    login(client, "13800000003")
-    report = db.session.scalar(select(Report).where(Report.ref == ref))
-    accepted = client.post(
-        f"/reports/{ref}/act/accept", data={"urgency": "normal", "version": str(report.version)}
-    )
-    assert accepted.status_code == 303
-    db.session.expire_all()
-    report = db.session.scalar(select(Report).where(Report.ref == ref))
+    report = create_report(ReportState.ACCEPTED)
+    ref = report.ref
+    login(client, DISPATCHER)
     response = client.post(
         f"/reports/{ref}/act/dispatch", data={"assignee": value, "version": str(report.version)}
     )
@@ -143,16 +136,12 @@ def test_dispatch_to_a_forged_assignee_is_refused_politely(client, demo, ctx, va
     assert db.session.scalar(select(Report).where(Report.ref == ref)).state == "accepted"
 
 
-def app_client(client):
-    return client.application.test_client()
-
-
 @pytest.mark.parametrize("hours", ["²", HUGE, "٣"])
 def test_extension_hours_that_are_not_numbers_are_refused(client, demo, ctx, login_as, hours):
-    from tests.test_reports import act, dispatch_to_worker, file_report, report
+    from tests.test_reports import act, report
 
-    ref, _key = file_report(app_client(client))
-    dispatch_to_worker(client, login_as, ref, upto="sign")
+    ref = create_report(ReportState.SIGNED).ref
+    login_as(GRID_WORKER)
     response = act(client, ref, "ask_extension", hours=hours, reason="需要等配件")
     assert response.status_code == 422
     assert "延长的小时数要在1到720之间" in response.get_data(as_text=True)

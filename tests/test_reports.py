@@ -691,12 +691,12 @@ def test_staff_for_in_sql_agrees_with_grant_covers(demo, ctx):
 
 def test_queue_pages_follow_the_deadline_without_gaps_or_repeats(client, demo, login_as, ctx):
     for i in range(45):
-        data = {
-            "category_id": category("garbage").id,
-            "grid_id": grid(f"G0{i % 6 + 1}").id,
-            "description": f"第{i}件事需要处理",
-            "address": "门口",
-        }
+        data = intake.ReportAnswers(
+            category_id=category("garbage").id,
+            grid_id=grid(f"G0{i % 6 + 1}").id,
+            description=f"第{i}件事需要处理",
+            address="门口",
+        )
         intake.submit_report(f"bulk-{i}", data)
     login_as(DISPATCHER)
     seen, url = [], "/reports/queue"

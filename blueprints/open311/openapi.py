@@ -2,6 +2,8 @@
 
 from flask import jsonify
 
+from blueprints.reports.models import DESCRIPTION_MAX, DESCRIPTION_MIN
+
 FMT = {
     "name": "fmt",
     "in": "path",
@@ -192,7 +194,7 @@ POST_FIELDS = {
     "first_name": STRING,
     "last_name": STRING,
     "phone": STRING,
-    "description": {"type": "string", "minLength": 5, "maxLength": 1000},
+    "description": {"type": "string", "minLength": DESCRIPTION_MIN, "maxLength": DESCRIPTION_MAX},
     "media_url": STRING,
 }
 

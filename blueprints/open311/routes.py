@@ -19,7 +19,7 @@ from flask_login import current_user
 from blueprints.access import allow
 from blueprints.htmx import render
 from blueprints.main import features
-from blueprints.open311 import services
+from blueprints.open311 import inputs, services
 from blueprints.open311.formats import answer, error
 from blueprints.open311.models import ApiKey, hash_key
 from blueprints.open311.openapi import document
@@ -100,7 +100,9 @@ def create(fmt):
     key = services.find_key(request.values.get("api_key", ""))
     if key is None:
         return error(fmt, 403, "api_key is missing, wrong or revoked")
-    report = services.create_request(request.values, key)
+    answers = inputs.request_answers(request.values)
+    ids = (request.values.get("device_id", ""), request.values.get("account_id", ""))
+    report = services.create_request(answers, key, ids)
     created = {
         "service_request_id": report.ref,
         "token": report.submission_key,

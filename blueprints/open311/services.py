@@ -2,7 +2,7 @@
 
 import hashlib
 import json
-import re
+from dataclasses import asdict
 from datetime import datetime, timedelta
 
 from flask import current_app, url_for
@@ -10,11 +10,9 @@ from sqlalchemy import select, update
 
 from blueprints.open311.formats import stamp
 from blueprints.open311.models import ApiKey, hash_key
-from blueprints.phones import is_mobile, normalize_phone
 from blueprints.places.models import Community, Grid
 from blueprints.places.services import nearest_grid
 from blueprints.reports import intake
-from blueprints.reports.forms import answers_of, questions_form
 from blueprints.reports.models import (
     OPEN_STATES,
     Category,
@@ -249,24 +247,11 @@ def updates(args):
 # ---- filing ------------------------------------------------------------------------------
 
 
-def coordinates(form):
-    """lat and long, both or neither, checked even when address_id names the place."""
-    lat, lng = form.get("lat"), form.get("long")
-    if not (lat or lng):
-        return None, None
-    try:
-        lat, lng = float(lat), float(lng)
-    except (TypeError, ValueError):
-        raise ApiError(400, "lat and long must both be decimal degrees") from None
-    if not (-90 <= lat <= 90 and -180 <= lng <= 180):  # NaN fails too
-        raise ApiError(400, "lat and long are out of range (-90..90, -180..180)")
-    return lat, lng
-
-
-def locate(form):
-    lat, lng = coordinates(form)
-    if form.get("address_id"):
-        grid = db.session.scalar(select(Grid).where(Grid.code == form["address_id"], Grid.active))
+def locate(lat, lng, address_id="", address=""):
+    """The grid a request is for, and the point to keep: a grid code, else the nearest grid to
+    the point, else a community and grid named in the address."""
+    if address_id:
+        grid = db.session.scalar(select(Grid).where(Grid.code == address_id, Grid.active))
         if grid is None:
             raise ApiError(400, "address_id is not a known grid code")
         return grid, None, None
@@ -275,7 +260,6 @@ def locate(form):
         if grid is None:
             raise ApiError(400, "no grid can be found for this location; send address_id")
         return grid, lat, lng
-    address = form.get("address_string", "")
     if address:
         grids = db.session.scalars(select(Grid).join(Community).where(Grid.active)).all()
         for grid in grids:
@@ -285,39 +269,11 @@ def locate(form):
     raise ApiError(400, "a location is required: lat and long, address_string or address_id")
 
 
-def create_request(form, key):
-    category = category_by_code(form.get("service_code", ""))
-    if category is None:
-        raise ApiError(400, "service_code is missing or unknown")
-    description = re.sub(r"\s+", " ", form.get("description", "")).strip()
-    if len(description) < 5:
-        raise ApiError(400, "description is required (at least 5 characters)")
-    if len(description) > 1000:
-        raise ApiError(400, "description may be at most 1000 characters")
-    grid, lat, lng = locate(form)
-    phone = normalize_phone(form.get("phone", "")) or ""
-    if phone and not is_mobile(phone):
-        raise ApiError(400, "phone must be an 11-digit mainland mobile number")
-    data = {
-        "category_id": category.id,
-        "grid_id": grid.id,
-        "description": description,
-        "address": form.get("address_string", "")[:200],
-        "lat": lat,
-        "lng": lng,
-        "phone": phone,
-        "name": " ".join(p for p in (form.get("first_name", ""), form.get("last_name", "")) if p)[
-            :40
-        ],
-    }
-    questions = questions_form(category, formdata=form)
-    if not questions.validate():
-        field = next(f for f in questions if f.errors)
-        raise ApiError(400, f"{field.name}: {field.errors[0]}")
-    data["answers"] = attributes = answers_of(questions)
+def create_request(data: intake.ReportAnswers, key: ApiKey, client_ids=("", "")) -> Report:
+    """A report from an Open311 POST's answers (read by blueprints/open311/inputs.py)."""
     # A client that retries the same POST gets the same request back, as the web form does.
     fingerprint = json.dumps(
-        [key.id, data, attributes, form.get("device_id", ""), form.get("account_id", "")],
+        [key.id, asdict(data), *client_ids],
         sort_keys=True,
         ensure_ascii=False,
     )

@@ -7,7 +7,7 @@ from blueprints.reports import services
 from blueprints.reports.cli import tick
 from blueprints.reports.deadlines import expected_done, time_left
 from blueprints.reports.demo import load_demo_reports
-from blueprints.reports.models import resident_words
+from blueprints.reports.models import resident_step_words, resident_words
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 bp.cli.add_command(tick)
@@ -20,4 +20,8 @@ bp.add_app_template_global(expected_done)
 
 @bp.app_context_processor
 def report_words():
-    return {"resident_words": resident_words, "step_label": services.FLOW.label_of}
+    return {
+        "resident_words": resident_words,
+        "resident_step_words": resident_step_words,
+        "step_label": services.FLOW.label_of,
+    }

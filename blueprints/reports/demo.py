@@ -56,13 +56,13 @@ def load_demo_reports():
     for i in range(COUNT):
         category, grid = categories[i % len(categories)], grids[i % len(grids)]
         mine = i % 3 == 0
-        data = {
-            "category_id": category.id,
-            "grid_id": grid.id,
-            "description": DESCRIPTIONS.get(category.code, "需要处理。"),
-            "address": f"{(i % 9) + 1}栋附近",
-            "phone": "" if mine else f"139{i:08d}",
-        }
+        data = intake.ReportAnswers(
+            category_id=category.id,
+            grid_id=grid.id,
+            description=DESCRIPTIONS.get(category.code, "需要处理。"),
+            address=f"{(i % 9) + 1}栋附近",
+            phone="" if mine else f"139{i:08d}",
+        )
         report = intake.submit_report(f"demo-{i}", data, reporter=resident if mine else None)
         first = first or report
         worker = staff_for("grid_worker", grid)[0]

@@ -17,6 +17,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from blueprints.auth.forms import mobile_number
 from blueprints.phones import normalize_phone
+from blueprints.reports.models import ADDRESS_MAX, DESCRIPTION_MAX, DESCRIPTION_MIN, NAME_MAX
 
 
 def degrees(limit):
@@ -47,8 +48,8 @@ class DetailsForm(FlaskForm):
         _l("遇到了什么问题"),
         validators=[
             DataRequired(_l("请说说遇到了什么问题")),
-            Length(min=5, message=_l("请多写几个字，至少5个字")),
-            Length(max=1000, message=_l("描述不能超过1000个字")),
+            Length(min=DESCRIPTION_MIN, message=_l("请多写几个字，至少5个字")),
+            Length(max=DESCRIPTION_MAX, message=_l("描述不能超过1000个字")),
         ],
         render_kw={"rows": 5},
     )
@@ -61,7 +62,7 @@ class DetailsForm(FlaskForm):
         _l("具体位置"),
         validators=[
             DataRequired(_l("请写一下具体位置，例如楼栋、路口或附近的店")),
-            Length(max=200, message=_l("位置不能超过200个字")),
+            Length(max=ADDRESS_MAX, message=_l("位置不能超过200个字")),
         ],
     )
     # Filled by the optional "use my location" button; never required.
@@ -82,7 +83,7 @@ class ContactForm(FlaskForm):
     )
     name = StringField(
         _l("怎么称呼您"),
-        validators=[Optional(), Length(max=40, message=_l("称呼不能超过40个字"))],
+        validators=[Optional(), Length(max=NAME_MAX, message=_l("称呼不能超过40个字"))],
         render_kw={"autocomplete": "name"},
     )
 
@@ -104,7 +105,7 @@ class ProxyForm(FlaskForm):
     )
     name = StringField(
         _l("居民怎么称呼"),
-        validators=[Optional(), Length(max=40, message=_l("称呼不能超过40个字"))],
+        validators=[Optional(), Length(max=NAME_MAX, message=_l("称呼不能超过40个字"))],
     )
 
 

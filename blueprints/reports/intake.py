@@ -3,6 +3,7 @@ and the draft photos nobody sent."""
 
 import json
 import secrets
+from dataclasses import dataclass, field, fields
 from datetime import timedelta
 
 from flask_babel import gettext as _
@@ -100,30 +101,58 @@ def draft_photos(key):
 # ---- intake ------------------------------------------------------------------------------
 
 
-def submit_report(key, data, reporter=None, proxy=None, source="web", locale="zh_Hans"):
+@dataclass(frozen=True)
+class ReportAnswers:
+    """Everything a report is made from, however it came: the web form's steps, Open311, the
+    demo data. Each source checks its own input; this is what they agree on."""
+
+    category_id: int
+    grid_id: int
+    description: str
+    address: str = ""
+    lat: float | None = None
+    lng: float | None = None
+    phone: str = ""
+    name: str = ""
+    answers: dict = field(default_factory=dict)
+
+    @classmethod
+    def from_draft(cls, draft):
+        """The answers a finished web draft holds (its other keys steer the steps only)."""
+        return cls(**{f.name: draft[f.name] for f in fields(cls) if draft.get(f.name) is not None})
+
+
+def submit_report(
+    key: str,
+    data: ReportAnswers,
+    reporter=None,
+    proxy=None,
+    source: str = "web",
+    locale: str = "zh_Hans",
+) -> Report:
     """Create the report from a finished draft. The same key sent twice returns the same report."""
     existing = db.session.scalar(select(Report).where(Report.submission_key == key))
     if existing:
         return existing
-    category = db.session.get(Category, data["category_id"])
-    grid = db.session.get(Grid, data["grid_id"])
+    category = db.session.get(Category, data.category_id)
+    grid = db.session.get(Grid, data.grid_id)
     if category is None or not category.active or grid is None or not grid.active:
         raise Refused(_("分类或网格已停用，请重新选择。"))
     report = Report(
         submission_key=key,
         category=category,
         grid=grid,
-        description=data["description"],
-        address=data.get("address", ""),
-        lat=data.get("lat"),
-        lng=data.get("lng"),
+        description=data.description,
+        address=data.address,
+        lat=data.lat,
+        lng=data.lng,
         reporter=reporter,
-        reporter_phone=data.get("phone", "") or (reporter.phone if reporter else ""),
-        reporter_name=data.get("name", "") or (reporter.name if reporter else ""),
+        reporter_phone=data.phone or (reporter.phone if reporter else ""),
+        reporter_name=data.name or (reporter.name if reporter else ""),
         proxy=proxy,
         source=source,
         reporter_locale=reporter.locale if reporter else locale,
-        attributes=json.dumps(data.get("answers", {}), ensure_ascii=False),
+        attributes=json.dumps(data.answers, ensure_ascii=False),
         created_at=utcnow(),
     )
     db.session.add(report)
@@ -175,7 +204,7 @@ def add_metoo(report, who, network=""):
     cookies cannot inflate the count. True when counted, False when this person already was."""
     if not report.is_public or not report.is_open:
         raise Refused(_("这件事不能再加“我也遇到”。"))
-    if db.session.scalar(select(exists().where(MeToo.report_id == report.id, MeToo.who == who))):
+    if has_metoo(report, who):
         return False
     # The count goes up first: that UPDATE holds the report's row (SQLite: the database) until
     # the commit, so two requests from one network cannot both see room for one more.
@@ -200,6 +229,13 @@ def add_metoo(report, who, network=""):
         db.session.rollback()
         return False
     return True
+
+
+def has_metoo(report, who):
+    """Whether this person (an account, or a browser) already said "me too" here."""
+    return bool(who) and db.session.scalar(
+        select(exists().where(MeToo.report_id == report.id, MeToo.who == who))
+    )
 
 
 def count_metoo(report, n):

@@ -25,6 +25,8 @@ from blueprints.reports.forms import (
     questions_form,
 )
 from blueprints.reports.models import (
+    ADDRESS_MAX,
+    DESCRIPTION_MAX,
     GROUPS,
     Category,
     answers_shown,
@@ -140,8 +142,8 @@ def details():
         # Keep what was typed so far, then go back to the categories.
         intake.save_draft(
             draft_key(),
-            description=(form.description.data or "").strip()[:1000],
-            address=(form.address.data or "").strip()[:200],
+            description=(form.description.data or "").strip()[:DESCRIPTION_MAX],
+            address=(form.address.data or "").strip()[:ADDRESS_MAX],
         )
         return redirect(url_for("reports.new"), 303)
     valid = form.validate_on_submit()
@@ -282,7 +284,7 @@ def check():
         try:
             report = intake.submit_report(
                 key,
-                draft,
+                intake.ReportAnswers.from_draft(draft),
                 reporter=reporter,
                 proxy=proxy,
                 source=source,

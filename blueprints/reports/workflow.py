@@ -47,8 +47,9 @@ TRANSITIONS = {
         _l("核查不合格"),
         danger=True,
     ),
+    # The reporter rates only what was checked on site: a category that needs no check goes
+    # from handled straight to verified (services._handle), so there is no rating from handled.
     (S.VERIFIED, "rate"): step(None, {"reporter"}, {"rating"}, _l("评价")),
-    (S.HANDLED, "rate"): step(None, {"reporter"}, {"rating"}, _l("评价")),
 }
 # Steps that may be taken in any of several states and keep the state.
 # Before a deadline the command centre may urge (催办); after it, supervise (督办).
@@ -77,6 +78,11 @@ for state in ACTIVE:
         None, {R.DISPATCHER}, {"reason"}, _l("不同意延期"), public=False, danger=True
     )
 
+# The reporter may add a few words or a photo while the case is open (a neighbour's detail, the
+# problem got worse); the description itself can be corrected only before it is accepted.
+for state in (S.SUBMITTED, S.ACCEPTED, S.DISPATCHED, *ACTIVE, S.HANDLED, S.REOPENED):
+    TRANSITIONS[(state, "add_update")] = step(None, {"reporter"}, {"note"}, _l("补充情况"))
+
 # The one step a case page leads with, for whoever may take it: the first of these the person
 # has; every other step is folded below it.
 PRIMARY = {
@@ -86,7 +92,7 @@ PRIMARY = {
     S.DISPATCHED: ("sign_start", "sign"),
     S.SIGNED: ("handle", "start"),
     S.IN_PROGRESS: ("handle",),
-    S.HANDLED: ("verify", "rate"),
+    S.HANDLED: ("verify",),
     S.VERIFIED: ("rate",),
 }
 
@@ -116,4 +122,5 @@ EVENT_LABELS = {
     "metoo": _l("有居民也反映了这个问题"),
     "close_no_response": _l("7天未回复，按未回复结案"),
     "photo_public": _l("照片已审核可公开"),
+    "claim": _l("反映人注册后认领了这条反映"),
 }

@@ -131,6 +131,14 @@ def check_age(profile, shift):
 
 def check_overlap(profile, shift, signup_id):
     """Another shift of this person's that overlaps this one (back to back is fine)."""
+    # Two sign-ups of one person at once would each miss the other's uncommitted row: the second
+    # waits here for the first to commit (PostgreSQL; SQLite already serialises the writes).
+    # NO KEY UPDATE, because each sign-up's foreign key already holds a KEY SHARE on this row.
+    db.session.execute(
+        select(VolunteerProfile.id)
+        .where(VolunteerProfile.id == profile.id)
+        .with_for_update(key_share=True)
+    )
     clash = db.session.scalar(
         select(Shift)
         .join(Signup)
