@@ -38,7 +38,9 @@ def handled_case(app, key):
     with app.app_context():
         grid = db.session.scalar(select(Grid).where(Grid.code == "G01"))
         category = db.session.scalar(select(Category).where(Category.code == "streetlight"))
-        data = {"category_id": category.id, "grid_id": grid.id, "description": "路灯一直不亮"}
+        data = intake.ReportAnswers(
+            category_id=category.id, grid_id=grid.id, description="路灯一直不亮"
+        )
         report = intake.submit_report(key, data, reporter=person(RESIDENT))
         worker = staff_for("grid_worker", grid)[0]
         dispatcher = person(DISPATCHER)
