@@ -94,7 +94,7 @@ def test_twenty_at_once_for_five_seats(server):
         PEOPLE, lambda i: post(sessions[i], server, f"/volunteers/shifts/{shift_id}/join")
     )
     statuses = [getattr(a, "status_code", a) for a in answers]
-    assert all(s == 303 for s in statuses), (statuses, server.log()[-3000:])  # DEBUG
+    assert all(s == 303 for s in statuses), (statuses, server.log()[-3000:])
     assert all("/volunteers/signups/" in a.headers["Location"] for a in answers)
 
     with app.app_context():
