@@ -189,7 +189,7 @@ def test_the_service_worker_keeps_what_the_form_needs(client, demo):
     body = response.get_data(as_text=True)
     assert response.status_code == 200 and response.mimetype == "text/javascript"
     assert response.headers["Service-Worker-Allowed"] == "/"
-    assert "no-cache" in response.headers["Cache-Control"]
+    assert response.headers["Cache-Control"] == "max-age=86400"
     page = client.get("/reports/quick").get_data(as_text=True)
     needed = re.findall(r'(?:src|href)="(/static/[^"]+)"', page)
     assert needed and all(f'"{url}"' in body for url in needed)

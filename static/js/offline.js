@@ -215,7 +215,7 @@
     }
   }
   const box = $("#net");
-  if (box && navigator.serviceWorker) navigator.serviceWorker.register(box.dataset.sw, { scope: box.dataset.scope }).catch(() => 0);
+  if (box && navigator.serviceWorker) navigator.serviceWorker.register(box.dataset.sw, { scope: box.dataset.scope, updateViaCache: "all" }).catch(() => 0);
   g.addEventListener("online", () => g.indexedDB && flushPage());
   doc.addEventListener("htmx:after:swap", setup);
   if (box) setup();

@@ -1,5 +1,4 @@
 /* What it keeps, and why nothing else: see offline_views.py. */
-/* global LINLI, linliQueue */
 importScripts(LINLI.queue);
 const SHELL = "linli-shell-" + LINLI.version;
 const TASKS = "linli-tasks";
@@ -15,22 +14,22 @@ self.addEventListener("activate", (e) => {
   e.waitUntil(caches.keys().then((keys) => Promise.all(old(keys).map((k) => caches.delete(k)))).then(() => self.clients.claim()));
 });
 
-let fresh = 0; /* the shell's pages again daily, or after a new language or text size */
+let again = 0; /* the shell's pages in the language or text size just chosen */
 self.addEventListener("fetch", (e) => {
   const r = e.request;
   const { origin, pathname: path } = new URL(r.url);
   if (origin !== location.origin) return;
   if (r.method === "POST") {
     if (LINLI.forget.includes(path)) e.waitUntil(caches.delete(TASKS));
-    if (LINLI.prefs.includes(path)) fresh = 0;
+    if (LINLI.prefs.includes(path)) again = 1;
     return;
   }
   if (r.method !== "GET") return;
   e.respondWith(
     fetch(r).then(
       (res) => {
-        if (r.mode === "navigate" && Date.now() - fresh > 864e5) {
-          fresh = Date.now();
+        if (again && r.mode === "navigate") {
+          again = 0;
           e.waitUntil(caches.open(SHELL).then((c) => c.addAll(pages())).catch(() => 0));
         }
         return res;
