@@ -159,6 +159,27 @@ def test_a_drop_mid_upload_files_it_once(browser, served):
     context.close()
 
 
+def test_a_kept_report_the_server_refuses_comes_back_to_be_fixed(browser, served):
+    app, url = served
+    context = phone(browser, url)
+    page = context.new_page()
+    fill_quick_form(page, "太短")  # offline, nobody checks it yet
+    context.set_offline(True)
+    page.get_by_role("button", name="提交反映").click()
+    expect(page.locator("#saved")).to_be_visible()
+    context.set_offline(False)
+    expect(page.locator("#net")).to_contain_text("还有 1 件没发出去")
+    page.reload()  # the form again: the kept report, with the server's message and its photo
+    expect(page.locator(".error-summary")).to_contain_text("请多写几个字，至少5个字")
+    expect(page.get_by_label("具体位置")).to_have_value("菜场东门")
+    assert page.get_by_label("照片").evaluate("input => input.files.length") == 1
+    page.get_by_label("遇到了什么问题").fill("太短了的描述补上了")
+    page.get_by_role("button", name="提交反映").click()
+    expect(page.locator(".notice-success")).to_contain_text("已收到您的反映")
+    assert [photos for _ref, photos in reports_about(app, "太短了的描述补上了")] == [1]
+    context.close()
+
+
 def test_online_the_report_goes_at_once_with_its_progress(browser, served):
     app, url = served
     context = phone(browser, url)
