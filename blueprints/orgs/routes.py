@@ -4,7 +4,7 @@ from flask_login import current_user
 
 from blueprints.access import allow, can
 from blueprints.errors import Conflict, Refused
-from blueprints.htmx import render, wants_fragment
+from blueprints.htmx import advance, render, wants_fragment
 from blueprints.main import features
 from blueprints.orgs import documents, lifecycle, rules, services
 from blueprints.orgs.cli import tick
@@ -131,7 +131,7 @@ def apply():
         else:
             filing = services.start_filing(current_user, community, form.name.data)
             warn_similar(similar)
-            return redirect(next_step(filing, "name"), 303)
+            return advance(next_step(filing, "name"))
     return render(
         "orgs/step.html",
         status=422 if form.errors else 200,
@@ -185,7 +185,7 @@ def step(filing_id, part):
         except Refused as e:
             form[e.field or "name"].errors.append(str(e))
         else:
-            return redirect(next_step(filing, part), 303)
+            return advance(next_step(filing, part))
     steps = STEPS[filing.purpose]
     return render(
         "orgs/step.html",
@@ -292,7 +292,7 @@ def charter(filing_id):
         except Refused as e:
             form.file.errors.append(str(e))
         if not form.errors:
-            return redirect(next_step(filing, "charter"), 303)
+            return advance(next_step(filing, "charter"))
     return render("orgs/charter.html", status=422 if form.errors else 200, form=form, filing=filing)
 
 

@@ -10,7 +10,7 @@ from blueprints.access import allow, can
 from blueprints.auth.services import find_user
 from blueprints.errors import Refused
 from blueprints.geo import parse_point
-from blueprints.htmx import render
+from blueprints.htmx import advance, render
 from blueprints.inputs import parse_int
 from blueprints.places.models import Grid
 from blueprints.places.services import grid_choices, nearest_grid
@@ -63,7 +63,7 @@ def new():
         chosen = db.session.get(Category, request.form.get("category", type=int) or 0)
         if chosen and chosen.active:
             intake.save_draft(draft_key(), category_id=chosen.id)
-            return redirect(url_for("reports.details"), 303)
+            return advance(url_for("reports.details"))
         flash(_("请选择一个问题分类。"), "error")
         status = 422
     grouped = {code: [c for c in categories if c.group == code] for code in GROUPS}
@@ -159,7 +159,7 @@ def details():
             answers=answers_of(questions),
         )
         similar = intake.similar_reports(form.grid.data, draft["category_id"])
-        return redirect(url_for("reports.similar" if similar else "reports.add_photos"), 303)
+        return advance(url_for("reports.similar" if similar else "reports.add_photos"))
     return render(
         "reports/details.html",
         status=422 if form.errors or questions.errors else 200,
@@ -211,7 +211,7 @@ def add_photos():
         except Refused as e:
             form.photos.errors.append(str(e))
         else:
-            return redirect(url_for("reports.contact"), 303)
+            return advance(url_for("reports.contact"))
     return render(
         "reports/photos.html",
         status=422 if form.errors else 200,
@@ -259,7 +259,7 @@ def contact():
                 form.phone.errors.append(_("替居民反映时，请填写居民的手机号，方便回访。"))
         if not form.errors:
             intake.save_draft(draft_key(), typed=typed_except(draft, "contact"), **answers)
-            return redirect(url_for("reports.check"), 303)
+            return advance(url_for("reports.check"))
     return render(
         "reports/contact.html", status=422 if form.errors else 200, form=form, staff=staff
     )
@@ -275,7 +275,7 @@ def check():
         if done:  # the same form sent twice by a flaky link: the key proves it is theirs
             remember_tracked(done)
             session["receipt"] = [done.id, refs.tracking_code(key)]
-            return redirect(url_for("reports.show", ref=done.ref, new=1), 303)
+            return advance(url_for("reports.show", ref=done.ref, new=1))
     draft = intake.load_draft(key)
     if not draft or not draft.get("description"):
         return redirect(url_for("reports.new"), 303)
@@ -296,7 +296,7 @@ def check():
         session.pop("draft", None)
         remember_tracked(report)
         give_receipt(report, key)
-        return redirect(url_for("reports.show", ref=report.ref, new=1), 303)
+        return advance(url_for("reports.show", ref=report.ref, new=1))
     category = db.session.get(Category, draft["category_id"])
     # The person who typed the phone sees it whole; a worker filing for a resident, masked.
     for_someone = draft.get("mode") == "resident"
