@@ -36,6 +36,14 @@ class Config:
     )
     RATELIMIT_HEADERS_ENABLED = True
     SMS_SENDER = os.environ.get("SMS_SENDER", "blueprints.sms:ConsoleSender")
+    # The HTTP sender (blueprints/sms_gateway.py): where it posts, its key, the gateway's
+    # template ids (JSON: msgid -> id), the template that carries a plain text, and the
+    # seconds a try waits for an answer.
+    SMS_GATEWAY_URL = os.environ.get("SMS_GATEWAY_URL", "")
+    SMS_GATEWAY_KEY = os.environ.get("SMS_GATEWAY_KEY", "")
+    SMS_GATEWAY_TEMPLATES = os.environ.get("SMS_GATEWAY_TEMPLATES", "{}")
+    SMS_GATEWAY_TEXT_TEMPLATE = os.environ.get("SMS_GATEWAY_TEXT_TEMPLATE", "text")
+    SMS_GATEWAY_TIMEOUT = float(os.environ.get("SMS_GATEWAY_TIMEOUT", "10"))
     # "loop": texts leave through `flask notices deliver --loop` (make run starts it);
     # "inline": right after each commit (tests and `make dev`).
     SMS_DELIVERY = os.environ.get("SMS_DELIVERY", "loop")
