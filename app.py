@@ -131,9 +131,11 @@ def create_app(test_config=None):
     wire.init_app(app)
     errors.init_app(app)
 
+    from blueprints import jobs
     from blueprints.main import cli
 
     app.cli.add_command(cli.demo)
+    jobs.init_app(app)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     return app
 
