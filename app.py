@@ -35,6 +35,8 @@ class Config:
         {"socket_connect_timeout": 1, "socket_timeout": 1} if REDIS_URL else {}
     )
     RATELIMIT_HEADERS_ENABLED = True
+    # With REDIS_URL, background work runs as jobs on this RQ queue (blueprints/jobs.py).
+    RQ_QUEUE = os.environ.get("RQ_QUEUE", "linli")
     SMS_SENDER = os.environ.get("SMS_SENDER", "blueprints.sms:ConsoleSender")
     # The HTTP sender (blueprints/sms_gateway.py): where it posts, its key, the gateway's
     # template ids (JSON: msgid -> id), the template that carries a plain text, and the
@@ -112,6 +114,7 @@ def create_app(test_config=None):
     from blueprints.orgs.routes import bp as orgs_bp
     from blueprints.places.routes import bp as places_bp
     from blueprints.reports.routes import bp as reports_bp
+    from blueprints.status import bp as status_bp
     from blueprints.volunteers.routes import bp as volunteers_bp
 
     inputs.init_app(app)
@@ -126,6 +129,7 @@ def create_app(test_config=None):
         calendar_bp,
         orgs_bp,
         volunteers_bp,
+        status_bp,
     ):
         app.register_blueprint(bp)
     wire.init_app(app)

@@ -22,7 +22,6 @@ from flask.cli import AppGroup
 from extensions import db
 
 log = logging.getLogger("linli.jobs")
-QUEUE = "linli"
 cli = AppGroup("jobs", help="Background work on Redis (RQ): the worker and the scheduler.")
 
 
@@ -98,11 +97,12 @@ def redis_connection():
 def queue(connection=None):
     from rq import Queue
 
-    return Queue(QUEUE, connection=connection or redis_connection())
+    return Queue(current_app.config["RQ_QUEUE"], connection=connection or redis_connection())
 
 
-def waiting_key(name):
-    return f"linli:jobs:waiting:{name}"
+def key(kind, name):
+    """A scheduler's key in Redis, in the queue's own namespace."""
+    return f"{current_app.config['RQ_QUEUE']}:{kind}:{name}"
 
 
 _worker_app = None
@@ -125,7 +125,7 @@ def job(name):
 
 
 def _run_job(name):
-    redis_connection().delete(waiting_key(name))
+    redis_connection().delete(key("waiting", name))
     counts = run(name)
     if any(counts.values()):
         log.info("job %s: %s", name, counts)
@@ -139,9 +139,9 @@ def enqueue_due(connection, now=None):
     enqueued = []
     for name, (_work, every) in WORK.items():
         period = int(now // every)
-        if not connection.set(f"linli:jobs:period:{name}:{period}", 1, nx=True, ex=every * 4):
+        if not connection.set(key("period", f"{name}:{period}"), 1, nx=True, ex=every * 4):
             continue  # another scheduler has it
-        if not connection.set(waiting_key(name), 1, nx=True, ex=max(every * 10, 600)):
+        if not connection.set(key("waiting", name), 1, nx=True, ex=max(every * 10, 600)):
             continue  # the last one has not run yet
         queue(connection).enqueue(
             job, name, job_timeout=max(every * 10, 300), result_ttl=600, failure_ttl=86400
