@@ -78,7 +78,13 @@ class Config:
 
 
 def create_app(test_config=None):
-    app = Flask(__name__, instance_relative_config=True)
+    # INSTANCE_PATH: this instance's own folder (its secret_key, its SQLite file), when several
+    # instances run from one copy of the code.
+    app = Flask(
+        __name__,
+        instance_path=os.environ.get("INSTANCE_PATH") or None,
+        instance_relative_config=True,
+    )
     app.config.from_object(Config)
     app.jinja_env.add_extension("jinja2.ext.do")
     if test_config:
