@@ -120,6 +120,7 @@ def create_app(test_config=None):
     from blueprints.orgs.routes import bp as orgs_bp
     from blueprints.places.routes import bp as places_bp
     from blueprints.reports.routes import bp as reports_bp
+    from blueprints.rooms.routes import bp as rooms_bp
     from blueprints.status import bp as status_bp
     from blueprints.volunteers.routes import bp as volunteers_bp
 
@@ -135,6 +136,7 @@ def create_app(test_config=None):
         calendar_bp,
         orgs_bp,
         volunteers_bp,
+        rooms_bp,
         status_bp,
     ):
         app.register_blueprint(bp)

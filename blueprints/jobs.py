@@ -46,6 +46,12 @@ def tick_volunteers(now=None):
     return counts
 
 
+def tick_rooms(now=None):
+    from blueprints.rooms.services import tick
+
+    return tick(now)
+
+
 def deliver(now=None):
     from blueprints.sms import deliver_outbox
 
@@ -58,6 +64,7 @@ WORK = {
     "reports": (tick_reports, 60),
     "orgs": (tick_orgs, 60),
     "volunteers": (tick_volunteers, 60),
+    "rooms": (tick_rooms, 60),
 }
 
 

@@ -68,8 +68,8 @@ def test_the_worker_delivers_the_outbox_and_runs_the_ticks(app, ctx, on_redis, s
     assert sorted(jobs.enqueue_due(on_redis, 1_000_000_080.0)) == sorted(jobs.WORK)
 
 
-def test_without_redis_the_same_work_runs_from_the_cli(app, runner, ctx, sms):
-    app.config["SMS_DELIVERY"] = "loop"
+def test_without_redis_the_same_work_runs_from_the_cli(app, runner, ctx, sms, monkeypatch):
+    monkeypatch.setitem(app.config, "SMS_DELIVERY", "loop")
     outbox.send_sms("13900000002", "hello from cron")
     db.session.commit()
     out = runner.invoke(args=["jobs", "run", "deliver"])
@@ -105,16 +105,14 @@ def test_readyz_says_which_parts_answered_and_the_numbers_only_to_admins(
     assert "details" not in client.get("/readyz").json
 
 
-def test_readyz_reports_redis_down_and_off_without_failing_the_instance(app, client, ctx):
-    saved = app.config["REDIS_URL"]
-    try:
-        assert client.get("/readyz").json["redis"] == "off"
-        app.config["REDIS_URL"] = "redis://127.0.0.1:9/0"  # nothing listens there
-        answer = client.get("/readyz")
-        assert answer.status_code == 200
-        assert answer.json["redis"] == "down" and answer.json["database"] == "ok"
-    finally:
-        app.config["REDIS_URL"] = saved
+def test_readyz_reports_redis_down_and_off_without_failing_the_instance(
+    app, client, ctx, monkeypatch
+):
+    assert client.get("/readyz").json["redis"] == "off"
+    monkeypatch.setitem(app.config, "REDIS_URL", "redis://127.0.0.1:9/0")  # nothing listens
+    answer = client.get("/readyz")
+    assert answer.status_code == 200
+    assert answer.json["redis"] == "down" and answer.json["database"] == "ok"
 
 
 def test_readyz_is_503_when_the_database_is_down(app, client, monkeypatch):

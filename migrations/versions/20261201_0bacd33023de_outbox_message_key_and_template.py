@@ -1,7 +1,7 @@
 """outbox message key and template
 
 Revision ID: 0bacd33023de
-Revises: 584d08f37ffd
+Revises: c83650febae8
 Create Date: 2026-12-01 12:46:36.897808
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0bacd33023de'
-down_revision = '584d08f37ffd'
+down_revision = 'c83650febae8'
 branch_labels = None
 depends_on = None
 

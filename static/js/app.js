@@ -21,6 +21,12 @@
     if (button) button.hidden = !hasVoice();
     var summary = document.querySelector(".error-summary");
     if (summary) summary.focus();
+    /* Without JavaScript, 大字 / English send the step's form so the server keeps the typing;
+       with it, the tab keeps it (below) and the switches send only themselves. */
+    Array.prototype.forEach.call(document.querySelectorAll("[data-keep]"), function (button) {
+      button.removeAttribute("form");
+      button.removeAttribute("formaction");
+    });
   }
 
   document.addEventListener("click", function (event) {
@@ -48,9 +54,23 @@
     if (!button || !navigator.geolocation) return;
     navigator.geolocation.getCurrentPosition(
       function (pos) {
-        document.getElementById("lat").value = pos.coords.latitude.toFixed(6);
-        document.getElementById("lng").value = pos.coords.longitude.toFixed(6);
+        var lat = pos.coords.latitude.toFixed(6), lng = pos.coords.longitude.toFixed(6);
+        document.getElementById("lat").value = lat;
+        document.getElementById("lng").value = lng;
         button.textContent = button.dataset.done;
+        /* The nearest grid is chosen for them and named; the select stays theirs to change. */
+        var said = document.getElementById("located");
+        fetch(button.dataset.nearest + "?lat=" + lat + "&lng=" + lng, { headers: { Accept: "application/json" } })
+          .then(function (r) { return r.json(); })
+          .then(function (found) {
+            var select = document.getElementById("grid");
+            if (found.grid && select) {
+              select.value = String(found.grid);
+              select.dispatchEvent(new Event("input", { bubbles: true }));
+            }
+            if (said) said.textContent = found.text;
+          })
+          .catch(function () { /* offline: the select is still there */ });
       },
       function () {
         button.textContent = button.dataset.fail;
