@@ -99,6 +99,7 @@ PAGES = [
 NOT_PAGES = {
     "static",
     "main.healthz",
+    "status.readyz",
     "main.favicon",
     "places.pick",
     "auth.reset_confirm",

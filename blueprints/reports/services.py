@@ -457,9 +457,7 @@ class ReportFlow(Flow):
 
     def silent(self, now):
         """Follow-ups nobody answered within FOLLOW_UP_DAYS."""
-        return db.session.scalars(
-            select(Report).where(Report.state == ReportState.VERIFIED, Report.deadline_at < now)
-        ).all()
+        return select(Report).where(Report.state == ReportState.VERIFIED, Report.deadline_at < now)
 
     def close_silent(self, report):
         report.rating = "no_response"

@@ -40,6 +40,7 @@ from blueprints.timeutil import local, utcnow
 from blueprints.volunteers.activities import to_utc
 from blueprints.volunteers.models import Activity
 from blueprints.words import N_
+from blueprints.workflow import each_claimed
 from extensions import db
 
 MANAGERS = (Role.COMMUNITY_REVIEWER, Role.ADMIN)
@@ -539,14 +540,17 @@ def tick(now=None):
     now = now or utcnow()
     counts = flow.tick(now)
     counts["expired"] = counts["finished"] = 0
-    for booking in db.session.scalars(
-        select(Booking).where(Booking.state == BookingState.REQUESTED, Booking.starts_at <= now)
-    ).all():
+    # One at a time, each claimed first: a tick on another instance passes it by.
+    for booking in each_claimed(
+        select(Booking).where(Booking.state == BookingState.REQUESTED, Booking.starts_at <= now),
+        Booking,
+    ):
         flow.apply(booking, "expire", None, context={"system": True})
         counts["expired"] += 1
-    for booking in db.session.scalars(
-        select(Booking).where(Booking.state == BookingState.APPROVED, Booking.ends_at <= now)
-    ).all():
+    for booking in each_claimed(
+        select(Booking).where(Booking.state == BookingState.APPROVED, Booking.ends_at <= now),
+        Booking,
+    ):
         flow.apply(booking, "finish", None, context={"system": True})
         counts["finished"] += 1
     return counts
