@@ -175,7 +175,7 @@ def medians(level, *where):
         )
         rows = db.session.execute(
             select(ranked.c.key, func.avg(ranked.c.v))
-            .where(ranked.c.rn.in_([(ranked.c.n + 1) / 2, (ranked.c.n + 2) / 2]))
+            .where(ranked.c.rn.in_([(ranked.c.n + 1) // 2, (ranked.c.n + 2) // 2]))
             .group_by(ranked.c.key)
         ).all()
         for key, middle in rows:
