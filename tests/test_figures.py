@@ -201,24 +201,24 @@ def test_who_sees_which_dashboard(cases, client, login_as, create_user):
     login_as(RESIDENT)
     assert client.get(f"/figures/street/{s01.id}").status_code == 403
     assert client.get("/figures/").status_code == 403
-    client.post("/auth/logout")
+    client.post("/auth/logout", data={})
     login_as("13800000099")
     assert client.get(f"/figures/street/{s01.id}").status_code == 403
     assert client.get(f"/figures/community/{c01.id}/cases").status_code == 403
     assert client.get(f"/figures/street/{other.id}").status_code == 200
     assert client.get("/figures/street/99999999").status_code == 404
     assert client.get("/figures/region/1").status_code == 404
-    client.post("/auth/logout")
+    client.post("/auth/logout", data={})
     login_as(COMMUNITY_REVIEWER)
     assert client.get("/figures/").headers["Location"].endswith(f"/figures/community/{c01.id}")
     assert client.get(f"/figures/community/{c01.id}").status_code == 200
     assert client.get(f"/figures/community/{c02.id}").status_code == 403
     assert client.get(f"/figures/street/{s01.id}").status_code == 403
-    client.post("/auth/logout")
+    client.post("/auth/logout", data={})
     login_as(GRID_WORKER)  # grids G01 and G02 of 桃花社区
     assert client.get(f"/figures/grid/{grid('G01').id}").status_code == 200
     assert client.get(f"/figures/community/{c02.id}").status_code == 403
-    client.post("/auth/logout")
+    client.post("/auth/logout", data={})
     login_as(HANDLER)
     assert client.get(f"/figures/department/{d01.id}").status_code == 200
     assert client.get(f"/figures/community/{c01.id}").status_code == 403
