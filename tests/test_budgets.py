@@ -81,6 +81,11 @@ PAGES = [
     ("13800000002", "/volunteers/activities/new"),
     ("13800000002", "/volunteers/activities/ACTIVITY/shifts/new"),
     ("13800000002", "/volunteers/shifts/SHIFT"),
+    ("13800000003", "/figures/grid/GRID"),
+    ("13800000003", "/figures/grid/GRID/cases"),
+    (None, "/figures/open"),
+    ("13800000001", "/mydata/"),
+    ("13800000001", "/mydata/delete"),
 ]
 # Not pages (redirects, files, health), or pages measured in their own tests below.
 NOT_PAGES = {
@@ -108,6 +113,10 @@ NOT_PAGES = {
     "volunteers.export",
     "volunteers.ics",
     "volunteers.verify_one",
+    "figures.index",
+    "figures.open_csv",
+    "figures.open_json",
+    "mydata.download",
 }
 
 

@@ -277,3 +277,27 @@ def test_open_data_hides_sensitive_cases_and_small_counts(demo, ctx, client):
     assert "description" not in data["cases"][0] and "address" not in data["cases"][0]
     text = client.get("/figures/open/cases.csv?month=2026-11").get_data(as_text=True)
     assert "figsecret" not in text and text.count("figplain") == 3
+
+
+def test_the_busiest_dashboards_fit_one_round_trip(everything_demo, client, login_as):
+    street = db.session.scalar(select(Street).where(Street.code == "S01"))
+    login_as(DISPATCHER)
+    for url in (f"/figures/street/{street.id}", f"/figures/street/{street.id}?trend=month"):
+        response = client.get(url, headers={"Accept-Encoding": "gzip"})
+        assert response.status_code == 200 and response.headers["Content-Encoding"] == "gzip"
+        assert len(response.data) <= 14 * 1024, f"{url}: {len(response.data)} bytes gzipped"
+    client.post("/auth/logout", data={})
+    login_as(RESIDENT)
+    response = client.get("/mydata/", headers={"Accept-Encoding": "gzip"})
+    assert response.status_code == 200 and len(response.data) <= 14 * 1024
+
+
+@pytest.fixture
+def everything_demo(demo, ctx):
+    from blueprints.orgs.demo import load_demo_orgs
+    from blueprints.volunteers.demo import load_demo_volunteers
+
+    load_demo_reports()
+    load_demo_orgs()
+    load_demo_volunteers()
+    refresh_facts()

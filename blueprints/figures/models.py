@@ -19,6 +19,7 @@ class CaseFigure(db.Model):
         Index("ix_case_figure_street_day", "street_id", "day"),
         Index("ix_case_figure_community_day", "community_id", "day"),
         Index("ix_case_figure_department_day", "department_id", "day"),
+        Index("ix_case_figure_grid_day", "grid_id", "day"),
         Index("ix_case_figure_day", "day"),
     )
 

@@ -195,6 +195,7 @@ def open_data():
         licence=opendata.LICENCE,
         small=opendata.small,
         published_rate=opendata.published_rate,
+        states=[s for s in STATES if s not in ("withdrawn", "merged")],
     )
 
 
