@@ -35,7 +35,12 @@ def rate_chart(rows, code):
     mine = [m.percent(code) for _s, m, _t in rows]
     theirs = [t.percent(code) for _s, _m, t in rows]
     n = len(rows)
-    ticks = [(round(x_of(i, n), 1), rows[i][0]) for i in sorted({0, n // 2, n - 1}) if n]
+    anchors = {0: "start", n - 1: "end"}
+    ticks = [
+        (round(x_of(i, n), 1), rows[i][0], anchors.get(i, "middle"))
+        for i in sorted({0, n // 2, n - 1})
+        if n
+    ]
     return {
         "mine": line(mine),
         "theirs": line(theirs),
