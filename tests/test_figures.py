@@ -282,7 +282,11 @@ def test_open_data_hides_sensitive_cases_and_small_counts(demo, ctx, client):
 def test_the_busiest_dashboards_fit_one_round_trip(everything_demo, client, login_as):
     street = db.session.scalar(select(Street).where(Street.code == "S01"))
     login_as(DISPATCHER)
-    for url in (f"/figures/street/{street.id}", f"/figures/street/{street.id}?trend=month"):
+    for url in (
+        f"/figures/street/{street.id}",
+        f"/figures/street/{street.id}?trend=month",
+        f"/figures/street/{street.id}/assessment",
+    ):
         response = client.get(url, headers={"Accept-Encoding": "gzip"})
         assert response.status_code == 200 and response.headers["Content-Encoding"] == "gzip"
         assert len(response.data) <= 14 * 1024, f"{url}: {len(response.data)} bytes gzipped"
@@ -301,3 +305,31 @@ def everything_demo(demo, ctx):
     load_demo_orgs()
     load_demo_volunteers()
     refresh_facts()
+
+
+def test_the_monthly_assessment_and_its_csv(cases, client, login_as, create_user):
+    street = db.session.scalar(select(Street).where(Street.code == "S01"))
+    worker = person(GRID_WORKER)
+    login_as(DISPATCHER)
+    base = f"/figures/street/{street.id}/assessment"
+    page = client.get(f"{base}?month=2026-11").get_data(as_text=True)
+    assert worker.name in page
+    text = client.get(f"{base}.csv?month=2026-11").get_data(as_text=True)
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[0][:6] == ["month", "kind", "who", "cases", "late", "overdue_open"]
+    mine = next(r for r in rows if r[2] == worker.name)
+    # A, B, F, G and H went to 李网格 (C waits for a new dispatch); B and H are late; H is
+    # overdue now; F was rated not satisfied. Response 4/5, on time 3/5.
+    assert mine[:6] == ["2026-11", "worker", worker.name, "5", "2", "1"]
+    assert (mine[6], mine[9], mine[10], mine[11]) == ("80.0", "60.0", "3", "1")
+    assert not re.search(r"1[3-9]\d{9}", text)
+    # The late figure links to the cases behind it: B and H.
+    link = f"/figures/street/{street.id}/cases?measure=late&worker={worker.id}&month=2026-11"
+    listed = client.get(link).get_data(as_text=True)
+    assert cases["B"].ref in listed and cases["H"].ref in listed and cases["A"].ref not in listed
+    assert f"worker={worker.id}" in page.replace("&amp;", "&")
+    other_street_dispatcher(create_user)
+    for phone in ("13800000099", GRID_WORKER, RESIDENT):
+        client.post("/auth/logout", data={})
+        login_as(phone)
+        assert client.get(f"{base}.csv").status_code == 403

@@ -20,12 +20,18 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from blueprints.access import PUBLIC, allow
-from blueprints.auth.models import Role
+from blueprints.auth.models import Role, User
 from blueprints.figures import charts, dashboards, opendata, rates
 from blueprints.figures.cli import tick
 from blueprints.figures.facts import refresh_facts
 from blueprints.figures.models import CaseFigure as F
-from blueprints.figures.periods import last_month, parse_month, parse_period, recent_months
+from blueprints.figures.periods import (
+    last_month,
+    parse_month,
+    parse_period,
+    recent_months,
+    this_month,
+)
 from blueprints.figures.scopes import STAFF, home_place, kind_of, place_or_404, street_of
 from blueprints.htmx import render
 from blueprints.main import features
@@ -60,6 +66,8 @@ def figure_words():
     }
 
 
+# Who draws up the assessment: the street's command centre and reviewers, the community's reviewer.
+ASSESSORS = (Role.ADMIN, Role.DISPATCHER, Role.STREET_REVIEWER, Role.COMMUNITY_REVIEWER)
 PLACE_KINDS = "<any(street,community,grid,department):kind>/<int:ident>"
 
 
@@ -99,6 +107,7 @@ def show(kind, ident):
         ],
         "months": recent_months(),
         "queue_ok": Role.DISPATCHER in current_user.roles or Role.ADMIN in current_user.roles,
+        "assess_ok": bool(current_user.roles & set(ASSESSORS)),
     }
     if kind in ("street", "community"):
         context["filings"] = dashboards.filings(place, period)
@@ -240,4 +249,69 @@ def open_json():
     response.headers["Content-Disposition"] = (
         f"attachment; filename={download_name(period, 'json')}"
     )
+    return response
+
+
+# ---- 一网考核: the monthly assessment of grid workers and departments ------------------------
+
+
+def assessment_rows(place, period):
+    """[(kind, who, Totals)] for the grid workers and departments the place's cases went to."""
+    where = (*period.where(), *dashboards.place_filter(place))
+    workers = rates.by("worker", *where)
+    departments = rates.by("department", *where)
+    people = dashboards.names(User, list(workers))
+    offices = dashboards.names(dashboards.MODELS["department"], list(departments))
+    rows = [("worker", people[k], t) for k, t in workers.items() if k in people]
+    rows += [("department", offices[k], t) for k, t in departments.items() if k in offices]
+    return rows
+
+
+def late(t):
+    return t["handle_due"] - t["handled_on_time"]
+
+
+def unsatisfied(t):
+    return t["rated"] - t["satisfied"]
+
+
+@bp.route("/<any(street,community):kind>/<int:ident>/assessment")
+@allow(*ASSESSORS)
+def assessment(kind, ident):
+    place = place_or_404(kind, ident)
+    period = parse_month(request.args.get("month", "")) or this_month()
+    return render(
+        "figures/assessment.html",
+        place=place,
+        kind=kind,
+        period=period,
+        months=recent_months(),
+        rows=assessment_rows(place, period),
+        late=late,
+        unsatisfied=unsatisfied,
+    )
+
+
+@bp.route("/<any(street,community):kind>/<int:ident>/assessment.csv")
+@allow(*ASSESSORS)
+def assessment_csv(kind, ident):
+    place = place_or_404(kind, ident)
+    period = parse_month(request.args.get("month", "")) or this_month()
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(
+        ["month", "kind", "who", "cases", "late", "overdue_open", "response_pct", "solved_pct",
+         "satisfied_pct", "on_time_pct", "rated", "unsatisfied"]
+    )  # fmt: skip
+    for who_kind, who, t in assessment_rows(place, period):
+        name = who.display_name if who_kind == "worker" else who.name
+        writer.writerow(
+            [period.start.strftime("%Y-%m"), who_kind, name, t["counted"], late(t),
+             t["overdue_open"], *(t.percent(r.code) for r in rates.MAIN_RATES), t["rated"],
+             unsatisfied(t)]
+        )  # fmt: skip
+    response = Response(out.getvalue(), mimetype="text/csv")
+    name = f"linli-assessment-{period.start.strftime('%Y-%m')}.csv"
+    response.headers["Content-Disposition"] = f"attachment; filename={name}"
+    response.headers["Cache-Control"] = "private, no-store"
     return response
