@@ -30,14 +30,20 @@ def line(values):
     return Line(" ".join(f"{x},{y}" for x, y in dots), dots)
 
 
-def rate_chart(rows, code):
+def percent_text(value):
+    return "—" if value is None else f"{value}%"
+
+
+def rate_chart(rows, code, step="week"):
     """rows: trend() output. The place's line, the street's, and the x labels to print."""
+    shape = "%m-%d" if step == "week" else "%Y-%m"
+    labels = [s.strftime(shape) for s, _m, _t in rows]
     mine = [m.percent(code) for _s, m, _t in rows]
     theirs = [t.percent(code) for _s, _m, t in rows]
     n = len(rows)
     anchors = {0: "start", n - 1: "end"}
     ticks = [
-        (round(x_of(i, n), 1), rows[i][0], anchors.get(i, "middle"))
+        (round(x_of(i, n), 1), labels[i], anchors.get(i, "middle"))
         for i in sorted({0, n // 2, n - 1})
         if n
     ]
@@ -46,7 +52,10 @@ def rate_chart(rows, code):
         "theirs": line(theirs),
         "ticks": ticks,
         "grid": [(p, round(y_of(p), 1)) for p in (0, 50, 100)],
-        "rows": list(zip([s for s, _m, _t in rows], mine, theirs, strict=True)),
+        "rows": [
+            (label, percent_text(a), percent_text(b))
+            for label, a, b in zip(labels, mine, theirs, strict=True)
+        ],
         "width": WIDTH,
         "height": HEIGHT,
         "bottom": BOTTOM,

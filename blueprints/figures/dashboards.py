@@ -48,7 +48,7 @@ def trend(place, step):
     within = (F.day >= first, F.day <= end)
     street = street_of(place)
     mine = rates.by(column, *within, *place_filter(place))
-    theirs = rates.by(column, *within, F.street_id == street.id)
+    theirs = mine if place is street else rates.by(column, *within, F.street_id == street.id)
     empty = rates.Totals()
     return [(s, mine.get(s, empty), theirs.get(s, empty)) for s in starts]
 

@@ -137,8 +137,12 @@ class Totals(dict):
         return None if value is None else round(100 * value, 1)
 
 
+# Built once: the same expressions every time also let SQLAlchemy reuse the compiled statement.
+SUMS = [func.coalesce(func.sum(getattr(F, name)), 0).label(name) for name in SUMMED]
+
+
 def sums():
-    return [func.coalesce(func.sum(getattr(F, name)), 0).label(name) for name in SUMMED]
+    return SUMS
 
 
 def totals(*where):

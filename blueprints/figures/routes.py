@@ -52,6 +52,12 @@ LEVEL_NAMES = {
 }
 
 
+@bp.app_template_global("pct")
+def pct(value):
+    """A percentage as the figures pages print it; a dash when there is nothing to divide by."""
+    return "—" if value is None else f"{value}%"
+
+
 @bp.context_processor
 def figure_words():
     return {
@@ -88,7 +94,9 @@ def show(kind, ident):
     step = "month" if request.args.get("trend") == "month" else "week"
     street = street_of(place)
     mine = rates.totals(*period.where(), *dashboards.place_filter(place))
-    theirs = rates.totals(*period.where(), F.street_id == street.id)
+    whole = kind == "street"
+    theirs = mine if whole else rates.totals(*period.where(), F.street_id == street.id)
+    medians = rates.overall_medians(*period.where(), *dashboards.place_filter(place))
     rows = dashboards.trend(place, step)
     context = {
         "place": place,
@@ -98,9 +106,11 @@ def show(kind, ident):
         "step": step,
         "mine": mine,
         "theirs": theirs,
-        "charts": [(r, charts.rate_chart(rows, r.code)) for r in rates.MAIN_RATES],
-        "medians": rates.overall_medians(*period.where(), *dashboards.place_filter(place)),
-        "street_medians": rates.overall_medians(*period.where(), F.street_id == street.id),
+        "charts": [(r, charts.rate_chart(rows, r.code, step)) for r in rates.MAIN_RATES],
+        "medians": medians,
+        "street_medians": medians
+        if whole
+        else rates.overall_medians(*period.where(), F.street_id == street.id),
         "breakdowns": [
             (level, dashboards.breakdown(place, period, level))
             for level in dashboards.BREAKDOWNS[kind]
