@@ -114,7 +114,9 @@ def create_app(test_config=None):
     from blueprints.admin.routes import bp as admin_bp
     from blueprints.auth.routes import bp as auth_bp
     from blueprints.calendar.routes import bp as calendar_bp
+    from blueprints.figures.routes import bp as figures_bp
     from blueprints.main.routes import bp as main_bp
+    from blueprints.mydata.routes import bp as mydata_bp
     from blueprints.notices.routes import bp as notices_bp
     from blueprints.open311.routes import bp as open311_bp
     from blueprints.orgs.routes import bp as orgs_bp
@@ -138,6 +140,8 @@ def create_app(test_config=None):
         volunteers_bp,
         rooms_bp,
         status_bp,
+        figures_bp,
+        mydata_bp,
     ):
         app.register_blueprint(bp)
     wire.init_app(app)

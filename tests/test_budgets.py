@@ -94,6 +94,11 @@ PAGES = [
     ("13800000006", "/rooms/queue"),
     ("13800000006", "/rooms/new"),
     ("13800000006", "/rooms/ROOM/edit"),
+    ("13800000003", "/figures/grid/GRID"),
+    ("13800000003", "/figures/grid/GRID/cases"),
+    (None, "/figures/open"),
+    ("13800000001", "/mydata/"),
+    ("13800000001", "/mydata/delete"),
 ]
 # Not pages (redirects, files, health), or pages measured in their own tests below.
 NOT_PAGES = {
@@ -126,6 +131,12 @@ NOT_PAGES = {
     "volunteers.ics",
     "volunteers.verify_one",
     "rooms.ics",
+    "figures.index",
+    "figures.open_csv",
+    "figures.open_json",
+    "figures.assessment",  # measured in tests/test_figures.py, with the street's id
+    "figures.assessment_csv",
+    "mydata.download",
 }
 
 
