@@ -77,6 +77,13 @@ ASSESSORS = (Role.ADMIN, Role.DISPATCHER, Role.STREET_REVIEWER, Role.COMMUNITY_R
 PLACE_KINDS = "<any(street,community,grid,department):kind>/<int:ident>"
 
 
+@bp.app_template_global()
+def my_dashboard_url():
+    """The home tile goes straight to the person's own dashboard (no redirect on the way)."""
+    place = home_place() if current_user.is_authenticated else None
+    return url_for("figures.show", kind=kind_of(place), ident=place.id) if place else None
+
+
 @bp.route("/")
 @allow(*STAFF)
 def index():
