@@ -69,13 +69,13 @@ def main():
         n = len(tracked)
         page_list = [
             ("/reports/<ref> (baseline)", dispatcher, lambda i: f"/reports/{tracked[i % n]}"),
-            ("street dashboard", dispatcher, lambda i: f"/figures/street/{street}"),
-            ("street, by month", dispatcher, lambda i: f"/figures/street/{street}?trend=month"),
-            ("community dashboard", dispatcher, lambda i: f"/figures/community/{community}"),
-            ("grid dashboard", dispatcher, lambda i: f"/figures/grid/{grid}"),
-            ("department dashboard", dispatcher, lambda i: f"/figures/department/{department}"),
-            ("assessment", dispatcher, lambda i: f"/figures/street/{street}/assessment"),
-            ("open data (public)", base.client_for(app), lambda i: "/figures/open"),
+            ("street dashboard", dispatcher, lambda _i: f"/figures/street/{street}"),
+            ("street, by month", dispatcher, lambda _i: f"/figures/street/{street}?trend=month"),
+            ("community dashboard", dispatcher, lambda _i: f"/figures/community/{community}"),
+            ("grid dashboard", dispatcher, lambda _i: f"/figures/grid/{grid}"),
+            ("department dashboard", dispatcher, lambda _i: f"/figures/department/{department}"),
+            ("assessment", dispatcher, lambda _i: f"/figures/street/{street}/assessment"),
+            ("open data (public)", base.client_for(app), lambda _i: "/figures/open"),
         ]
         base.run_pages(page_list, log, args.warmup, args.samples)
         print(f"\n{base.load()}")

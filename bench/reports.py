@@ -201,13 +201,13 @@ class QueryLog:
     def reset(self):
         self.count, self.seconds = 0, 0.0
 
-    def before(self, conn, cursor, statement, parameters, context, executemany):
+    def before(self, _conn, _cursor, statement, parameters, _context, _executemany):
         self.count += 1
         if self.kept is not None:
             self.kept.append((statement, parameters))
         self.started = time.perf_counter()
 
-    def after(self, conn, cursor, statement, parameters, context, executemany):
+    def after(self, _conn, _cursor, _statement, _parameters, _context, _executemany):
         self.seconds += time.perf_counter() - self.started
 
 
@@ -485,12 +485,12 @@ def pages(app, refs, rng):
     rng.shuffle(tracked)
     n = len(tracked)
     return [
-        ("GET /healthz (baseline)", anonymous, lambda i: "/healthz"),
-        ("queue (dispatcher)", dispatcher, lambda i: "/reports/queue"),
-        ("queue ?overdue=1", dispatcher, lambda i: "/reports/queue?overdue=1"),
-        ("queue page 2 (keyset)", dispatcher, lambda i: second),
-        ("tasks (grid worker)", worker, lambda i: "/reports/tasks"),
-        ("tasks (D01 handler)", handler, lambda i: "/reports/tasks"),
+        ("GET /healthz (baseline)", anonymous, lambda _i: "/healthz"),
+        ("queue (dispatcher)", dispatcher, lambda _i: "/reports/queue"),
+        ("queue ?overdue=1", dispatcher, lambda _i: "/reports/queue?overdue=1"),
+        ("queue page 2 (keyset)", dispatcher, lambda _i: second),
+        ("tasks (grid worker)", worker, lambda _i: "/reports/tasks"),
+        ("tasks (D01 handler)", handler, lambda _i: "/reports/tasks"),
         ("/reports/<ref> (dispatcher)", dispatcher, lambda i: f"/reports/{tracked[i % n]}"),
     ]
 

@@ -12,7 +12,8 @@ from flask_login import current_user
 from sqlalchemy import func, select, text
 
 from blueprints import jobs
-from blueprints.access import allow
+from blueprints.access import PUBLIC, allow
+from blueprints.auth.models import Role
 from blueprints.notices.models import Outbox
 from blueprints.timeutil import utcnow
 from extensions import db
@@ -49,13 +50,13 @@ def redis_part():
 
 
 @bp.route("/readyz")
-@allow("public")
+@allow(PUBLIC)
 def readyz():
     database, numbers = database_part()
     redis, queue = redis_part()
     body = {"database": database, "redis": redis, "queue": redis}
     ready = database == "ok"
     body["status"] = "ok" if ready else "down"
-    if current_user.is_authenticated and "admin" in current_user.roles:
+    if current_user.is_authenticated and Role.ADMIN in current_user.roles:
         body["details"] = {**numbers, **queue}
     return body, 200 if ready else 503, {"Cache-Control": "no-store"}

@@ -13,6 +13,8 @@ from flask import abort, g, request, session
 from flask_babel import format_datetime, get_locale
 from flask_login import current_user
 
+from blueprints.auth.models import Role
+
 log = logging.getLogger("linli.request")
 
 CSP = "; ".join(
@@ -75,6 +77,8 @@ def fingerprint_static(app):
 def page_globals(app):
     """What every template may use: the favicon inline, the page language, the text size, and
     the one way a time is written."""
+    # Templates name roles as Python does (Role.ADMIN): a misspelt one is an error, not a miss.
+    app.jinja_env.globals["Role"] = Role
     # The icon travels inside each page: browsers ask for a linked favicon on every visit.
     with open(os.path.join(app.static_folder, "favicon.svg")) as f:
         app.jinja_env.globals["favicon"] = "data:image/svg+xml," + quote(

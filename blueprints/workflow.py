@@ -120,11 +120,11 @@ class Flow:
     def place_of(self, obj):
         raise NotImplementedError
 
-    def refusal(self, obj, action, user):
+    def refusal(self, _obj, _action, _user):
         """Rules of timing and separation the table's roles alone do not say (or None)."""
         return None
 
-    def shown(self, obj, action, user):
+    def shown(self, _obj, _action, _user):
         """Whether a button the user may press is worth showing now (True by default)."""
         return True
 
@@ -226,7 +226,7 @@ class Flow:
     def overdue(self, obj):
         """The deadline passed: mark it, tell people (once a stage)."""
 
-    def silent(self, now):
+    def silent(self, _now):
         """A query of the objects that waited too long for an answer, to be closed one by one by
         close_silent() (or None)."""
         return None

@@ -29,7 +29,7 @@ def run_migrations_offline():
 
 
 def run_migrations_online():
-    def skip_empty(context_, revision, directives):
+    def skip_empty(_context, _revision, directives):
         if getattr(config.cmd_opts, "autogenerate", False) and directives[0].upgrade_ops.is_empty():
             directives[:] = []
             logger.info("No changes in schema detected.")

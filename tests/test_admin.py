@@ -180,7 +180,8 @@ def test_create_each_kind(admin):
         assert response.status_code == 303, text(response)
         assert response.headers["Location"] == f"/admin/{kind}"
         row = fetch(model, code=data["code"])
-        assert row is not None and row.active
+        assert row is not None
+        assert row.active
         for name, value in stored.items():
             assert getattr(row, name) == value
         listing = text(admin.get(f"/admin/{kind}"))
@@ -357,10 +358,12 @@ def test_lists_are_paginated(admin):
         db.session.add(Street(code=f"T{n:02d}", name=f"街道{n}"))
     db.session.commit()
     first = text(admin.get("/admin/streets"))
-    assert "T00" in first and "T55" not in first
+    assert "T00" in first
+    assert "T55" not in first
     assert 'href="/admin/streets?page=2"' in first
     second = text(admin.get("/admin/streets?page=2"))
-    assert "T54" in second and "T00" not in second
+    assert "T54" in second
+    assert "T00" not in second
     assert 'href="/admin/streets?page=1"' in second
 
 
@@ -369,13 +372,16 @@ def test_lists_are_paginated(admin):
 
 def test_user_list_masks_phones_and_searches(admin):
     page = text(admin.get("/admin/users"))
-    assert "张阿姨" in page and "138****0001" in page
+    assert "张阿姨" in page
+    assert "138****0001" in page
     assert "13800000001" not in page
 
     page = text(admin.get("/admin/users?q=0002"))
-    assert "李网格" in page and "张阿姨" not in page
+    assert "李网格" in page
+    assert "张阿姨" not in page
     page = text(admin.get("/admin/users?q=张"))
-    assert "张阿姨" in page and "李网格" not in page
+    assert "张阿姨" in page
+    assert "李网格" not in page
     page = text(admin.get("/admin/users?q=%25"))
     assert "没有找到账号" in page
 
@@ -395,7 +401,8 @@ def test_user_page_shows_the_account(admin):
     response = admin.get(f"/admin/users/{user_id(GRID_WORKER)}")
     page = text(response)
     assert response.status_code == 200
-    assert "李网格" in page and "138****0002" in page
+    assert "李网格" in page
+    assert "138****0002" in page
     assert "13800000002" not in page
     assert "网格员：桃花社区 · 第一网格" in page
 
@@ -426,7 +433,8 @@ def test_deactivate_and_reactivate_user(admin, client):
     assert fetch(User, id=resident.id).active is False
     assert [(e.action, e.actor.phone) for e in events(RESIDENT)] == [("deactivated", ADMIN)]
     page = text(admin.get(f"/admin/users/{resident.id}"))
-    assert "停用了账号" in page and "孙管理" in page
+    assert "停用了账号" in page
+    assert "孙管理" in page
 
     response = admin.post(f"/admin/users/{resident.id}", data=dict(data, active="y"))
     assert response.status_code == 303
@@ -493,7 +501,8 @@ def test_add_admin_grant_everywhere(admin):
     )
     assert response.status_code == 303
     [grant] = fetch(User, id=resident.id).grants
-    assert grant.role == "admin" and grant.place is None
+    assert grant.role == "admin"
+    assert grant.place is None
     assert [(e.action, e.detail) for e in events(RESIDENT)] == [("grant_added", "admin")]
 
 
@@ -626,7 +635,7 @@ def category_form(category, **changes):
 
 
 @pytest.mark.parametrize(
-    "questions,message",
+    ("questions", "message"),
     [
         ("{not json", "不是正确的 JSON"),
         ('{"code": "x"}', "要是一个列表"),
@@ -644,7 +653,8 @@ def test_bad_category_questions_are_refused_and_kept(
         f"/admin/categories/{category.id}/edit", data=category_form(category, questions=questions)
     )
     html = response.get_data(as_text=True)
-    assert response.status_code == 422 and message in html
+    assert response.status_code == 422
+    assert message in html
     db.session.expire_all()
     assert category.questions == "[]"
 
@@ -671,7 +681,8 @@ def test_a_category_can_be_due_in_working_days(client, demo, login_as, ctx):
     too_many = client.post(
         f"/admin/categories/{category.id}/edit", data=category_form(category, handle_workdays="99")
     )
-    assert too_many.status_code == 422 and "工作日要在0到60之间" in too_many.get_data(as_text=True)
+    assert too_many.status_code == 422
+    assert "工作日要在0到60之间" in too_many.get_data(as_text=True)
     done = client.post(
         f"/admin/categories/{category.id}/edit", data=category_form(category, handle_workdays="3")
     )

@@ -20,7 +20,8 @@ def test_sign_up_signs_in_and_stores_a_hash(client, ctx):
     assert response.status_code == 303
     user = stored_user("13912345678")
     assert user.name == "王奶奶"
-    assert "long enough" not in user.password_hash and user.check_password("long enough")
+    assert "long enough" not in user.password_hash
+    assert user.check_password("long enough")
     assert "王奶奶" in client.get("/").get_data(as_text=True)
 
 
@@ -38,7 +39,8 @@ def test_sign_up_errors_keep_what_was_typed(client, ctx):
     assert "请检查以下内容" in html
     assert "请输入11位手机号码" in html
     assert "密码至少要8位" in html
-    assert 'value="12345"' in html and 'value="老李"' in html
+    assert 'value="12345"' in html
+    assert 'value="老李"' in html
     assert 'aria-invalid="true"' in html
     assert db.session.scalar(select(User)) is None
 
@@ -57,7 +59,8 @@ def test_script_in_name_is_stored_as_text_and_escaped(client, ctx):
     )
     assert stored_user("13912345678").name == "<script>x</script>"
     html = client.get("/").get_data(as_text=True)
-    assert "<script>x</script>" not in html and "&lt;script&gt;" in html
+    assert "<script>x</script>" not in html
+    assert "&lt;script&gt;" in html
 
 
 def test_login_form_ticks_stay_signed_in(client):
@@ -71,9 +74,12 @@ def test_login_stays_signed_in_on_the_phone(client, demo):
     assert response.status_code == 303
     cookies = response.headers.getlist("Set-Cookie")
     remember = next(c for c in cookies if c.startswith("remember_token="))
-    assert "Expires=" in remember and "HttpOnly" in remember and "SameSite=Lax" in remember
+    assert "Expires=" in remember
+    assert "HttpOnly" in remember
+    assert "SameSite=Lax" in remember
     session = next(c for c in cookies if c.startswith("session="))
-    assert "Expires=" in session and "HttpOnly" in session
+    assert "Expires=" in session
+    assert "HttpOnly" in session
 
 
 def test_a_shared_device_can_forget_the_login(client, demo):
@@ -89,7 +95,8 @@ def test_unknown_phone_and_wrong_password_read_the_same(client, demo):
     unknown = client.post("/auth/login", data={"phone": "13999999999", "password": "not it!!"})
     assert wrong.status_code == unknown.status_code == 422
     message = "手机号或密码不对，请再试一次。"
-    assert message in wrong.get_data(as_text=True) and message in unknown.get_data(as_text=True)
+    assert message in wrong.get_data(as_text=True)
+    assert message in unknown.get_data(as_text=True)
 
 
 def test_login_follows_a_safe_next_only(client, demo):
@@ -118,7 +125,8 @@ def test_login_is_rate_limited_with_a_polite_page(client, demo):
 def test_change_password(client, demo, login_as, ctx):
     login_as("13800000001")
     bad = client.post("/auth/password", data={"current": "nope-nope", "password": "brand new pw"})
-    assert bad.status_code == 422 and "现在的密码不对" in bad.get_data(as_text=True)
+    assert bad.status_code == 422
+    assert "现在的密码不对" in bad.get_data(as_text=True)
     good = client.post("/auth/password", data={"current": "linli-demo", "password": "brand new pw"})
     assert good.status_code == 303
     assert stored_user("13800000001").check_password("brand new pw")
@@ -133,18 +141,21 @@ def test_reset_by_sms_code(client, demo, sms, ctx):
     assert db.session.scalar(select(ResetCode)).code_hash != code
     wrong = client.post("/auth/reset/code", data={"code": "000000", "password": "fresh password"})
     if code != "000000":
-        assert wrong.status_code == 422 and "验证码不对" in wrong.get_data(as_text=True)
+        assert wrong.status_code == 422
+        assert "验证码不对" in wrong.get_data(as_text=True)
     done = client.post("/auth/reset/code", data={"code": code, "password": "fresh password"})
     assert done.status_code == 303
     db.session.expire_all()
     assert stored_user("13800000001").check_password("fresh password")
     again = client.post("/auth/reset/code", data={"code": code, "password": "other password"})
-    assert again.status_code == 303 and again.headers["Location"] == "/auth/reset"
+    assert again.status_code == 303
+    assert again.headers["Location"] == "/auth/reset"
 
 
 def test_reset_for_unknown_phone_says_the_same_and_sends_nothing(client, demo, sms):
     response = client.post("/auth/reset", data={"phone": "13999999999"})
-    assert response.status_code == 303 and response.headers["Location"] == "/auth/reset/code"
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/auth/reset/code"
     assert sms == []
     assert "139****9999" in client.get("/auth/reset/code").get_data(as_text=True)
 
@@ -184,20 +195,25 @@ def test_grid_worker_resets_a_resident_with_the_code_from_their_phone(
     refused = client.post(
         "/auth/assist-reset", data={"phone": "13800000001", "how": "code", "c-code": wrong}
     )
-    assert refused.status_code == 422 and "验证码不对" in refused.get_data(as_text=True)
+    assert refused.status_code == 422
+    assert "验证码不对" in refused.get_data(as_text=True)
     done = client.post(
         "/auth/assist-reset", data={"phone": "13800000001", "how": "code", "c-code": code}
     )
     temporary = temporary_of(done)
     db.session.expire_all()
     resident = stored_user("13800000001")
-    assert resident.check_password(temporary) and resident.must_change_password
+    assert resident.check_password(temporary)
+    assert resident.must_change_password
     event = db.session.scalar(
         select(AccountEvent).where(AccountEvent.action == "password_reset_by_staff")
     )
-    assert event.user_id == resident.id and event.actor.phone == "13800000002"
-    assert event.detail == "code" and not event.needs_review
-    assert sms[-1][0] == "13800000001" and "重设" in sms[-1][1]
+    assert event.user_id == resident.id
+    assert event.actor.phone == "13800000002"
+    assert event.detail == "code"
+    assert not event.needs_review
+    assert sms[-1][0] == "13800000001"
+    assert "重设" in sms[-1][1]
     assert (
         "当面帮您重设"
         in db.session.scalar(select(Notice).where(Notice.user_id == resident.id)).message
@@ -210,7 +226,8 @@ def test_a_reset_on_an_id_check_waits_for_the_street(client, demo, login_as, sms
         "/auth/assist-reset",
         data={"phone": "13800000001", "how": "id", "i-document": "id_card", "i-last4": "12"},
     )
-    assert bad.status_code == 422 and "后4位" in bad.get_data(as_text=True)
+    assert bad.status_code == 422
+    assert "后4位" in bad.get_data(as_text=True)
     done = client.post(
         "/auth/assist-reset",
         data={"phone": "13800000001", "how": "id", "i-document": "id_card", "i-last4": "123x"},
@@ -221,7 +238,8 @@ def test_a_reset_on_an_id_check_waits_for_the_street(client, demo, login_as, sms
     client.post("/auth/logout", data={})
     login_as("13800000003")  # the street's command centre
     page = client.get("/auth/resets").get_data(as_text=True)
-    assert "居民身份证" in page and "123X" in page
+    assert "居民身份证" in page
+    assert "123X" in page
     client.post(f"/auth/resets/{event.id}", data={"genuine": "no"})
     db.session.expire_all()
     assert stored_user("13800000001").active is False
@@ -280,7 +298,8 @@ def test_account_sets_name_and_home_grid(client, demo, login_as, ctx):
     response = client.post("/auth/account", data={"name": "陈老师", "grid": str(grid.id)})
     assert response.status_code == 303
     user = stored_user("13800000005")
-    assert user.name == "陈老师" and user.grid_id == grid.id
+    assert user.name == "陈老师"
+    assert user.grid_id == grid.id
 
 
 def test_account_refuses_a_forged_grid(client, demo, login_as, ctx):

@@ -53,10 +53,13 @@ def test_admins_edit_the_calendar(client, demo, login_as, ctx):
     rows = {r.day: r.workday for r in db.session.scalars(select(CalendarDay))}
     assert rows == {date(2026, 10, 1): False, date(2026, 10, 10): True}
     same = client.post("/calendar/", data={"day": "2026-10-11", "kind": "holiday"})
-    assert same.status_code == 422 and "本来就是这样" in same.get_data(as_text=True)
+    assert same.status_code == 422
+    assert "本来就是这样" in same.get_data(as_text=True)
     bad = client.post("/calendar/", data={"day": "十月一日", "kind": "holiday"})
     html = bad.get_data(as_text=True)
-    assert bad.status_code == 422 and "2026-10-01 这样的格式" in html and 'value="十月一日"' in html
+    assert bad.status_code == 422
+    assert "2026-10-01 这样的格式" in html
+    assert 'value="十月一日"' in html
     assert client.post("/calendar/2026-10-01/delete", data={}).status_code == 303
     assert client.post("/calendar/not-a-day/delete", data={}).status_code == 404
     db.session.expire_all()

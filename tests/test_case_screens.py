@@ -54,7 +54,8 @@ def test_the_case_page_leads_with_the_one_primary_action(client, filed, login_as
     lead, folded = actions_area(client.get(f"/reports/{filed}").get_data(as_text=True))
     assert buttons(lead) == ["受理"]
     assert "btn-primary" in lead
-    assert "退回" in buttons(folded) and "并案" in buttons(folded)
+    assert "退回" in buttons(folded)
+    assert "并案" in buttons(folded)
     act(client, filed, "accept", urgency="normal")
     lead, folded = actions_area(client.get(f"/reports/{filed}").get_data(as_text=True))
     assert buttons(lead) == ["派遣"]
@@ -76,7 +77,8 @@ def test_a_grid_worker_signs_and_starts_in_one_action(client, filed, login_as):
     as_user(client, login_as, WORKER)
     lead, folded = actions_area(client.get(f"/reports/{filed}").get_data(as_text=True))
     assert buttons(lead) == ["签收并开始处置"]
-    assert "签收" in buttons(folded) and "退单" in buttons(folded)
+    assert "签收" in buttons(folded)
+    assert "退单" in buttons(folded)
     done = act(client, filed, "sign_start")
     assert done.status_code == 303
     case = report(filed)
@@ -100,7 +102,8 @@ def test_a_grid_worker_signs_and_starts_in_one_action(client, filed, login_as):
 def test_a_grid_worker_handles_straight_from_signed(client, filed, login_as):
     dispatch_to_worker(client, login_as, filed, upto="sign")
     lead, folded = actions_area(client.get(f"/reports/{filed}").get_data(as_text=True))
-    assert buttons(lead) == ["办结"] and "开始处置" in buttons(folded)
+    assert buttons(lead) == ["办结"]
+    assert "开始处置" in buttons(folded)
     assert act(client, filed, "handle", note="灯已修好").status_code == 303
     assert report(filed).state == ReportState.HANDLED
 
@@ -144,18 +147,22 @@ def test_tasks_are_grouped_with_first_line_address_and_time_left(
     db.session.commit()
     page = client.get("/reports/tasks").get_data(as_text=True)
     sign, work = page.split('id="tasks-sign"')[1], page.split('id="tasks-work"')[1]
-    assert "待签收（1）" in page and "处置中（1）" in page
+    assert "待签收（1）" in page
+    assert "处置中（1）" in page
     assert report(refs[0]).grouped_ref in sign.split('id="tasks-work"')[0]
     assert report(refs[1]).grouped_ref in work
-    assert "路灯不亮已经三天了" in sign and "第二行不在列表里" not in page
+    assert "路灯不亮已经三天了" in sign
+    assert "第二行不在列表里" not in page
     assert "5栋门口" in sign
     assert "剩余 5 小时" in sign
     # The handled one waits for another grid worker's check, not this one's.
-    assert "待核查" not in page and report(refs[2]).grouped_ref not in page
+    assert "待核查" not in page
+    assert report(refs[2]).grouped_ref not in page
     create_user("13700009999", roles=[("grid_worker", grid("G01"))])
     as_user(client, login_as, "13700009999")
     other = client.get("/reports/tasks").get_data(as_text=True)
-    assert "待核查（1）" in other and report(refs[2]).grouped_ref in other
+    assert "待核查（1）" in other
+    assert report(refs[2]).grouped_ref in other
 
 
 def test_overdue_rows_say_so_in_red(client, filed, login_as):
@@ -263,8 +270,10 @@ def test_check_shows_everything_the_person_typed(client, demo, ctx):
     assert '<span class="phone">13912345678</span>' in page
     assert "王大爷" in page
     assert "<dt>有几盏灯不亮</dt><dd>3 " in page
-    assert "5栋" in page and "路灯不亮已经三天了" in page
-    assert page.count('size=thumb"') == 2 and len(draft_photo_ids(page)) == 2
+    assert "5栋" in page
+    assert "路灯不亮已经三天了" in page
+    assert page.count('size=thumb"') == 2
+    assert len(draft_photo_ids(page)) == 2
 
 
 def test_a_choice_answer_reads_by_its_name(client, demo, ctx):
@@ -276,7 +285,8 @@ def test_a_grid_worker_filing_for_a_resident_sees_the_phone_masked(client, demo,
     login_as(WORKER)
     page = start_draft(client, contact={"mode": "resident", "phone": RESIDENT, "name": "张阿姨"})
     assert RESIDENT not in page
-    assert "138****0001" in page and "张阿姨" in page
+    assert "138****0001" in page
+    assert "张阿姨" in page
 
 
 def test_a_draft_photo_is_removed_from_the_check_page(client, demo, ctx, app):
@@ -284,12 +294,14 @@ def test_a_draft_photo_is_removed_from_the_check_page(client, demo, ctx, app):
     first, second = draft_photo_ids(page)
     filename = db.session.get(ReportPhoto, first).filename
     gone = client.post(f"/reports/new/photos/{first}/remove", data={"back": "check"})
-    assert gone.status_code == 303 and gone.headers["Location"].endswith("/reports/new/check")
+    assert gone.status_code == 303
+    assert gone.headers["Location"].endswith("/reports/new/check")
     db.session.expire_all()
     assert db.session.get(ReportPhoto, first) is None
     assert not os.path.exists(photos.path_of(filename))
     page = client.get("/reports/new/check").get_data(as_text=True)
-    assert draft_photo_ids(page) == [second] and "1 张" in page
+    assert draft_photo_ids(page) == [second]
+    assert "1 张" in page
     back = client.post(f"/reports/new/photos/{second}/remove", data={"back": "photos"})
     assert back.headers["Location"].endswith("/reports/new/photos")
 
@@ -322,9 +334,11 @@ def test_gcj02_matches_known_reference_points_and_leaves_the_rest_alone():
     from blueprints.geo import wgs84_to_gcj02
 
     lat, lng = wgs84_to_gcj02(39.9087, 116.3975)  # Tiananmen, Beijing
-    assert abs(lat - 39.9101) < 0.0003 and abs(lng - 116.4037) < 0.0003
+    assert abs(lat - 39.9101) < 0.0003
+    assert abs(lng - 116.4037) < 0.0003
     lat, lng = wgs84_to_gcj02(31.2304, 121.4737)  # People's Square, Shanghai
-    assert abs(lat - 31.2285) < 0.0003 and abs(lng - 121.4782) < 0.0003
+    assert abs(lat - 31.2285) < 0.0003
+    assert abs(lng - 121.4782) < 0.0003
     for outside in ((51.5007, -0.1246), (35.6812, 139.7671), (-33.8568, 151.2153)):
         assert wgs84_to_gcj02(*outside) == outside
 
@@ -334,10 +348,12 @@ def test_the_phones_location_picks_the_nearest_grid_and_names_it(client, demo, c
     found = client.get(f"/reports/new/nearest?lat={g01.lat + 0.0002}&lng={g01.lng}")
     assert found.status_code == 200
     assert found.json["grid"] == g01.id
-    assert f"已按您的位置选了“{g01}”" in found.json["text"] and "改选" in found.json["text"]
+    assert f"已按您的位置选了“{g01}”" in found.json["text"]
+    assert "改选" in found.json["text"]
     for bad in ("lat=nan&lng=1", "lat=91&lng=1", "lat=abc&lng=1", "lng=112"):
         refused = client.get(f"/reports/new/nearest?{bad}")
-        assert refused.status_code == 422 and refused.json["grid"] is None
+        assert refused.status_code == 422
+        assert refused.json["grid"] is None
 
 
 def test_open311_and_the_form_share_one_nearest_grid_rule():
@@ -351,7 +367,8 @@ def test_the_details_step_offers_location_and_keeps_the_select(client, demo, ctx
     client.post("/reports/new", data={"category": str(category("streetlight").id)})
     page = client.get("/reports/new/details").get_data(as_text=True)
     assert 'id="locate" data-nearest="/reports/new/nearest"' in page
-    assert re.search(r'<select[^>]* id="grid"', page) and 'id="located" role="status"' in page
+    assert re.search(r'<select[^>]* id="grid"', page)
+    assert 'id="located" role="status"' in page
 
 
 def file_located(client, lat, lng):
@@ -377,7 +394,9 @@ def file_located(client, lat, lng):
 def test_staff_open_the_place_in_the_phones_map_apps(client, demo, ctx, login_as):
     ref = file_located(client, 28.2051, 112.976)
     public = client.get(f"/reports/{ref}").get_data(as_text=True)
-    assert "28.205100" not in public and "geo:" not in public and "amap" not in public
+    assert "28.205100" not in public
+    assert "geo:" not in public
+    assert "amap" not in public
     as_user(client, login_as, DISPATCHER)
     page = client.get(f"/reports/{ref}").get_data(as_text=True)
     assert "28.205100, 112.976000" in page
@@ -389,8 +408,10 @@ def test_staff_open_the_place_in_the_phones_map_apps(client, demo, ctx, login_as
     position = re.search(r"position=([\d.]+),([\d.]+)", amap)
     lng, lat = float(position.group(1)), float(position.group(2))
     # Changsha: the GCJ-02 point Amap draws sits about 350 m south-east of the GPS one.
-    assert abs(lat - 28.2017) < 0.0003 and abs(lng - 112.9816) < 0.0003
-    assert "coordinate=gaode" in amap and "<img" not in page.split("定位：")[1].split("</div>")[0]
+    assert abs(lat - 28.2017) < 0.0003
+    assert abs(lng - 112.9816) < 0.0003
+    assert "coordinate=gaode" in amap
+    assert "<img" not in page.split("定位：")[1].split("</div>")[0]
 
 
 # ---- small things ----------------------------------------------------------------------
@@ -413,11 +434,14 @@ def test_without_js_the_switches_keep_what_was_typed(client, demo, ctx):
     assert 'form="step-form" formaction="/reports/new/details/keep" data-keep>大字' in page
     typed = {"description": "楼下的路灯坏了", "address": "3栋北边", "grid": str(grid("G01").id)}
     page = switch_keeping(client, "details", {**typed, "size": "large"})
-    assert 'class="large"' in page and "楼下的路灯坏了" in page and "3栋北边" in page
+    assert 'class="large"' in page
+    assert "楼下的路灯坏了" in page
+    assert "3栋北边" in page
     # Typed, not answered: the later steps still wait for the details.
     assert client.get("/reports/new/photos").headers["Location"].endswith("/reports/new/details")
     page = switch_keeping(client, "details", {**typed, "lang": "en"})
-    assert 'lang="en"' in page and "楼下的路灯坏了" in page
+    assert 'lang="en"' in page
+    assert "楼下的路灯坏了" in page
 
 
 def test_the_contact_switch_keeps_the_phone_and_name(client, demo, ctx):
@@ -425,7 +449,8 @@ def test_the_contact_switch_keeps_the_phone_and_name(client, demo, ctx):
     page = switch_keeping(
         client, "contact", {"phone": "13911112222", "name": "李阿姨", "size": "large"}
     )
-    assert 'value="13911112222"' in page and 'value="李阿姨"' in page
+    assert 'value="13911112222"' in page
+    assert 'value="李阿姨"' in page
     # Sent as the answer, the kept typing goes; the check page reads the answer.
     client.post("/reports/new/contact", data={"phone": "13933334444", "name": "李阿姨"})
     assert "13933334444" in client.get("/reports/new/check").get_data(as_text=True)
@@ -440,10 +465,13 @@ def test_the_tracking_forms_limit_does_not_speak_of_accounts(client, demo):
     assert statuses[-1] == 429
     limited = client.post("/reports/track", data={"ref": "2612 0000 0000", "code": "1"})
     text = limited.get_data(as_text=True)
-    assert limited.status_code == 429 and "您试了太多次" in text and "账号安全" not in text
+    assert limited.status_code == 429
+    assert "您试了太多次" in text
+    assert "账号安全" not in text
 
 
 def test_the_login_limit_still_speaks_of_the_account(client, demo):
     for _n in range(6):
         limited = client.post("/auth/login", data={"phone": "13800000001", "password": "wrong"})
-    assert limited.status_code == 429 and "为了账号安全" in limited.get_data(as_text=True)
+    assert limited.status_code == 429
+    assert "为了账号安全" in limited.get_data(as_text=True)

@@ -70,7 +70,7 @@ def token_of(client):
     return TOKEN.search(client.get("/auth/login").get_data(as_text=True)).group(1)
 
 
-@pytest.mark.parametrize("rule,method", rules())
+@pytest.mark.parametrize(("rule", "method"), rules())
 def test_no_route_answers_a_server_error(app, demo, rule, method):
     stranger = app.test_client()
     admin = app.test_client()

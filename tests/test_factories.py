@@ -27,5 +27,7 @@ def test_every_state_is_reached_through_the_workflow(demo, ctx, state):
 def test_a_signed_in_reporter_and_a_department_case(demo, ctx):
     resident = person(RESIDENT)
     report = create_report(ReportState.IN_PROGRESS, reporter=resident, to_department=True)
-    assert report.reporter_id == resident.id and report.reporter_phone == resident.phone
-    assert report.department.code == "D01" and report.assignee is None
+    assert report.reporter_id == resident.id
+    assert report.reporter_phone == resident.phone
+    assert report.department.code == "D01"
+    assert report.assignee is None

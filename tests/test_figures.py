@@ -111,8 +111,10 @@ def cases(demo, ctx):
 
 
 def test_the_rates_of_hand_built_cases(cases):
-    assert cases["F"].state == S.CLOSED and cases["F"].rating == "unsatisfied"
-    assert cases["G"].state == S.CLOSED and cases["G"].rating == "no_response"
+    assert cases["F"].state == S.CLOSED
+    assert cases["F"].rating == "unsatisfied"
+    assert cases["G"].state == S.CLOSED
+    assert cases["G"].rating == "no_response"
     t = rates.totals(*NOVEMBER.where())
     assert t["counted"] == 7  # E, withdrawn, is left out
     assert (t["responded_on_time"], t.rate("response")) == (6, 6 / 7)  # B was late
@@ -136,7 +138,8 @@ def test_medians_per_stage_and_the_period_of_submission(cases):
     october = Period(date(2026, 10, 1), date(2026, 10, 31))
     assert rates.totals(*october.where())["counted"] == 0
     per_grid = rates.by("grid", *NOVEMBER.where())
-    assert per_grid[g02.id]["counted"] == 3 and per_grid[grid("G01").id]["counted"] == 4
+    assert per_grid[g02.id]["counted"] == 3
+    assert per_grid[grid("G01").id]["counted"] == 4
 
 
 def test_the_day_is_the_beijing_day(demo, ctx):
@@ -159,16 +162,23 @@ def test_the_tick_reads_changes_and_twice_does_nothing(cases, runner):
     row = db.session.get(CaseFigure, c.id)
     assert (row.state, row.rated, row.satisfied, row.reopened) == ("closed", 1, 1, 1)
     result = runner.invoke(args=["figures", "tick"])
-    assert result.exit_code == 0 and "refreshed 0" in result.output
+    assert result.exit_code == 0
+    assert "refreshed 0" in result.output
 
 
 def test_the_dashboard_shows_the_rates_and_links_the_worst_grid(cases, client, login_as):
     street = db.session.scalar(select(Street).where(Street.code == "S01"))
     login_as(DISPATCHER)
     page = client.get(f"/figures/street/{street.id}?month=2026-11").get_data(as_text=True)
-    assert "85.7%" in page and "6 / 7 件" in page  # 响应率
-    assert "83.3%" in page and "66.7%" in page and "50.0%" in page
-    assert "<svg" in page and "<title" in page and "<desc" in page and "style=" not in page
+    assert "85.7%" in page
+    assert "6 / 7 件" in page
+    assert "83.3%" in page
+    assert "66.7%" in page
+    assert "50.0%" in page
+    assert "<svg" in page
+    assert "<title" in page
+    assert "<desc" in page
+    assert "style=" not in page
     # The worst grid (G02: on time 1 of 2; G01: 3 of 4) comes first, linked to its own page.
     first = re.search(r'href="/figures/grid/(\d+)\?', page.split("各网格", 1)[1])
     assert int(first.group(1)) == grid("G02").id
@@ -179,7 +189,8 @@ def test_the_dashboard_shows_the_rates_and_links_the_worst_grid(cases, client, l
     listed = client.get(
         f"/figures/grid/{g01.id}/cases?measure=overdue_open&month=2026-11"
     ).get_data(as_text=True)
-    assert cases["H"].ref in listed and cases["C"].ref not in listed
+    assert cases["H"].ref in listed
+    assert cases["C"].ref not in listed
 
 
 def other_street_dispatcher(create_user):
@@ -250,12 +261,20 @@ def test_figures_and_open_data_name_nobody(demo, ctx, client, login_as):
         assert not re.search(r"1[3-9]\d{9}", text)
         assert not [n for n in names if n in text]
     rows = list(csv.DictReader(io.StringIO(texts[1])))
-    assert rows and set(rows[0]) == {
-        "category", "grid", "submitted_on", "state",
-        "accept_hours", "sign_hours", "handle_hours", "verify_hours",
-    }  # fmt: skip
+    assert rows
+    assert set(rows[0]) == {
+        "category",
+        "grid",
+        "submitted_on",
+        "state",
+        "accept_hours",
+        "sign_hours",
+        "handle_hours",
+        "verify_hours",
+    }
     sensitive = set(db.session.scalars(select(Category.code).where(Category.sensitive)))
-    assert sensitive and not sensitive & {row["category"] for row in rows}
+    assert sensitive
+    assert not sensitive & {row["category"] for row in rows}
 
 
 def test_open_data_hides_sensitive_cases_and_small_counts(demo, ctx, client):
@@ -273,10 +292,13 @@ def test_open_data_hides_sensitive_cases_and_small_counts(demo, ctx, client):
     assert "figsecret" not in page
     data = client.get("/figures/open/cases.json?month=2026-11").get_json()
     assert [c["category"] for c in data["cases"]] == ["figplain"] * 3
-    assert data["licence"] == "CC-BY-4.0" and "submitted_on" in data["schema"]
-    assert "description" not in data["cases"][0] and "address" not in data["cases"][0]
+    assert data["licence"] == "CC-BY-4.0"
+    assert "submitted_on" in data["schema"]
+    assert "description" not in data["cases"][0]
+    assert "address" not in data["cases"][0]
     text = client.get("/figures/open/cases.csv?month=2026-11").get_data(as_text=True)
-    assert "figsecret" not in text and text.count("figplain") == 3
+    assert "figsecret" not in text
+    assert text.count("figplain") == 3
 
 
 def test_the_busiest_dashboards_fit_one_round_trip(everything_demo, client, login_as):
@@ -288,12 +310,14 @@ def test_the_busiest_dashboards_fit_one_round_trip(everything_demo, client, logi
         f"/figures/street/{street.id}/assessment",
     ):
         response = client.get(url, headers={"Accept-Encoding": "gzip"})
-        assert response.status_code == 200 and response.headers["Content-Encoding"] == "gzip"
+        assert response.status_code == 200
+        assert response.headers["Content-Encoding"] == "gzip"
         assert len(response.data) <= 14 * 1024, f"{url}: {len(response.data)} bytes gzipped"
     client.post("/auth/logout", data={})
     login_as(RESIDENT)
     response = client.get("/mydata/", headers={"Accept-Encoding": "gzip"})
-    assert response.status_code == 200 and len(response.data) <= 14 * 1024
+    assert response.status_code == 200
+    assert len(response.data) <= 14 * 1024
 
 
 @pytest.fixture
@@ -326,7 +350,9 @@ def test_the_monthly_assessment_and_its_csv(cases, client, login_as, create_user
     # The late figure links to the cases behind it: B and H.
     link = f"/figures/street/{street.id}/cases?measure=late&worker={worker.id}&month=2026-11"
     listed = client.get(link).get_data(as_text=True)
-    assert cases["B"].ref in listed and cases["H"].ref in listed and cases["A"].ref not in listed
+    assert cases["B"].ref in listed
+    assert cases["H"].ref in listed
+    assert cases["A"].ref not in listed
     assert f"worker={worker.id}" in page.replace("&amp;", "&")
     other_street_dispatcher(create_user)
     for phone in ("13800000099", GRID_WORKER, RESIDENT):

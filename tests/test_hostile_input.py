@@ -55,7 +55,8 @@ def test_language_switch_never_redirects_off_the_site(client, target):
 @pytest.mark.parametrize("target", ["/reports/mine", "/reports/queue?state=submitted&grid=1"])
 def test_login_follows_a_same_site_next(client, demo, target):
     response = client.post("/auth/login", query_string={"next": target}, data=dict(DEMO_LOGIN))
-    assert response.status_code == 303 and response.headers["Location"] == target
+    assert response.status_code == 303
+    assert response.headers["Location"] == target
 
 
 # ---- integers beyond 64 bits, Unicode digits ---------------------------------------------
@@ -178,7 +179,8 @@ def test_open311_dates_that_are_not_dates_are_400(client, value):
 
 
 @pytest.mark.parametrize(
-    "lat,lng", [("91", "112.9"), ("-91", "112.9"), ("28.2", "181"), ("28.2", "-181"), ("nan", "1")]
+    ("lat", "lng"),
+    [("91", "112.9"), ("-91", "112.9"), ("28.2", "181"), ("28.2", "-181"), ("nan", "1")],
 )
 def test_open311_post_outside_the_globe_is_400(client, demo, ctx, lat, lng):
     response = client.post(
@@ -192,7 +194,8 @@ def test_open311_post_outside_the_globe_is_400(client, demo, ctx, lat, lng):
         },
         csrf=False,
     )
-    assert response.status_code == 400 and "lat" in response.get_json()[0]["description"]
+    assert response.status_code == 400
+    assert "lat" in response.get_json()[0]["description"]
     assert db.session.scalars(select(Report)).all() == []
 
 
@@ -208,7 +211,7 @@ def start_details(client):
 
 
 @pytest.mark.parametrize(
-    "lat,lng", [("91", "112.9"), ("28.2", "181"), ("-91", "0"), ("0", "-181"), ("nan", "inf")]
+    ("lat", "lng"), [("91", "112.9"), ("28.2", "181"), ("-91", "0"), ("0", "-181"), ("nan", "inf")]
 )
 def test_web_intake_refuses_a_location_outside_the_globe(client, demo, lat, lng):
     grid_id = start_details(client)
@@ -243,7 +246,8 @@ def test_web_intake_keeps_a_real_location(client, demo, ctx):
     assert response.status_code == 303
     with client.session_transaction() as session:
         draft = load_draft(session["draft"])
-    assert draft["lat"] == pytest.approx(28.2052) and draft["lng"] == pytest.approx(-112.9761)
+    assert draft["lat"] == pytest.approx(28.2052)
+    assert draft["lng"] == pytest.approx(-112.9761)
 
 
 MALFORMED_QUESTIONS = [

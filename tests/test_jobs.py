@@ -45,7 +45,8 @@ def test_two_schedulers_enqueue_each_job_once_a_period(app, ctx, on_redis):
     now = 1_000_000_020.0  # just past the start of a minute and of a 5-second period
     first = jobs.enqueue_due(on_redis, now)
     second = jobs.enqueue_due(on_redis, now + 0.5)  # the other instance's scheduler
-    assert sorted(first) == sorted(jobs.WORK) and second == []
+    assert sorted(first) == sorted(jobs.WORK)
+    assert second == []
     assert jobs.queue(on_redis).count == len(jobs.WORK)
     # The next delivery period: the last delivery job still waits, so none is added.
     assert jobs.enqueue_due(on_redis, now + 5) == []
@@ -73,7 +74,8 @@ def test_without_redis_the_same_work_runs_from_the_cli(app, runner, ctx, sms, mo
     outbox.send_sms("13900000002", "hello from cron")
     db.session.commit()
     out = runner.invoke(args=["jobs", "run", "deliver"])
-    assert out.exit_code == 0 and "'sent': 1" in out.output
+    assert out.exit_code == 0
+    assert "'sent': 1" in out.output
     assert sms == [("13900000002", "hello from cron")]
     assert "Set REDIS_URL" in runner.invoke(args=["jobs", "worker"]).output
 
@@ -94,12 +96,14 @@ def test_readyz_says_which_parts_answered_and_the_numbers_only_to_admins(
     db.session.commit()
     jobs.queue(on_redis).enqueue(jobs.job, "orgs")
     public = client.get("/readyz")
-    assert public.status_code == 200 and public.headers["Cache-Control"] == "no-store"
+    assert public.status_code == 200
+    assert public.headers["Cache-Control"] == "no-store"
     assert public.json == {"database": "ok", "redis": "ok", "queue": "ok", "status": "ok"}
     login(client, "13800000009")
     details = client.get("/readyz").json["details"]
     assert details["queue_depth"] == 1
-    assert details["outbox_backlog"] == 2 and details["outbox_failed"] == 1
+    assert details["outbox_backlog"] == 2
+    assert details["outbox_failed"] == 1
     assert 595 <= details["oldest_undelivered_s"] <= 660
     login(client, "13800000001")
     assert "details" not in client.get("/readyz").json
@@ -112,7 +116,8 @@ def test_readyz_reports_redis_down_and_off_without_failing_the_instance(
     monkeypatch.setitem(app.config, "REDIS_URL", "redis://127.0.0.1:9/0")  # nothing listens
     answer = client.get("/readyz")
     assert answer.status_code == 200
-    assert answer.json["redis"] == "down" and answer.json["database"] == "ok"
+    assert answer.json["redis"] == "down"
+    assert answer.json["database"] == "ok"
 
 
 def test_readyz_is_503_when_the_database_is_down(app, client, monkeypatch):
@@ -121,6 +126,7 @@ def test_readyz_is_503_when_the_database_is_down(app, client, monkeypatch):
     def broken():
         raise status.db.exc.OperationalError("SELECT 1", {}, Exception("gone"))
 
-    monkeypatch.setattr(status.db.session, "execute", lambda *a, **k: broken())
+    monkeypatch.setattr(status.db.session, "execute", lambda *_a, **_k: broken())
     answer = client.get("/readyz")
-    assert answer.status_code == 503 and answer.json["database"] == "down"
+    assert answer.status_code == 503
+    assert answer.json["database"] == "down"

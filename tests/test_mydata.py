@@ -68,8 +68,11 @@ def test_my_data_shows_my_own_and_who_saw_my_phone(everything, client):
     db.session.commit()
     login(client, RESIDENT)
     page = client.get("/mydata/").get_data(as_text=True)
-    assert me.phone in page and "张桂兰" in page and mine[0].ref in page
-    assert "指挥中心 · 桃花街道" in page and dispatcher.name not in page
+    assert me.phone in page
+    assert "张桂兰" in page
+    assert mine[0].ref in page
+    assert "指挥中心 · 桃花街道" in page
+    assert dispatcher.name not in page
     others = db.session.scalars(select(Report.ref).where(Report.reporter_id != me.id)).all()
     assert not [ref for ref in others if ref and ref in page]
     response = client.get("/mydata/download.json")
@@ -89,16 +92,19 @@ def test_deleting_needs_the_password_and_the_tick(everything, client):
     free_to_go(RESIDENT)
     login(client, RESIDENT)
     wrong = client.post("/mydata/delete", data={"password": "not-it", "sure": "y"})
-    assert wrong.status_code == 422 and "密码不对" in wrong.get_data(as_text=True)
+    assert wrong.status_code == 422
+    assert "密码不对" in wrong.get_data(as_text=True)
     unticked = client.post("/mydata/delete", data={"password": "linli-demo"})
     assert unticked.status_code == 422
-    assert person(RESIDENT) is not None and db.session.scalar(select(AccountRemoval)) is None
+    assert person(RESIDENT) is not None
+    assert db.session.scalar(select(AccountRemoval)) is None
 
 
 def test_staff_and_the_person_in_charge_are_told_what_first(everything, client):
     login(client, DISPATCHER)
     page = client.get("/mydata/delete").get_data(as_text=True)
-    assert "请管理员取消这些角色" in page and "永久删除" not in page
+    assert "请管理员取消这些角色" in page
+    assert "永久删除" not in page
     client.post("/mydata/delete", data={"password": "linli-demo", "sure": "y"})
     assert person(DISPATCHER).active
     client.post("/auth/logout", data={})
@@ -160,7 +166,9 @@ def test_after_deleting_nothing_names_them(everything, client, app):
     for filing_id in db.session.scalars(select(FilingPerson.filing_id).distinct()):
         texts.append(client.get(f"/orgs/f/{filing_id}/people").get_data(as_text=True))
     for text in texts:
-        assert phone not in text and real not in text and name not in text
+        assert phone not in text
+        assert real not in text
+        assert name not in text
         assert "138****0001" not in text
 
 
@@ -178,11 +186,9 @@ def test_a_certificate_of_a_removed_holder_verifies_as_such(everything, client):
         == 303
     )
     page = client.get(f"/volunteers/verify?number={cert.number}").get_data(as_text=True)
-    assert (
-        "这张证明是真的" in page
-        and "持有人已注销" in page
-        and "王" not in page.split("verified")[1][:400]
-    )
+    assert "这张证明是真的" in page
+    assert "持有人已注销" in page
+    assert "王" not in page.split("verified")[1][:400]
     assert db.session.get(Certificate, cert.id).minutes == cert.minutes
 
 
@@ -202,7 +208,8 @@ def test_retention_empties_old_finished_cases_once(demo, ctx, app, tmp_path):
     assert anonymise() == {"phones": 1, "names": 1, "photos": 1}
     db.session.expire_all()
     assert (old.reporter_phone, old.reporter_name, old.photos) == ("", "", [])
-    assert recent.reporter_phone == "13912345678" and recent.reporter_name == "钱先生"
+    assert recent.reporter_phone == "13912345678"
+    assert recent.reporter_name == "钱先生"
     assert still_open.reporter_phone == "13912345678"  # open: still needed to call back
     assert anonymise() == {"phones": 0, "names": 0, "photos": 0}
     app.config["RETAIN_PHONES_DAYS"] = 0
@@ -214,4 +221,5 @@ def test_retention_empties_old_finished_cases_once(demo, ctx, app, tmp_path):
 
 def test_the_retention_tick_command(runner, demo):
     result = runner.invoke(args=["mydata", "tick"])
-    assert result.exit_code == 0 and re.search(r"phones 0, names 0, photos 0", result.output)
+    assert result.exit_code == 0
+    assert re.search(r"phones 0, names 0, photos 0", result.output)

@@ -63,19 +63,23 @@ def test_a_handled_case_is_rated_only_once_checked_on_site(client, demo, login_a
 
     page = resident.get(f"/reports/{ref}").get_data(as_text=True)
     assert "处理人说已处理好，网格员会来现场核查" in page
-    assert "您对处理结果满意吗" not in page and "已处理好，请您评价" not in page
+    assert "您对处理结果满意吗" not in page
+    assert "已处理好，请您评价" not in page
     early = rate(resident, ref)
     assert early.status_code == 303, "told the case moved on, not given a rating form"
-    assert report(ref).state == "handled" and report(ref).rating == ""
+    assert report(ref).state == "handled"
+    assert report(ref).rating == ""
     assert "rate" not in [e.action for e in report(ref).events]
 
     as_user(client, login_as, DISPATCHER)
     assert act(client, ref, "verify").status_code == 303
     page = resident.get(f"/reports/{ref}").get_data(as_text=True)
-    assert "已处理好，请您评价" in page and "您对处理结果满意吗" in page
+    assert "已处理好，请您评价" in page
+    assert "您对处理结果满意吗" in page
     assert "网格员已到现场核查，确认已处理好" in page
     assert rate(resident, ref).status_code == 303
-    assert report(ref).state == "closed" and report(ref).rating == "satisfied"
+    assert report(ref).state == "closed"
+    assert report(ref).rating == "satisfied"
 
 
 def test_a_category_without_a_check_goes_straight_to_rating(client, demo, login_as, ctx):
@@ -85,7 +89,8 @@ def test_a_category_without_a_check_goes_straight_to_rating(client, demo, login_
     act(client, ref, "handle", note="清理干净了")
     assert report(ref).state == "verified"
     page = resident.get(f"/reports/{ref}").get_data(as_text=True)
-    assert "已处理好，请您评价" in page and "网格员会来现场核查" not in page
+    assert "已处理好，请您评价" in page
+    assert "网格员会来现场核查" not in page
     assert rate(resident, ref).status_code == 303
     assert report(ref).state == "closed"
 
@@ -97,10 +102,8 @@ def test_the_reporter_is_texted_what_changed_at_every_turn(client, demo, login_a
     ref, _key = file_report(client)
     resident = tracker_client(client)
     grouped = report(ref).grouped_ref
-    assert (
-        texts_to(sms)[-1].startswith("【邻里】已收到您的反映")
-        and "/reports/t/" in texts_to(sms)[-1]
-    )
+    assert texts_to(sms)[-1].startswith("【邻里】已收到您的反映")
+    assert "/reports/t/" in texts_to(sms)[-1]
     dispatch_to_worker(client, login_as, ref, upto="sign")
     assert texts_to(sms)[-1] == f"【邻里】您反映的问题 {grouped} 已交给第一网格网格员处理。"
     act(client, ref, "start")
@@ -153,7 +156,7 @@ def inbox_lines(resident):
     return said + [re.sub(r"<[^>]+>", "", h) for h in re.findall(r"<h2>(.*?)</h2>", page)]
 
 
-@pytest.mark.parametrize("resident_lang,staff_lang", [("zh_Hans", "en"), ("en", "zh_Hans")])
+@pytest.mark.parametrize(("resident_lang", "staff_lang"), [("zh_Hans", "en"), ("en", "zh_Hans")])
 def test_the_whole_loop_speaks_the_residents_language(
     client, demo, login_as, ctx, sms, monkeypatch, resident_lang, staff_lang
 ):
@@ -212,11 +215,15 @@ def test_the_residents_timeline_speaks_their_words(client, demo, login_as, ctx):
     as_user(client, login_as, DISPATCHER)
     act(client, ref, "verify")
     staff_page = client.get(f"/reports/{ref}").get_data(as_text=True)
-    assert "先联系物业王经理" in staff_page and "记录进展" in staff_page
+    assert "先联系物业王经理" in staff_page
+    assert "记录进展" in staff_page
     page = resident.get(f"/reports/{ref}").get_data(as_text=True)
     assert "先联系物业王经理" not in page, "a dispatch note is for the handler"
-    assert "记录进展" not in page and "处理人记下了进展" in page and "已联系电工" in page
-    assert "处理人说已处理好" in page and "网格员已到现场核查，确认已处理好" in page
+    assert "记录进展" not in page
+    assert "处理人记下了进展" in page
+    assert "已联系电工" in page
+    assert "处理人说已处理好" in page
+    assert "网格员已到现场核查，确认已处理好" in page
     assert "处理前" in page
 
 
@@ -228,7 +235,8 @@ def test_a_dispatch_note_marked_public_is_read_by_the_resident(client, filed, lo
     act(client, filed, "dispatch", assignee=f"user:{worker.id}", note="明天上午到", public_note="1")
     assert "明天上午到" in resident.get(f"/reports/{filed}").get_data(as_text=True)
     stranger = client.application.test_client().get(f"/reports/{filed}").get_data(as_text=True)
-    assert "明天上午到" in stranger and "居民反映的问题已受理" in stranger
+    assert "明天上午到" in stranger
+    assert "居民反映的问题已受理" in stranger
 
 
 def test_after_photos_are_captioned(client, filed, login_as):
@@ -241,7 +249,8 @@ def test_after_photos_are_captioned(client, filed, login_as):
     )
     assert done.status_code == 303
     page = resident.get(f"/reports/{filed}").get_data(as_text=True)
-    assert "处理后" in page and "处理前" not in page
+    assert "处理后" in page
+    assert "处理前" not in page
 
 
 # ---- strangers are not the reporter ---------------------------------------------------------
@@ -252,8 +261,10 @@ def test_a_stranger_reads_the_case_in_the_third_person(client, filed, login_as):
     act(client, filed, "accept", urgency="normal")
     stranger = client.application.test_client()
     page = stranger.get(f"/reports/{filed}").get_data(as_text=True)
-    assert "居民反映的问题已受理" in page and "已收到居民的反映" in page
-    assert "已收到您的反映" not in page and "您反映" not in page
+    assert "居民反映的问题已受理" in page
+    assert "已收到居民的反映" in page
+    assert "已收到您的反映" not in page
+    assert "您反映" not in page
 
 
 def test_me_too_shows_as_done_once_pressed(client, filed):
@@ -261,7 +272,8 @@ def test_me_too_shows_as_done_once_pressed(client, filed):
     assert "我也遇到了</button>" in stranger.get(f"/reports/{filed}").get_data(as_text=True)
     assert stranger.post(f"/reports/{filed}/metoo", data={}).status_code == 303
     page = stranger.get(f"/reports/{filed}").get_data(as_text=True)
-    assert "您已说过也遇到了这个问题" in page and "我也遇到了</button>" not in page
+    assert "您已说过也遇到了这个问题" in page
+    assert "我也遇到了</button>" not in page
     other = client.application.test_client()
     assert "我也遇到了</button>" in other.get(f"/reports/{filed}").get_data(as_text=True)
 
@@ -291,14 +303,16 @@ def test_a_follower_is_told_the_public_steps_only(client, filed, login_as, lang)
     told = [n.message for n in db.session.scalars(select(Notice).where(Notice.user_id == user.id))]
     told_text = " ".join(told)
     assert len(told) == 4, told  # accepted, handed on, signed for, handled
-    assert "13500000000" not in told_text and "等配件" not in told_text
+    assert "13500000000" not in told_text
+    assert "等配件" not in told_text
     assert "已交给第一网格网格员处理" in told
     lines = " ".join(inbox_lines(follower))
     if lang == "en":
         assert "Handed to the grid worker of 第一网格" in lines
         assert not CHINESE.search(PLACE_NAMES.sub("", lines)), lines
     inbox = follower.get("/notices/").get_data(as_text=True)
-    assert "13500000000" not in inbox and worker.display_name not in inbox
+    assert "13500000000" not in inbox
+    assert worker.display_name not in inbox
     assert follower.post(f"/reports/{filed}/unfollow", data={}).status_code == 303
     assert db.session.scalar(select(func.count(ReportFollow.id))) == 0
 
@@ -338,7 +352,8 @@ def test_the_inbox_groups_news_per_case_and_clears_a_case_when_opened(client, de
     threads = page.split("<h2>")[1:]
     said = re.findall(r'<span class="said">(.*?)</span>', threads[0])
     assert said == ["已交给第一网格网格员处理", "已受理，正在安排人员"], "newest first"
-    assert "2 条新消息" in threads[0] and "共 2 条" in threads[0]
+    assert "2 条新消息" in threads[0]
+    assert "共 2 条" in threads[0]
     assert "1 条新消息" in threads[1]
     assert "3 条未读" in resident.get("/").get_data(as_text=True)
 
@@ -346,7 +361,8 @@ def test_the_inbox_groups_news_per_case_and_clears_a_case_when_opened(client, de
         select(Notice).where(Notice.user_id == user.id).order_by(Notice.id.desc())
     ).first()
     opened = resident.get(f"/notices/{newest.id}")
-    assert opened.status_code == 303 and opened.headers["Location"] == f"/reports/{first}"
+    assert opened.status_code == 303
+    assert opened.headers["Location"] == f"/reports/{first}"
     unread = db.session.scalars(
         select(Notice.url).where(Notice.user_id == user.id, Notice.read.is_(False))
     ).all()
@@ -398,17 +414,21 @@ def test_sign_up_verifies_the_phone_then_offers_old_reports_one_by_one(
     user = sign_up(resident)
     assert "验证手机号" in resident.get("/").get_data(as_text=True)
     page = resident.get("/reports/claim").get_data(as_text=True)
-    assert offered_id(page) is None and "请先验证手机号" in page, "nothing before the code"
+    assert offered_id(page) is None, "nothing before the code"
+    assert "请先验证手机号" in page, "nothing before the code"
     wrong = resident.post(
         "/auth/phone", data={"code": "000000" if phone_code(sms) != "000000" else "111111"}
     )
-    assert wrong.status_code == 422 and "验证码不对" in wrong.get_data(as_text=True)
+    assert wrong.status_code == 422
+    assert "验证码不对" in wrong.get_data(as_text=True)
     done = resident.post("/auth/phone", data={"code": phone_code(sms)})
-    assert done.status_code == 303 and done.headers["Location"] == "/reports/claim"
+    assert done.status_code == 303
+    assert done.headers["Location"] == "/reports/claim"
     assert stored(User, user.id).phone_verified_at is not None
 
     page = resident.get("/reports/claim").get_data(as_text=True)
-    assert offered_id(page) == report(first).id and "路灯不亮" in page
+    assert offered_id(page) == report(first).id
+    assert "路灯不亮" in page
     assert (
         resident.post(
             "/reports/claim", data={"report": str(report(first).id), "answer": "mine"}
@@ -416,16 +436,20 @@ def test_sign_up_verifies_the_phone_then_offers_old_reports_one_by_one(
         == 303
     )
     assert report(first).reporter_id == user.id
-    assert report(first).events[-1].action == "claim" and not report(first).events[-1].public
+    assert report(first).events[-1].action == "claim"
+    assert not report(first).events[-1].public
     page = resident.get("/reports/claim").get_data(as_text=True)
     assert offered_id(page) == report(second).id
     resident.post("/reports/claim", data={"report": str(report(second).id), "answer": "not_mine"})
     assert report(second).reporter_id is None
     page = resident.get("/reports/claim").get_data(as_text=True)
-    assert offered_id(page) is None and "没有要找回的反映了" in page
-    assert report(other_phone).reporter_id is None and report(old).reporter_id is None
+    assert offered_id(page) is None
+    assert "没有要找回的反映了" in page
+    assert report(other_phone).reporter_id is None
+    assert report(old).reporter_id is None
     mine = resident.get("/reports/mine").get_data(as_text=True)
-    assert report(first).grouped_ref in mine and report(second).grouped_ref not in mine
+    assert report(first).grouped_ref in mine
+    assert report(second).grouped_ref not in mine
 
 
 def test_claims_refuse_forged_and_other_peoples_reports(client, demo, ctx, sms, monkeypatch):
@@ -448,7 +472,8 @@ def test_claims_refuse_forged_and_other_peoples_reports(client, demo, ctx, sms, 
     no_token = resident.post(
         "/reports/claim", data={"report": str(report(mine).id), "answer": "mine"}, csrf=False
     )
-    assert no_token.status_code == 400 and report(mine).reporter_id is None
+    assert no_token.status_code == 400
+    assert report(mine).reporter_id is None
     # Someone else signed in with a verified phone of their own gets nothing of this phone's.
     stranger = client.application.test_client()
     sign_up(stranger, phone="13700000000")
@@ -466,7 +491,8 @@ def test_the_reporter_adds_an_update_and_a_photo_to_an_open_case(client, filed, 
         f"/reports/{filed}/act/add_update",
         data={"note": " ", "version": str(report(filed).version)},
     )
-    assert empty.status_code == 422 and "请写几句说明" in empty.get_data(as_text=True)
+    assert empty.status_code == 422
+    assert "请写几句说明" in empty.get_data(as_text=True)
     added = resident.post(
         f"/reports/{filed}/act/add_update",
         data={
@@ -478,16 +504,20 @@ def test_the_reporter_adds_an_update_and_a_photo_to_an_open_case(client, filed, 
     )
     assert added.status_code == 303
     r = report(filed)
-    assert r.events[-1].action == "add_update" and r.events[-1].note == "晚上更黑了，7栋也不亮"
-    assert [p.kind for p in r.photos] == ["update"] and r.state == "signed"
+    assert r.events[-1].action == "add_update"
+    assert r.events[-1].note == "晚上更黑了，7栋也不亮"
+    assert [p.kind for p in r.photos] == ["update"]
+    assert r.state == "signed"
     told = db.session.scalars(select(Notice.text).where(Notice.user_id == worker.id)).all()
     assert "反映人补充了情况 %(ref)s" in told
     page = resident.get(f"/reports/{filed}").get_data(as_text=True)
-    assert "晚上更黑了" in page and "反映人补充" in page
+    assert "晚上更黑了" in page
+    assert "反映人补充" in page
     stranger = client.application.test_client()
     assert "晚上更黑了" not in stranger.get(f"/reports/{filed}").get_data(as_text=True)
     forged = stranger.post(
         f"/reports/{filed}/act/add_update",
         data={"note": "假的", "version": str(report(filed).version)},
     )
-    assert forged.status_code == 422 and report(filed).events[-1].note != "假的"
+    assert forged.status_code == 422
+    assert report(filed).events[-1].note != "假的"

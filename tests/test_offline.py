@@ -56,10 +56,14 @@ def test_a_whole_report_with_photos_in_one_post(client, demo, ctx, app, sms):
     assert response.status_code == 303
     [report] = reports()
     assert response.headers["Location"] == f"/reports/{report.ref}?new=1"
-    assert report.category.code == "garbage" and report.grid.code == "G01"
-    assert report.description == "垃圾堆了好几天没人清" and report.address == "菜场东门"
-    assert report.reporter_phone == "13912345678" and report.reporter_name == "王大爷"
-    assert report.source == "web" and report.state == "submitted"
+    assert report.category.code == "garbage"
+    assert report.grid.code == "G01"
+    assert report.description == "垃圾堆了好几天没人清"
+    assert report.address == "菜场东门"
+    assert report.reporter_phone == "13912345678"
+    assert report.reporter_name == "王大爷"
+    assert report.source == "web"
+    assert report.state == "submitted"
     assert len(report.photos) == 2
     for p in report.photos:
         assert os.path.exists(os.path.join(app.config["UPLOAD_FOLDER"], p.filename + ".jpg"))
@@ -75,8 +79,10 @@ def test_errors_keep_what_was_typed_with_the_wizards_messages(client, demo, ctx)
     html = response.get_data(as_text=True)
     assert response.status_code == 422
     assert "请多写几个字，至少5个字" in html
-    assert "请写一下具体位置，例如楼栋、路口或附近的店" in html and "请选择网格" in html
-    assert re.search(r">\s*太脏</textarea>", html) and 'value="王大爷"' in html
+    assert "请写一下具体位置，例如楼栋、路口或附近的店" in html
+    assert "请选择网格" in html
+    assert re.search(r">\s*太脏</textarea>", html)
+    assert 'value="王大爷"' in html
     assert f'value="{data["key"]}"' in html  # sent again, it is still the same submission
     assert reports() == []
 
@@ -87,7 +93,8 @@ def test_the_same_key_sent_again_returns_the_same_report(client, demo, ctx, sms)
     again = client.post("/reports/quick", data={**data, "photos": (jpeg(), "a.jpg")})
     assert first.status_code == again.status_code == 303
     assert first.headers["Location"] == again.headers["Location"]
-    assert len(reports()) == 1 and photo_rows() == 1
+    assert len(reports()) == 1
+    assert photo_rows() == 1
     assert len([t for _p, t in sms if "查询码" in t]) == 1  # one receipt
 
 
@@ -109,8 +116,10 @@ def test_a_key_that_is_not_a_key_is_refused(client, demo, ctx, key):
 def test_more_than_three_photos_are_refused_and_nothing_is_kept(client, demo, ctx, app):
     data = quick_form(photos=[(jpeg(), f"{i}.jpg") for i in range(4)])
     response = client.post("/reports/quick", data=data)
-    assert response.status_code == 422 and "最多只能上传3张照片" in response.get_data(as_text=True)
-    assert reports() == [] and photo_rows() == 0
+    assert response.status_code == 422
+    assert "最多只能上传3张照片" in response.get_data(as_text=True)
+    assert reports() == []
+    assert photo_rows() == 0
 
 
 def test_a_bad_photo_leaves_no_files_behind(client, demo, ctx, app):
@@ -124,7 +133,8 @@ def test_a_bad_photo_leaves_no_files_behind(client, demo, ctx, app):
     response = client.post("/reports/quick", data=quick_form(photos=photos))
     assert response.status_code == 422
     assert "只能上传照片" in response.get_data(as_text=True)
-    assert set(os.listdir(folder)) == before and reports() == []
+    assert set(os.listdir(folder)) == before
+    assert reports() == []
 
 
 def test_a_category_question_is_asked_on_the_same_page(client, demo, ctx):
@@ -132,7 +142,8 @@ def test_a_category_question_is_asked_on_the_same_page(client, demo, ctx):
     html = client.get("/reports/quick").get_data(as_text=True)
     assert "被什么堵住了" in html
     missing = client.post("/reports/quick", data=quick_form(category=fire_lane))
-    assert missing.status_code == 422 and "请回答这个问题" in missing.get_data(as_text=True)
+    assert missing.status_code == 422
+    assert "请回答这个问题" in missing.get_data(as_text=True)
     # Another category's question is not asked of a garbage report.
     assert client.post("/reports/quick", data=quick_form()).status_code == 303
     answered = client.post(
@@ -154,7 +165,8 @@ def test_a_grid_worker_files_for_a_resident_or_from_patrol(client, demo, ctx):
         client.post("/reports/quick", data=quick_form(mode="patrol", phone="")).status_code == 303
     )
     [report] = reports()
-    assert report.source == "patrol" and report.proxy.phone == WORKER
+    assert report.source == "patrol"
+    assert report.proxy.phone == WORKER
 
 
 def test_a_queued_report_gets_a_fresh_token_after_its_session_is_gone(app, demo, ctx):
@@ -163,11 +175,13 @@ def test_a_queued_report_gets_a_fresh_token_after_its_session_is_gone(app, demo,
     later = app.test_client()  # the browser was closed: the session cookie went with it
     data = quick_form()
     stale = later.post("/reports/quick", data={**data, "csrf_token": old_token})
-    assert stale.status_code == 400 and "页面放置太久" in stale.get_data(as_text=True)
+    assert stale.status_code == 400
+    assert "页面放置太久" in stale.get_data(as_text=True)
     token = later.get("/reports/quick/token")
     assert token.headers["Cache-Control"] == "no-store"
     sent = later.post("/reports/quick", data={**data, "csrf_token": token.json["token"]})
-    assert sent.status_code == 303 and len(reports()) == 1
+    assert sent.status_code == 303
+    assert len(reports()) == 1
 
 
 def test_sending_is_rate_limited_like_the_wizard(client, demo, ctx):
@@ -179,21 +193,26 @@ def test_the_service_worker_gets_nobodys_copy(client, demo, ctx):
     login(client, "13800000001")
     assert "张阿姨" in client.get("/reports/quick").get_data(as_text=True)
     shell = client.get("/reports/quick", headers={"X-Linli-Shell": "1"}).get_data(as_text=True)
-    assert "张阿姨" not in shell and "退出登录" not in shell
+    assert "张阿姨" not in shell
+    assert "退出登录" not in shell
     offline = client.get("/reports/offline", headers={"X-Linli-Shell": "1"})
-    assert offline.status_code == 200 and "张阿姨" not in offline.get_data(as_text=True)
+    assert offline.status_code == 200
+    assert "张阿姨" not in offline.get_data(as_text=True)
 
 
 def test_the_service_worker_keeps_what_the_form_needs(client, demo):
     response = client.get("/reports/sw.js")
     body = response.get_data(as_text=True)
-    assert response.status_code == 200 and response.mimetype == "text/javascript"
+    assert response.status_code == 200
+    assert response.mimetype == "text/javascript"
     assert response.headers["Service-Worker-Allowed"] == "/"
     assert response.headers["Cache-Control"] == "max-age=86400"
     page = client.get("/reports/quick").get_data(as_text=True)
     needed = re.findall(r'(?:src|href)="(/static/[^"]+)"', page)
-    assert needed and all(f'"{url}"' in body for url in needed)
-    assert '"/reports/quick"' in body and '"/reports/offline"' in body
+    assert needed
+    assert all(f'"{url}"' in body for url in needed)
+    assert '"/reports/quick"' in body
+    assert '"/reports/offline"' in body
 
 
 def test_only_a_grid_workers_task_list_is_kept_offline(client, demo):
@@ -206,7 +225,8 @@ def test_only_a_grid_workers_task_list_is_kept_offline(client, demo):
 
 def test_pages_carry_the_status_line_words_in_their_language(client, demo):
     zh = client.get("/").get_data(as_text=True)
-    assert "data-saved" not in zh and 'data-waiting="还有 {n} 件没发出去"' in zh
+    assert "data-saved" not in zh
+    assert 'data-waiting="还有 {n} 件没发出去"' in zh
     en = client.get("/", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert 'data-waiting="{n} report(s) not sent yet"' in en
     assert 'data-up="Uploading: {n}%, about {s} seconds left"' in en
@@ -252,7 +272,8 @@ def test_copies_of_one_submission_sent_at_once_make_one_report(tmp_path):
             ).all()
             photos = conn.execute(text("SELECT filename FROM report_photo")).scalars().all()
         engine.dispose()
-        assert len(made) == 1 and len(photos) == 1
+        assert len(made) == 1
+        assert len(photos) == 1
         assert sorted(os.listdir(tmp_path / "uploads")) == sorted(
             [f"{photos[0]}.jpg", f"{photos[0]}.t.jpg"]
         )

@@ -78,14 +78,19 @@ def test_discovery_in_both_formats(client):
 
 def test_services_list_only_public_categories(client, demo):
     services = client.get(f"{BASE}/services.json").get_json()
-    assert isinstance(services, list) and services
+    assert isinstance(services, list)
+    assert services
     for service in services:
         assert set(service) == SERVICE_FIELDS
-        assert isinstance(service["metadata"], bool) and service["type"] == "realtime"
+        assert isinstance(service["metadata"], bool)
+        assert service["type"] == "realtime"
     codes = {s["service_code"] for s in services}
-    assert "garbage" in codes and "neighbour" not in codes and "safety_tip" not in codes
+    assert "garbage" in codes
+    assert "neighbour" not in codes
+    assert "safety_tip" not in codes
     root = xml(client.get(f"{BASE}/services.xml"))
-    assert root.tag == "services" and {c.tag for c in root} == {"service"}
+    assert root.tag == "services"
+    assert {c.tag for c in root} == {"service"}
     assert {e.tag for e in root[0]} == SERVICE_FIELDS
     assert {s.findtext("service_code") for s in root} == codes
 
@@ -94,8 +99,10 @@ def test_service_definition_has_the_questions(client, demo):
     definition = client.get(f"{BASE}/services/fire_lane.json").get_json()
     attribute = definition["attributes"][0]
     assert definition["service_code"] == "fire_lane"
-    assert attribute["code"] == "blocked_by" and attribute["datatype"] == "singlevaluelist"
-    assert attribute["required"] is True and attribute["order"] == 1
+    assert attribute["code"] == "blocked_by"
+    assert attribute["datatype"] == "singlevaluelist"
+    assert attribute["required"] is True
+    assert attribute["order"] == 1
     assert {v["key"] for v in attribute["values"]} == {"car", "ebike", "goods"}
     root = xml(client.get(f"{BASE}/services/fire_lane.xml"))
     assert root.tag == "service_definition"
@@ -105,9 +112,11 @@ def test_service_definition_has_the_questions(client, demo):
 
 def test_sensitive_or_unknown_service_is_404_in_the_asked_format(client, demo):
     response = client.get(f"{BASE}/services/neighbour.json")
-    assert response.status_code == 404 and response.get_json()[0]["code"] == 404
+    assert response.status_code == 404
+    assert response.get_json()[0]["code"] == 404
     root = xml(client.get(f"{BASE}/services/nope.xml"))
-    assert root.tag == "errors" and root.find("error/code").text == "404"
+    assert root.tag == "errors"
+    assert root.find("error/code").text == "404"
 
 
 def test_post_creates_a_submitted_report_and_get_reads_it_back(client, demo, ctx):
@@ -116,7 +125,8 @@ def test_post_creates_a_submitted_report_and_get_reads_it_back(client, demo, ctx
     )
     assert created.status_code == 200
     body = created.get_json()
-    assert isinstance(body, list) and set(body[0]) == {
+    assert isinstance(body, list)
+    assert set(body[0]) == {
         "service_request_id",
         "token",
         "service_notice",
@@ -124,39 +134,38 @@ def test_post_creates_a_submitted_report_and_get_reads_it_back(client, demo, ctx
     }
     ref = body[0]["service_request_id"]
     report = db.session.scalar(select(Report).where(Report.ref == ref))
-    assert report.state == "submitted" and report.source == "open311" and report.grid.code == "G01"
+    assert report.state == "submitted"
+    assert report.source == "open311"
+    assert report.grid.code == "G01"
     assert report.reporter_phone == "13912345678"
     one = client.get(f"{BASE}/requests/{ref}.json").get_json()
-    assert len(one) == 1 and set(one[0]) == REQUEST_FIELDS
+    assert len(one) == 1
+    assert set(one[0]) == REQUEST_FIELDS
     item = one[0]
-    assert (
-        item["status"] == "open"
-        and item["service_code"] == "garbage"
-        and item["address_id"] == "G01"
-    )
-    assert item["requested_datetime"].endswith("+08:00") and item["expected_datetime"].endswith(
-        "+08:00"
-    )
+    assert item["status"] == "open"
+    assert item["service_code"] == "garbage"
+    assert item["address_id"] == "G01"
+    assert item["requested_datetime"].endswith("+08:00")
+    assert item["expected_datetime"].endswith("+08:00")
     assert item["media_url"] is None
     text = json.dumps(one, ensure_ascii=False)
-    assert (
-        "13912345678" not in text
-        and "王" not in text
-        and "w@example.com" not in text
-        and "dev-1" not in text
-    )
+    assert "13912345678" not in text
+    assert "王" not in text
+    assert "w@example.com" not in text
+    assert "dev-1" not in text
     root = xml(client.get(f"{BASE}/requests/{ref}.xml"))
-    assert root.tag == "service_requests" and root[0].tag == "request"
-    assert {e.tag for e in root[0]} == REQUEST_FIELDS and root[0].findtext(
-        "service_request_id"
-    ) == ref
+    assert root.tag == "service_requests"
+    assert root[0].tag == "request"
+    assert {e.tag for e in root[0]} == REQUEST_FIELDS
+    assert root[0].findtext("service_request_id") == ref
     token = client.get(f"{BASE}/tokens/{body[0]['token']}.json").get_json()
     assert token == [{"service_request_id": ref, "token": body[0]["token"]}]
 
 
 def test_post_in_xml(client, demo):
     root = xml(post(client, "xml"))
-    assert root.tag == "service_requests" and root.find("request/service_request_id").text
+    assert root.tag == "service_requests"
+    assert root.find("request/service_request_id").text
 
 
 def test_the_same_post_twice_makes_one_report(client, demo, ctx):
@@ -171,7 +180,8 @@ def test_post_by_lat_long_finds_the_nearest_grid(client, demo, ctx):
         "service_request_id"
     ]
     report = db.session.scalar(select(Report).where(Report.ref == ref))
-    assert report.grid.code == "G06" and report.lat == pytest.approx(28.2052)
+    assert report.grid.code == "G06"
+    assert report.lat == pytest.approx(28.2052)
 
 
 def test_post_by_address_string_naming_community_and_grid(client, demo, ctx):
@@ -182,7 +192,8 @@ def test_post_by_address_string_naming_community_and_grid(client, demo, ctx):
 
 def test_required_attribute_is_enforced_and_stored(client, demo, ctx):
     missing = post(client, service_code="fire_lane", description="消防通道被堵死了")
-    assert missing.status_code == 400 and "blocked_by" in missing.get_json()[0]["description"]
+    assert missing.status_code == 400
+    assert "blocked_by" in missing.get_json()[0]["description"]
     bad = client.post(
         f"{BASE}/requests.json",
         data={
@@ -212,7 +223,7 @@ def test_required_attribute_is_enforced_and_stored(client, demo, ctx):
 
 
 @pytest.mark.parametrize(
-    "fields,status",
+    ("fields", "status"),
     [
         ({"api_key": None}, 403),
         ({"api_key": "wrong"}, 403),
@@ -234,7 +245,8 @@ def test_post_errors(client, demo, ctx, fields, status):
         assert response.status_code == status
         if fmt == "json":
             error = response.get_json()[0]
-            assert error["code"] == status and error["description"]
+            assert error["code"] == status
+            assert error["description"]
         else:
             assert xml(response).find("error/code").text == str(status)
     assert db.session.scalars(select(Report)).all() == []
@@ -258,7 +270,8 @@ def test_admin_issues_a_key_shown_once_and_stored_hashed(client, demo, login_as,
     page = client.post("/open311/keys", data={"name": "12345热线"}).get_data(as_text=True)
     raw = page.split('<p class="code">')[1].split("<")[0]
     stored = db.session.scalar(select(ApiKey).where(ApiKey.name == "12345热线"))
-    assert stored.key_hash == hash_key(raw) and raw not in stored.key_hash
+    assert stored.key_hash == hash_key(raw)
+    assert raw not in stored.key_hash
     assert raw not in client.get("/open311/keys").get_data(as_text=True)
     client.post("/auth/logout", data={})
     assert post(client, api_key=raw).status_code == 200
@@ -284,7 +297,8 @@ def test_get_requests_filters(client, demo, ctx):
     old = (utcnow() - timedelta(days=200)).isoformat() + "Z"
     assert client.get(f"{BASE}/requests.json?end_date={old}").get_json() == []
     root = xml(client.get(f"{BASE}/requests.xml"))
-    assert root.tag == "service_requests" and len(root) == 3
+    assert root.tag == "service_requests"
+    assert len(root) == 3
 
 
 def test_sensitive_reports_never_leave(client, demo, ctx):
@@ -334,7 +348,8 @@ def test_service_request_updates(client, demo, login_as, ctx):
         "media_url",
     }
     root = xml(client.get(f"{BASE}/servicerequestupdates.xml"))
-    assert root.tag == "service_request_updates" and root[0].tag == "request_update"
+    assert root.tag == "service_request_updates"
+    assert root[0].tag == "request_update"
 
 
 def test_openapi_document_lists_every_endpoint(client, app):
@@ -433,10 +448,12 @@ def test_key_pages_refuse_a_post_without_a_csrf_token(client, demo, login_as, ct
     login_as("13800000009")
     before = db.session.scalars(select(ApiKey)).all()
     issued = client.post("/open311/keys", data={"name": "跨站"}, csrf=False)
-    assert issued.status_code == 400 and "页面放置太久" in issued.get_data(as_text=True)
+    assert issued.status_code == 400
+    assert "页面放置太久" in issued.get_data(as_text=True)
     key = before[0]
     revoked = client.post(f"/open311/keys/{key.id}/revoke", data={"sure": "yes"}, csrf=False)
-    assert revoked.status_code == 400 and "页面放置太久" in revoked.get_data(as_text=True)
+    assert revoked.status_code == 400
+    assert "页面放置太久" in revoked.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.scalar(select(ApiKey).where(ApiKey.name == "跨站")) is None
     assert db.session.get(ApiKey, key.id).revoked_at is None
@@ -484,23 +501,27 @@ def test_discovery_uses_the_configured_base_url_not_the_host_header(app, client)
 @pytest.mark.parametrize("path", [f"{BASE}/nothing.json", f"{BASE}/nothing", f"{BASE}/a/b/c.json"])
 def test_unknown_api_paths_are_json_404s(client, path):
     response = client.get(path)
-    assert response.status_code == 404 and response.mimetype == "application/json"
+    assert response.status_code == 404
+    assert response.mimetype == "application/json"
     assert response.get_json()[0]["code"] == 404
 
 
 def test_unknown_api_path_in_xml_is_an_xml_404(client):
     response = client.get(f"{BASE}/nothing.xml")
-    assert response.status_code == 404 and xml(response).find("error/code").text == "404"
+    assert response.status_code == 404
+    assert xml(response).find("error/code").text == "404"
 
 
 @pytest.mark.parametrize("method", ["PUT", "DELETE", "PATCH", "TRACE"])
 def test_undeclared_methods_are_405_with_allow_in_the_asked_format(client, method):
     response = client.open(f"{BASE}/services.json", method=method)
-    assert response.status_code == 405 and response.mimetype == "application/json"
+    assert response.status_code == 405
+    assert response.mimetype == "application/json"
     assert set(response.headers["Allow"].split(", ")) >= {"GET", "HEAD"}
     assert response.get_json()[0]["code"] == 405
     response = client.open(f"{BASE}/requests.xml", method=method)
-    assert response.status_code == 405 and "POST" in response.headers["Allow"]
+    assert response.status_code == 405
+    assert "POST" in response.headers["Allow"]
     assert xml(response).find("error/code").text == "405"
 
 
@@ -518,9 +539,11 @@ def test_a_body_too_large_is_413_in_the_asked_format(client):
 
 def test_too_many_posts_are_429_in_the_asked_format(client, demo):
     statuses = [post(client, description=f"第{i}件：垃圾没人清理").status_code for i in range(21)]
-    assert statuses[:20] == [200] * 20 and statuses[20] == 429
+    assert statuses[:20] == [200] * 20
+    assert statuses[20] == 429
     limited = post(client, "xml", description="又一件：垃圾没人清理")
-    assert limited.status_code == 429 and xml(limited).find("error/code").text == "429"
+    assert limited.status_code == 429
+    assert xml(limited).find("error/code").text == "429"
     assert post(client, description="再一件：垃圾没人清理").get_json()[0]["code"] == 429
 
 

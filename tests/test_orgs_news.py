@@ -45,11 +45,14 @@ def test_a_return_names_the_reasons_and_an_english_applicant_reads_english(
     reason = "成员名单里有两位不是本社区居民"
     assert act(client, submitted, "return", reason_people=reason).status_code == 303
     (text,) = texts_to(OFFICER)
-    assert text.startswith("[Linli] Your application") and reason in text
-    assert "您的" not in text and "修改" not in text
+    assert text.startswith("[Linli] Your application")
+    assert reason in text
+    assert "您的" not in text
+    assert "修改" not in text
     notice = db.session.scalar(select(Notice).where(Notice.user_id == officer.id))
     with force_locale("en"):  # the inbox is read in the reader's language
-        assert reason in notice.message and "was returned for changes" in notice.message
+        assert reason in notice.message
+        assert "was returned for changes" in notice.message
 
 
 def test_a_refusal_gives_the_reason(client, submitted, login_as, ctx):

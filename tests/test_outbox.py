@@ -64,7 +64,8 @@ def test_a_failing_gateway_loses_nothing_and_sends_nothing_twice(app, ctx, loop_
     assert sorted(FlakyGateway.sent) == [(f"1380000000{n}", f"message {n}") for n in range(3)]
     db.session.expire_all()
     delivered = db.session.scalars(select(Outbox)).all()
-    assert {r.state for r in delivered} == {"sent"} and {r.text for r in delivered} == {""}
+    assert {r.state for r in delivered} == {"sent"}
+    assert {r.text for r in delivered} == {""}
 
 
 def test_after_five_failures_a_message_is_failed_and_an_admin_sends_it_again(
@@ -78,10 +79,13 @@ def test_after_five_failures_a_message_is_failed_and_an_admin_sends_it_again(
         moment += timedelta(hours=1)
     row = db.session.scalar(select(Outbox))
     db.session.refresh(row)
-    assert row.state == "failed" and row.attempts == outbox.MAX_ATTEMPTS
+    assert row.state == "failed"
+    assert row.attempts == outbox.MAX_ATTEMPTS
     login(client, "13800000009")
     page = client.get("/notices/outbox").get_data(as_text=True)
-    assert "138****0001" in page and "发送失败" in page and "123456" not in page
+    assert "138****0001" in page
+    assert "发送失败" in page
+    assert "123456" not in page
     assert client.post(f"/notices/outbox/{row.id}/retry", data={}).status_code == 303
     FlakyGateway.down = False
     assert outbox.deliver_outbox(utcnow() + timedelta(seconds=1))["sent"] == 1

@@ -77,7 +77,8 @@ def test_a_refused_handle_by_the_assignee_leaves_no_files(client, filed, login_a
         data={"note": "", "version": str(report(filed).version), "photo": (jpeg(), "x.jpg")},
         content_type="multipart/form-data",
     )
-    assert response.status_code == 422 and "请写几句说明" in response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "请写几句说明" in response.get_data(as_text=True)
     assert stored_files(app) == before
     assert db.session.scalar(select(func.count(ReportPhoto.id))) == 0
 
@@ -122,7 +123,8 @@ def test_a_big_phone_jpeg_is_still_taken(client, demo, ctx, app):
     """4000×3000 is what phones take: under the limit, and shrunk to 1600 on the way in."""
     ref, _ = file_report(client, photo=jpeg((4000, 3000)))
     [photo] = report(ref).photos
-    assert photo.thumb_bytes > 0 and f"{photo.filename}.jpg" in stored_files(app)
+    assert photo.thumb_bytes > 0
+    assert f"{photo.filename}.jpg" in stored_files(app)
 
 
 def draft_photo(client, app, age_days):
@@ -166,15 +168,18 @@ def test_the_tick_removes_abandoned_draft_photos_and_their_files(
     attached_name = attached.filename
 
     out = runner.invoke(args=["reports", "tick"])
-    assert out.exit_code == 0 and "photos removed 1" in out.output
+    assert out.exit_code == 0
+    assert "photos removed 1" in out.output
     db.session.expire_all()
     assert db.session.get(ReportPhoto, old_id) is None
     assert db.session.get(ReportPhoto, new_id) is not None
     assert report(filed).photos
     files = stored_files(app)
-    assert f"{old_name}.jpg" not in files and f"{old_name}.t.jpg" not in files
+    assert f"{old_name}.jpg" not in files
+    assert f"{old_name}.t.jpg" not in files
     for kept in (new_name, attached_name):
-        assert f"{kept}.jpg" in files and f"{kept}.t.jpg" in files
+        assert f"{kept}.jpg" in files
+        assert f"{kept}.t.jpg" in files
     assert "photos removed 0" in runner.invoke(args=["reports", "tick"]).output
 
 
@@ -195,4 +200,5 @@ def test_a_form_field_named_like_an_argument_is_not_a_crash(client, filed, login
         f"/reports/{filed}/act/accept",
         data={"urgency": "normal", "version": str(report(filed).version), field: "1"},
     )
-    assert response.status_code == 303 and report(filed).state == "accepted"
+    assert response.status_code == 303
+    assert report(filed).state == "accepted"

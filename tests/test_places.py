@@ -26,7 +26,9 @@ def test_demo_load_is_idempotent(runner, ctx):
     for _ in range(2):
         result = runner.invoke(args=["demo", "load"])
         assert result.exit_code == 0, result.output
-    assert count(Street) == 1 and count(Community) == 2 and count(Grid) == 6
+    assert count(Street) == 1
+    assert count(Community) == 2
+    assert count(Grid) == 6
     assert count(Category) >= 12
     assert {c.group for c in db.session.scalars(select(Category))} == set(GROUPS)
     phones = {u.phone for u in db.session.scalars(select(User))}
@@ -41,7 +43,8 @@ def test_demo_load_is_refused_in_production(app, runner, ctx):
         result = runner.invoke(args=["demo", "load"])
     finally:
         app.config["ENV_NAME"] = "development"
-    assert result.exit_code != 0 and "never loaded" in result.output
+    assert result.exit_code != 0
+    assert "never loaded" in result.output
     assert count(User) == 0
 
 
@@ -49,8 +52,10 @@ def test_grants_reach_down_the_place_tree(demo, ctx):
     worker, dispatcher = user("13800000002"), user("13800000003")
     reviewer, handler = user("13800000006"), user("13800000004")
     g01, g04 = grid("G01"), grid("G04")
-    assert can(g01, "grid_worker", user=worker) and not can(g04, "grid_worker", user=worker)
-    assert can(g01, "dispatcher", user=dispatcher) and can(g04, "dispatcher", user=dispatcher)
+    assert can(g01, "grid_worker", user=worker)
+    assert not can(g04, "grid_worker", user=worker)
+    assert can(g01, "dispatcher", user=dispatcher)
+    assert can(g04, "dispatcher", user=dispatcher)
     assert can(g01.community, "community_reviewer", user=reviewer)
     assert not can(g04.community, "community_reviewer", user=reviewer)
     assert not can(g01, "dispatcher", user=worker)
@@ -64,8 +69,10 @@ def test_grid_page_shows_a_qr_code_of_the_pick_link(client, demo, login_as):
     response = client.get("/places/grids/G01")
     html = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert "<svg" in html and "http://localhost/places/g/G01" in html
-    assert "138****0001" in html and "13800000001" not in html
+    assert "<svg" in html
+    assert "http://localhost/places/g/G01" in html
+    assert "138****0001" in html
+    assert "13800000001" not in html
 
 
 def test_grid_worker_sees_only_their_grids(client, demo, login_as):
@@ -81,7 +88,8 @@ def test_dispatcher_sees_every_grid_of_the_street(client, demo, login_as):
 
 def test_anonymous_visitors_are_sent_to_login(client, demo):
     response = client.get("/places/grids/G01")
-    assert response.status_code == 302 and "/auth/login" in response.headers["Location"]
+    assert response.status_code == 302
+    assert "/auth/login" in response.headers["Location"]
 
 
 def test_the_qr_link_preselects_the_grid(client, demo):
@@ -98,14 +106,17 @@ def test_an_inactive_grid_link_is_gone(client, demo, ctx):
 
 def test_home_page_is_role_aware(client, demo, login_as):
     anonymous = client.get("/").get_data(as_text=True)
-    assert "/auth/signup" in anonymous and "/admin/" not in anonymous
+    assert "/auth/signup" in anonymous
+    assert "/admin/" not in anonymous
     login_as("13800000009")
     admin = client.get("/").get_data(as_text=True)
-    assert "/admin/users" in admin and "/admin/categories" in admin
+    assert "/admin/users" in admin
+    assert "/admin/categories" in admin
     client.post("/auth/logout", data={})
     login_as("13800000002")
     worker = client.get("/").get_data(as_text=True)
-    assert "/places/grids/G01" in worker and "/places/grids/G02" in worker
+    assert "/places/grids/G01" in worker
+    assert "/places/grids/G02" in worker
     assert "/admin/" not in worker
     client.post("/auth/logout", data={})
     login_as("13800000003")

@@ -75,7 +75,8 @@ def test_dispatchers_accepting_one_case_at_once_one_wins_the_rest_are_told(serve
         assert "请看最新情况" in answer.text
         assert answer.status_code == (409 if htmx else 200)
         if not htmx:
-            assert answer.history and answer.history[0].status_code == 303
+            assert answer.history
+            assert answer.history[0].status_code == 303
     page = first.get(f"{server.url}/reports/{ref}", timeout=10).text
     timeline = page.split("办理经过", 1)[1]
     assert timeline.count("<strong>受理</strong>") == 1

@@ -55,7 +55,8 @@ def test_login_limit_is_shared_through_redis():
         )
         assert out.returncode == 0, out.stderr
         runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
-    assert runs[0][:5] == [422] * 5 and runs[0][5:] == [429, 429]
+    assert runs[0][:5] == [422] * 5
+    assert runs[0][5:] == [429, 429]
     assert runs[1] == [429] * 7, "the second instance sees the first one's count"
     keys = server.keys(f"*{prefix}*")
     assert keys, "the counters live in Redis"

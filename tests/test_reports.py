@@ -114,12 +114,16 @@ def dispatch_to_worker(client, login_as, ref, upto="dispatch"):
 
 def test_anonymous_intake_creates_one_report_with_a_checked_ref(client, filed):
     r = report(filed)
-    assert r.state == "submitted" and r.reporter_id is None and r.reporter_phone == "13912345678"
-    assert refs.normalize_ref(filed) == filed and len(filed) == 12
+    assert r.state == "submitted"
+    assert r.reporter_id is None
+    assert r.reporter_phone == "13912345678"
+    assert refs.normalize_ref(filed) == filed
+    assert len(filed) == 12
     assert r.deadline_at > utcnow()
     assert [e.action for e in r.events] == ["submit"]
     page = client.get(f"/reports/{filed}?new=1").get_data(as_text=True)
-    assert r.grouped_ref in page and "已收到您的反映" in page
+    assert r.grouped_ref in page
+    assert "已收到您的反映" in page
 
 
 def test_a_typo_in_a_ref_is_caught_by_the_check_digit(filed):
@@ -130,7 +134,8 @@ def test_a_typo_in_a_ref_is_caught_by_the_check_digit(filed):
 def test_the_same_submission_sent_twice_makes_one_report(client, demo, ctx):
     ref, key = file_report(client)
     again = client.post("/reports/new/check", data={"key": key})
-    assert again.status_code == 303 and ref in again.headers["Location"]
+    assert again.status_code == 303
+    assert ref in again.headers["Location"]
     assert db.session.scalar(select(func.count(Report.id))) == 1
 
 
@@ -142,13 +147,16 @@ def test_intake_errors_keep_what_was_typed(client, demo, ctx):
     )
     html = response.get_data(as_text=True)
     assert response.status_code == 422
-    assert "请选择网格" in html and "请写一下具体位置" in html
-    assert "&lt;script&gt;x&lt;/script&gt;" in html and "<script>x" not in html
+    assert "请选择网格" in html
+    assert "请写一下具体位置" in html
+    assert "&lt;script&gt;x&lt;/script&gt;" in html
+    assert "<script>x" not in html
 
 
 def test_a_forged_category_is_refused(client, demo):
     response = client.post("/reports/new", data={"category": "99999"})
-    assert response.status_code == 422 and "请选择一个问题分类" in response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "请选择一个问题分类" in response.get_data(as_text=True)
 
 
 def test_the_qr_grid_is_preselected(client, demo, ctx):
@@ -164,10 +172,12 @@ def test_the_qr_grid_is_preselected(client, demo, ctx):
 def test_photos_are_reencoded_without_gps_and_thumbnailed(client, demo, ctx, app):
     ref, _ = file_report(client, photo=jpeg((3000, 2000), exif_gps=True))
     photo = report(ref).photos[0]
-    assert not photo.fit_for_public and photo.thumb_bytes <= 20 * 1024
+    assert not photo.fit_for_public
+    assert photo.thumb_bytes <= 20 * 1024
     full = client.get(f"/reports/photo/{photo.id}")
     image = Image.open(io.BytesIO(full.data))
-    assert max(image.size) <= 1600 and not image.getexif()
+    assert max(image.size) <= 1600
+    assert not image.getexif()
     full.close()
     thumb = client.get(f"/reports/photo/{photo.id}?size=thumb")
     assert len(thumb.data) <= 20 * 1024
@@ -184,7 +194,7 @@ def start_garbage_report(client):
 
 
 @pytest.mark.parametrize(
-    "upload,message",
+    ("upload", "message"),
     [
         (b"", "照片是空的"),
         (b"MZ\x90\x00 not an image at all", "只能上传照片"),
@@ -199,7 +209,8 @@ def test_bad_uploads_get_a_clear_error_and_the_form_is_kept(client, demo, ctx, u
         content_type="multipart/form-data",
     )
     html = response.get_data(as_text=True)
-    assert response.status_code == 422 and message in html
+    assert response.status_code == 422
+    assert message in html
     assert db.session.scalar(select(func.count(ReportPhoto.id))) == 0
     check = client.get("/reports/new/check").get_data(as_text=True)
     assert "垃圾堆了很多天" in check
@@ -216,7 +227,8 @@ def test_an_oversized_photo_is_refused(client, demo, ctx, app):
         )
     finally:
         app.config["MAX_PHOTO_BYTES"] = 10 * 1024 * 1024
-    assert response.status_code == 422 and "照片太大了" in response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "照片太大了" in response.get_data(as_text=True)
 
 
 def test_similar_open_reports_are_offered_and_me_too_counts_once(client, filed, ctx):
@@ -244,7 +256,9 @@ def test_public_page_shows_no_name_or_phone(client, filed):
     stranger = client.application.test_client()
     html = stranger.get(f"/reports/{filed}").get_data(as_text=True)
     assert "路灯不亮已经三天了" in html
-    assert "王大爷" not in html and "13912345678" not in html and "139****5678" not in html
+    assert "王大爷" not in html
+    assert "13912345678" not in html
+    assert "139****5678" not in html
 
 
 def receipt_code(sms, phone="13912345678"):
@@ -256,12 +270,16 @@ def receipt_code(sms, phone="13912345678"):
 def test_the_receipt_gives_an_unguessable_tracking_code(client, filed, sms):
     code = receipt_code(sms)
     r = report(filed)
-    assert len(code) == 16 and r.tracking_hash and code not in r.tracking_hash
-    assert filed not in code and code[-4:] != "5678"
+    assert len(code) == 16
+    assert r.tracking_hash
+    assert code not in r.tracking_hash
+    assert filed not in code
+    assert code[-4:] != "5678"
     page = re.sub(r"<[^>]+>", "", client.get(f"/reports/{filed}?new=1").get_data(as_text=True))
     assert " ".join(code[i : i + 4] for i in range(0, 16, 4)) in page
     text = next(t for p, t in sms if "查询码" in t)
-    assert r.grouped_ref in text and f"/reports/t/{code}" in text
+    assert r.grouped_ref in text
+    assert f"/reports/t/{code}" in text
     assert text.startswith("【邻里】已收到您的反映")
 
 
@@ -271,7 +289,8 @@ def test_tracking_needs_the_code_not_the_phone_digits(client, filed, sms):
     old_way = stranger.post("/reports/track", data={"ref": filed, "last4": "5678"})
     assert old_way.status_code == 422
     bad = stranger.post("/reports/track", data={"ref": filed, "code": "1234 5678 1234 5678"})
-    assert bad.status_code == 422 and "对不上" in bad.get_data(as_text=True)
+    assert bad.status_code == 422
+    assert "对不上" in bad.get_data(as_text=True)
     assert "撤回反映" not in stranger.get(f"/reports/{filed}").get_data(as_text=True)
     spaced = " ".join([filed[:4], filed[4:8], filed[8:]])
     good = stranger.post("/reports/track", data={"ref": spaced, "code": code})
@@ -282,7 +301,8 @@ def test_tracking_needs_the_code_not_the_phone_digits(client, filed, sms):
 def test_the_receipt_link_opens_the_case_on_another_phone(client, filed, sms):
     other = client.application.test_client()
     response = other.get(f"/reports/t/{receipt_code(sms)}")
-    assert response.status_code == 303 and response.headers["Location"] == f"/reports/{filed}"
+    assert response.status_code == 303
+    assert response.headers["Location"] == f"/reports/{filed}"
     assert "撤回反映" in other.get(f"/reports/{filed}").get_data(as_text=True)
     assert client.application.test_client().get("/reports/t/1234567812345678").status_code == 404
 
@@ -302,7 +322,8 @@ def test_wrong_codes_are_counted_per_case_whatever_the_address(client, filed, sm
         data={"ref": filed, "code": code},
         environ_base={"REMOTE_ADDR": "10.9.9.9"},
     )
-    assert late.status_code == 422 and "试错太多次" in late.get_data(as_text=True)
+    assert late.status_code == 422
+    assert "试错太多次" in late.get_data(as_text=True)
     assert report(filed).track_misses == 5
 
 
@@ -318,7 +339,8 @@ def test_reporter_can_correct_and_withdraw_until_accepted(client, filed):
     assert act(client, filed, "correct", text="路灯不亮，晚上很黑").status_code == 303
     assert report(filed).description == "路灯不亮，晚上很黑"
     unsure = act(client, filed, "withdraw")
-    assert unsure.status_code == 422 and "我确定要撤回" in unsure.get_data(as_text=True)
+    assert unsure.status_code == 422
+    assert "我确定要撤回" in unsure.get_data(as_text=True)
     assert report(filed).state == "submitted"
     assert act(client, filed, "withdraw", confirm="yes").status_code == 303
     assert report(filed).state == "withdrawn"
@@ -346,15 +368,18 @@ def test_the_whole_loop_to_a_satisfied_close(client, filed, login_as, sms):
         assert response.status_code == 303, (action, response.get_data(as_text=True)[:400])
     assert report(filed).state == "handled"
     own = act(client, filed, "verify")
-    assert own.status_code == 422 and "办理人不能核查自己办的案件" in own.get_data(as_text=True)
+    assert own.status_code == 422
+    assert "办理人不能核查自己办的案件" in own.get_data(as_text=True)
     as_user(client, login_as, DISPATCHER)
     assert act(client, filed, "verify").status_code == 303
     assert report(filed).state == "verified"
-    assert sms[-1][0] == "13912345678" and "评价" in sms[-1][1]
+    assert sms[-1][0] == "13912345678"
+    assert "评价" in sms[-1][1]
     resident = client.application.test_client()
     resident.set_cookie("session", tracker_cookie.value)
     page = resident.get(f"/reports/{filed}").get_data(as_text=True)
-    assert "已处理好，请您评价" in page and "您对处理结果满意吗" in page
+    assert "已处理好，请您评价" in page
+    assert "您对处理结果满意吗" in page
     version = str(report(filed).version)
     assert (
         resident.post(
@@ -363,7 +388,8 @@ def test_the_whole_loop_to_a_satisfied_close(client, filed, login_as, sms):
         == 303
     )
     r = report(filed)
-    assert r.state == "closed" and r.rating == "satisfied"
+    assert r.state == "closed"
+    assert r.rating == "satisfied"
     assert [e.action for e in r.events] == [
         "submit",
         "accept",
@@ -384,7 +410,8 @@ def test_returned_with_a_reason_the_reporter_sees(client, filed, login_as):
     tracker = client.get_cookie("session").value
     as_user(client, login_as, DISPATCHER)
     missing = act(client, filed, "return", reason="")
-    assert missing.status_code == 422 and "请写明原因" in missing.get_data(as_text=True)
+    assert missing.status_code == 422
+    assert "请写明原因" in missing.get_data(as_text=True)
     act(client, filed, "return", reason="不属于本街道管辖")
     resident = client.application.test_client()
     resident.set_cookie("session", tracker)
@@ -399,8 +426,10 @@ def test_sent_back_goes_back_to_the_dispatcher(client, filed, login_as):
     as_user(client, login_as, HANDLER)
     assert act(client, filed, "send_back", reason="不是我们部门的事").status_code == 303
     r = report(filed)
-    assert r.state == "accepted" and r.department is None
-    assert r.events[-1].note == "不是我们部门的事" and not r.events[-1].public
+    assert r.state == "accepted"
+    assert r.department is None
+    assert r.events[-1].note == "不是我们部门的事"
+    assert not r.events[-1].public
 
 
 def test_extension_asked_and_approved_moves_the_deadline(client, filed, login_as):
@@ -415,7 +444,8 @@ def test_extension_asked_and_approved_moves_the_deadline(client, filed, login_as
     as_user(client, login_as, DISPATCHER)
     assert act(client, filed, "approve_extension").status_code == 303
     r = report(filed)
-    assert abs((r.deadline_at - before).total_seconds() - 24 * 3600) < 5 and r.extension_hours == 0
+    assert abs((r.deadline_at - before).total_seconds() - 24 * 3600) < 5
+    assert r.extension_hours == 0
 
 
 def test_transfer_and_merge(client, demo, login_as, ctx):
@@ -427,9 +457,11 @@ def test_transfer_and_merge(client, demo, login_as, ctx):
     worker = staff_for("grid_worker", grid("G01"))[0]
     act(client, first, "dispatch", assignee=f"user:{worker.id}")
     assert act(client, first, "transfer", assignee=f"dept:{department.id}").status_code == 303
-    assert report(first).department_id == department.id and report(first).assignee_id is None
+    assert report(first).department_id == department.id
+    assert report(first).assignee_id is None
     assert act(client, second, "merge", target=first).status_code == 303
-    assert report(second).state == "merged" and report(first).metoo_count == 1
+    assert report(second).state == "merged"
+    assert report(first).metoo_count == 1
 
 
 def test_not_satisfied_reopens_then_closed_not_fixed(client, filed, login_as):
@@ -458,9 +490,8 @@ def test_not_satisfied_reopens_then_closed_not_fixed(client, filed, login_as):
         if round_ == 0:
             assert report(filed).state == "reopened"
     r = report(filed)
-    assert r.state == "closed" and r.rating == "unsatisfied", (
-        "closed, not fixed, is recorded as itself"
-    )
+    assert r.state == "closed", "closed, not fixed, is recorded as itself"
+    assert r.rating == "unsatisfied", "closed, not fixed, is recorded as itself"
 
 
 def test_no_answer_in_seven_days_closes_as_no_response(client, filed, login_as):
@@ -472,7 +503,8 @@ def test_no_answer_in_seven_days_closes_as_no_response(client, filed, login_as):
 
     services.sla_tick(utcnow() + timedelta(days=8))
     r = report(filed)
-    assert r.state == "closed" and r.rating == "no_response"
+    assert r.state == "closed"
+    assert r.rating == "no_response"
 
 
 def test_sla_tick_reminds_and_flags_overdue_once(client, filed, runner):
@@ -500,11 +532,13 @@ def test_sla_tick_reminds_and_flags_overdue_once(client, filed, runner):
 def test_phone_is_masked_until_revealed_and_the_reveal_is_logged(client, filed, login_as):
     as_user(client, login_as, DISPATCHER)
     page = client.get(f"/reports/{filed}").get_data(as_text=True)
-    assert "139****5678" in page and "13912345678" not in page
+    assert "139****5678" in page
+    assert "13912345678" not in page
     revealed = client.post(f"/reports/{filed}/phone", data={})
     assert "13912345678" in revealed.get_data(as_text=True)
     log = db.session.scalar(select(PhoneReveal))
-    assert log.report.ref == filed and log.user.phone == DISPATCHER
+    assert log.report.ref == filed
+    assert log.user.phone == DISPATCHER
     as_user(client, login_as, ADMIN)
     assert filed[:4] in client.get("/reports/reveals").get_data(as_text=True)
 
@@ -546,7 +580,8 @@ def test_a_stale_form_is_told_the_case_moved_on(client, filed, login_as):
     response = act(client, filed, "accept", urgency="urgent", version=old)
     assert response.status_code == 303
     assert "已经变了" in client.get(f"/reports/{filed}").get_data(as_text=True)
-    assert report(filed).urgency == "normal" and len(report(filed).events) == 2
+    assert report(filed).urgency == "normal"
+    assert len(report(filed).events) == 2
 
 
 def test_two_dispatchers_at_once_one_wins(app, filed):
@@ -622,7 +657,9 @@ def test_grid_worker_files_for_a_resident(client, demo, login_as, ctx):
     ).group(1)
     done = client.post("/reports/new/check", data={"key": key})
     r = report(re.search(r"/reports/(\d{12})", done.headers["Location"]).group(1))
-    assert r.source == "assisted" and r.reporter.phone == RESIDENT and r.proxy.phone == WORKER
+    assert r.source == "assisted"
+    assert r.reporter.phone == RESIDENT
+    assert r.proxy.phone == WORKER
     client.post("/auth/logout", data={})
     login_as(RESIDENT)
     assert r.ref in client.get("/reports/mine").get_data(as_text=True)
@@ -641,17 +678,21 @@ def test_handled_with_an_after_photo_that_stays_private_until_marked_fit(client,
     )
     assert response.status_code == 303
     photo = report(filed).photos[0]
-    assert photo.kind == "after" and not photo.fit_for_public
+    assert photo.kind == "after"
+    assert not photo.fit_for_public
     stranger = client.application.test_client()
     assert stranger.get(f"/reports/photo/{photo.id}").status_code == 404
     as_user(client, login_as, DISPATCHER)
     unchecked = client.post(f"/reports/photo/{photo.id}/public", data={})
-    assert unchecked.status_code == 303 and not report(filed).photos[0].fit_for_public
+    assert unchecked.status_code == 303
+    assert not report(filed).photos[0].fit_for_public
     assert stranger.get(f"/reports/photo/{photo.id}").status_code == 404
     checked = client.post(f"/reports/photo/{photo.id}/public", data={"checked": "yes"})
-    assert checked.status_code == 303 and report(filed).photos[0].fit_for_public
+    assert checked.status_code == 303
+    assert report(filed).photos[0].fit_for_public
     shown = stranger.get(f"/reports/photo/{photo.id}")
-    assert shown.status_code == 200 and shown.mimetype == "image/jpeg"
+    assert shown.status_code == 200
+    assert shown.mimetype == "image/jpeg"
     shown.close()
 
 
@@ -667,7 +708,9 @@ def test_a_bad_after_photo_keeps_the_note(client, filed, login_as):
         content_type="multipart/form-data",
     )
     html = response.get_data(as_text=True)
-    assert response.status_code == 422 and "只能上传照片" in html and "修好了，换了新灯" in html
+    assert response.status_code == 422
+    assert "只能上传照片" in html
+    assert "修好了，换了新灯" in html
     assert report(filed).state == "signed"
 
 
@@ -705,7 +748,8 @@ def test_queue_pages_follow_the_deadline_without_gaps_or_repeats(client, demo, l
         seen += re.findall(r'href="/reports/(\d{12})"', html)
         found = re.search(r'<a class="link" href="([^"]+)">下一页</a>', html)
         url = found.group(1).replace("&amp;", "&") if found else None
-    assert len(seen) == 45 and len(set(seen)) == 45
+    assert len(seen) == 45
+    assert len(set(seen)) == 45
     deadlines = [report(ref).deadline_at for ref in seen]
     assert deadlines == sorted(deadlines)
 
@@ -736,7 +780,7 @@ def test_case_page_queries_do_not_grow_with_staff(client, filed, login_as, creat
 
 
 @pytest.mark.parametrize(
-    "action,data,message",
+    ("action", "data", "message"),
     [
         ("dispatch", {"assignee": "user:99999"}, "请选择本网格的网格员"),
         ("dispatch", {"assignee": "user:OTHER_GRID_WORKER"}, "请选择本网格的网格员"),
@@ -755,9 +799,12 @@ def test_forged_assignees_and_targets_are_refused(client, filed, login_as, actio
         for k, v in data.items()
     }
     response = act(client, filed, action, **data)
-    assert response.status_code == 422 and message in response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert message in response.get_data(as_text=True)
     r = report(filed)
-    assert r.state == "accepted" and r.assignee_id is None and r.department_id is None
+    assert r.state == "accepted"
+    assert r.assignee_id is None
+    assert r.department_id is None
     assert [e.action for e in r.events] == ["submit", "accept"]
 
 
@@ -765,25 +812,30 @@ def test_stored_messages_are_read_in_the_readers_language(client, filed, login_a
     worker = dispatch_to_worker(client, login_as, filed)
     english = {"Accept-Language": "en"}
     case = client.get(f"/reports/{filed}", headers=english).get_data(as_text=True)
-    assert f"Dispatched to: {worker.display_name}" in case and "交给" not in case
+    assert f"Dispatched to: {worker.display_name}" in case
+    assert "交给" not in case
     as_user(client, login_as, WORKER)
     inbox = client.get("/notices/", headers=english).get_data(as_text=True)
-    assert f"New task {filed}" in inbox and "新任务" not in inbox
+    assert f"New task {filed}" in inbox
+    assert "新任务" not in inbox
     assert f"新任务 {filed}，请签收" in client.get("/notices/").get_data(as_text=True)
 
 
 def test_a_forged_version_is_a_conflict_not_a_crash(client, filed, login_as):
     as_user(client, login_as, DISPATCHER)
     response = act(client, filed, "accept", urgency="normal", version="abc")
-    assert response.status_code == 303 and report(filed).state == "submitted"
+    assert response.status_code == 303
+    assert report(filed).state == "submitted"
 
 
 def test_urge_before_the_deadline_supervise_after(client, filed, login_as):
     worker = dispatch_to_worker(client, login_as, filed)
     page = client.get(f"/reports/{filed}").get_data(as_text=True)
-    assert "催办" in page and "督办</button>" not in page
+    assert "催办" in page
+    assert "督办</button>" not in page
     early = act(client, filed, "supervise", note="快办")
-    assert early.status_code == 422 and "还没到时限" in early.get_data(as_text=True)
+    assert early.status_code == 422
+    assert "还没到时限" in early.get_data(as_text=True)
     assert act(client, filed, "urge").status_code == 303
     assert (
         db.session.scalar(
@@ -809,7 +861,8 @@ def test_departments_read_in_english_on_english_pages(client, filed, login_as):
     english = client.get(f"/reports/{filed}", headers={"Accept-Language": "en"}).get_data(
         as_text=True
     )
-    assert "City management squad" in english and "城管执法中队" not in english
+    assert "City management squad" in english
+    assert "城管执法中队" not in english
     assert "城管执法中队" in client.get(f"/reports/{filed}").get_data(as_text=True)
 
 
@@ -826,11 +879,14 @@ def test_a_me_too_does_not_make_the_dispatchers_form_stale(client, filed, login_
 def test_a_categorys_extra_questions_are_asked_checked_and_shown(client, demo, login_as, ctx):
     client.post("/reports/new", data={"category": str(category("fire_lane").id)})
     page = client.get("/reports/new/details").get_data(as_text=True)
-    assert "被什么堵住了" in page and 'name="attribute[blocked_by]"' in page
+    assert "被什么堵住了" in page
+    assert 'name="attribute[blocked_by]"' in page
     base = {"description": "消防通道被堵住了", "grid": str(grid("G02").id), "address": "2栋后面"}
     missing = client.post("/reports/new/details", data=dict(base))
     html = missing.get_data(as_text=True)
-    assert missing.status_code == 422 and "请回答这个问题" in html and "消防通道被堵住了" in html
+    assert missing.status_code == 422
+    assert "请回答这个问题" in html
+    assert "消防通道被堵住了" in html
     forged = client.post("/reports/new/details", data={**base, "attribute[blocked_by]": "tank"})
     assert forged.status_code == 422
     done = client.post("/reports/new/details", data={**base, "attribute[blocked_by]": "ebike"})
@@ -853,7 +909,8 @@ def test_a_number_question_wants_a_number(client, demo, ctx):
     client.post("/reports/new", data={"category": str(category("streetlight").id)})
     base = {"description": "路灯不亮了好几天", "grid": str(grid("G01").id), "address": "5栋"}
     bad = client.post("/reports/new/details", data={**base, "attribute[lights]": "三盏"})
-    assert bad.status_code == 422 and "请填一个数字" in bad.get_data(as_text=True)
+    assert bad.status_code == 422
+    assert "请填一个数字" in bad.get_data(as_text=True)
     assert (
         client.post("/reports/new/details", data={**base, "attribute[lights]": "3"}).status_code
         == 303
@@ -891,7 +948,7 @@ def test_helper_departments_are_told_and_may_open_the_case(client, filed, login_
     assert report(filed).state == "dispatched", "helpers see the case; the lead signs for it"
 
 
-@pytest.mark.parametrize("reporter_lang,staff_lang", [("zh_Hans", "en"), ("en", "zh_Hans")])
+@pytest.mark.parametrize(("reporter_lang", "staff_lang"), [("zh_Hans", "en"), ("en", "zh_Hans")])
 def test_the_reporter_is_texted_in_their_own_language(
     client, demo, login_as, sms, ctx, reporter_lang, staff_lang
 ):
@@ -913,6 +970,8 @@ def test_the_reporter_is_texted_in_their_own_language(
     phone, text = sms[-1]
     assert phone == "13912345678"
     if reporter_lang == "zh_Hans":
-        assert "已处理好" in text and "handled" not in text
+        assert "已处理好" in text
+        assert "handled" not in text
     else:
-        assert "handled" in text.lower() and "已处理好" not in text
+        assert "handled" in text.lower()
+        assert "已处理好" not in text

@@ -116,7 +116,8 @@ def test_twenty_groups_at_once_for_one_slot(server):
     with app.app_context():
         rows = db.session.scalars(select(Booking).where(Booking.room_id == room_id)).all()
         assert len(rows) == 1
-        assert rows[0].org_id == groups[winner] and rows[0].state == "requested"
+        assert rows[0].org_id == groups[winner]
+        assert rows[0].state == "requested"
         assert local(rows[0].starts_at) == datetime.combine(day, time(17), local(utcnow()).tzinfo)
         db.session.remove()
         db.engine.dispose()

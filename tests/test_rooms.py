@@ -126,7 +126,8 @@ def test_the_officer_books_and_the_reviewer_approves(client, room, ctx, sms):
     (booking,) = holding(room)
     assert response.headers["Location"].endswith(f"/rooms/bookings/{booking.id}")
     assert booking.state == BookingState.REQUESTED
-    assert booking.org == group() and booking.booked_by == person(OFFICER)
+    assert booking.org == group()
+    assert booking.booked_by == person(OFFICER)
     assert local(booking.starts_at).strftime("%H:%M") == "19:00"
     assert booking.starts_at.hour == 11  # 19:00 in Beijing is 11:00 UTC, stored naive
     assert booking.deadline_at == min(add_workdays(booking.created_at, 2), booking.starts_at)
@@ -135,7 +136,8 @@ def test_the_officer_books_and_the_reviewer_approves(client, room, ctx, sms):
         select(Notice.id).where(Notice.user_id == reviewer.id, Notice.url.contains("/rooms/"))
     )
     page = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "等社区审批" in page and "已提交预订申请" in page
+    assert "等社区审批" in page
+    assert "已提交预订申请" in page
 
     client.post("/auth/logout", data={})
     login(client, REVIEWER)
@@ -153,7 +155,7 @@ def test_the_officer_books_and_the_reviewer_approves(client, room, ctx, sms):
 
 
 @pytest.mark.parametrize(
-    "values,message",
+    ("values", "message"),
     [
         ({"starts": "07:00", "ends": "09:00"}, "08:30 到 21:30 开放"),
         ({"starts": "20:30", "ends": "22:00"}, "08:30 到 21:30 开放"),
@@ -176,12 +178,14 @@ def test_closed_weekdays_and_holidays_are_refused(client, room, ctx):
     login(client, OFFICER)
     sunday = a_tuesday() + timedelta(days=5)
     response = book(client, room, day=sunday.isoformat())
-    assert response.status_code == 422 and "这天不开放" in response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "这天不开放" in response.get_data(as_text=True)
     holiday = a_tuesday()
     db.session.add(CalendarDay(day=holiday, workday=False, note="节日"))
     db.session.commit()
     response = book(client, room, day=holiday.isoformat())
-    assert response.status_code == 422 and "节假日不开放" in response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "节假日不开放" in response.get_data(as_text=True)
     page = client.get(f"/rooms/{room}?week={holiday.isoformat()}").get_data(as_text=True)
     assert "节假日不开放" in page
     assert holding(room) == []
@@ -305,7 +309,8 @@ def test_a_repeat_with_a_clash_books_nothing_or_the_rest(client, room, ctx):
         a_tuesday() + timedelta(weeks=n) for n in (0, 1, 3)
     ]
     page = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "已订 3 周" in page and third.strftime("%m-%d") in page
+    assert "已订 3 周" in page
+    assert third.strftime("%m-%d") in page
 
 
 def test_a_holiday_in_a_repeat_is_listed_as_a_clash(client, room, ctx):
@@ -321,7 +326,8 @@ def test_a_holiday_in_a_repeat_is_listed_as_a_clash(client, room, ctx):
 def test_too_many_weeks_is_refused(client, room, ctx):
     login(client, OFFICER)
     response = book(client, room, weeks="13")
-    assert response.status_code == 422 and "可以订1到12周" in response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "可以订1到12周" in response.get_data(as_text=True)
 
 
 # ---- who may book, who may decide ---------------------------------------------------------------
@@ -381,7 +387,8 @@ def test_a_community_worker_books_for_a_resident_led_activity(client, room, ctx)
     response = book(client, room, for_whom=f"activity:{activity.id}")
     assert response.status_code == 303
     (booking,) = holding(room)
-    assert booking.activity_id == activity.id and booking.org_id is None
+    assert booking.activity_id == activity.id
+    assert booking.org_id is None
     db.session.refresh(activity)
     assert activity.room_id == room
     page = client.get(f"/volunteers/activities/{activity.id}").get_data(as_text=True)
@@ -401,7 +408,8 @@ def test_only_the_rooms_reviewer_decides(client, room, create_user, ctx):
     # The officer who asked may see it, but not approve it.
     login(client, OFFICER)
     page = client.get(f"/rooms/bookings/{booking.id}").get_data(as_text=True)
-    assert "取消预订" in page and ">批准<" not in page
+    assert "取消预订" in page
+    assert ">批准<" not in page
     answer = client.post(f"/rooms/bookings/{booking.id}/act/approve", data={})
     assert answer.status_code == 422
     db.session.refresh(booking)
@@ -418,14 +426,16 @@ def test_declining_needs_a_reason_and_the_booker_reads_it(client, room, ctx, sms
     answer = client.post(
         f"/rooms/bookings/{booking.id}/act/decline", data={"version": str(booking.version)}
     )
-    assert answer.status_code == 422 and "请写明不批准的原因" in answer.get_data(as_text=True)
+    assert answer.status_code == 422
+    assert "请写明不批准的原因" in answer.get_data(as_text=True)
     answer = client.post(
         f"/rooms/bookings/{booking.id}/act/decline",
         data={"version": str(booking.version), "reason": "这天要开居民议事会"},
     )
     assert answer.status_code == 303
     db.session.refresh(booking)
-    assert booking.state == BookingState.DECLINED and booking.reason == "这天要开居民议事会"
+    assert booking.state == BookingState.DECLINED
+    assert booking.reason == "这天要开居民议事会"
     assert any(phone == OFFICER and "这天要开居民议事会" in text for phone, text in sms)
     # A declined booking frees the slot.
     assert holding(room) == []
@@ -467,7 +477,8 @@ def test_the_tick_reminds_flags_expires_and_finishes(room, ctx, runner):
     assert db.session.get(Booking, late.id).overdue_for == "requested"
     reviewer = person(REVIEWER)
     texts = db.session.scalars(select(Notice.text).where(Notice.user_id == reviewer.id)).all()
-    assert any("快到审批时限" in t for t in texts) and any("已超过审批时限" in t for t in texts)
+    assert any("快到审批时限" in t for t in texts)
+    assert any("已超过审批时限" in t for t in texts)
 
 
 def test_a_room_without_approval_is_booked_at_once(client, room, ctx):
@@ -477,7 +488,8 @@ def test_a_room_without_approval_is_booked_at_once(client, room, ctx):
     response = book(client, room)
     assert response.status_code == 303
     (booking,) = holding(room)
-    assert booking.state == BookingState.APPROVED and booking.deadline_at is None
+    assert booking.state == BookingState.APPROVED
+    assert booking.deadline_at is None
     assert "预订成功" in client.get(response.headers["Location"]).get_data(as_text=True)
 
 
@@ -505,8 +517,10 @@ def test_the_community_reviewer_lists_a_room(client, room, ctx):
     response = client.post("/rooms/new", data=room_form())
     assert response.status_code == 303
     made = db.session.scalar(select(Room).where(Room.name == "二楼会议室"))
-    assert made.community == community() and made.capacity == 20
-    assert made.facility_list == ["tables", "projector"] and made.needs_approval
+    assert made.community == community()
+    assert made.capacity == 20
+    assert made.facility_list == ["tables", "projector"]
+    assert made.needs_approval
     assert not made.closed_on_holidays
     assert [(h.weekday, h.opens, h.closes) for h in made.hours] == [
         (0, time(9), time(17)),
@@ -515,7 +529,8 @@ def test_the_community_reviewer_lists_a_room(client, room, ctx):
     edit = client.post(f"/rooms/{made.id}/edit", data=room_form(capacity="25", active="y"))
     assert edit.status_code == 303
     db.session.refresh(made)
-    assert made.capacity == 25 and made.active
+    assert made.capacity == 25
+    assert made.active
 
 
 def test_bad_room_input_is_kept_and_explained(client, room, ctx):
@@ -525,7 +540,8 @@ def test_bad_room_input_is_kept_and_explained(client, room, ctx):
     )
     page = response.get_data(as_text=True)
     assert response.status_code == 422
-    assert "开门和关门时间都要填" in page and "关门时间要晚于开门时间" in page
+    assert "开门和关门时间都要填" in page
+    assert "关门时间要晚于开门时间" in page
     assert 'value="留着的名字"' in page
     assert db.session.scalar(select(Room).where(Room.name == "留着的名字")) is None
 
@@ -548,7 +564,9 @@ def test_the_week_page_is_a_plain_table(client, room, ctx):
     make_booking(room, day, time(9), time(11), state="requested")
     make_booking(room, day, time(14), time(15), state="cancelled")
     page = client.get(f"/rooms/{room}?week={day.isoformat()}").get_data(as_text=True)
-    assert "<table" in page and "<caption>" in page and '<th scope="row">' in page
+    assert "<table" in page
+    assert "<caption>" in page
+    assert '<th scope="row">' in page
     assert "19:00–21:00 桃花社区夕阳红合唱队" in page
     assert "09:00–11:00 桃花社区夕阳红合唱队（等社区审批）" in page
     assert "14:00–15:00" not in page  # cancelled: not on the week
@@ -559,7 +577,8 @@ def test_the_week_page_is_a_plain_table(client, room, ctx):
         f"/rooms/{room}?week={day.isoformat()}",
         headers={"HX-Request": "true", "HX-Request-Type": "partial"},
     ).get_data(as_text=True)
-    assert part.lstrip().startswith("<table") and "<html" not in part
+    assert part.lstrip().startswith("<table")
+    assert "<html" not in part
 
 
 # ---- links: groups, the calendar file --------------------------------------------------------------
@@ -569,7 +588,9 @@ def test_the_groups_page_shows_its_coming_bookings(client, room, ctx):
     make_booking(room, a_tuesday(), time(19), time(21))
     make_booking(room, a_tuesday(), time(9), time(10), state="declined")
     page = client.get(f"/orgs/{group().id}").get_data(as_text=True)
-    assert "预订的活动室" in page and "19:00–21:00" in page and "09:00–10:00" not in page
+    assert "预订的活动室" in page
+    assert "19:00–21:00" in page
+    assert "09:00–10:00" not in page
 
 
 def test_the_calendar_file(client, room, ctx):
@@ -581,11 +602,13 @@ def test_the_calendar_file(client, room, ctx):
     assert response.status_code == 200
     assert response.headers["Content-Type"] == "text/calendar; charset=utf-8"
     raw = response.get_data()
-    assert raw.endswith(b"\r\n") and b"\n" not in raw.replace(b"\r\n", b"")
+    assert raw.endswith(b"\r\n")
+    assert b"\n" not in raw.replace(b"\r\n", b"")
     assert all(len(line) <= 75 for line in raw.split(b"\r\n"))
     text = raw.decode().replace("\r\n ", "")  # unfolded
     start = booking.starts_at.strftime("%Y%m%dT%H%M%SZ")
-    assert f"DTSTART:{start}\r\n" in text and start.endswith("110000Z")
+    assert f"DTSTART:{start}\r\n" in text
+    assert start.endswith("110000Z")
     assert f"UID:room-booking-{booking.id}@127.0.0.1\r\n" in text
     assert "排练\\; 新歌\\,老歌\\n带水杯 \\\\ 谢谢" in text
     assert "STATUS:CONFIRMED" in text

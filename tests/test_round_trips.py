@@ -45,7 +45,8 @@ def test_each_step_answers_with_the_next_page_for_htmx(client, demo, ctx):
     assert "请核对后提交" in answers[3].get_data(as_text=True)
     # The receipt the next page shows is the one the POST just gave.
     assert "已收到您的反映" in answers[4].get_data(as_text=True)
-    assert report.reporter_phone == "13900001111" and report.address == "5栋"
+    assert report.reporter_phone == "13900001111"
+    assert report.address == "5栋"
 
 
 def test_a_plain_form_still_gets_post_redirect_get(client, demo, ctx):
@@ -58,7 +59,8 @@ def test_a_plain_form_still_gets_post_redirect_get(client, demo, ctx):
 def test_a_step_with_errors_is_answered_as_before(client, demo, ctx):
     client.post("/reports/new", data={"category": category("garbage").id})
     answer = client.post("/reports/new/details", data={"description": ""}, headers=BOOSTED)
-    assert answer.status_code == 422 and "HX-Push-Url" not in answer.headers
+    assert answer.status_code == 422
+    assert "HX-Push-Url" not in answer.headers
     assert "请说说遇到了什么问题" in answer.get_data(as_text=True)
 
 

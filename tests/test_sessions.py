@@ -73,7 +73,8 @@ def test_changing_the_password_signs_out_every_other_device(app, demo, ctx):
     changed = phone.post("/auth/password", data={"current": "linli-demo", "password": "a new one!"})
     assert changed.status_code == 303
     assert signed_in(phone), "the device that changed it stays signed in"
-    assert not signed_in(laptop) and not signed_in(old_remember)
+    assert not signed_in(laptop)
+    assert not signed_in(old_remember)
 
 
 @pytest.mark.parametrize("how", ["code", "staff", "deactivation"])
@@ -91,7 +92,8 @@ def test_resets_and_deactivation_end_every_session(app, demo, sms, ctx, how):
             "/auth/assist-reset",
             data={"phone": "13800000001", "how": "id", "i-document": "id_card", "i-last4": "0001"},
         )
-        assert done.status_code == 200 and "已为" in done.get_data(as_text=True)
+        assert done.status_code == 200
+        assert "已为" in done.get_data(as_text=True)
     else:
         admin = device(app, "13800000009")
         user = stored_user("13800000001")
@@ -115,7 +117,8 @@ def test_sign_out_on_all_other_devices(app, demo, ctx):
     page = phone.get("/auth/account").get_data(as_text=True)
     assert "另外 1 台设备" in page
     assert phone.post("/auth/account/sign-out-others", data={}).status_code == 303
-    assert signed_in(phone) and not signed_in(laptop)
+    assert signed_in(phone)
+    assert not signed_in(laptop)
     assert "只在这台设备上登录着" in phone.get("/auth/account").get_data(as_text=True)
 
 
@@ -140,7 +143,8 @@ def test_login_starts_a_new_session_keeping_only_language_and_size(app, demo, ct
     with client.session_transaction() as after:
         assert not {"draft", "tracked", "planted"} & set(after)
     page = client.get("/").get_data(as_text=True)
-    assert 'lang="en"' in page and "large" in page
+    assert 'lang="en"' in page
+    assert "large" in page
 
 
 def test_a_temporary_password_opens_only_the_change_page(app, demo, ctx):
@@ -154,7 +158,8 @@ def test_a_temporary_password_opens_only_the_change_page(app, demo, ctx):
         assert response.headers["Location"] == "/auth/password"
     assert client.get("/auth/password").status_code == 200
     htmx = client.get("/reports/mine", headers={"HX-Request": "true"})
-    assert htmx.status_code == 401 and htmx.headers["HX-Redirect"] == "/auth/password"
+    assert htmx.status_code == 401
+    assert htmx.headers["HX-Redirect"] == "/auth/password"
     client.post("/auth/password", data={"current": "linli-demo", "password": "mine at last"})
     assert client.get("/auth/account").status_code == 200
     assert client.post("/auth/logout", data={}).status_code == 303
@@ -195,7 +200,8 @@ def test_a_cookie_signed_with_the_old_public_key_gets_nowhere(app, demo, ctx):
 
 def test_without_secret_key_a_random_key_is_made_once_and_kept(tmp_path):
     first = secret_key(str(tmp_path))
-    assert len(first) == 64 and first != "dev-only-secret-change-me"
+    assert len(first) == 64
+    assert first != "dev-only-secret-change-me"
     assert secret_key(str(tmp_path)) == first
     assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
     other = tmp_path / "other"
@@ -207,7 +213,8 @@ def timed_reset(client, phone):
     started = time.perf_counter()
     response = client.post("/auth/reset", data={"phone": phone})
     elapsed = time.perf_counter() - started
-    assert response.status_code == 303 and response.headers["Location"] == "/auth/reset/code"
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/auth/reset/code"
     return elapsed
 
 
@@ -251,7 +258,8 @@ def test_a_worker_filing_for_a_resident_outside_their_grid_files_anonymously(
     for phone, attached in (("13900000077", False), ("13800000001", True)):
         file_for(worker, phone)
         report = db.session.scalar(select(Report).order_by(Report.id.desc()))
-        assert report.reporter_phone == phone and report.source == "assisted"
+        assert report.reporter_phone == phone
+        assert report.source == "assisted"
         assert (report.reporter_id is not None) == attached, phone
     assert "外网格" not in worker.get("/reports/mine").get_data(as_text=True)
 

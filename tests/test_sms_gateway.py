@@ -62,7 +62,8 @@ def test_a_gateway_that_fails_then_stalls_then_recovers_loses_nothing_and_sends_
     now = utcnow()
     assert outbox.deliver_outbox(now) == {"sent": 0, "retry": 3, "failed": 0, "held": 0}
     assert [r.state for r in rows()] == ["pending"] * 3
-    assert "500" in rows()[0].last_error and "unreachable" in rows()[1].last_error
+    assert "500" in rows()[0].last_error
+    assert "unreachable" in rows()[1].last_error
     # The gateway is back: every message goes through on its next try.
     assert outbox.deliver_outbox(now + timedelta(minutes=1))["sent"] == 3
     assert outbox.deliver_outbox(now + timedelta(hours=1))["sent"] == 0
@@ -84,9 +85,12 @@ def test_a_registered_template_goes_by_its_id_and_values_a_plain_text_by_the_tex
     db.session.commit()
     assert outbox.deliver_outbox()["sent"] == 2
     first, second = (payload for _id, payload in gateway.seen)
-    assert first["template"] == "SMS_1001" and first["params"] == {"code": "123456"}
-    assert first["locale"] == "en" and first["phone"] == "13900000001"
-    assert second["template"] == "text" and second["params"] == {"text": "written by hand"}
+    assert first["template"] == "SMS_1001"
+    assert first["params"] == {"code": "123456"}
+    assert first["locale"] == "en"
+    assert first["phone"] == "13900000001"
+    assert second["template"] == "text"
+    assert second["params"] == {"text": "written by hand"}
     assert {r.params for r in rows()} == {"{}"}, "the code is not kept once delivered"
 
 
@@ -98,7 +102,9 @@ def test_a_refused_message_fails_at_once_and_an_admin_sends_it_again(
     gateway.plan = ["400"]
     assert outbox.deliver_outbox() == {"sent": 0, "retry": 0, "failed": 1, "held": 0}
     row = rows()[0]
-    assert row.state == "failed" and row.attempts == 1 and "400" in row.last_error
+    assert row.state == "failed"
+    assert row.attempts == 1
+    assert "400" in row.last_error
     login(client, "13800000009")
     assert "138****0001" in client.get("/notices/outbox").get_data(as_text=True)
     assert client.post(f"/notices/outbox/{row.id}/retry", data={}).status_code == 303

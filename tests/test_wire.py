@@ -16,8 +16,11 @@ GZ = {"Accept-Encoding": "gzip"}
 def test_security_headers(client):
     response = client.get("/")
     csp = response.headers["Content-Security-Policy"]
-    assert "script-src 'self'" in csp and "unsafe-inline" not in csp and "unsafe-eval" not in csp
-    assert "frame-ancestors 'none'" in csp and "style-src 'self'" in csp
+    assert "script-src 'self'" in csp
+    assert "unsafe-inline" not in csp
+    assert "unsafe-eval" not in csp
+    assert "frame-ancestors 'none'" in csp
+    assert "style-src 'self'" in csp
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["Referrer-Policy"] == "same-origin"
 
@@ -25,12 +28,15 @@ def test_security_headers(client):
 def test_no_inline_scripts_or_styles(client):
     html = client.get("/auth/signup").get_data(as_text=True)
     assert not re.search(r"<script(?![^>]*\bsrc=)", html)
-    assert " style=" not in html and "<style" not in html
+    assert " style=" not in html
+    assert "<style" not in html
 
 
 def test_session_cookie_flags(client):
     cookie = client.get("/auth/login").headers["Set-Cookie"]
-    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" not in cookie
+    assert "HttpOnly" in cookie
+    assert "SameSite=Lax" in cookie
+    assert "Secure" not in cookie
 
 
 def test_html_is_gzipped(client):
@@ -45,7 +51,8 @@ def test_pages_answer_304_when_unchanged(client):
     etag = first.headers["ETag"]
     assert "no-cache" in first.headers["Cache-Control"]
     again = client.get("/auth/login", headers={"If-None-Match": etag})
-    assert again.status_code == 304 and again.data == b""
+    assert again.status_code == 304
+    assert again.data == b""
 
 
 def test_etag_changes_with_the_page(client):
@@ -62,7 +69,9 @@ def test_static_files_are_fingerprinted_and_cached_for_a_year(client):
         response = client.get(url, headers=GZ)
         assert response.status_code == 200
         cache = response.headers["Cache-Control"]
-        assert "max-age=31536000" in cache and "immutable" in cache and "public" in cache
+        assert "max-age=31536000" in cache
+        assert "immutable" in cache
+        assert "public" in cache
         assert "no-cache" not in cache
         assert response.headers["Content-Encoding"] == "gzip"
         response.close()
@@ -70,14 +79,16 @@ def test_static_files_are_fingerprinted_and_cached_for_a_year(client):
 
 def test_healthz(client):
     response = client.get("/healthz")
-    assert response.status_code == 200 and response.get_json() == {"status": "ok"}
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok"}
 
 
 def test_favicon_is_served(client):
     response = client.get("/favicon.ico")
     assert response.status_code == 301
     icon = client.get(response.headers["Location"])
-    assert icon.status_code == 200 and icon.mimetype == "image/svg+xml"
+    assert icon.status_code == 200
+    assert icon.mimetype == "image/svg+xml"
     icon.close()
 
 
@@ -110,7 +121,7 @@ def test_csrf_header_from_htmx_is_accepted(client, demo):
     assert response.status_code == 303
 
 
-@pytest.mark.parametrize("lang,text", [("zh-CN", "找不到这个页面"), ("en", "Page not found")])
+@pytest.mark.parametrize(("lang", "text"), [("zh-CN", "找不到这个页面"), ("en", "Page not found")])
 def test_404_is_localized(client, lang, text):
     response = client.get("/no/such/page", headers={"Accept-Language": lang})
     assert response.status_code == 404
@@ -120,12 +131,14 @@ def test_404_is_localized(client, lang, text):
 def test_403_page(client, demo, login_as):
     login_as("13800000001")
     response = client.get("/places/grids/G01")
-    assert response.status_code == 403 and "没有权限" in response.get_data(as_text=True)
+    assert response.status_code == 403
+    assert "没有权限" in response.get_data(as_text=True)
 
 
 def test_413_page(client):
     response = client.post("/auth/login", data={"phone": "1" * (33 * 1024 * 1024)}, csrf=False)
-    assert response.status_code == 413 and "文件太大" in response.get_data(as_text=True)
+    assert response.status_code == 413
+    assert "文件太大" in response.get_data(as_text=True)
 
 
 def test_500_page_is_friendly(app):
@@ -167,7 +180,8 @@ def test_htmx_partial_gets_only_the_named_block(app):
         fragment = render("errors/error.html", block="content", **context).get_data(as_text=True)
     with app.test_request_context("/", headers={"HX-Request": "true"}):
         boosted = render("errors/error.html", block="content", **context)
-    assert "fragment text" in fragment and "<html" not in fragment
+    assert "fragment text" in fragment
+    assert "<html" not in fragment
     assert "<html" in boosted.get_data(as_text=True), "boosted navigation gets the full page"
     assert {"HX-Request", "HX-Request-Type"} <= set(boosted.vary)
 
@@ -178,7 +192,8 @@ def test_a_nul_byte_is_a_polite_400_not_a_crash(client, where):
         response = client.get("/reports/track?ref=%00")
     else:
         response = client.post("/auth/login", data={"phone": "138\x00", "password": "x"})
-    assert response.status_code == 400 and "请求有误" in response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "请求有误" in response.get_data(as_text=True)
 
 
 def test_repeat_static_fetches_release_their_files(client):
@@ -186,7 +201,8 @@ def test_repeat_static_fetches_release_their_files(client):
     css = re.search(r'href="(/static/css/app\.css\?v=[0-9a-f]{12})"', html).group(1)
     first = client.get(css, headers=GZ)
     again = client.get(css, headers=GZ)  # served from the gzip cache; would warn if leaked
-    assert again.data == first.data and again.headers["Content-Encoding"] == "gzip"
+    assert again.data == first.data
+    assert again.headers["Content-Encoding"] == "gzip"
     first.close()
     again.close()
 
@@ -201,7 +217,7 @@ def request_lines(caplog):
 
 
 @pytest.mark.parametrize(
-    "path,shown",
+    ("path", "shown"),
     [
         ("/x%0A2026-01-01 linli.request GET /admin/ 200", "/x\\n2026-01-01"),
         ("/x%0D%0Aforged", "/x\\r\\nforged"),
@@ -214,7 +230,8 @@ def test_a_logged_path_cannot_forge_a_line(client, caplog, path, shown):
     with caplog.at_level(logging.INFO, logger="linli.request"):
         client.get(path)
     (line,) = request_lines(caplog)
-    assert line.isprintable() and shown in line, line
+    assert line.isprintable(), line
+    assert shown in line, line
 
 
 def test_the_request_line_names_the_user_and_a_truncated_address(client, demo, caplog):
@@ -245,7 +262,8 @@ def test_a_new_session_never_gets_304_for_another_sessions_page(app, client, dem
     assert client.get("/auth/login", headers={"If-None-Match": etag}).status_code == 304
     stranger = app.test_client()  # no session: a restart, a new SECRET_KEY, a cleared cookie
     fresh = stranger.get("/auth/login", headers={"If-None-Match": etag})
-    assert fresh.status_code == 200 and fresh.headers["ETag"] != etag
+    assert fresh.status_code == 200
+    assert fresh.headers["ETag"] != etag
     token = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', fresh.text)
     login = stranger.post(
         "/auth/login",

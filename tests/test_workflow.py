@@ -49,7 +49,7 @@ class LampFlow(Flow):
     }
     needs = {"note": "say what you did"}
     relations = {
-        "asker": lambda lamp, user, context: user.is_authenticated and lamp.asked_by == user.id
+        "asker": lambda lamp, user, _context: user.is_authenticated and lamp.asked_by == user.id
     }
 
     def __init__(self):
@@ -65,13 +65,13 @@ class LampFlow(Flow):
         lamp.note = given["note"]
         return Change(detail=("fixed by %(who)s", {"who": actor.phone}))
 
-    def record(self, lamp, action, actor, before, after, note="", public=True, detail=None):
+    def record(self, _lamp, action, actor, before, after, note="", public=True, detail=None):  # noqa: ARG002  (the core passes it; this flow keeps no public flag)
         self.events.append((action, actor.phone if actor else None, before, after, note, detail))
 
-    def tell(self, lamp, action, before, after, public):
+    def tell(self, _lamp, action, _before, _after, _public):
         self.told.append(action)
 
-    def entered(self, lamp, action, before):
+    def entered(self, lamp, _action, _before):
         lamp.deadline_at = None
 
     def remind(self, lamp):
@@ -121,11 +121,13 @@ def test_a_step_checks_role_place_inputs_and_records_who(lamps):
         flow.apply(lamp, "fix", outsider, note="done")
     with pytest.raises(Refused) as missing:
         flow.apply(lamp, "fix", worker, note="")
-    assert missing.value.field == "note" and str(missing.value) == "say what you did"
+    assert missing.value.field == "note"
+    assert str(missing.value) == "say what you did"
     with pytest.raises(Refused) as fake:
         flow.apply(lamp, "fix", worker, note="not really")
     assert fake.value.field == "note"
-    assert lamp.state == "asked" and flow.events == []
+    assert lamp.state == "asked"
+    assert flow.events == []
     flow.apply(lamp, "fix", worker, version=lamp.version, note="new bulb")
     db.session.expire_all()
     stored = db.session.get(Lamp, lamp.id)
@@ -150,7 +152,8 @@ def test_a_relation_is_asked_of_the_flow(lamps):
     assert set(flow.actions_for(mine, resident)) == {"cancel", "comment"}
     assert flow.actions_for(theirs, resident) == {}
     flow.apply(mine, "comment", resident, note="still dark")
-    assert mine.state == "asked" and flow.events[-1][0] == "comment"
+    assert mine.state == "asked"
+    assert flow.events[-1][0] == "comment"
 
 
 def test_a_stale_version_or_a_moved_state_is_a_conflict(lamps):
@@ -170,7 +173,8 @@ def test_the_tick_reminds_and_marks_overdue_once_a_stage(lamps):
     late = a_lamp(deadline_at=now - timedelta(minutes=5))
     a_lamp(deadline_at=now + timedelta(days=2))
     assert flow.tick(now) == {"reminded": 1, "overdue": 1, "closed": 0}
-    assert flow.reminded == [soon.id] and flow.late == [late.id]
+    assert flow.reminded == [soon.id]
+    assert flow.late == [late.id]
     assert flow.tick(now) == {"reminded": 0, "overdue": 0, "closed": 0}
 
 
@@ -178,4 +182,5 @@ def test_deadlines_count_hours_or_working_days(ctx):
     monday_morning = utcnow().replace(year=2026, month=11, day=30, hour=1, minute=0)
     assert due_after(monday_morning, hours=4) == monday_morning + timedelta(hours=4)
     friday = due_after(monday_morning, workdays=4)
-    assert friday.date().isoformat() == "2026-12-04" and friday.hour == 10  # 18:00 Beijing
+    assert friday.date().isoformat() == "2026-12-04"
+    assert friday.hour == 10

@@ -118,7 +118,7 @@ def hours_field(stage, default):
 DATATYPES = {"string", "number", "text", "datetime", "singlevaluelist", "multivaluelist"}
 
 
-def valid_questions(form, field):
+def valid_questions(_form, field):
     """The questions are JSON in the shape Open311 attributes take; say plainly what is wrong."""
     try:
         questions = json.loads(field.data or "[]", parse_constant=refuse_constant)

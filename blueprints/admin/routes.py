@@ -30,7 +30,7 @@ from blueprints.admin.forms import (
     StreetForm,
     UserForm,
 )
-from blueprints.auth.models import ROLES, RoleGrant, User
+from blueprints.auth.models import ROLES, Role, RoleGrant, User
 from blueprints.auth.people import grid_roster
 from blueprints.errors import Refused
 from blueprints.htmx import render
@@ -99,13 +99,13 @@ def get_or_404(model, ident):
 
 
 @bp.route("/")
-@allow("admin")
+@allow(Role.ADMIN)
 def home():
     return render("admin/home.html", kinds=KINDS)
 
 
 @bp.route("/<kind>")
-@allow("admin")
+@allow(Role.ADMIN)
 def index(kind):
     # Bounded so that the row offset stays a 64-bit number whatever the link says.
     page = min(max(request.args.get("page", 1, type=int), 1), 10**6)
@@ -122,14 +122,14 @@ def index(kind):
 
 
 @bp.route("/<kind>/new", methods=["GET", "POST"])
-@allow("admin")
+@allow(Role.ADMIN)
 def new(kind):
     spec = kind_or_404(kind)
     return edit_row(kind, spec, spec.model(), spec.form())
 
 
 @bp.route("/<kind>/<int:id>/edit", methods=["GET", "POST"])
-@allow("admin")
+@allow(Role.ADMIN)
 def edit(kind, id):
     spec = kind_or_404(kind)
     row = get_or_404(spec.model, id)
@@ -161,7 +161,7 @@ def edit_row(kind, spec, row, form):
 
 
 @bp.route("/<kind>/<int:id>/toggle", methods=["POST"])
-@allow("admin")
+@allow(Role.ADMIN)
 def toggle(kind, id):
     """The button says which state it wants, so a retried post cannot flip it back."""
     spec = kind_or_404(kind)
@@ -207,7 +207,7 @@ def user_page(user, form=None, grants=None, error=None, status=200):
 
 
 @bp.route("/users/<int:id>", methods=["GET", "POST"])
-@allow("admin")
+@allow(Role.ADMIN)
 def show_user(id):
     user = get_or_404(User, id)
     form = user_form(user, submitted=True)
@@ -229,7 +229,7 @@ def show_user(id):
 
 
 @bp.route("/users/<int:id>/grants", methods=["POST"])
-@allow("admin")
+@allow(Role.ADMIN)
 def add_grant(id):
     user = get_or_404(User, id)
     form = grant_form(submitted=True)
@@ -246,7 +246,7 @@ def add_grant(id):
 
 
 @bp.route("/users/<int:id>/grants/<int:grant_id>/delete", methods=["POST"])
-@allow("admin")
+@allow(Role.ADMIN)
 def remove_grant(id, grant_id):
     user = get_or_404(User, id)
     grant = db.session.get(RoleGrant, grant_id)

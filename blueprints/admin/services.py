@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 from wtforms.fields.choices import SelectChoice
 
-from blueprints.auth.models import GRANTED_ROLES, ROLES, AccountEvent, User
+from blueprints.auth.models import GRANTED_ROLES, ROLES, AccountEvent, Role, User
 from blueprints.auth.people import new_grant
 from blueprints.auth.services import end_other_sessions, record
 from blueprints.errors import Refused
@@ -33,13 +33,13 @@ PLACE_KINDS = {
 
 # Where each role may be granted; None is "everywhere", for admins only.
 ROLE_PLACES = {
-    "grid_worker": ("grid",),
-    "dispatcher": ("street",),
-    "handler": ("department",),
-    "org_officer": ("community",),
-    "community_reviewer": ("community",),
-    "street_reviewer": ("street",),
-    "admin": (None,),
+    Role.GRID_WORKER: ("grid",),
+    Role.DISPATCHER: ("street",),
+    Role.HANDLER: ("department",),
+    Role.ORG_OFFICER: ("community",),
+    Role.COMMUNITY_REVIEWER: ("community",),
+    Role.STREET_REVIEWER: ("street",),
+    Role.ADMIN: (None,),
 }
 
 ACTIONS = {
@@ -239,7 +239,7 @@ def add_grant(user, role, place, actor):
         raise Refused(_("请从列表里选一项"), field="role")
     kind = type(place).__name__.lower() if place is not None else None
     if kind not in ROLE_PLACES[role]:
-        if role == "admin":
+        if role == Role.ADMIN:
             raise Refused(_("管理员不分地方，请选“所有地方”。"), field="place")
         places = joined(PLACE_KINDS[k][1] for k in ROLE_PLACES[role])
         raise Refused(
@@ -257,7 +257,7 @@ def add_grant(user, role, place, actor):
 
 def remove_grant(grant, actor):
     user = grant.user
-    if user.id == actor.id and grant.role == "admin":
+    if user.id == actor.id and grant.role == Role.ADMIN:
         raise Refused(_("不能移除自己的管理员身份。请让另一位管理员来操作。"), field=None)
     record(user, "grant_removed", actor=actor, detail=_grant_detail(grant.role, grant.place))
     user.grants.remove(grant)

@@ -8,7 +8,7 @@ from blueprints.auth.models import ID_DOCUMENTS
 from blueprints.phones import is_mobile, normalize_phone
 
 
-def mobile_number(form, field):
+def mobile_number(_form, field):
     if not is_mobile(field.data):
         raise ValidationError(_l("请输入11位手机号码，例如 13812345678"))
 

@@ -5,7 +5,7 @@ SQL, so staff_for() finds the people of a place in one query."""
 
 from sqlalchemy import and_, or_, select
 
-from blueprints.auth.models import RoleGrant, User
+from blueprints.auth.models import Role, RoleGrant, User
 from blueprints.places.models import Community, Department, Grid
 from extensions import db
 
@@ -57,7 +57,7 @@ def grid_roster(grid):
     return db.session.scalars(
         select(User)
         .join(RoleGrant, RoleGrant.user_id == User.id)
-        .where(RoleGrant.role == "grid_worker", RoleGrant.grid_id == grid.id)
+        .where(RoleGrant.role == Role.GRID_WORKER, RoleGrant.grid_id == grid.id)
         .order_by(User.name)
     ).all()
 

@@ -5,7 +5,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 
 from blueprints import htmx
-from blueprints.access import allow, safe_next
+from blueprints.access import PUBLIC, SIGNED_IN, allow, safe_next
 from blueprints.auth import services
 from blueprints.auth.forms import (
     AccountForm,
@@ -19,7 +19,7 @@ from blueprints.auth.forms import (
     ResetRequestForm,
     SignupForm,
 )
-from blueprints.auth.models import AccountEvent
+from blueprints.auth.models import AccountEvent, Role
 from blueprints.errors import Refused
 from blueprints.htmx import render
 from blueprints.main import features
@@ -95,7 +95,7 @@ def password_change_first():
 
 
 @bp.route("/signup", methods=["GET", "POST"])
-@allow("public")
+@allow(PUBLIC)
 @limiter.limit("5/minute;30/hour", methods=["POST"])
 def signup():
     form = SignupForm()
@@ -122,7 +122,7 @@ def signup():
 
 
 @bp.route("/phone", methods=["GET", "POST"])
-@allow("user")
+@allow(SIGNED_IN)
 @limiter.limit("10/minute;30/hour", methods=["POST"])
 def verify_phone():
     """The code texted at sign-up: it proves the person holds the phone, and only then are the
@@ -145,7 +145,7 @@ def verify_phone():
 
 
 @bp.route("/phone/send", methods=["POST"])
-@allow("user")
+@allow(SIGNED_IN)
 @limiter.limit("3 per 10 minutes;10/day", methods=["POST"])
 def send_phone_code():
     services.start_phone_check(current_user)
@@ -154,7 +154,7 @@ def send_phone_code():
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@allow("public")
+@allow(PUBLIC)
 @limiter.limit("10/minute;60/hour", methods=["POST"])
 # Per phone: a stranger's wrong guesses lock the owner out for 15 minutes at most.
 @limiter.limit("5/minute;10 per 15 minutes", methods=["POST"], key_func=phone_key)
@@ -172,7 +172,7 @@ def login():
 
 
 @bp.route("/logout", methods=["POST"])
-@allow("public")
+@allow(PUBLIC)
 def logout():
     sign_out()
     flash(_("您已退出登录。"), "info")
@@ -180,7 +180,7 @@ def logout():
 
 
 @bp.route("/account", methods=["GET", "POST"])
-@allow("user")
+@allow(SIGNED_IN)
 def account():
     form = AccountForm(obj=current_user)
     form.grid.choices = grid_choices(_("暂不选择"))
@@ -200,7 +200,7 @@ def account():
 
 
 @bp.route("/account/sign-out-others", methods=["POST"])
-@allow("user")
+@allow(SIGNED_IN)
 def sign_out_others():
     count = services.sign_out_elsewhere(current_user)
     flash(_("已让其他 %(n)s 台设备退出登录。", n=count), "success")
@@ -208,7 +208,7 @@ def sign_out_others():
 
 
 @bp.route("/password", methods=["GET", "POST"])
-@allow("user")
+@allow(SIGNED_IN)
 def password():
     form = PasswordForm()
     if form.validate_on_submit():
@@ -223,7 +223,7 @@ def password():
 
 
 @bp.route("/reset", methods=["GET", "POST"])
-@allow("public")
+@allow(PUBLIC)
 @limiter.limit("5/minute;20/hour", methods=["POST"])
 @limiter.limit("3/minute;10/day", methods=["POST"], key_func=phone_key)
 def reset_request():
@@ -236,7 +236,7 @@ def reset_request():
 
 
 @bp.route("/reset/code", methods=["GET", "POST"])
-@allow("public")
+@allow(PUBLIC)
 @limiter.limit("10/minute;30/hour", methods=["POST"])
 def reset_confirm():
     phone = session.get("reset_phone")
@@ -262,7 +262,7 @@ def reset_confirm():
 
 
 @bp.route("/assist-reset", methods=["GET", "POST"])
-@allow("grid_worker", "admin")
+@allow(Role.GRID_WORKER, Role.ADMIN)
 @limiter.limit("20/hour", methods=["POST"])
 def assist_reset():
     """Staff reset a resident's password face to face, with proof the resident is there: the
@@ -315,14 +315,14 @@ def assist_step(resident, code_form, id_form):
 
 
 @bp.route("/resets")
-@allow("dispatcher", "admin")
+@allow(Role.DISPATCHER, Role.ADMIN)
 def resets():
     """Staff resets made on an ID check alone, waiting for the street's review."""
     return render("auth/resets.html", rows=services.resets_to_review(current_user))
 
 
 @bp.route("/resets/<int:event_id>", methods=["POST"])
-@allow("dispatcher", "admin")
+@allow(Role.DISPATCHER, Role.ADMIN)
 def review_reset(event_id):
     event = db.session.get(AccountEvent, event_id)
     if event is None or not services.may_review(current_user, event):

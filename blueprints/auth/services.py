@@ -10,7 +10,7 @@ from sqlalchemy import delete, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from blueprints.access import can
-from blueprints.auth.models import AccountEvent, ResetCode, User, UserSession
+from blueprints.auth.models import AccountEvent, ResetCode, Role, User, UserSession
 from blueprints.errors import Refused
 from blueprints.notices.services import notify
 from blueprints.sms import message, send_sms
@@ -272,13 +272,13 @@ def may_assist(actor, user):
     Staff accounts only an admin may reset. A grid worker may reset a resident of their grid;
     the resident's own choice of grid is not enough by itself: the worker also needs the code
     sent to the resident's phone, or records the ID checked and the street reviews it."""
-    if can(None, "admin", user=actor):
+    if can(None, Role.ADMIN, user=actor):
         return None
     if user.id == actor.id:
         return _("不能给自己重设密码。请用“忘记密码”找回。")
     if user.is_staff:
         return _("这是工作人员的账号，只有管理员能帮他重设密码。")
-    if not (user.grid and can(user.grid, "grid_worker", user=actor)):
+    if not (user.grid and can(user.grid, Role.GRID_WORKER, user=actor)):
         return _("这位居民不在您负责的网格里，请联系他所在网格的网格员。")
     return None
 
@@ -353,10 +353,10 @@ def resets_to_review(reviewer):
 
 
 def may_review(reviewer, event):
-    if can(None, "admin", user=reviewer):
+    if can(None, Role.ADMIN, user=reviewer):
         return True
     grid = event.user.grid
-    return bool(grid) and can(grid.community.street, "dispatcher", user=reviewer)
+    return bool(grid) and can(grid.community.street, Role.DISPATCHER, user=reviewer)
 
 
 def review_reset(reviewer, event, genuine):

@@ -4,6 +4,7 @@ from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 
 from blueprints.access import allow
+from blueprints.auth.models import Role
 from blueprints.calendar import services
 from blueprints.errors import Refused
 from blueprints.htmx import render
@@ -15,7 +16,7 @@ bp.record_once(features.home("calendar/_home.html", order=60))
 
 
 @bp.route("/", methods=["GET", "POST"])
-@allow("admin")
+@allow(Role.ADMIN)
 def index():
     error = None
     if request.method == "POST":
@@ -43,7 +44,7 @@ def index():
 
 
 @bp.route("/<day>/delete", methods=["POST"])
-@allow("admin")
+@allow(Role.ADMIN)
 def delete(day):
     try:
         services.clear_day(date.fromisoformat(day))

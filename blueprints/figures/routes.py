@@ -42,7 +42,7 @@ from extensions import db
 bp = Blueprint("figures", __name__, url_prefix="/figures")
 bp.cli.add_command(tick)
 bp.record_once(features.home("figures/_home.html", order=70))
-bp.record_once(features.demo(lambda *args, **kwargs: refresh_facts(), bulky=False))
+bp.record_once(features.demo(lambda *_args, **_kwargs: refresh_facts(), bulky=False))
 
 LEVEL_NAMES = {
     "community": _l("各社区"),

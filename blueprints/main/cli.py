@@ -6,7 +6,7 @@ import click
 from flask import current_app
 from sqlalchemy import select
 
-from blueprints.auth.models import User
+from blueprints.auth.models import Role, User
 from blueprints.auth.people import new_grant
 from blueprints.main.features import demo_loaders
 from blueprints.open311.models import ApiKey, hash_key
@@ -201,20 +201,20 @@ CATEGORIES = [
 # phone, name, role, place kind, place code
 ACCOUNTS = [
     ("13800000001", "张阿姨", None, None, None),
-    ("13800000002", "李网格", "grid_worker", "grid", "G01"),
-    ("13800000003", "王调度", "dispatcher", "street", "S01"),
-    ("13800000004", "赵城管", "handler", "department", "D01"),
-    ("13800000005", "陈会长", "org_officer", "community", "C01"),
-    ("13800000006", "刘初审", "community_reviewer", "community", "C01"),
-    ("13800000007", "周审核", "street_reviewer", "street", "S01"),
-    ("13800000009", "孙管理", "admin", None, None),
-    ("13800000012", "吴网格", "grid_worker", "grid", "G03"),
-    ("13800000013", "郑网格", "grid_worker", "grid", "G04"),
-    ("13800000014", "冯网格", "grid_worker", "grid", "G05"),
+    ("13800000002", "李网格", Role.GRID_WORKER, "grid", "G01"),
+    ("13800000003", "王调度", Role.DISPATCHER, "street", "S01"),
+    ("13800000004", "赵城管", Role.HANDLER, "department", "D01"),
+    ("13800000005", "陈会长", Role.ORG_OFFICER, "community", "C01"),
+    ("13800000006", "刘初审", Role.COMMUNITY_REVIEWER, "community", "C01"),
+    ("13800000007", "周审核", Role.STREET_REVIEWER, "street", "S01"),
+    ("13800000009", "孙管理", Role.ADMIN, None, None),
+    ("13800000012", "吴网格", Role.GRID_WORKER, "grid", "G03"),
+    ("13800000013", "郑网格", Role.GRID_WORKER, "grid", "G04"),
+    ("13800000014", "冯网格", Role.GRID_WORKER, "grid", "G05"),
 ]
 EXTRA_GRANTS = [
-    ("13800000002", "grid_worker", "grid", "G02"),
-    ("13800000014", "grid_worker", "grid", "G06"),
+    ("13800000002", Role.GRID_WORKER, "grid", "G02"),
+    ("13800000014", Role.GRID_WORKER, "grid", "G06"),
 ]
 
 

@@ -2,8 +2,9 @@ from flask import Blueprint, redirect, request, session, url_for
 from flask_login import current_user
 from sqlalchemy import text
 
-from blueprints.access import allow, safe_next
+from blueprints.access import PUBLIC, allow, safe_next
 from blueprints.admin import services as admin_services
+from blueprints.auth.models import Role
 from blueprints.auth.services import set_locale
 from blueprints.htmx import render
 from blueprints.main import features
@@ -17,34 +18,34 @@ YEAR = 365 * 24 * 3600
 
 
 @bp.route("/")
-@allow("public")
+@allow(PUBLIC)
 def index():
     grid = db.session.get(Grid, session["grid_id"]) if session.get("grid_id") else None
     context = {"grid": grid}
     if current_user.is_authenticated:
-        context["my_grids"] = [g.grid for g in current_user.grants_for("grid_worker") if g.grid]
-        if "admin" in current_user.roles:
+        context["my_grids"] = [g.grid for g in current_user.grants_for(Role.GRID_WORKER) if g.grid]
+        if Role.ADMIN in current_user.roles:
             context["counts"] = admin_services.site_counts()
-        context["grants"] = [g for g in current_user.grants if g.role != "grid_worker"]
+        context["grants"] = [g for g in current_user.grants if g.role != Role.GRID_WORKER]
         context["unread"] = unread_count(current_user)
     return render("main/index.html", home_parts=features.home_parts(), **context)
 
 
 @bp.route("/healthz")
-@allow("public")
+@allow(PUBLIC)
 def healthz():
     db.session.execute(text("SELECT 1"))
     return {"status": "ok"}
 
 
 @bp.route("/favicon.ico")
-@allow("public")
+@allow(PUBLIC)
 def favicon():
     return redirect(url_for("static", filename="favicon.svg"), 301)
 
 
 @bp.route("/prefs/language", methods=["POST"])
-@allow("public")
+@allow(PUBLIC)
 def language():
     chosen = request.form.get("lang")
     if current_user.is_authenticated and chosen in ("zh_Hans", "en"):
@@ -54,7 +55,7 @@ def language():
 
 
 @bp.route("/prefs/text-size", methods=["POST"])
-@allow("public")
+@allow(PUBLIC)
 def text_size():
     return remember_choice("size", ("large", "normal"))
 

@@ -5,7 +5,8 @@ from flask import Blueprint, abort, redirect, url_for
 from flask_login import current_user
 
 from blueprints import sms
-from blueprints.access import allow
+from blueprints.access import SIGNED_IN, allow
+from blueprints.auth.models import Role
 from blueprints.htmx import render
 from blueprints.main import features
 from blueprints.notices import services
@@ -15,13 +16,13 @@ bp.record_once(features.home("notices/_home.html", order=30))
 
 
 @bp.route("/")
-@allow("user")
+@allow(SIGNED_IN)
 def index():
     return render("notices/index.html", threads=services.threads(current_user))
 
 
 @bp.route("/<int:notice_id>")
-@allow("user")
+@allow(SIGNED_IN)
 def show(notice_id):
     """Open what a thread is about; its messages are read from then on."""
     url = services.open_thread(current_user, notice_id)
@@ -33,21 +34,21 @@ def show(notice_id):
 
 
 @bp.route("/read", methods=["POST"])
-@allow("user")
+@allow(SIGNED_IN)
 def read():
     services.mark_all_read(current_user)
     return redirect(url_for("notices.index"), 303)
 
 
 @bp.route("/outbox")
-@allow("admin")
+@allow(Role.ADMIN)
 def outbox():
     """Texts that could not be delivered, for an admin to look at and send again."""
     return render("notices/outbox.html", rows=services.undelivered())
 
 
 @bp.route("/outbox/<int:message_id>/retry", methods=["POST"])
-@allow("admin")
+@allow(Role.ADMIN)
 def retry(message_id):
     sms.retry(message_id)
     return redirect(url_for("notices.outbox"), 303)

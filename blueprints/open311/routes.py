@@ -16,7 +16,8 @@ from flask import Blueprint, abort, current_app, flash, redirect, request, url_f
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from blueprints.access import allow
+from blueprints.access import PUBLIC, allow
+from blueprints.auth.models import Role
 from blueprints.htmx import render
 from blueprints.main import features
 from blueprints.open311 import inputs, services
@@ -49,7 +50,7 @@ def check_jurisdiction():
 
 
 @bp.route(f"/discovery.{FMT}")
-@allow("public")
+@allow(PUBLIC)
 def discovery(fmt):
     endpoint = services.public_url("open311.services_list", fmt="json").rsplit("/", 1)[0]
     return answer(
@@ -73,13 +74,13 @@ def discovery(fmt):
 
 
 @bp.route(f"/v2/services.{FMT}")
-@allow("public")
+@allow(PUBLIC)
 def services_list(fmt):
     return answer(fmt, "services", [services.service_json(c) for c in services.public_categories()])
 
 
 @bp.route(f"/v2/services/<code>.{FMT}")
-@allow("public")
+@allow(PUBLIC)
 def service_definition(code, fmt):
     category = services.category_by_code(code)
     if category is None:
@@ -94,7 +95,7 @@ def key_of_request():
 # The API authenticates by api_key, not by a session: other systems post here without a form.
 @bp.route(f"/v2/requests.{FMT}", methods=["POST"])
 @csrf.exempt
-@allow("public")
+@allow(PUBLIC)
 @limiter.limit("20/minute;1000/day", key_func=key_of_request)
 def create(fmt):
     key = services.find_key(request.values.get("api_key", ""))
@@ -113,14 +114,14 @@ def create(fmt):
 
 
 @bp.route(f"/v2/requests.{FMT}")
-@allow("public")
+@allow(PUBLIC)
 def requests_list(fmt):
     rows = services.find_requests(request.args)
     return answer(fmt, "service_requests", [services.request_json(r) for r in rows])
 
 
 @bp.route(f"/v2/requests/<ref>.{FMT}")
-@allow("public")
+@allow(PUBLIC)
 def request_one(ref, fmt):
     report = services.find_request(ref)
     if report is None:
@@ -129,7 +130,7 @@ def request_one(ref, fmt):
 
 
 @bp.route(f"/v2/tokens/<token>.{FMT}")
-@allow("public")
+@allow(PUBLIC)
 def token(token, fmt):
     report = services.find_by_token(token)
     if report is None:
@@ -138,13 +139,13 @@ def token(token, fmt):
 
 
 @bp.route(f"/v2/servicerequestupdates.{FMT}")
-@allow("public")
+@allow(PUBLIC)
 def updates(fmt):
     return answer(fmt, "service_request_updates", services.updates(request.args))
 
 
 @bp.route("/openapi.json")
-@allow("public")
+@allow(PUBLIC)
 def openapi():
     return document(services.public_url("open311.services_list", fmt="json").rsplit("/", 2)[0])
 
@@ -153,7 +154,7 @@ def openapi():
 
 
 @bp.route("/keys", methods=["GET", "POST"])
-@allow("admin")
+@allow(Role.ADMIN)
 def keys():
     issued = None
     error_text = None
@@ -174,7 +175,7 @@ def keys():
 
 
 @bp.route("/keys/<int:key_id>/revoke", methods=["POST"])
-@allow("admin")
+@allow(Role.ADMIN)
 def revoke(key_id):
     key = db.session.get(ApiKey, key_id) or abort(404)
     if request.form.get("sure") != "yes":

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from blueprints.access import can
+from blueprints.auth.models import Role
 from blueprints.auth.people import staff_for
 from blueprints.errors import Refused
 from blueprints.notices.services import notify
@@ -33,7 +34,7 @@ def is_officer(org, user):
 
 def is_reviewer(org, user):
     return user.is_authenticated and can(
-        org.community, "community_reviewer", "street_reviewer", "admin", user=user
+        org.community, Role.COMMUNITY_REVIEWER, Role.STREET_REVIEWER, Role.ADMIN, user=user
     )
 
 
@@ -141,7 +142,7 @@ def deregister(org, officer, reason):
     org.state = "deregistered"
     org_event(org, "deregister", officer, note=reason)
     notify(
-        staff_for("street_reviewer", org.community),
+        staff_for(Role.STREET_REVIEWER, org.community),
         N_("社会组织“%(name)s”已申请注销"),
         f"/orgs/{org.id}",
         name=org.name,

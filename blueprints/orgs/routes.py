@@ -2,7 +2,8 @@ from flask import Blueprint, abort, flash, redirect, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from blueprints.access import allow, can
+from blueprints.access import PUBLIC, SIGNED_IN, allow, can
+from blueprints.auth.models import Role
 from blueprints.errors import Conflict, Refused
 from blueprints.htmx import advance, render, wants_fragment
 from blueprints.main import features
@@ -115,7 +116,7 @@ def warn_similar(similar):
 
 
 @bp.route("/apply", methods=["GET", "POST"])
-@allow("user")
+@allow(SIGNED_IN)
 @limiter.limit("20/hour", methods=["POST"])
 def apply():
     form = NameForm()
@@ -168,7 +169,7 @@ def check_name(filing, answers):
 
 
 @bp.route("/f/<int:filing_id>/step/<part>", methods=["GET", "POST"])
-@allow("user")
+@allow(SIGNED_IN)
 def step(filing_id, part):
     filing, back = mine_to_edit(filing_id)
     if back:
@@ -200,7 +201,7 @@ def step(filing_id, part):
 
 
 @bp.route("/f/<int:filing_id>/people", methods=["GET", "POST"])
-@allow("user")
+@allow(SIGNED_IN)
 @limiter.limit("120/hour", methods=["POST"])
 def people(filing_id):
     """Founders and members, added one row at a time; with htmx the list is swapped in place."""
@@ -240,7 +241,7 @@ def people(filing_id):
 
 
 @bp.route("/f/<int:filing_id>/people/<int:person_id>/remove", methods=["POST"])
-@allow("user")
+@allow(SIGNED_IN)
 def remove_person(filing_id, person_id):
     filing, back = mine_to_edit(filing_id)
     if back:
@@ -262,7 +263,7 @@ def remove_person(filing_id, person_id):
 
 
 @bp.route("/f/<int:filing_id>/charter", methods=["GET", "POST"])
-@allow("user")
+@allow(SIGNED_IN)
 @limiter.limit("30/hour", methods=["POST"])
 def charter(filing_id):
     filing, back = mine_to_edit(filing_id)
@@ -297,7 +298,7 @@ def charter(filing_id):
 
 
 @bp.route("/f/<int:filing_id>/charter/file")
-@allow("user")
+@allow(SIGNED_IN)
 def charter_file(filing_id):
     """Only ever a download, never shown inline, never cached: it holds names and signatures."""
     filing = filing_or_404(filing_id)
@@ -330,7 +331,7 @@ def show_page(filing, status=200, error=None, typed=None, phone=None):
         changes=rules.changes_since_return(filing) if reviewer else {},
         paper=rules.unconfirmed_on_paper(filing) if reviewer else None,
         can_confirm=filing.state == "community_review"
-        and can(filing.community, "community_reviewer"),
+        and can(filing.community, Role.COMMUNITY_REVIEWER),
         events=services.public_events(filing, current_user),
         steps=STEPS[filing.purpose],
         error=error,
@@ -341,13 +342,13 @@ def show_page(filing, status=200, error=None, typed=None, phone=None):
 
 
 @bp.route("/f/<int:filing_id>")
-@allow("user")
+@allow(SIGNED_IN)
 def show(filing_id):
     return show_page(filing_or_404(filing_id))
 
 
 @bp.route("/f/<int:filing_id>/act/<action>", methods=["POST"])
-@allow("user")
+@allow(SIGNED_IN)
 @limiter.limit("60/minute")
 def act(filing_id, action):
     filing = filing_or_404(filing_id)
@@ -384,7 +385,7 @@ def act(filing_id, action):
 
 
 @bp.route("/f/<int:filing_id>/people/<int:person_id>/paper", methods=["POST"])
-@allow("community_reviewer")
+@allow(Role.COMMUNITY_REVIEWER)
 def paper(filing_id, person_id):
     filing = filing_or_404(filing_id)
     person = db.session.get(FilingPerson, person_id)
@@ -398,7 +399,7 @@ def paper(filing_id, person_id):
 
 
 @bp.route("/f/<int:filing_id>/people/<int:person_id>/phone", methods=["POST"])
-@allow("user")
+@allow(SIGNED_IN)
 def person_phone(filing_id, person_id):
     filing = filing_or_404(filing_id)
     person = db.session.get(FilingPerson, person_id)
@@ -412,7 +413,7 @@ def person_phone(filing_id, person_id):
 
 
 @bp.route("/mine")
-@allow("user")
+@allow(SIGNED_IN)
 def mine():
     return render(
         "orgs/mine.html",
@@ -423,7 +424,7 @@ def mine():
 
 
 @bp.route("/listed/<int:person_id>", methods=["GET", "POST"])
-@allow("user")
+@allow(SIGNED_IN)
 def listed(person_id):
     """Someone listed on an application says they do not agree to be listed."""
     person = db.session.get(FilingPerson, person_id)
@@ -442,7 +443,7 @@ def listed(person_id):
 
 
 @bp.route("/queue")
-@allow("community_reviewer", "street_reviewer")
+@allow(Role.COMMUNITY_REVIEWER, Role.STREET_REVIEWER)
 def queue():
     return render("orgs/queue.html", rows=services.review_queue(current_user))
 
@@ -451,7 +452,7 @@ def queue():
 
 
 @bp.route("/")
-@allow("public")
+@allow(PUBLIC)
 def index():
     args = request.args
     kind = args.get("kind") if args.get("kind") in KINDS else ""
@@ -497,13 +498,13 @@ def org_page(org, status=200, error=None, phone=None):
 
 
 @bp.route("/<int:org_id>")
-@allow("public")
+@allow(PUBLIC)
 def org(org_id):
     return org_page(org_or_404(org_id))
 
 
 @bp.route("/<int:org_id>/certificate")
-@allow("user")
+@allow(SIGNED_IN)
 def certificate(org_id):
     org = org_or_404(org_id)
     if not (lifecycle.is_officer(org, current_user) or lifecycle.is_reviewer(org, current_user)):
@@ -513,7 +514,7 @@ def certificate(org_id):
 
 
 @bp.route("/verify/<number>")
-@allow("public")
+@allow(PUBLIC)
 def verify(number):
     org = services.find_by_number(number)
     if org is None:
@@ -542,7 +543,7 @@ def org_action(org_id, do, done):
 
 
 @bp.route("/<int:org_id>/change", methods=["POST"])
-@allow("user")
+@allow(SIGNED_IN)
 def change(org_id):
     def do(org):
         filing = lifecycle.start_change(org, current_user)
@@ -552,7 +553,7 @@ def change(org_id):
 
 
 @bp.route("/<int:org_id>/renew", methods=["POST"])
-@allow("user")
+@allow(SIGNED_IN)
 def renew(org_id):
     def do(org):
         lifecycle.ask_renewal(org, current_user)
@@ -561,7 +562,7 @@ def renew(org_id):
 
 
 @bp.route("/<int:org_id>/deregister", methods=["POST"])
-@allow("user")
+@allow(SIGNED_IN)
 def deregister(org_id):
     reason = request.form.get("reason", "").strip()[:500]
     return org_action(
@@ -570,7 +571,7 @@ def deregister(org_id):
 
 
 @bp.route("/<int:org_id>/profile", methods=["POST"])
-@allow("user")
+@allow(SIGNED_IN)
 def profile(org_id):
     scope = request.form.get("scope", "").strip()[:1000]
     if not scope:
@@ -581,7 +582,7 @@ def profile(org_id):
 
 
 @bp.route("/<int:org_id>/join", methods=["POST"])
-@allow("user")
+@allow(SIGNED_IN)
 @limiter.limit("20/hour")
 def join(org_id):
     return org_action(
@@ -592,7 +593,7 @@ def join(org_id):
 
 
 @bp.route("/<int:org_id>/leave", methods=["POST"])
-@allow("user")
+@allow(SIGNED_IN)
 def leave(org_id):
     return org_action(
         org_id, lambda org: lifecycle.leave(org, current_user), _("您已退出这个组织。")
@@ -600,7 +601,7 @@ def leave(org_id):
 
 
 @bp.route("/<int:org_id>/members/<int:member_id>/accept", methods=["POST"])
-@allow("user")
+@allow(SIGNED_IN)
 def accept(org_id, member_id):
     return org_action(
         org_id,
@@ -610,7 +611,7 @@ def accept(org_id, member_id):
 
 
 @bp.route("/<int:org_id>/members/<int:member_id>/remove", methods=["POST"])
-@allow("user")
+@allow(SIGNED_IN)
 def remove_member(org_id, member_id):
     return org_action(
         org_id,
@@ -620,7 +621,7 @@ def remove_member(org_id, member_id):
 
 
 @bp.route("/<int:org_id>/members/<int:member_id>/phone", methods=["POST"])
-@allow("user")
+@allow(SIGNED_IN)
 def member_phone(org_id, member_id):
     org = org_or_404(org_id)
     try:

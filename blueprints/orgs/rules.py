@@ -12,6 +12,7 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from blueprints.auth.models import Role
 from blueprints.auth.people import staff_for
 from blueprints.auth.services import find_user
 from blueprints.notices.services import notify
@@ -241,7 +242,7 @@ def next_number(street, year):
     return f"{street.code}-{year}-{last:04d}"
 
 
-def put_into_effect(filing, actor):
+def put_into_effect(filing, _actor):
     """What the street's approval does: a new organization, a change of its facts, or 3 more years."""
     now = utcnow()
     if filing.purpose == "new":
@@ -288,9 +289,9 @@ def put_into_effect(filing, actor):
 
 
 def reviewers(filing, state):
-    role = "community_reviewer" if state == "community_review" else "street_reviewer"
+    role = Role.COMMUNITY_REVIEWER if state == "community_review" else Role.STREET_REVIEWER
     return staff_for(role, filing.community)
 
 
 def admins(filing):
-    return staff_for("admin", filing.community)
+    return staff_for(Role.ADMIN, filing.community)

@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from sqlalchemy import or_, select
 
 from blueprints.access import can
+from blueprints.auth.models import Role
 from blueprints.auth.services import find_user
 from blueprints.errors import Refused
 from blueprints.notices.services import notify
@@ -24,7 +25,7 @@ from blueprints.places.models import Community
 from blueprints.words import N_
 from extensions import db
 
-REVIEWER_ROLES = ("community_reviewer", "street_reviewer", "admin")
+REVIEWER_ROLES = (Role.COMMUNITY_REVIEWER, Role.STREET_REVIEWER, Role.ADMIN)
 MAX_PEOPLE = 200
 PAGE = 30
 
@@ -183,7 +184,7 @@ def decline_listing(person, user, reason):
 def confirm_on_paper(person, reviewer):
     filing = person.filing
     if filing.state != "community_review" or not can(
-        filing.community, "community_reviewer", user=reviewer
+        filing.community, Role.COMMUNITY_REVIEWER, user=reviewer
     ):
         raise Refused(_("您不能对这件事做这个操作。"))
     if person.phone or person.status != "listed":
@@ -217,8 +218,8 @@ def reveal_person_phone(person, viewer):
 def review_queue(user):
     """Applications waiting for this reviewer, the soonest deadline first."""
     places = communities()
-    first = [c.id for c in places if can(c, "community_reviewer", user=user)]
-    final = [c.id for c in places if can(c, "street_reviewer", user=user)]
+    first = [c.id for c in places if can(c, Role.COMMUNITY_REVIEWER, user=user)]
+    final = [c.id for c in places if can(c, Role.STREET_REVIEWER, user=user)]
     return db.session.scalars(
         select(Filing)
         .where(

@@ -104,7 +104,7 @@ def filing_url(filing):
     return f"/orgs/f/{filing.id}"
 
 
-def is_applicant(filing, user, context):
+def is_applicant(filing, user, _context):
     return user.is_authenticated and filing.applicant_id == user.id
 
 
@@ -141,7 +141,7 @@ class FilingFlow(Flow):
 
     # ---- effects ---------------------------------------------------------------------------
 
-    def submit(self, filing, actor, given):
+    def submit(self, filing, _actor, _given):
         problem = rules.first_problem(filing)
         if problem:
             raise Refused(problem[1], field=problem[0])
@@ -150,19 +150,19 @@ class FilingFlow(Flow):
             return Change(to="street_review")
         return None
 
-    def pass_community(self, filing, actor, given):
+    def pass_community(self, filing, _actor, _given):
         problem = rules.first_problem(filing) or rules.unconfirmed_on_paper(filing)
         if problem:
             raise Refused(problem[1], field=problem[0])
 
-    def approve(self, filing, actor, given):
+    def approve(self, filing, actor, _given):
         problem = rules.first_problem(filing)
         if problem:
             raise Refused(problem[1], field=problem[0])
         org = rules.put_into_effect(filing, actor)
         return Change(detail=(N_("备案编号 %(number)s"), {"number": org.number}))
 
-    def send_back(self, filing, actor, given):
+    def send_back(self, filing, _actor, given):
         reasons = {part: text.strip() for part, text in given["reasons"].items() if part in PARTS}
         reasons = {part: text[:500] for part, text in reasons.items() if text}
         if not reasons:
@@ -189,7 +189,7 @@ class FilingFlow(Flow):
             )
         )
 
-    def tell(self, filing, action, before, after, public):
+    def tell(self, filing, action, before, after, _public):
         from blueprints.notices.services import notify
 
         url = filing_url(filing)
@@ -210,7 +210,7 @@ class FilingFlow(Flow):
                 name=filing.name,
             )
 
-    def entered(self, filing, action, before):
+    def entered(self, filing, _action, _before):
         filing.reminded_for = filing.overdue_for = ""
         if filing.state in REVIEW_STATES:
             filing.deadline_at = due_after(utcnow(), workdays=REVIEW_DAYS)

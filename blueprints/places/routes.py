@@ -5,7 +5,8 @@ from flask import Blueprint, abort, flash, redirect, session, url_for
 from flask_babel import gettext as _
 from markupsafe import Markup
 
-from blueprints.access import allow, require
+from blueprints.access import PUBLIC, allow, require
+from blueprints.auth.models import Role
 from blueprints.auth.people import grid_residents, grid_roster
 from blueprints.htmx import render
 from blueprints.places import services
@@ -29,10 +30,10 @@ def qr_svg(url):
 
 
 @bp.route("/grids/<code>")
-@allow("admin", "grid_worker", "dispatcher")
+@allow(Role.ADMIN, Role.GRID_WORKER, Role.DISPATCHER)
 def grid(code):
     grid = grid_by_code(code)
-    require(grid, "admin", "grid_worker", "dispatcher")
+    require(grid, Role.ADMIN, Role.GRID_WORKER, Role.DISPATCHER)
     link = url_for("places.pick", code=grid.code, _external=True)
     return render(
         "places/grid.html",
@@ -45,7 +46,7 @@ def grid(code):
 
 
 @bp.route("/g/<code>")
-@allow("public")
+@allow(PUBLIC)
 def pick(code):
     """The link in a grid's QR code: remembers the grid so forms can preselect it."""
     grid = grid_by_code(code)

@@ -9,7 +9,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from blueprints import geo
-from blueprints.access import allow, can
+from blueprints.access import PUBLIC, SIGNED_IN, allow, can
+from blueprints.auth.models import Role
 from blueprints.auth.people import staff_for
 from blueprints.errors import Refused
 from blueprints.htmx import is_htmx, render
@@ -55,7 +56,7 @@ def show_page(report, status=200, error=None, typed=None, phone=None):
         typed=typed or {},
         phone=phone,
         can_reveal=role == "staff" and services.may_reveal_phone(report, current_user),
-        can_publish=role == "staff" and report.is_public and can(report.grid, "dispatcher"),
+        can_publish=role == "staff" and report.is_public and can(report.grid, Role.DISPATCHER),
         place=place_links(report) if role == "staff" else None,
         assignees=assignee_choices(report) if role == "staff" else None,
         urgencies=URGENCIES,
@@ -81,15 +82,15 @@ def place_links(report):
 
 
 def assignee_choices(report):
-    if not can(report.grid, "dispatcher"):
+    if not can(report.grid, Role.DISPATCHER):
         return None
-    workers = staff_for("grid_worker", report.grid)
+    workers = staff_for(Role.GRID_WORKER, report.grid)
     departments = street_departments(report.grid.community.street_id)
     return {"workers": workers, "departments": departments}
 
 
 @bp.route("/<ref>")
-@allow("public")
+@allow(PUBLIC)
 def show(ref):
     return show_page(report_or_404(ref))
 
@@ -101,7 +102,7 @@ NOT_GIVEN = {"csrf_token", "version", "tracker", "report", "action", "actor"}
 
 
 @bp.route("/<ref>/act/<action>", methods=["POST"])
-@allow("public")
+@allow(PUBLIC)
 @limiter.limit("60/minute")
 def act(ref, action):
     report = report_or_404(ref)
@@ -170,7 +171,7 @@ def lost_race(ref, message):
 
 
 @bp.route("/<ref>/phone", methods=["POST"])
-@allow("dispatcher", "handler", "grid_worker")
+@allow(Role.DISPATCHER, Role.HANDLER, Role.GRID_WORKER)
 def phone(ref):
     report = report_or_404(ref)
     try:
@@ -205,7 +206,7 @@ def metoo_who(device=None):
 
 
 @bp.route("/<ref>/follow", methods=["POST"])
-@allow("user")
+@allow(SIGNED_IN)
 @limiter.limit("30/hour")
 def follow_case(ref):
     """关注: a resident is told of a neighbour's public case as its reporter is."""
@@ -222,7 +223,7 @@ def follow_case(ref):
 
 
 @bp.route("/<ref>/unfollow", methods=["POST"])
-@allow("user")
+@allow(SIGNED_IN)
 def unfollow_case(ref):
     report = report_or_404(ref)
     viewer(report)
@@ -232,7 +233,7 @@ def unfollow_case(ref):
 
 
 @bp.route("/<ref>/metoo", methods=["POST"])
-@allow("public")
+@allow(PUBLIC)
 @limiter.limit("20/hour")
 def metoo(ref):
     report = report_or_404(ref)
@@ -268,7 +269,7 @@ def metoo(ref):
 
 
 @bp.route("/photo/<int:photo_id>")
-@allow("public")
+@allow(PUBLIC)
 def photo(photo_id):
     item = db.session.get(ReportPhoto, photo_id) or abort(404)
     if item.report is None:
@@ -288,7 +289,7 @@ def photo(photo_id):
 
 
 @bp.route("/photo/<int:photo_id>/public", methods=["POST"])
-@allow("dispatcher")
+@allow(Role.DISPATCHER)
 def photo_public(photo_id):
     item = db.session.get(ReportPhoto, photo_id)
     if item is None or item.report is None:
@@ -304,7 +305,7 @@ def photo_public(photo_id):
 
 
 @bp.route("/track", methods=["GET", "POST"])
-@allow("public")
+@allow(PUBLIC)
 @limiter.limit("10/minute;50/hour", methods=["POST"])
 def track():
     form = TrackForm()
@@ -325,7 +326,7 @@ def track():
 
 
 @bp.route("/t/<code>")
-@allow("public")
+@allow(PUBLIC)
 @limiter.limit("20/minute;100/hour")
 def follow(code):
     """The link in the receipt SMS: the tracking code alone opens the case on this phone."""
@@ -337,7 +338,7 @@ def follow(code):
 
 
 @bp.route("/track/forget", methods=["POST"])
-@allow("public")
+@allow(PUBLIC)
 def forget():
     """A shared phone forgets the cases it followed and the report it was writing."""
     for name in ("tracked", "receipt", "draft", "grid_id", "visitor"):

@@ -3,7 +3,7 @@
 from flask_login import AnonymousUserMixin
 from sqlalchemy import select
 
-from blueprints.auth.models import User
+from blueprints.auth.models import Role, User
 from blueprints.auth.people import staff_for
 from blueprints.places.models import Department, Grid
 from blueprints.reports import intake, services
@@ -65,7 +65,7 @@ def load_demo_reports():
         )
         report = intake.submit_report(f"demo-{i}", data, reporter=resident if mine else None)
         first = first or report
-        worker = staff_for("grid_worker", grid)[0]
+        worker = staff_for(Role.GRID_WORKER, grid)[0]
         to_department = i % 2 == 1
         handler = people["13800000004"] if to_department else worker
         for step in PATHS[i % len(PATHS)]:

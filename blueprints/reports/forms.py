@@ -23,7 +23,7 @@ from blueprints.reports.models import ADDRESS_MAX, DESCRIPTION_MAX, DESCRIPTION_
 def degrees(limit):
     """A coordinate from the phone's location, within ±limit degrees; empty when not used."""
 
-    def check(form, field):
+    def check(_form, field):
         raw = (field.raw_data or [""])[0].strip()
         if not raw:
             field.data = None

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from sqlalchemy import delete, exists, func, select, update
 from sqlalchemy.exc import IntegrityError
 
+from blueprints.auth.models import Role
 from blueprints.auth.people import staff_for
 from blueprints.errors import Refused
 from blueprints.notices.services import notify
@@ -169,7 +170,7 @@ def submit_report(
     detail = (N_("由%(name)s代为反映"), {"name": proxy.display_name}) if proxy else None
     event(report, "submit", proxy or reporter, "", ReportState.SUBMITTED, detail=detail)
     notify(
-        staff_for("dispatcher", grid),
+        staff_for(Role.DISPATCHER, grid),
         N_("新反映 %(ref)s：%(cat)s"),
         report_url(report),
         ref=report.ref,

@@ -6,7 +6,8 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from blueprints.access import allow, can
+from blueprints.access import PUBLIC, allow, can
+from blueprints.auth.models import Role
 from blueprints.auth.services import find_user
 from blueprints.errors import Refused
 from blueprints.geo import parse_point
@@ -55,7 +56,7 @@ def require_answers(*names):
 
 
 @bp.route("/new", methods=["GET", "POST"])
-@allow("public")
+@allow(PUBLIC)
 def new():
     categories = intake.active_categories()
     status = 200
@@ -97,7 +98,7 @@ KEPT_STEPS = {"details": "reports.details", "contact": "reports.contact"}
 
 
 @bp.route("/new/<any(details, contact):step>/keep", methods=["POST"])
-@allow("public")
+@allow(PUBLIC)
 def keep_typed(step):
     """The 大字 and English switches of a step's page submit the step's form here (JavaScript
     off: with it, the tab keeps the typing itself). What was typed is kept in the draft, aside
@@ -121,7 +122,7 @@ def keep_typed(step):
 
 
 @bp.route("/new/details", methods=["GET", "POST"])
-@allow("public")
+@allow(PUBLIC)
 def details():
     draft, back = require_answers("category_id")
     if back:
@@ -170,7 +171,7 @@ def details():
 
 
 @bp.route("/new/nearest")
-@allow("public")
+@allow(PUBLIC)
 @limiter.limit("30/minute")
 def nearest():
     """The grid nearest a phone's location (the rule Open311 uses), for the details step to
@@ -184,7 +185,7 @@ def nearest():
 
 
 @bp.route("/new/similar")
-@allow("public")
+@allow(PUBLIC)
 def similar():
     draft, back = require_answers("category_id", "description")
     if back:
@@ -196,7 +197,7 @@ def similar():
 
 
 @bp.route("/new/photos", methods=["GET", "POST"])
-@allow("public")
+@allow(PUBLIC)
 @limiter.limit("30/hour", methods=["POST"])
 def add_photos():
     draft, back = require_answers("category_id", "description")
@@ -225,7 +226,7 @@ PHOTO_PAGES = {"check": "reports.check", "photos": "reports.add_photos"}
 
 
 @bp.route("/new/photos/<int:photo_id>/remove", methods=["POST"])
-@allow("public")
+@allow(PUBLIC)
 @limiter.limit("30/hour")
 def remove_photo(photo_id):
     try:
@@ -238,12 +239,12 @@ def remove_photo(photo_id):
 
 
 @bp.route("/new/contact", methods=["GET", "POST"])
-@allow("public")
+@allow(PUBLIC)
 def contact():
     draft, back = require_answers("category_id", "description")
     if back:
         return back
-    staff = current_user.is_authenticated and "grid_worker" in current_user.roles
+    staff = current_user.is_authenticated and Role.GRID_WORKER in current_user.roles
     form = ProxyForm() if staff else ContactForm()
     if request.method == "GET":
         typed = {**draft, **draft.get("typed", {}).get("contact", {})}
@@ -266,7 +267,7 @@ def contact():
 
 
 @bp.route("/new/check", methods=["GET", "POST"])
-@allow("public")
+@allow(PUBLIC)
 @limiter.limit("10/minute;60/hour", methods=["POST"])
 def check():
     key = request.form.get("key") if request.method == "POST" else session.get("draft")
@@ -319,10 +320,10 @@ def intake_people(draft):
     grids; otherwise it stays anonymous, with the phone as the contact."""
     if not current_user.is_authenticated:
         return None, None, "web"
-    if "grid_worker" in current_user.roles and draft.get("mode"):
+    if Role.GRID_WORKER in current_user.roles and draft.get("mode"):
         if draft["mode"] == "resident":
             resident = find_user(draft.get("phone", ""))
-            if resident and not (resident.grid and can(resident.grid, "grid_worker")):
+            if resident and not (resident.grid and can(resident.grid, Role.GRID_WORKER)):
                 resident = None
             return resident, current_user, "assisted"
         return None, current_user, "patrol"

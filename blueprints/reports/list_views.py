@@ -6,7 +6,8 @@ from flask import abort, flash, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from blueprints.access import allow
+from blueprints.access import SIGNED_IN, allow
+from blueprints.auth.models import Role
 from blueprints.errors import Refused
 from blueprints.htmx import render
 from blueprints.inputs import parse_int, strict_int
@@ -21,13 +22,13 @@ from extensions import limiter
 
 
 @bp.route("/mine")
-@allow("user")
+@allow(SIGNED_IN)
 def mine():
     return render("reports/mine.html", reports=lists.my_reports(current_user))
 
 
 @bp.route("/claim", methods=["GET", "POST"])
-@allow("user")
+@allow(SIGNED_IN)
 @limiter.limit("30/hour", methods=["POST"])
 def claim():
     """One report at a time, filed with this person's verified phone before they had an
@@ -61,7 +62,7 @@ QUEUE_FILTERS = ("state", "grid", "category", "urgency", "overdue")
 
 
 @bp.route("/queue")
-@allow("dispatcher", "admin")
+@allow(Role.DISPATCHER, Role.ADMIN)
 def queue():
     args = request.args
     after = None
@@ -101,13 +102,13 @@ def queue():
 
 
 @bp.route("/tasks")
-@allow("grid_worker", "handler")
+@allow(Role.GRID_WORKER, Role.HANDLER)
 def tasks():
     rows = lists.my_tasks(current_user)
     return render("reports/tasks.html", rows=rows, groups=lists.grouped_tasks(rows))
 
 
 @bp.route("/reveals")
-@allow("admin")
+@allow(Role.ADMIN)
 def reveals():
     return render("reports/reveals.html", rows=lists.phone_reveals())

@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from blueprints.auth.models import Role
 from blueprints.places.models import Department
 from blueprints.timeline import TimelineEntry
 from blueprints.timeutil import utcnow
@@ -283,7 +284,7 @@ class ReportEvent(TimelineEntry, db.Model):
         if self.detail not in NAMES_A_PERSON:
             return self.detail_text
         office = json.loads(self.detail_params or "{}").get("office", "")
-        if self.action == "submit" or office == "grid_worker":
+        if self.action == "submit" or office == Role.GRID_WORKER:
             return gettext(self.detail, name=gettext("网格员"))
         kind, _sep, number = office.partition(":")
         department = db.session.get(Department, int(number)) if kind == "department" else None

@@ -37,6 +37,7 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
 from blueprints.access import PUBLIC, allow
+from blueprints.auth.models import Role
 from blueprints.errors import Refused
 from blueprints.htmx import render
 from blueprints.places.services import grid_choices
@@ -83,7 +84,7 @@ def quick():
             remember_tracked(done)
             session["receipt"] = [done.id, refs.tracking_code(key)]
             return answer(done)
-    staff = current_user.is_authenticated and "grid_worker" in current_user.roles
+    staff = current_user.is_authenticated and Role.GRID_WORKER in current_user.roles
     home = current_user.grid_id if current_user.is_authenticated else None
     form = (QuickProxyForm if staff else QuickForm)(
         data=None

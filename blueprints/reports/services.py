@@ -53,13 +53,13 @@ NEEDS = {
 }
 
 
-def _accept(report, who, given):
+def _accept(report, _who, given):
     if given["urgency"] not in ("normal", "urgent"):
         raise Refused(NEEDS["urgency"], field="urgency")
     report.urgency = given["urgency"]
 
 
-def _return(report, who, given):
+def _return(report, _who, given):
     report.return_reason = given["reason"].strip()[:200]
 
 
@@ -82,7 +82,7 @@ def street_department(ident, street_id):
     return department
 
 
-def _dispatch(report, who, given):
+def _dispatch(report, _who, given):
     choice = given["assignee"]
     street_id = report.grid.community.street_id
     unassign(report)
@@ -122,7 +122,7 @@ def unassign(report):
     report.helper_departments = []
 
 
-def _send_back(report, who, given):
+def _send_back(report, _who, _given):
     unassign(report)
 
 
@@ -139,7 +139,7 @@ def _merge(report, who, given):
     return Change(detail=(N_("已并入案件 %(ref)s，办理结果请看那一件。"), {"ref": target.ref}))
 
 
-def _handle(report, who, given):
+def _handle(report, _who, given):
     if given.get("photo"):
         name, size = given["photo"]
         report.photos.append(ReportPhoto(kind="after", filename=name, thumb_bytes=size))
@@ -153,7 +153,7 @@ def _handle(report, who, given):
     )
 
 
-def _redo(report, who, given):
+def _redo(report, _who, _given):
     notify(
         assignees(report),
         N_("核查不合格，请继续处理 %(ref)s"),
@@ -162,7 +162,7 @@ def _redo(report, who, given):
     )
 
 
-def _rate(report, who, given):
+def _rate(report, _who, given):
     rating = given["rating"]
     if rating not in AFTER_RATING:
         raise Refused(NEEDS["rating"], field="rating")
@@ -180,7 +180,7 @@ def _rate(report, who, given):
 MAX_UPDATE_PHOTOS = 3
 
 
-def _add_update(report, who, given):
+def _add_update(report, _who, given):
     note = given["note"].strip()[:500]
     if not note:
         raise Refused(NEEDS["note"], field="note")
@@ -198,7 +198,7 @@ def _add_update(report, who, given):
     return Change(note=note)
 
 
-def _ask_extension(report, who, given):
+def _ask_extension(report, _who, given):
     hours = given["hours"]
     if not 1 <= hours <= MAX_EXTENSION_HOURS:
         raise Refused(_("延长的小时数要在1到720之间。"))
@@ -209,7 +209,7 @@ def _ask_extension(report, who, given):
     return Change(detail=(N_("申请延长%(h)s小时"), {"h": hours}))
 
 
-def _approve_extension(report, who, given):
+def _approve_extension(report, _who, _given):
     if not report.extension_hours:
         raise Conflict(STALE)
     report.deadline_at = (report.deadline_at or utcnow()) + timedelta(hours=report.extension_hours)
@@ -219,21 +219,21 @@ def _approve_extension(report, who, given):
     return Change(detail=detail)
 
 
-def _refuse_extension(report, who, given):
+def _refuse_extension(report, _who, _given):
     if not report.extension_hours:
         raise Conflict(STALE)
     report.extension_hours = 0
 
 
-def _supervise(report, who, given):
+def _supervise(report, _who, _given):
     report.supervised = True
 
 
-def _urge(report, who, given):
+def _urge(report, _who, _given):
     notify(assignees(report), N_("请抓紧办理 %(ref)s"), report_url(report), ref=report.ref)
 
 
-def _correct(report, who, given):
+def _correct(report, _who, given):
     report.description = given["text"].strip()[:1000]
     return Change(note="")
 
@@ -361,7 +361,7 @@ def tell_reporter(report, action, to):
         )
 
 
-def tell(report, action, before, to, public):
+def tell(report, action, _before, to, public):
     """Inbox messages and texts for whoever this step concerns: staff who must act, and the
     reporter, told what changed in plain words at every public turn (texted at the turns that
     matter: returned, handed to someone, ready to rate, reopened)."""
@@ -384,7 +384,7 @@ def on_reporter(report, user, context):
     return bool(context.get("tracker")) or (user.is_authenticated and report.reporter_id == user.id)
 
 
-def on_assignee(report, user, context):
+def on_assignee(report, user, _context):
     """The grid worker it was sent to, or a handler of the department it was sent to."""
     return user.is_authenticated and (
         report.assignee_id == user.id
@@ -416,7 +416,7 @@ class ReportFlow(Flow):
             return _("已经超时，请督办。")
         return None
 
-    def shown(self, report, action, user):
+    def shown(self, report, action, _user):
         if action in ("approve_extension", "refuse_extension"):
             return bool(report.extension_hours)
         if action == "ask_extension":
@@ -433,7 +433,7 @@ class ReportFlow(Flow):
     def tell(self, report, action, before, after, public):
         tell(report, action, before, after, public)
 
-    def entered(self, report, action, before):
+    def entered(self, report, _action, _before):
         set_deadline(report)
 
     def overdue(self, report):

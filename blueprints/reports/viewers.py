@@ -5,6 +5,7 @@ from flask import abort, session
 from flask_login import current_user
 
 from blueprints.access import can
+from blueprints.auth.models import Role
 from blueprints.reports import refs
 
 
@@ -22,9 +23,9 @@ def is_staff_for(report):
     if not current_user.is_authenticated:
         return False
     return (
-        can(report.grid, "dispatcher", "grid_worker", "admin")
+        can(report.grid, Role.DISPATCHER, Role.GRID_WORKER, Role.ADMIN)
         or report.assignee_id == current_user.id
-        or any(can(d, "handler") for d in [report.department, *report.helper_departments] if d)
+        or any(can(d, Role.HANDLER) for d in [report.department, *report.helper_departments] if d)
     )
 
 

@@ -6,15 +6,16 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
-from blueprints.access import allow
+from blueprints.access import PUBLIC, SIGNED_IN, allow
+from blueprints.auth.models import Role
 from blueprints.errors import Conflict, Refused
-from blueprints.htmx import render
+from blueprints.htmx import advance, render
 from blueprints.main import features
 from blueprints.rooms import services
 from blueprints.rooms.cli import tick
 from blueprints.rooms.demo import load_demo_rooms
 from blueprints.rooms.forms import BookingForm, RoomForm
-from blueprints.rooms.models import FACILITIES, WEEKDAYS, Booking
+from blueprints.rooms.models import FACILITIES, WEEKDAYS, Booking, BookingState
 from blueprints.rooms.workflow import flow
 from blueprints.timeutil import local, utcnow
 from extensions import db, limiter
@@ -64,7 +65,7 @@ def or_404(row):
 
 
 @bp.route("/")
-@allow("public")
+@allow(PUBLIC)
 def index():
     return render(
         "rooms/index.html",
@@ -74,7 +75,7 @@ def index():
 
 
 @bp.route("/<int:room_id>")
-@allow("public")
+@allow(PUBLIC)
 def show(room_id):
     room = or_404(services.get_room(room_id, active=False))
     manager = services.may_manage(current_user, room.community)
@@ -126,13 +127,13 @@ def room_form_page(form, room=None):
 
 
 @bp.route("/new", methods=["GET", "POST"])
-@allow("admin", "community_reviewer")  # and only for their own communities: checked inside
+@allow(Role.ADMIN, Role.COMMUNITY_REVIEWER)  # and only for their own communities: checked inside
 def new():
     return room_form_page(RoomForm())
 
 
 @bp.route("/<int:room_id>/edit", methods=["GET", "POST"])
-@allow("admin", "community_reviewer")
+@allow(Role.ADMIN, Role.COMMUNITY_REVIEWER)
 def edit(room_id):
     room = or_404(services.get_room(room_id, active=False))
     if not services.may_manage(current_user, room.community):
@@ -150,19 +151,14 @@ def edit(room_id):
 
 
 @bp.route("/<int:room_id>/book", methods=["GET", "POST"])
-@allow("user")  # the officer of an approved group, or a community worker: checked inside
+@allow(SIGNED_IN)  # the officer of an approved group, or a community worker: checked inside
 @limiter.limit("30/minute", methods=["POST"])
 def book(room_id):
     room = or_404(services.get_room(room_id))
     choices = services.booking_choices(current_user, room)
     if not choices:
         abort(403)
-    form = BookingForm()
-    form.for_whom.choices = [SelectChoice(value, label) for value, label in choices]
-    if request.method == "GET":
-        form.key.data = secrets.token_hex(16)
-        if request.args.get("day"):
-            form.day.process_data(services.parse_day(request.args["day"]))
+    form = booking_form(choices)
     clashes, status, problem, waiting = [], 422, None, False
     if form.validate_on_submit():
         try:
@@ -180,20 +176,8 @@ def book(room_id):
             else:
                 problem = str(e)
         else:
-            if skipped:
-                flash(
-                    _(
-                        "已订 %(n)s 周；这几周没有订：%(days)s",
-                        n=len(made),
-                        days="、".join(f"{local(s):%m-%d}" for s, _e, _w in skipped),
-                    ),
-                    "success",
-                )
-            elif made[0].state == "approved":
-                flash(_("预订成功。"), "success")
-            else:
-                flash(_("已提交预订申请，社区会在2个工作日内决定。"), "success")
-            return redirect(url_for("rooms.booking", booking_id=made[0].id), 303)
+            say_booked(made, skipped)
+            return advance(url_for("rooms.booking", booking_id=made[0].id))
     return render(
         "rooms/book.html",
         block="form",
@@ -204,6 +188,34 @@ def book(room_id):
         problem=problem,
         waiting=waiting,
     )
+
+
+def booking_form(choices):
+    """The form for whom the person may book; a fresh key against double submits, and the day
+    chosen on the room's week (?day=) on a GET."""
+    form = BookingForm()
+    form.for_whom.choices = [SelectChoice(value, label) for value, label in choices]
+    if request.method == "GET":
+        form.key.data = secrets.token_hex(16)
+        if request.args.get("day"):
+            form.day.process_data(services.parse_day(request.args["day"]))
+    return form
+
+
+def say_booked(made, skipped):
+    if skipped:
+        flash(
+            _(
+                "已订 %(n)s 周；这几周没有订：%(days)s",
+                n=len(made),
+                days="、".join(f"{local(s):%m-%d}" for s, _e, _w in skipped),
+            ),
+            "success",
+        )
+    elif made[0].state == BookingState.APPROVED:
+        flash(_("预订成功。"), "success")
+    else:
+        flash(_("已提交预订申请，社区会在2个工作日内决定。"), "success")
 
 
 def booking_or_404(booking_id):
@@ -224,13 +236,13 @@ def booking_page(booking, status=200):
 
 
 @bp.route("/bookings/<int:booking_id>")
-@allow("user")
+@allow(SIGNED_IN)
 def booking(booking_id):
     return booking_page(booking_or_404(booking_id))
 
 
 @bp.route("/bookings/<int:booking_id>/act/<action>", methods=["POST"])
-@allow("user")
+@allow(SIGNED_IN)
 @limiter.limit("60/minute")
 def act(booking_id, action):
     item = booking_or_404(booking_id)
@@ -255,7 +267,7 @@ def act(booking_id, action):
 
 
 @bp.route("/bookings/<int:booking_id>/calendar.ics")
-@allow("user")
+@allow(SIGNED_IN)
 def ics(booking_id):
     item = booking_or_404(booking_id)
     response = make_response(services.ics(item))
@@ -266,12 +278,12 @@ def ics(booking_id):
 
 
 @bp.route("/queue")
-@allow("admin", "community_reviewer")
+@allow(Role.ADMIN, Role.COMMUNITY_REVIEWER)
 def queue():
     return render("rooms/queue.html", rows=services.queue_for(current_user), now=utcnow())
 
 
 @bp.route("/mine")
-@allow("user")
+@allow(SIGNED_IN)
 def mine():
     return render("rooms/mine.html", rows=services.bookings_of(current_user), now=utcnow())

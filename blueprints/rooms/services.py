@@ -312,7 +312,50 @@ def book(room, user, data):
     if room is None or not room.active:
         raise Refused(_("这间屋子不能预订了。"))
     org, activity = whom_for(user, room, data.get("for_whom") or "")
-    purpose = (data.get("purpose") or "").strip()[:100]
+    slots = asked_slots(room, data)
+    first, last_of_first = slots[0][0], slots[0][1]
+    # From here on, one booking of this room at a time (see the module's docstring).
+    db.session.execute(
+        update(Room)
+        .where(Room.id == room.id)
+        .values(lock=Room.lock + 1)
+        .execution_options(synchronize_session=False)
+    )
+    free, skipped = [], []
+    for starts, ends, why in slots:
+        if why is None and holding_between(room, starts, ends):
+            why = _("已被预订")
+        (skipped if why else free).append((starts, ends, why))
+    if skipped and len(slots) == 1:
+        return refuse_taken(room, user, first, last_of_first)
+    if skipped and (data.get("mode") != "free" or not free):
+        db.session.rollback()
+        raise Clashes(
+            _(
+                "有 %(n)s 周不能预订（见下面的列表）。可以只订其余几周，或者换个时间。",
+                n=len(skipped),
+            ),
+            skipped,
+        )
+    made = new_bookings(room, user, data, org, activity, free)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        done = already_booked(data.get("key"))
+        if done:  # the same form, sent twice at once
+            return done, []
+        return refuse_taken(room, user, first, last_of_first)
+    if made[0].state == BookingState.REQUESTED:
+        tell_of_request(made)
+    db.session.commit()
+    return made, skipped
+
+
+def asked_slots(room, data):
+    """The slots asked for, week by week: (starts, ends, why it is closed or None), all in UTC.
+    Refused for a request that cannot be made at all (too many people, in the past, outside
+    the opening hours, a closed first day)."""
     if data["head_count"] > room.capacity:
         raise Refused(
             _("这间屋子最多坐 %(n)s 人，请换一间大些的屋子。", n=room.capacity), field="head_count"
@@ -323,8 +366,7 @@ def book(room, user, data):
     day, begin, finish = data["day"], data["starts"], data["ends"]
     if finish <= begin:
         raise Refused(_("结束时间要晚于开始时间。"), field="ends")
-    first = to_utc(datetime.combine(day, begin))
-    if first <= utcnow():
+    if to_utc(datetime.combine(day, begin)) <= utcnow():
         raise Refused(_("这个时间已经过去了，请选以后的时间。"), field="day")
     exceptions = exceptions_between(day, day + timedelta(weeks=weeks))
     closed = closed_reason(room, day, exceptions)
@@ -347,31 +389,15 @@ def book(room, user, data):
         on = day + timedelta(weeks=n)
         starts, ends = to_utc(datetime.combine(on, begin)), to_utc(datetime.combine(on, finish))
         slots.append((starts, ends, closed_reason(room, on, exceptions)))
-    # From here on, one booking of this room at a time (see the module's docstring).
-    db.session.execute(
-        update(Room)
-        .where(Room.id == room.id)
-        .values(lock=Room.lock + 1)
-        .execution_options(synchronize_session=False)
-    )
-    free, skipped = [], []
-    for starts, ends, why in slots:
-        if why is None and holding_between(room, starts, ends):
-            why = _("已被预订")
-        (skipped if why else free).append((starts, ends, why))
-    if skipped and weeks == 1:
-        return refuse_taken(room, user, first, slots[0][1])
-    if skipped and (data.get("mode") != "free" or not free):
-        db.session.rollback()
-        raise Clashes(
-            _(
-                "有 %(n)s 周不能预订（见下面的列表）。可以只订其余几周，或者换个时间。",
-                n=len(skipped),
-            ),
-            skipped,
-        )
+    return slots
+
+
+def new_bookings(room, user, data, org, activity, free):
+    """One booking per free slot: approved at once where the room needs no approval, else
+    requested, to be decided within the deadline (and before it starts)."""
     now = utcnow()
     approved = not room.needs_approval
+    purpose = (data.get("purpose") or "").strip()[:100]
     made = []
     for n, (starts, ends, _why) in enumerate(free):
         booking = Booking(
@@ -396,24 +422,18 @@ def book(room, user, data):
         made.append(booking)
     if activity is not None and activity.room_id is None:
         activity.room = room
-    try:
-        db.session.flush()
-    except IntegrityError:
-        db.session.rollback()
-        done = already_booked(data.get("key"))
-        if done:  # the same form, sent twice at once
-            return done, []
-        return refuse_taken(room, user, first, slots[0][1])
-    if not approved and len(made) == 1:
+    return made
+
+
+def tell_of_request(made):
+    if len(made) == 1:
         tell_deciders(made[0], N_("有新的活动室预订申请：“%(room)s” %(when)s"))
-    elif not approved:
+    else:
         tell_deciders(
             made[0],
             N_("有新的活动室预订申请：“%(room)s” %(when)s 起每周一次，共 %(n)s 周"),
             n=len(made),
         )
-    db.session.commit()
-    return made, skipped
 
 
 def refuse_taken(room, user, starts, ends):

@@ -50,7 +50,7 @@ def booking_url(booking):
     return f"/rooms/bookings/{booking.id}"
 
 
-def is_booker(booking, user, context):
+def is_booker(booking, user, _context):
     if not user.is_authenticated:
         return False
     if booking.booked_by_id == user.id:
@@ -69,7 +69,7 @@ class BookingFlow(Flow):
     needs = NEEDS
     relations = {
         "booker": is_booker,
-        "system": lambda booking, user, context: context.get("system") is True,
+        "system": lambda _booking, _user, context: context.get("system") is True,
     }
     open_states = (S.REQUESTED,)
     model = Booking
@@ -83,24 +83,24 @@ class BookingFlow(Flow):
     def place_of(self, booking):
         return booking.room.community
 
-    def refusal(self, booking, action, user):
+    def refusal(self, booking, action, _user):
         if action == "cancel" and booking.ends_at <= utcnow():
             return _l("这次预订的时间已经过了。")
         if action == "approve" and booking.starts_at <= utcnow():
             return _l("这个时间已经过了，不能再批准。")
         return None
 
-    def keep_reason(self, booking, actor, given):
+    def keep_reason(self, booking, _actor, given):
         booking.reason = str(given.get("reason") or "").strip()[:200]
 
     def record(self, booking, action, actor, before, after, note="", public=True, detail=None):
         booking.events.append(BookingEvent.step(action, actor, before, after, note, public, detail))
 
-    def entered(self, booking, action, before):
+    def entered(self, booking, _action, _before):
         booking.reminded_for = booking.overdue_for = ""
         booking.deadline_at = None
 
-    def tell(self, booking, action, before, after, public):
+    def tell(self, booking, action, before, after, _public):
         from blueprints.rooms import services
 
         services.tell(booking, action, before, after)

@@ -8,6 +8,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
 from blueprints.access import can
+from blueprints.auth.models import Role
 from blueprints.orgs.models import Org
 from blueprints.places.models import Community
 from blueprints.timeutil import LOCAL, utcnow
@@ -17,7 +18,7 @@ from extensions import db
 
 # Until organizations are merged in, an activity is posted by its community: a grid worker of one
 # of its grids, an admin, or an org officer granted at the community.
-ORGANIZER_ROLES = ("admin", "org_officer", "grid_worker")
+ORGANIZER_ROLES = (Role.ADMIN, Role.ORG_OFFICER, Role.GRID_WORKER)
 
 
 def may_organize(user, community):
@@ -27,7 +28,7 @@ def may_organize(user, community):
         return True
     return any(
         g.grid is not None and g.grid.community_id == community.id
-        for g in user.grants_for("grid_worker")
+        for g in user.grants_for(Role.GRID_WORKER)
     )
 
 
@@ -178,7 +179,7 @@ def get_shift(shift_id):
 def grid_workers_community(user):
     """The grids this grid worker covers (for proxy sign-ups)."""
     grids = []
-    for grant in user.grants_for("grid_worker"):
+    for grant in user.grants_for(Role.GRID_WORKER):
         if grant.grid is not None:
             grids.append(grant.grid)
         elif grant.community is not None:

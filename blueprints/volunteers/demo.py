@@ -46,8 +46,8 @@ def person(phone, name, grid):
     return user
 
 
-def load_demo_volunteers():
-    c01 = db.session.scalar(select(Community).where(Community.code == "C01"))
+def demo_profiles(c01):
+    """The demo volunteers' profiles by phone, a child's with their guardian's consent."""
     grids = {g.code: g for g in db.session.scalars(select(Grid))}
     people = {}
     for phone, name, real, born, grid, skills, proxy in VOLUNTEERS:
@@ -77,6 +77,12 @@ def load_demo_volunteers():
             profile.guardian_name = people[guardian].real_name
             profile.guardian_consent_at = utcnow()
     db.session.commit()
+    return people
+
+
+def load_demo_volunteers():
+    c01 = db.session.scalar(select(Community).where(Community.code == "C01"))
+    people = demo_profiles(c01)
     organizer = db.session.scalar(select(User).where(User.phone == "13800000002"))
     now = utcnow().replace(second=0, microsecond=0)
     full = future_activity(

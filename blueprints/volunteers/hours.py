@@ -33,7 +33,7 @@ NEEDS = {"reason": _l("请写明原因。"), "note": _l("请写几句说明。")
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 
 
-def _approve(record, actor, given):
+def _approve(record, _actor, given):
     """The organizer may approve more than the shift's length (stayed late by arrangement)."""
     raw = (given.get("hours") or "").strip()
     if not raw:
@@ -48,11 +48,11 @@ def _approve(record, actor, given):
     return None
 
 
-def _decline(record, actor, given):
+def _decline(record, _actor, given):
     record.reason = given["reason"].strip()[:200]
 
 
-def _ask_correction(record, actor, given):
+def _ask_correction(record, _actor, _given):
     record.correction_asked = True
     notify(
         organizers_of(record),
@@ -62,11 +62,11 @@ def _ask_correction(record, actor, given):
     )
 
 
-def _answer(record, actor, given):
+def _answer(record, _actor, _given):
     record.correction_asked = False
 
 
-def _reopen(record, actor, given):
+def _reopen(record, _actor, _given):
     record.reason = ""
 
 
@@ -91,8 +91,8 @@ class HoursFlow(Flow):
         "reopen": _reopen,
     }
     relations = {
-        "volunteer": lambda r, u, c: u.is_authenticated and r.profile.user_id == u.id,
-        "organizer": lambda r, u, c: may_run_record(u, r),
+        "volunteer": lambda r, u, _c: u.is_authenticated and r.profile.user_id == u.id,
+        "organizer": lambda r, u, _c: may_run_record(u, r),
     }
     open_states = ("pending",)
 
@@ -102,7 +102,7 @@ class HoursFlow(Flow):
     def record(self, record, action, actor, before, after, note="", public=True, detail=None):
         record.events.append(HoursEvent.step(action, actor, before, after, note, public, detail))
 
-    def tell(self, record, action, before, after, public):
+    def tell(self, record, action, _before, _after, _public):
         if action in ("approve", "decline", "answer", "reopen"):
             notify(
                 [record.profile.user],
@@ -111,7 +111,7 @@ class HoursFlow(Flow):
                 title=record.activity_title,
             )
 
-    def entered(self, record, action, before):
+    def entered(self, record, _action, _before):
         record.reminded_for = record.overdue_for = ""
         record.deadline_at = (
             due_after(utcnow(), workdays=HOURS_DUE_WORKDAYS) if record.state == "pending" else None

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from blueprints.access import can
-from blueprints.auth.models import User
+from blueprints.auth.models import Role, User
 from blueprints.notices.services import notify
 from blueprints.places.models import Community
 from blueprints.sms import message, send_sms
@@ -238,6 +238,6 @@ def helped_profile(profile_id, worker):
     profile = db.session.get(VolunteerProfile, profile_id or 0)
     if profile is None or not profile.proxy_consent or profile.user.grid is None:
         return None
-    if profile.user_id == worker.id or not can(profile.user.grid, "grid_worker", user=worker):
+    if profile.user_id == worker.id or not can(profile.user.grid, Role.GRID_WORKER, user=worker):
         return None
     return profile

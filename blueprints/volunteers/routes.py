@@ -4,7 +4,8 @@ from flask import Blueprint, abort, flash, make_response, redirect, request, url
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from blueprints.access import allow
+from blueprints.access import PUBLIC, SIGNED_IN, allow
+from blueprints.auth.models import Role
 from blueprints.htmx import advance, render
 from blueprints.main import features
 from blueprints.places.routes import qr_svg
@@ -57,7 +58,7 @@ def field_error(form, e):
 
 
 @bp.route("/")
-@allow("public")
+@allow(PUBLIC)
 def index():
     form = FilterForm(request.args)
     form.community.choices = [(0, _("全部社区"))] + [(c.id, c.name) for c in active_communities()]
@@ -73,7 +74,7 @@ def index():
 
 
 @bp.route("/activities/<int:activity_id>")
-@allow("public")
+@allow(PUBLIC)
 def show(activity_id):
     activity = or_404(db.session.get(Activity, activity_id))
     profile = profiles.profile_of(current_user)
@@ -96,7 +97,7 @@ def show(activity_id):
 
 def proxy_residents():
     """Residents of this grid worker's grids who let a grid worker sign up for them."""
-    if not current_user.is_authenticated or "grid_worker" not in current_user.roles:
+    if not current_user.is_authenticated or Role.GRID_WORKER not in current_user.roles:
         return []
     return profiles.proxy_profiles(activities.grid_workers_community(current_user))
 
@@ -111,7 +112,7 @@ def organizer_form(form):
 
 
 @bp.route("/activities/new", methods=["GET", "POST"])
-@allow("user")  # staff of a community, or the officer of an approved group: checked inside
+@allow(SIGNED_IN)  # staff of a community, or the officer of an approved group: checked inside
 def new():
     form = ActivityForm()
     organizer_form(form)
@@ -129,7 +130,7 @@ def new():
 
 
 @bp.route("/activities/<int:activity_id>/shifts/new", methods=["GET", "POST"])
-@allow("user")  # staff of a community, or the officer of an approved group: checked inside
+@allow(SIGNED_IN)  # staff of a community, or the officer of an approved group: checked inside
 def add_shift(activity_id):
     activity = or_404(db.session.get(Activity, activity_id))
     if not activities.may_run(current_user, activity):
@@ -152,7 +153,7 @@ def add_shift(activity_id):
 
 
 @bp.route("/organize")
-@allow("user")  # staff of a community, or the officer of an approved group: checked inside
+@allow(SIGNED_IN)  # staff of a community, or the officer of an approved group: checked inside
 def organize():
     places = activities.organized_communities(current_user)
     if not places:
@@ -175,7 +176,7 @@ def organize():
 
 
 @bp.route("/profile", methods=["GET", "POST"])
-@allow("user")
+@allow(SIGNED_IN)
 def profile():
     existing = profiles.profile_of(current_user)
     form = ProfileForm(obj=existing if request.method == "GET" else None)
@@ -203,7 +204,7 @@ def profile():
 
 
 @bp.route("/guardian/<token>", methods=["GET", "POST"])
-@allow("public")
+@allow(PUBLIC)
 @limiter.limit("20/hour", methods=["POST"])
 def guardian(token):
     try:
@@ -221,7 +222,7 @@ def guardian(token):
 
 
 @bp.route("/shifts/<int:shift_id>/join", methods=["POST"])
-@allow("user")
+@allow(SIGNED_IN)
 @limiter.limit("30/minute")
 def join(shift_id):
     shift = activities.get_shift(shift_id)
@@ -262,7 +263,7 @@ def signup_or_404(signup_id):
 
 
 @bp.route("/signups/<int:signup_id>")
-@allow("user")
+@allow(SIGNED_IN)
 def signup(signup_id):
     item = signup_or_404(signup_id)
     return signup_page(item)
@@ -281,7 +282,7 @@ def signup_page(item, status=200):
 
 
 @bp.route("/signups/<int:signup_id>/act/<action>", methods=["POST"])
-@allow("user")
+@allow(SIGNED_IN)
 @limiter.limit("60/minute")
 def act(signup_id, action):
     item = signup_or_404(signup_id)
@@ -303,7 +304,7 @@ def act(signup_id, action):
 
 
 @bp.route("/c/<token>", methods=["GET", "POST"])
-@allow("public")
+@allow(PUBLIC)
 @limiter.limit("30/hour", methods=["POST"])
 def confirm(token):
     """The link sent the day before (and with an offer): works without signing in."""
@@ -349,7 +350,7 @@ def wrong_code(response):
 
 
 @bp.route("/shifts/<int:shift_id>/check-in", methods=["GET", "POST"])
-@allow("user")
+@allow(SIGNED_IN)
 # Wrong codes only: 30 an hour per shift from anyone, 10 an hour per address.
 @limiter.limit("30/hour", methods=["POST"], key_func=shift_key, deduct_when=wrong_code)
 @limiter.limit("10/hour", methods=["POST"], deduct_when=wrong_code)
@@ -395,7 +396,7 @@ def shift_for_organizer(shift_id):
 
 
 @bp.route("/shifts/<int:shift_id>")
-@allow("user")  # staff of a community, or the officer of an approved group: checked inside
+@allow(SIGNED_IN)  # staff of a community, or the officer of an approved group: checked inside
 def roster(shift_id, walk_form=None, status=200):
     shift = shift_for_organizer(shift_id)
     now = utcnow()
@@ -418,7 +419,7 @@ def roster(shift_id, walk_form=None, status=200):
 
 
 @bp.route("/shifts/<int:shift_id>/walk-in", methods=["POST"])
-@allow("user")  # staff of a community, or the officer of an approved group: checked inside
+@allow(SIGNED_IN)  # staff of a community, or the officer of an approved group: checked inside
 def walk_in(shift_id):
     shift = shift_for_organizer(shift_id)
     form = WalkInForm()
@@ -437,7 +438,7 @@ def walk_in(shift_id):
 
 
 @bp.route("/shifts/<int:shift_id>/hours.csv")
-@allow("user")  # staff of a community, or the officer of an approved group: checked inside
+@allow(SIGNED_IN)  # staff of a community, or the officer of an approved group: checked inside
 def export(shift_id):
     shift = shift_for_organizer(shift_id)
     response = make_response(hours.export_csv(shift, current_user))
@@ -448,7 +449,7 @@ def export(shift_id):
 
 
 @bp.route("/shifts/<int:shift_id>/calendar.ics")
-@allow("public")
+@allow(PUBLIC)
 def ics(shift_id):
     shift = or_404(activities.get_shift(shift_id))
     stamp = "%Y%m%dT%H%M%SZ"
@@ -487,7 +488,7 @@ def ics_text(text):
 
 
 @bp.route("/mine")
-@allow("user")
+@allow(SIGNED_IN)
 def mine():
     volunteer = profiles.profile_of(current_user)
     if volunteer is None:  # not a volunteer yet: the page says how to become one
@@ -517,7 +518,7 @@ def record_or_404(record_id):
 
 
 @bp.route("/hours/<int:record_id>")
-@allow("user")
+@allow(SIGNED_IN)
 def record(record_id, status=200, error=None):
     item = record_or_404(record_id)
     return render(
@@ -530,7 +531,7 @@ def record(record_id, status=200, error=None):
 
 
 @bp.route("/hours/<int:record_id>/act/<action>", methods=["POST"])
-@allow("user")
+@allow(SIGNED_IN)
 def hours_act(record_id, action):
     item = record_or_404(record_id)
     given = {k: request.form.get(k, "") for k in ("note", "reason", "hours")}
@@ -550,7 +551,7 @@ def hours_act(record_id, action):
 
 
 @bp.route("/certificates", methods=["POST"])
-@allow("user")
+@allow(SIGNED_IN)
 @limiter.limit("10/hour")
 def issue():
     volunteer = profiles.profile_of(current_user)
@@ -565,7 +566,7 @@ def issue():
 
 
 @bp.route("/certificates/<number>")
-@allow("user")
+@allow(SIGNED_IN)
 def certificate(number):
     item = hours.find_certificate(number)
     if item is None or item.profile.user_id != current_user.id:
@@ -575,7 +576,7 @@ def certificate(number):
 
 
 @bp.route("/verify")
-@allow("public")
+@allow(PUBLIC)
 @limiter.limit("30/minute;300/hour")
 def verify():
     form = VerifyForm(request.args)
@@ -593,7 +594,7 @@ def verify():
 
 
 @bp.route("/v/<number>")
-@allow("public")
+@allow(PUBLIC)
 @limiter.limit("30/minute;300/hour")
 def verify_one(number):
     """The link in a certificate's QR code."""
@@ -601,7 +602,7 @@ def verify_one(number):
 
 
 @bp.route("/certificates/<number>/revoke", methods=["POST"])
-@allow("admin")
+@allow(Role.ADMIN)
 def revoke(number):
     item = or_404(hours.find_certificate(number))
     hours.revoke_certificate(item)

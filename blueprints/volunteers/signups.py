@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from blueprints.access import can
+from blueprints.auth.models import Role
 from blueprints.auth.people import staff_for
 from blueprints.notices.services import notify
 from blueprints.sms import message, send_sms
@@ -168,7 +169,7 @@ def cancel_cutoff(shift):
 # ---- effects --------------------------------------------------------------------------------
 
 
-def _join(signup, actor, given):
+def _join(signup, _actor, _given):
     shift, profile = signup.shift, signup.profile
     check_age(profile, shift)
     check_overlap(profile, shift, signup.id)
@@ -184,29 +185,29 @@ def _join(signup, actor, given):
     return Change(to="waitlisted")
 
 
-def _offer(signup, actor, given):
+def _offer(signup, _actor, _given):
     if utcnow() >= signup.shift.starts_at or not claim_seat(signup.shift):
         raise Refused(NO_SEAT)
 
 
-def _give_back(signup, actor, given):
+def _give_back(signup, _actor, _given):
     release_seat(signup.shift)
 
 
-def _cancel(signup, actor, given):
+def _cancel(signup, _actor, _given):
     if signup.state == "confirmed":
         release_seat(signup.shift)
 
 
-def _confirm_coming(signup, actor, given):
+def _confirm_coming(signup, _actor, _given):
     signup.coming_confirmed_at = utcnow()
 
 
-def _check_in(signup, actor, given):
+def _check_in(signup, _actor, _given):
     signup.arrived_at = utcnow()
 
 
-def _mark_present(signup, actor, given):
+def _mark_present(signup, _actor, _given):
     now = utcnow()
     # Marked during the shift: arrived now; marked afterwards, the organizer vouches for all of it.
     signup.arrived_at = now if now < signup.shift.ends_at else signup.shift.starts_at
@@ -218,12 +219,12 @@ def _walk_in(signup, actor, given):
     _mark_present(signup, actor, given)
 
 
-def _check_out(signup, actor, given):
+def _check_out(signup, actor, _given):
     signup.left_at = utcnow()
     write_record(signup, actor)
 
 
-def _auto_close(signup, actor, given):
+def _auto_close(signup, actor, _given):
     signup.no_checkout = True
     write_record(signup, actor)
     return Change(detail=(N_("没有签退，时长先算到班次结束，请组织者核对"), {}))
@@ -270,11 +271,11 @@ EFFECTS = {
 # ---- relations --------------------------------------------------------------------------------
 
 
-def is_volunteer(signup, user, context):
+def is_volunteer(signup, user, _context):
     return user.is_authenticated and signup.profile.user_id == user.id
 
 
-def is_proxy(signup, user, context):
+def is_proxy(signup, user, _context):
     """A grid worker of the volunteer's grid, when the volunteer agreed to be helped."""
     resident = signup.profile.user
     return (
@@ -282,11 +283,11 @@ def is_proxy(signup, user, context):
         and user.id != resident.id
         and signup.profile.proxy_consent
         and resident.grid is not None
-        and can(resident.grid, "grid_worker", user=user)
+        and can(resident.grid, Role.GRID_WORKER, user=user)
     )
 
 
-def is_organizer(signup, user, context):
+def is_organizer(signup, user, _context):
     return may_run(user, signup.shift.activity)
 
 
@@ -295,8 +296,8 @@ RELATIONS = {
     "proxy": is_proxy,
     "organizer": is_organizer,
     "code_holder": lambda s, u, c: bool(c.get("code_ok")) and is_volunteer(s, u, c),
-    "token": lambda s, u, c: c.get("token_for") == s.id,
-    "system": lambda s, u, c: c.get("system") is True,
+    "token": lambda s, _u, c: c.get("token_for") == s.id,
+    "system": lambda _s, _u, c: c.get("system") is True,
 }
 
 
@@ -351,7 +352,7 @@ class SignupFlow(Flow):
             return _("活动还没开始，开始前1小时起可以记到场。")
         return None
 
-    def shown(self, signup, action, user):
+    def shown(self, _signup, action, _user):
         # Code holders reach check-in and check-out through the code page, not a button.
         return action not in ("check_in",)
 
@@ -365,10 +366,10 @@ class SignupFlow(Flow):
         detail = (msgid, values) if msgid else None
         signup.events.append(SignupEvent.step(action, actor, before, after, note, public, detail))
 
-    def tell(self, signup, action, before, after, public):
+    def tell(self, signup, action, _before, after, _public):
         tell(signup, action, after)
 
-    def entered(self, signup, action, before):
+    def entered(self, signup, _action, _before):
         signup.reminded_for = signup.overdue_for = ""
         if signup.state == "offered":
             offer_ends = due_after(utcnow(), hours=OFFER_HOURS)
@@ -400,7 +401,7 @@ def record_event(signup, action, detail=None):
     FLOW.record(signup, action, None, signup.state, signup.state, "", True, detail)
 
 
-def tell(signup, action, after):
+def tell(signup, action, _after):
     """The volunteer hears of every step someone else took for them; offers go by SMS too."""
     resident = signup.profile.user
     title = signup.shift.activity.title
@@ -457,9 +458,9 @@ PROXY_WORDS = {
 
 def organizers_of(shift):
     community = shift.activity.community
-    people = staff_for("org_officer", community) + staff_for("admin", community)
+    people = staff_for(Role.ORG_OFFICER, community) + staff_for(Role.ADMIN, community)
     for grid in community.grids:
-        people += staff_for("grid_worker", grid)
+        people += staff_for(Role.GRID_WORKER, grid)
     return people
 
 

@@ -162,7 +162,8 @@ def test_at_320px_in_large_text_the_reference_stays_in_its_box(new_context, live
     expect(page.locator(".notice-success")).to_contain_text("已收到您的反映")
     for selector in ("#receipt-ref", "#receipt-code"):
         box = page.evaluate(INSIDE_JS, selector)
-        assert box["scroll"] <= box["client"] and box["right"] <= box["mainRight"] + 0.5, box
+        assert box["scroll"] <= box["client"], box
+        assert box["right"] <= box["mainRight"] + 0.5, box
     assert box["page"] <= box["inner"], box
 
 
@@ -192,4 +193,5 @@ def test_at_320px_the_admin_home_does_not_scroll_sideways_in_english_large_text(
                  .map(el => el.tagName + "." + el.className + ": " + el.textContent.slice(0, 30))"""
         )
         size = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
-        assert size[0] <= size[1] and not wide, (path, size, wide[:5])
+        assert size[0] <= size[1], (path, size, wide[:5])
+        assert not wide, (path, size, wide[:5])

@@ -55,8 +55,10 @@ def test_pages_load_and_login_works_on_a_slow_link(page, context, served):
     # The first visit also installs the service worker, which keeps the shell for offline use.
     page.evaluate("navigator.serviceWorker.ready.then(() => true)")
     first = list(served)
-    assert "/static/css/app.css" in first and "/static/vendor/htmx-4.0.1.min.js" in first
-    assert "/reports/sw.js" in first and "/reports/quick" in first
+    assert "/static/css/app.css" in first
+    assert "/static/vendor/htmx-4.0.1.min.js" in first
+    assert "/reports/sw.js" in first
+    assert "/reports/quick" in first
 
     served.clear()
     page.get_by_role("link", name="登录", exact=True).click()

@@ -276,7 +276,8 @@ def test_the_task_list_is_kept_offline_and_cleared_at_sign_out(browser, served):
           return hit ? await hit.text() : "";
         }"""
     )
-    assert "反映问题" in shell and "已登录" not in shell
+    assert "反映问题" in shell
+    assert "已登录" not in shell
 
     log_in(page, "13800000002")
     page.goto("/reports/tasks")
