@@ -13,17 +13,20 @@ returned in `unfilled` (the tests fail on it, naming the filler to add) rather t
 A page that shows something only after an earlier step (the report form's later steps, the reset
 code page) gets that step from PREPARE before it is opened."""
 
+import gzip
 import io
 import random
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from html import unescape
 
 from PIL import Image
 from sqlalchemy import func, select
 
 from blueprints.auth.models import User
 from blueprints.main.cli import ACCOUNTS, load_demo
-from extensions import db
+from extensions import db, limiter
+from tests.conftest import FormClient, login
 
 # What each demo role's account is: the first demo account holding the role, a resident
 # (the account without a role), and the volunteer whose hours and certificate the demo holds.
@@ -377,6 +380,85 @@ def find_pages(app):
                 url = url_for(rule.endpoint, **values)
             pages.append(Page(rule.endpoint, url))
     return list(dict.fromkeys(pages)), unfilled
+
+
+# ---- the crawl -------------------------------------------------------------------------------
+
+GZ = {"Accept-Encoding": "gzip"}
+DESCRIPTION = re.compile(r'<meta name="description" content="([^"]*)">')
+ASSET = re.compile(r'<(?:link rel="stylesheet" href|script src|img [^>]*?src)="([^"]+)"', re.I)
+
+
+@dataclass
+class Answer:
+    role: str
+    endpoint: str
+    url: str
+    status: int
+    html: bool
+    wire: int  # body bytes as sent (gzipped when the server gzips)
+    assets: dict = field(default_factory=dict)  # url → (kind, gzipped bytes)
+    description: str | None = None  # <meta name="description">, when the page has one
+
+
+def gzipped(response):
+    """Bytes on the wire: the body as sent when gzipped, else what gzip would make of it (a
+    thumbnail is JPEG already; gzip gains it nothing, so its size is its length)."""
+    if response.headers.get("Content-Encoding") == "gzip":
+        return len(response.data)
+    if response.mimetype.startswith("image/"):
+        return len(response.data)
+    return len(gzip.compress(response.data, 6))
+
+
+def kind_of(tag_url, html):
+    if re.search(rf'<link rel="stylesheet" href="{re.escape(tag_url)}"', html):
+        return "css"
+    if re.search(rf'<script src="{re.escape(tag_url)}"', html):
+        return "js"
+    return "img"
+
+
+def body_text(response):
+    data = response.data
+    if response.headers.get("Content-Encoding") == "gzip":
+        data = gzip.decompress(data)
+    return data.decode("utf-8", "replace")
+
+
+def visit_as(app, role, pages, cookies=None):
+    """Opens every page as the role, in the test client: its Answers, each with the stylesheets,
+    scripts and images the page links and their gzipped sizes."""
+    client = FormClient(app, app.response_class)
+    for name, value in (cookies or {}).items():
+        client.set_cookie(name, value)
+    limiter.reset()
+    if phone := phone_of(role):
+        login(client, phone)
+    answers, sizes = [], {}
+    for page in pages:
+        if page.prepare:
+            page.prepare(client)
+        response = client.get(page.url, headers=GZ)
+        html = response.mimetype == "text/html"
+        answer = Answer(
+            role, page.endpoint, page.url, response.status_code, html, gzipped(response)
+        )
+        if html:
+            text = body_text(response)
+            if found := DESCRIPTION.search(text):
+                answer.description = unescape(found.group(1))
+            for src in dict.fromkeys(unescape(u) for u in ASSET.findall(text)):
+                if src.startswith("data:"):
+                    continue
+                if src not in sizes:
+                    asset = client.get(src, headers=GZ)
+                    sizes[src] = gzipped(asset)
+                    asset.close()
+                answer.assets[src] = (kind_of(src.replace("&", "&amp;"), text), sizes[src])
+        response.close()
+        answers.append(answer)
+    return answers
 
 
 # ---- steps before a page ---------------------------------------------------------------------

@@ -6,86 +6,13 @@ loads ≤20 KB, each image it shows (thumbnails) ≤20 KB. A first visit in tota
 visit are measured in a real browser (tests/browser/test_elderly_modes.py). The old hand-kept
 list (test_budgets.py) stays beside this one."""
 
-import gzip
-import re
 from collections import defaultdict
-from dataclasses import dataclass, field
-from html import unescape
 
 import pytest
 
-from extensions import limiter
-from tests.conftest import login
-from tests.pages import REDIRECTS, ROLES, find_pages, phone_of, prepare_demo
+from tests.pages import REDIRECTS, ROLES, find_pages, prepare_demo, visit_as
 
 KB = 1024
-GZ = {"Accept-Encoding": "gzip"}
-ASSET = re.compile(r'<(?:link rel="stylesheet" href|script src|img [^>]*?src)="([^"]+)"', re.I)
-
-
-@dataclass
-class Answer:
-    role: str
-    endpoint: str
-    url: str
-    status: int
-    html: bool
-    wire: int  # body bytes as sent (gzipped when the server gzips)
-    assets: dict = field(default_factory=dict)  # url → (kind, gzipped bytes)
-
-
-def gzipped(response):
-    """Bytes on the wire: the body as sent when gzipped, else what gzip would make of it (a
-    thumbnail is JPEG already; gzip gains it nothing, so its size is its length)."""
-    if response.headers.get("Content-Encoding") == "gzip":
-        return len(response.data)
-    if response.mimetype.startswith("image/"):
-        return len(response.data)
-    return len(gzip.compress(response.data, 6))
-
-
-def kind_of(tag_url, html):
-    if re.search(rf'<link rel="stylesheet" href="{re.escape(tag_url)}"', html):
-        return "css"
-    if re.search(rf'<script src="{re.escape(tag_url)}"', html):
-        return "js"
-    return "img"
-
-
-def body_text(response):
-    data = response.data
-    if response.headers.get("Content-Encoding") == "gzip":
-        data = gzip.decompress(data)
-    return data.decode("utf-8", "replace")
-
-
-def visit_as(app, role, pages):
-    client = app.test_client()
-    limiter.reset()
-    if phone := phone_of(role):
-        login(client, phone)
-    answers, sizes = [], {}
-    for page in pages:
-        if page.prepare:
-            page.prepare(client)
-        response = client.get(page.url, headers=GZ)
-        html = response.mimetype == "text/html"
-        answer = Answer(
-            role, page.endpoint, page.url, response.status_code, html, gzipped(response)
-        )
-        if html:
-            text = body_text(response)
-            for src in dict.fromkeys(unescape(u) for u in ASSET.findall(text)):
-                if src.startswith("data:"):
-                    continue
-                if src not in sizes:
-                    asset = client.get(src, headers=GZ)
-                    sizes[src] = gzipped(asset)
-                    asset.close()
-                answer.assets[src] = (kind_of(src.replace("&", "&amp;"), text), sizes[src])
-        response.close()
-        answers.append(answer)
-    return answers
 
 
 @pytest.fixture(scope="module")
