@@ -7,7 +7,7 @@ PORT ?= 5000
 export FLASK_APP := app.py
 SOURCES := app.py extensions.py blueprints templates
 
-.PHONY: run dev test lint format translations extract compile browser db clean
+.PHONY: run dev test lint format translations extract compile browser nginx db clean
 
 # gunicorn serves the pages; beside it, the outbox's loop delivers text messages.
 run: $(VENV)/.runtime compile db
@@ -21,7 +21,7 @@ db: $(VENV)/.runtime
 	$(BIN)/flask db upgrade
 	@if [ "$$LINLI_ENV" != production ]; then $(BIN)/flask demo load; fi
 
-test: $(VENV)/.dev compile browser
+test: $(VENV)/.dev compile browser nginx
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest $(PYTEST_ARGS)
@@ -61,6 +61,17 @@ browser:
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk fonts-noto-color-emoji >/dev/null; \
 	  else \
 	    echo "Browser tests need Debian packages chromium, fonts-noto-cjk and fonts-noto-color-emoji (run as root to install)."; \
+	  fi; \
+	fi
+
+# The two-instance test (tests/test_two_instances.py) puts Debian's nginx in front; installed
+# here when missing and root.
+nginx:
+	@if ! command -v nginx >/dev/null 2>&1 && [ ! -x /usr/sbin/nginx ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light >/dev/null; \
+	  else \
+	    echo "The two-instance test needs Debian's nginx-light (run as root to install)."; \
 	  fi; \
 	fi
 

@@ -35,7 +35,17 @@ class Config:
         {"socket_connect_timeout": 1, "socket_timeout": 1} if REDIS_URL else {}
     )
     RATELIMIT_HEADERS_ENABLED = True
+    # With REDIS_URL, background work runs as jobs on this RQ queue (blueprints/jobs.py).
+    RQ_QUEUE = os.environ.get("RQ_QUEUE", "linli")
     SMS_SENDER = os.environ.get("SMS_SENDER", "blueprints.sms:ConsoleSender")
+    # The HTTP sender (blueprints/sms_gateway.py): where it posts, its key, the gateway's
+    # template ids (JSON: msgid -> id), the template that carries a plain text, and the
+    # seconds a try waits for an answer.
+    SMS_GATEWAY_URL = os.environ.get("SMS_GATEWAY_URL", "")
+    SMS_GATEWAY_KEY = os.environ.get("SMS_GATEWAY_KEY", "")
+    SMS_GATEWAY_TEMPLATES = os.environ.get("SMS_GATEWAY_TEMPLATES", "{}")
+    SMS_GATEWAY_TEXT_TEMPLATE = os.environ.get("SMS_GATEWAY_TEXT_TEMPLATE", "text")
+    SMS_GATEWAY_TIMEOUT = float(os.environ.get("SMS_GATEWAY_TIMEOUT", "10"))
     # "loop": texts leave through `flask notices deliver --loop` (make run starts it);
     # "inline": right after each commit (tests and `make dev`).
     SMS_DELIVERY = os.environ.get("SMS_DELIVERY", "loop")
@@ -68,7 +78,13 @@ class Config:
 
 
 def create_app(test_config=None):
-    app = Flask(__name__, instance_relative_config=True)
+    # INSTANCE_PATH: this instance's own folder (its secret_key, its SQLite file), when several
+    # instances run from one copy of the code.
+    app = Flask(
+        __name__,
+        instance_path=os.environ.get("INSTANCE_PATH") or None,
+        instance_relative_config=True,
+    )
     app.config.from_object(Config)
     app.jinja_env.add_extension("jinja2.ext.do")
     if test_config:
@@ -98,12 +114,16 @@ def create_app(test_config=None):
     from blueprints.admin.routes import bp as admin_bp
     from blueprints.auth.routes import bp as auth_bp
     from blueprints.calendar.routes import bp as calendar_bp
+    from blueprints.figures.routes import bp as figures_bp
     from blueprints.main.routes import bp as main_bp
+    from blueprints.mydata.routes import bp as mydata_bp
     from blueprints.notices.routes import bp as notices_bp
     from blueprints.open311.routes import bp as open311_bp
     from blueprints.orgs.routes import bp as orgs_bp
     from blueprints.places.routes import bp as places_bp
     from blueprints.reports.routes import bp as reports_bp
+    from blueprints.rooms.routes import bp as rooms_bp
+    from blueprints.status import bp as status_bp
     from blueprints.volunteers.routes import bp as volunteers_bp
 
     inputs.init_app(app)
@@ -118,14 +138,20 @@ def create_app(test_config=None):
         calendar_bp,
         orgs_bp,
         volunteers_bp,
+        rooms_bp,
+        status_bp,
+        figures_bp,
+        mydata_bp,
     ):
         app.register_blueprint(bp)
     wire.init_app(app)
     errors.init_app(app)
 
+    from blueprints import jobs
     from blueprints.main import cli
 
     app.cli.add_command(cli.demo)
+    jobs.init_app(app)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     return app
 

@@ -20,7 +20,7 @@ PAGES = {
     404: (_l("找不到这个页面"), _l("地址可能有误，或者内容已经不在了。")),
     405: (_l("请求有误"), _l("页面收到的内容不完整。请返回上一页，再试一次。")),
     413: (_l("文件太大"), _l("上传的文件太大了。请换一张小一些的照片再试。")),
-    429: (_l("操作太频繁"), _l("您试了太多次。为了账号安全，请过几分钟再试。")),
+    429: (_l("操作太频繁"), _l("您试了太多次，请过几分钟再试。")),
     500: (
         _l("系统出了点问题"),
         _l("这不是您的错。请稍后再试一次。"),
@@ -42,6 +42,8 @@ class Conflict(Refused):
     """Someone else changed the thing first: show it as it is now."""
 
 
+# Too many tries at signing in or resetting a password: there, the wait protects the account.
+ACCOUNT_LIMIT = _l("您试了太多次。为了账号安全，请过几分钟再试。")
 CSRF_MESSAGE = _l("页面放置太久或已在别处打开，请返回上一页，刷新后再提交一次。")
 
 
@@ -62,6 +64,8 @@ def init_app(app):
 
     @app.errorhandler(HTTPException)
     def http_error(e):
+        if e.code == 429 and request.blueprint == "auth":
+            return page(e, 429, ACCOUNT_LIMIT)
         if e.code in PAGES:
             return page(e, e.code)
         if formats.api_format(request.path):

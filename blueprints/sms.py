@@ -1,16 +1,23 @@
 """Text messages: written to the outbox with the change that caused them, delivered afterwards.
 
-SMS_SENDER names a class "module:Class" with send(phone, text), which raises on failure. A
-message is written in its reader's language (`message(locale, ...)`); no number gets more than a
-few messages however many people ask for them (blueprints/ratelimit.py); a message whose change
-is rolled back is never sent, because it was never committed.
+SMS_SENDER names a class "module:Class" whose send(message) takes an `Sms` and raises on failure:
+`PermanentFailure` when trying again cannot help (the gateway refused the message), anything else
+when it may (the gateway is down or did not answer). The console sender logs; the HTTP sender
+(blueprints/sms_gateway.py) speaks to a real gateway. A message is written in its reader's
+language (`message(locale, ...)`); no number gets more than a few messages however many people ask
+for them (blueprints/ratelimit.py); a message whose change is rolled back is never sent, because
+it was never committed.
 
 Delivery (`deliver_outbox`) claims each message in one UPDATE, so two delivery loops never send
-one twice; a message claimed by a loop that died is tried once more after CLAIM_TIMEOUT. With
+one at the same time; a message claimed by a loop that died is tried once more after
+CLAIM_TIMEOUT, with the same key (`Sms.key`), so a gateway that got the first try sends it once.
+Only the try that holds the claim records the outcome: a message is recorded sent once. With
 SMS_DELIVERY="inline" (tests, `make dev`) the same delivery runs right after each commit."""
 
 import importlib
+import json
 import logging
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from flask import current_app, g
@@ -31,24 +38,60 @@ CLAIM_TIMEOUT = timedelta(minutes=5)
 BATCH = 50
 
 
+@dataclass(frozen=True)
+class Sms:
+    """One message as a sender gets it. `key` is the same on every try of one message."""
+
+    key: str
+    phone: str
+    text: str
+    template: str = ""  # the msgid it was rendered from; empty for a text written by hand
+    params: dict = field(default_factory=dict)
+    locale: str = ""
+
+
+class PermanentFailure(Exception):
+    """The gateway refused the message: trying again would be refused again."""
+
+
 class ConsoleSender:
     """Writes the message to the log instead of sending it: for development and demos."""
 
-    def send(self, phone, text):
-        logging.getLogger("linli.sms").info("SMS to %s: %s", mask_phone(phone), text)
+    def send(self, sms):
+        log.info("SMS to %s: %s", mask_phone(sms.phone), sms.text)
+
+
+class Text(str):
+    """A rendered message that remembers what it was made from (msgid, values, language), so a
+    gateway that sends registered templates gets those instead of the text."""
+
+    msgid = ""
+    params: dict = {}  # a class default, never changed: each Text sets its own
+    locale = ""
 
 
 def message(locale, msgid, **params):
     """A text in the reader's language, whatever the language of the request that caused it."""
+    locale = locale or current_app.config["BABEL_DEFAULT_LOCALE"]
     # Flask-Babel forces nothing while `g` is empty (in a CLI job, say): give it something.
     g.message_locale = locale
-    with force_locale(locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
-        return gettext(msgid, **params)
+    with force_locale(locale):
+        text = Text(gettext(msgid, **params))
+    text.msgid, text.locale = str(msgid), locale
+    text.params = {name: str(value) for name, value in params.items()}
+    return text
 
 
 def send_sms(phone, text):
     """Queue a text in the current transaction; it leaves once the caller commits."""
-    row = Outbox(phone=phone, text=text, next_try_at=utcnow())
+    row = Outbox(
+        phone=phone,
+        text=str(text),
+        template=getattr(text, "msgid", ""),
+        params=json.dumps(getattr(text, "params", {}), ensure_ascii=False),
+        locale=getattr(text, "locale", ""),
+        next_try_at=utcnow(),
+    )
     db.session.add(row)
     if current_app.config.get("SMS_DELIVERY") == "inline":
         db.session.info["deliver"] = True
@@ -72,14 +115,26 @@ def deliver_outbox(now=None):
     table = Outbox.__table__
     counts = {"sent": 0, "retry": 0, "failed": 0, "held": 0}
     with db.engine.begin() as conn:
-        # A loop that died mid-send: its messages are tried once more.
+        # A loop that died mid-send: its messages are tried once more (same key), unless that
+        # was their last try.
+        stale = (table.c.state == "sending", table.c.claimed_at < now - CLAIM_TIMEOUT)
         conn.execute(
             update(table)
-            .where(table.c.state == "sending", table.c.claimed_at < now - CLAIM_TIMEOUT)
-            .values(state="pending")
+            .where(*stale, table.c.attempts >= MAX_ATTEMPTS)
+            .values(state="failed", last_error="no answer from the last try")
         )
+        conn.execute(update(table).where(*stale).values(state="pending"))
         due = conn.execute(
-            select(table.c.id, table.c.phone, table.c.text, table.c.attempts)
+            select(
+                table.c.id,
+                table.c.key,
+                table.c.phone,
+                table.c.text,
+                table.c.template,
+                table.c.params,
+                table.c.locale,
+                table.c.attempts,
+            )
             .where(table.c.state == "pending", table.c.next_try_at <= now)
             .order_by(table.c.id)
             .limit(BATCH)
@@ -94,10 +149,21 @@ def deliver_outbox(now=None):
             ).rowcount
         if not claimed:
             continue  # another loop has it
-        outcome = deliver_one(gateway, row, now)
-        counts[outcome[0]] += 1
+        outcome, columns = deliver_one(gateway, row, now)
         with db.engine.begin() as conn:
-            conn.execute(update(table).where(table.c.id == row.id).values(**outcome[1]))
+            # Still this try's claim (a loop that took it over after CLAIM_TIMEOUT has counted
+            # one more attempt): else the other try records the outcome, and only it.
+            recorded = conn.execute(
+                update(table)
+                .where(
+                    table.c.id == row.id,
+                    table.c.state == "sending",
+                    table.c.attempts == row.attempts + 1,
+                )
+                .values(**columns)
+            ).rowcount
+        if recorded:
+            counts[outcome] += 1
     return counts
 
 
@@ -106,20 +172,21 @@ def deliver_one(gateway, row, now):
     # A message counts once towards its number's share, however often the gateway is retried.
     if row.attempts == 0 and not allow_sms_to(row.phone):
         return "held", {"state": "held", "last_error": "too many texts to this number"}
+    sms = Sms(row.key, row.phone, row.text, row.template, json.loads(row.params), row.locale)
+    attempts = row.attempts + 1
     try:
-        gateway.send(row.phone, row.text)
-    except Exception as e:  # any gateway failure: keep the message and try again later
-        attempts = row.attempts + 1
+        gateway.send(sms)
+    except Exception as e:  # any gateway failure: keep the message, and try again if it may help
         error = f"{type(e).__name__}: {e}"[:200]
         log.warning(
-            "sms %s to %s failed (try %s): %s", row.id, mask_phone(row.phone), attempts, error
+            "sms %s to %s failed (try %s): %s", row.key, mask_phone(row.phone), attempts, error
         )
-        if attempts >= MAX_ATTEMPTS:
+        if isinstance(e, PermanentFailure) or attempts >= MAX_ATTEMPTS:
             return "failed", {"state": "failed", "last_error": error}
         wait = FIRST_RETRY * 2 ** (attempts - 1)
         return "retry", {"state": "pending", "next_try_at": now + wait, "last_error": error}
     # What was said (a code, say) is not kept once it has been delivered.
-    return "sent", {"state": "sent", "sent_at": now, "last_error": "", "text": ""}
+    return "sent", {"state": "sent", "sent_at": now, "last_error": "", "text": "", "params": "{}"}
 
 
 def retry(message_id):

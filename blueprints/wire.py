@@ -44,8 +44,14 @@ YEAR = 365 * 24 * 3600
 
 
 def init_app(app):
+    fingerprint_static(app)
+    page_globals(app)
+    headers_and_log(app)
+
+
+def fingerprint_static(app):
+    """Static URLs carry a hash of the file (?v=), so they may be cached for a year."""
     fingerprints = {}
-    gzipped_static = {}
 
     def fingerprint(filename):
         """A short hash of the file: computed once, and again after an edit when debugging."""
@@ -65,6 +71,10 @@ def init_app(app):
         if endpoint == "static" and "filename" in values and "v" not in values:
             values["v"] = fingerprint(values["filename"])
 
+
+def page_globals(app):
+    """What every template may use: the favicon inline, the page language, the text size, and
+    the one way a time is written."""
     # The icon travels inside each page: browsers ask for a linked favicon on every visit.
     with open(os.path.join(app.static_folder, "favicon.svg")) as f:
         app.jinja_env.globals["favicon"] = "data:image/svg+xml," + quote(
@@ -88,6 +98,12 @@ def init_app(app):
         # Non-breaking hyphens and space: a date never splits across two lines on a phone.
         text = format_datetime(moment, "yyyy-MM-dd HH:mm")
         return text.replace("-", "\u2011").replace(" ", "\u00a0")
+
+
+def headers_and_log(app):
+    """Every answer: security headers, caching (static files for a year, pages revalidated),
+    gzip, and one line in the request log."""
+    gzipped_static = {}
 
     @app.before_request
     def start_clock():

@@ -16,7 +16,9 @@ saw and the inputs the step needs, runs the effect, writes the event with its ac
 is concerned, and commits. Views draw their buttons from `Flow.actions_for`, the same table.
 
 Deadlines belong here too: `due_after` counts hours or working days, and `Flow.tick` reminds
-before a deadline, marks what is overdue and closes what went silent, each object once a stage.
+before a deadline, marks what is overdue and closes what went silent, each object once a stage,
+even with a tick running at the same moment on another instance: it works only on rows it has
+claimed (`claim`, `each_claimed`: FOR UPDATE SKIP LOCKED on PostgreSQL).
 
 This module imports nothing from a feature."""
 
@@ -60,6 +62,34 @@ class Change:
     to: str | None = None
     note: str | None = None
     detail: tuple | None = None
+
+
+def claim(query, of):
+    """The rows of a tick's query that this tick may work on. On PostgreSQL the rows of `of` (a
+    model: never the outer-joined tables it loads with it) are locked FOR UPDATE SKIP LOCKED: a
+    tick running at the
+    same moment elsewhere passes them by, and once this one commits they no longer match its
+    query. SQLite writes one transaction at a time and runs on one machine: there the ticks
+    themselves take turns (blueprints/jobs.py, `one_at_a_time`)."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        return query
+    return query.with_for_update(skip_locked=True, of=of)
+
+
+def each_claimed(query, model):
+    """The rows of a query one at a time, each claimed in a transaction of its own, for work that
+    commits as it goes (a workflow step does). What a step moved on no longer matches; a row the
+    work left as it was is not offered again."""
+    done = []
+    while True:
+        obj = db.session.scalars(
+            claim(query.where(model.id.not_in(done)).order_by(model.id).limit(1), model)
+        ).first()
+        if obj is None:
+            return
+        done.append(obj.id)
+        yield obj
+        db.session.commit()
 
 
 def due_after(start, hours=0, workdays=0):
@@ -197,15 +227,17 @@ class Flow:
         """The deadline passed: mark it, tell people (once a stage)."""
 
     def silent(self, now):
-        """Objects that waited too long for an answer, to be closed by close_silent()."""
-        return []
+        """A query of the objects that waited too long for an answer, to be closed one by one by
+        close_silent() (or None)."""
+        return None
 
     def close_silent(self, obj):
         """Close one object that got no answer."""
 
     def tick(self, now=None, warn=timedelta(hours=2)):
         """Reminders before deadlines, overdue marks, silent objects closed. Each object is marked
-        with the state it was told about, so running twice tells nothing twice."""
+        with the state it was told about, so running twice tells nothing twice; each is claimed
+        first, so two ticks at once tell nothing twice either."""
         now = now or utcnow()
         model = self.model
         open_with_deadline = select(model).where(
@@ -213,23 +245,35 @@ class Flow:
         )
         counts = {"reminded": 0, "overdue": 0, "closed": 0}
         for obj in db.session.scalars(
-            open_with_deadline.where(model.deadline_at < now, model.overdue_for != model.state)
-        ):
+            claim(
+                open_with_deadline.where(model.deadline_at < now, model.overdue_for != model.state),
+                model,
+            )
+        ).all():
             obj.overdue_for = obj.state
             self.overdue(obj)
             counts["overdue"] += 1
         for obj in db.session.scalars(
-            open_with_deadline.where(
-                model.deadline_at >= now,
-                model.deadline_at < now + warn,
-                model.reminded_for != model.state,
+            claim(
+                open_with_deadline.where(
+                    model.deadline_at >= now,
+                    model.deadline_at < now + warn,
+                    model.reminded_for != model.state,
+                ),
+                model,
             )
-        ):
+        ).all():
             obj.reminded_for = obj.state
             self.remind(obj)
             counts["reminded"] += 1
-        for obj in self.silent(now):
+        db.session.commit()
+        silent = self.silent(now)
+        if silent is None:
+            return counts
+        # What was silent when the tick began: closing one may start another's clock (a freed
+        # seat offered on), which waits for a later tick.
+        began = db.session.scalars(silent.with_only_columns(model.id)).all()
+        for obj in each_claimed(silent.where(model.id.in_(began)), model):
             self.close_silent(obj)
             counts["closed"] += 1
-        db.session.commit()
         return counts

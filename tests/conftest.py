@@ -22,8 +22,8 @@ TOKEN = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
 class RecordingSender:
     """The SMS sender for tests: keeps what would have been sent."""
 
-    def send(self, phone, text):
-        SENT.append((phone, text))
+    def send(self, sms):
+        SENT.append((sms.phone, sms.text))
 
 
 class FormClient(FlaskClient):

@@ -32,9 +32,9 @@ VENV_BIN = Path(sys.executable).parent
 class FileSender:
     """The SMS sender of a live server: one JSON line per message, in LINLI_SMS_FILE."""
 
-    def send(self, phone, text):
+    def send(self, sms):
         with open(os.environ["LINLI_SMS_FILE"], "a", encoding="utf-8") as f:
-            f.write(json.dumps([phone, text], ensure_ascii=False) + "\n")
+            f.write(json.dumps([sms.phone, sms.text], ensure_ascii=False) + "\n")
 
 
 def make_app():

@@ -36,7 +36,14 @@ ROLES += ["volunteer"]
 VOLUNTEER = "13800000021"  # blueprints/volunteers/demo.py: 王大伯, with approved hours
 
 # Rules whose whole job is to send the browser elsewhere: they never answer a page.
-REDIRECTS = {"main.favicon", "places.pick", "reports.follow", "volunteers.verify_one"}
+REDIRECTS = {
+    "main.favicon",
+    "places.pick",
+    "reports.follow",
+    "volunteers.verify_one",
+    "notices.show",
+    "figures.index",
+}
 # Argument names that mean different things on different rules: filled per endpoint only.
 AMBIGUOUS = {"code", "id", "kind", "number", "token", "ref", "fmt", "filename"}
 
@@ -300,6 +307,46 @@ def public_photo(endpoint, filled):
     return [db.session.scalar(select(ReportPhoto.id).where(ReportPhoto.fit_for_public))]
 
 
+def place_of_kind(endpoint, filled):
+    """The demo's first place of the kind the rule's earlier argument names."""
+    from blueprints.places.models import Community, Department, Grid, Street
+
+    model = {"street": Street, "community": Community, "grid": Grid, "department": Department}
+    kind = model[filled["kind"]]
+    return [db.session.scalar(select(kind.id).order_by(kind.code).limit(1))]
+
+
+def resident_notice(endpoint, filled):
+    from blueprints.notices.models import Notice
+
+    resident = person(phone_of("resident"))
+    return [
+        db.session.scalar(
+            select(Notice.id).where(Notice.user_id == resident.id).order_by(Notice.id).limit(1)
+        )
+    ]
+
+
+def busiest_room(endpoint, filled):
+    from blueprints.rooms.models import Booking, Room
+
+    return [
+        db.session.scalar(
+            select(Room.id)
+            .outerjoin(Booking, Booking.room_id == Room.id)
+            .group_by(Room.id)
+            .order_by(func.count(Booking.id).desc(), Room.id)
+            .limit(1)
+        )
+    ]
+
+
+def a_booking(endpoint, filled):
+    from blueprints.rooms.models import Booking
+
+    return [db.session.scalar(select(Booking.id).order_by(Booking.id).limit(1))]
+
+
 FILLERS = {
     "static:filename": static_files,
     "admin.index:kind": admin_kinds,
@@ -329,7 +376,22 @@ FILLERS = {
     "volunteers.verify_one:number": certificate_number,
     "volunteers.confirm:token": confirm_token,
     "volunteers.guardian:token": guardian_token,
+    "ident": place_of_kind,
+    "notice_id": resident_notice,
+    "room_id": busiest_room,
+    "booking_id": a_booking,
 }
+
+
+def grid_centre(endpoint):
+    from blueprints.places.models import Grid
+
+    grid = db.session.scalar(select(Grid).where(Grid.code == "G01"))
+    return {"lat": grid.lat, "lng": grid.lng}
+
+
+# Rules that answer only with a query string: what a real request sends them.
+QUERIES = {"reports.nearest": grid_centre}
 
 
 def argument_names(rule):
@@ -377,7 +439,8 @@ def find_pages(app):
             with app.test_request_context():
                 from flask import url_for
 
-                url = url_for(rule.endpoint, **values)
+                query = QUERIES[rule.endpoint](rule.endpoint) if rule.endpoint in QUERIES else {}
+                url = url_for(rule.endpoint, **values, **query)
             pages.append(Page(rule.endpoint, url))
     return list(dict.fromkeys(pages)), unfilled
 

@@ -48,6 +48,20 @@ def test_every_message_has_an_english_translation(tmp_path):
     assert not missing, f"{len(missing)} messages lack English: {missing[:20]}"
 
 
+def test_each_message_is_translated_once():
+    """A msgid written twice (two features appending the same words) is an error to gettext's
+    msgfmt, and Babel silently keeps the last: one entry per message."""
+    text = (ROOT / "translations/en/LC_MESSAGES/messages.po").read_text()
+    ids = re.findall(r'^msgid ((?:"[^\n]*"\n)+)', text + "\n", re.M)
+    seen, repeated = set(), []
+    for raw in ids:
+        if raw in seen and raw != '""\n':
+            repeated.append(raw)
+        seen.add(raw)
+    assert len(ids) > 100
+    assert not repeated, repeated[:10]
+
+
 class TextFinder(HTMLParser):
     """Collects text a reader would see that did not come from a {{ }} expression."""
 

@@ -191,7 +191,8 @@ def test_the_whole_way_draft_return_resubmit_approve(client, submitted, login_as
         "approve",
     ]
     told = db.session.scalars(select(Notice.text).where(Notice.user_id == user(OFFICER).id)).all()
-    assert "您的备案申请“%(name)s”有新进展" in told
+    assert "您的备案申请“%(name)s”被退回，需要修改：%(reason)s。改好后请重新提交。" in told
+    assert "您的备案申请“%(name)s”已准予备案，备案编号 %(number)s。" in told
 
     client.post("/auth/logout", data={})
     directory = client.get("/orgs/?q=夕阳红").get_data(as_text=True)

@@ -20,10 +20,10 @@ class FlakyGateway:
     down = True
     sent = []
 
-    def send(self, phone, text):
+    def send(self, sms):
         if FlakyGateway.down:
             raise TimeoutError("gateway did not answer")
-        FlakyGateway.sent.append((phone, text))
+        FlakyGateway.sent.append((sms.phone, sms.text))
 
 
 @pytest.fixture

@@ -112,3 +112,81 @@ def test_twenty_at_once_for_five_seats(server):
     assert again.status_code == 303
     page = sessions[0].get(server.url + again.headers["Location"], timeout=10).text
     assert "您已经报过这个班次了" in page
+
+
+def test_one_person_pressing_six_overlapping_shifts_at_once_gets_one(server):
+    """The overlap rule holds under a race: six sign-ups of one person for six shifts at the same
+    hour, sent at once through four workers, leave exactly one active sign-up."""
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": server.database,
+            "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+            "RATELIMIT_STORAGE_URI": "memory://",
+        }
+    )
+    with app.app_context():
+        community = db.session.scalar(select(Community).where(Community.code == "C01"))
+        user = User(phone="13799990000", name="忙碌的人", grid=community.grids[0])
+        user.set_password(DEMO_PASSWORD)
+        db.session.add(user)
+        db.session.flush()
+        profile = VolunteerProfile(
+            user_id=user.id,
+            real_name="忙碌的人",
+            birth_date=date(1970, 1, 1),
+            community_id=community.id,
+            rules_accepted_at=utcnow(),
+            number="VC01R999999",
+        )
+        db.session.add(profile)
+        start = utcnow() + timedelta(days=3)
+        shift_ids = []
+        for i in range(6):
+            activity = Activity(
+                title=f"同一时间的活动{i}",
+                place="社区广场",
+                community_id=community.id,
+                signup_deadline=start - timedelta(hours=1),
+            )
+            activity.shifts.append(
+                Shift(
+                    starts_at=start + timedelta(minutes=10 * i),
+                    ends_at=start + timedelta(hours=2),
+                    capacity=5,
+                    code=new_code(),
+                )
+            )
+            db.session.add(activity)
+            db.session.flush()
+            shift_ids.append(activity.shifts[0].id)
+        db.session.commit()
+        profile_id = profile.id
+        db.session.remove()
+        db.engine.dispose()
+
+    session = browser(server, "10.8.0.1")
+    assert (
+        post(
+            session, server, "/auth/login", phone="13799990000", password=DEMO_PASSWORD
+        ).status_code
+        == 303
+    )
+    session.token = TOKEN.search(session.get(server.url + "/volunteers/", timeout=10).text)[1]
+    answers = at_once(
+        len(shift_ids),
+        lambda i: post(session, server, f"/volunteers/shifts/{shift_ids[i]}/join"),
+    )
+    statuses = [getattr(a, "status_code", a) for a in answers]
+    assert all(s == 303 for s in statuses), (statuses, server.log()[-3000:])
+
+    with app.app_context():
+        rows = db.session.scalars(
+            select(Signup).where(Signup.profile_id == profile_id, Signup.state.in_(signups.ACTIVE))
+        ).all()
+        assert len(rows) == 1, [(r.shift_id, r.state) for r in rows]
+        db.session.remove()
+        db.engine.dispose()
+    refused = [a for a in answers if "/volunteers/signups/" not in a.headers["Location"]]
+    assert len(refused) == len(shift_ids) - 1
+    page = session.get(server.url + refused[0].headers["Location"], timeout=10).text
+    assert "不能同时参加两个班次" in page

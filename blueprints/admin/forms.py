@@ -128,28 +128,36 @@ def valid_questions(form, field):
         raise ValidationError(_l("附加问题要是一个列表，没有就填 []"))
     codes = set()
     for q in questions:
-        if not isinstance(q, dict) or not re.fullmatch(r"[A-Za-z0-9_]{1,20}", text_of(q, "code")):
-            raise ValidationError(_l("每个问题要有 code（英文字母、数字、下划线）"))
-        if q["code"] in codes:
-            raise ValidationError(_l("问题的 code 不能重复"))
+        problem = question_problem(q, codes)
+        if problem:
+            raise ValidationError(problem)
         codes.add(q["code"])
-        if text_of(q, "datatype") not in DATATYPES or not text_of(q, "description").strip():
-            raise ValidationError(_l("每个问题要有 datatype 和 description"))
-        if not isinstance(q.get("datatype_description", ""), str):
-            raise ValidationError(_l("datatype_description 要是一段文字"))
-        if not isinstance(q.get("required", False), bool):
-            raise ValidationError(_l("required 只能是 true 或 false"))
-        if q["datatype"].endswith("list"):
-            values = q.get("values")
-            if (
-                not isinstance(values, list)
-                or not values
-                or not all(
-                    isinstance(v, dict) and text_of(v, "key") and text_of(v, "name") for v in values
-                )
-            ):
-                raise ValidationError(_l("选择题要有 values，每项有 key 和 name"))
     field.data = json.dumps(questions, ensure_ascii=False)
+
+
+def question_problem(q, codes):
+    """What is wrong with one question (codes: those of the questions before it), or None."""
+    if not isinstance(q, dict) or not re.fullmatch(r"[A-Za-z0-9_]{1,20}", text_of(q, "code")):
+        return _l("每个问题要有 code（英文字母、数字、下划线）")
+    if q["code"] in codes:
+        return _l("问题的 code 不能重复")
+    if text_of(q, "datatype") not in DATATYPES or not text_of(q, "description").strip():
+        return _l("每个问题要有 datatype 和 description")
+    if not isinstance(q.get("datatype_description", ""), str):
+        return _l("datatype_description 要是一段文字")
+    if not isinstance(q.get("required", False), bool):
+        return _l("required 只能是 true 或 false")
+    if q["datatype"].endswith("list") and not valid_choices(q.get("values")):
+        return _l("选择题要有 values，每项有 key 和 name")
+    return None
+
+
+def valid_choices(values):
+    return (
+        isinstance(values, list)
+        and bool(values)
+        and all(isinstance(v, dict) and text_of(v, "key") and text_of(v, "name") for v in values)
+    )
 
 
 def text_of(mapping, key):

@@ -89,6 +89,18 @@ class ResetConfirmForm(FlaskForm):
     password = new_password_field(_l("新密码"))
 
 
+class PhoneCheckForm(FlaskForm):
+    code = StringField(
+        _l("短信验证码"),
+        filters=[lambda v: v.strip() if v else v],
+        validators=[
+            DataRequired(_l("请输入短信里的6位验证码")),
+            Regexp(r"^\d{6}$", message=_l("验证码是6位数字")),
+        ],
+        render_kw={"inputmode": "numeric", "autocomplete": "one-time-code", "maxlength": 6},
+    )
+
+
 class AssistResetForm(FlaskForm):
     phone = phone_field(_l("居民的手机号"))
 

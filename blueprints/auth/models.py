@@ -60,6 +60,8 @@ class User(UserMixin, db.Model):
     # The language this person reads: messages to them are written in it, whoever causes them.
     locale: Mapped[str] = mapped_column(String(10), default="zh_Hans", server_default="zh_Hans")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # When the person proved by an SMS code that they hold this phone (None: not yet).
+    phone_verified_at: Mapped[datetime | None]
 
     grid: Mapped[Grid | None] = relationship()
     grants: Mapped[list["RoleGrant"]] = relationship(
@@ -169,7 +171,8 @@ class ResetCode(db.Model):
 
     An unknown number gets a row too, for a code nobody is sent: both cost the same work.
     purpose "self" resets one's own password; "assist" proves to a grid worker that the resident
-    in front of them holds the account's phone."""
+    in front of them holds the account's phone; "verify" proves at sign-up that the person holds
+    the phone they signed up with."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
     phone: Mapped[str] = mapped_column(String(11), index=True)

@@ -14,6 +14,7 @@ from blueprints.auth.forms import (
     AssistResetForm,
     LoginForm,
     PasswordForm,
+    PhoneCheckForm,
     ResetConfirmForm,
     ResetRequestForm,
     SignupForm,
@@ -107,9 +108,49 @@ def signup():
             form.phone.errors.append(str(e))
         else:
             sign_in(user)
+            services.start_phone_check(user)
             flash(_("注册成功，欢迎使用邻里。"), "success")
+            flash(
+                _(
+                    "验证码已发到 %(phone)s。请点“验证手机号”输入验证码。",
+                    phone=mask_phone(user.phone),
+                ),
+                "info",
+            )
             return redirect(url_for("main.index"), 303)
     return render("auth/signup.html", status=422 if form.errors else 200, form=form)
+
+
+@bp.route("/phone", methods=["GET", "POST"])
+@allow("user")
+@limiter.limit("10/minute;30/hour", methods=["POST"])
+def verify_phone():
+    """The code texted at sign-up: it proves the person holds the phone, and only then are the
+    reports filed with that phone offered to them."""
+    form = PhoneCheckForm()
+    if form.validate_on_submit():
+        try:
+            services.confirm_phone(current_user, form.code.data)
+        except Refused as e:
+            form.code.errors.append(str(e))
+        else:
+            flash(_("手机号已验证。"), "success")
+            return redirect(url_for("reports.claim"), 303)
+    return render(
+        "auth/phone.html",
+        status=422 if form.errors else 200,
+        form=form,
+        masked=mask_phone(current_user.phone),
+    )
+
+
+@bp.route("/phone/send", methods=["POST"])
+@allow("user")
+@limiter.limit("3 per 10 minutes;10/day", methods=["POST"])
+def send_phone_code():
+    services.start_phone_check(current_user)
+    flash(_("验证码已发到 %(phone)s。", phone=mask_phone(current_user.phone)), "success")
+    return redirect(url_for("auth.verify_phone"), 303)
 
 
 @bp.route("/login", methods=["GET", "POST"])

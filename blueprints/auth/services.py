@@ -228,6 +228,30 @@ def check_code(phone, code, purpose):
     return reset.user
 
 
+def start_phone_check(user):
+    """Text a one-time code to the account's phone, to prove the person holds it."""
+    code = new_code(user.phone, user, "verify")
+    text = message(
+        user.locale,
+        N_("【邻里】您的验证码是 %(code)s，%(m)s分钟内有效。请勿告诉他人。"),
+        code=code,
+        m=RESET_MINUTES,
+    )
+    send_sms(user.phone, text)
+    record(user, "phone_code_sent", actor=user)
+    db.session.commit()
+
+
+def confirm_phone(user, code):
+    """The code texted to this account's phone, checked (tries counted as for resets)."""
+    holder = check_code(user.phone, code, "verify")
+    if holder.id != user.id:
+        raise Refused(_("验证码不对，请核对短信后再输入。"))
+    user.phone_verified_at = utcnow()
+    record(user, "phone_verified", actor=user)
+    db.session.commit()
+
+
 def finish_reset(phone, code, password):
     """A reset by code ends every session of the account; the caller signs this device in."""
     user = check_code(phone, code, "self")

@@ -241,6 +241,20 @@ def upsert(model, code, **values):
 
 
 def load_demo(with_reports=True):
+    places = demo_places()
+    demo_categories()
+    db.session.flush()
+    demo_accounts(places)
+    if not db.session.scalar(select(ApiKey).where(ApiKey.key_hash == hash_key(DEMO_API_KEY))):
+        db.session.add(ApiKey.issue("演示客户端", key=DEMO_API_KEY)[0])
+    db.session.commit()
+    # Each feature's own demo data (blueprints/main/features.py); the bulky ones on request.
+    for loader in demo_loaders(full=with_reports):
+        loader()
+
+
+def demo_places():
+    """The street, its communities, grids and departments, by (kind, code)."""
     street = upsert(Street, STREET[0], name=STREET[1])
     places = {("street", STREET[0]): street}
     for code, name in COMMUNITIES:
@@ -259,6 +273,10 @@ def load_demo(with_reports=True):
         places[("department", code)] = upsert(
             Department, code, name=name, name_en=name_en, street=street
         )
+    return places
+
+
+def demo_categories():
     for code, zh, en, group, icon, hours, verify, sensitive in CATEGORIES:
         workdays = HANDLE_WORKDAYS.get(code, 0)
         accept, sign, handle, check = hours
@@ -278,7 +296,9 @@ def load_demo(with_reports=True):
             questions=json.dumps(QUESTIONS.get(code, []), ensure_ascii=False),
             handle_workdays=workdays,
         )
-    db.session.flush()
+
+
+def demo_accounts(places):
     users = {}
     for phone, name, role, kind, code in ACCOUNTS:
         user = db.session.scalar(select(User).where(User.phone == phone))
@@ -292,12 +312,6 @@ def load_demo(with_reports=True):
     users["13800000001"].grid = places[("grid", "G01")]
     for phone, role, kind, code in EXTRA_GRANTS:
         grant(users[phone], role, places[(kind, code)])
-    if not db.session.scalar(select(ApiKey).where(ApiKey.key_hash == hash_key(DEMO_API_KEY))):
-        db.session.add(ApiKey.issue("演示客户端", key=DEMO_API_KEY)[0])
-    db.session.commit()
-    # Each feature's own demo data (blueprints/main/features.py); the bulky ones on request.
-    for loader in demo_loaders(full=with_reports):
-        loader()
 
 
 def grant(user, role, place):

@@ -1,3 +1,4 @@
+import uuid
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, Index, String, Text
@@ -33,8 +34,16 @@ class Outbox(db.Model):
     __table_args__ = (Index("ix_outbox_state_next", "state", "next_try_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # The message's own id, sent to the gateway with every try (an idempotency key): a try
+    # repeated after a crash or a lost answer is the same message, which the gateway sends once.
+    key: Mapped[str] = mapped_column(String(32), unique=True, default=lambda: uuid.uuid4().hex)
     phone: Mapped[str] = mapped_column(String(11))
     text: Mapped[str] = mapped_column(Text)
+    # What the text was made from, for gateways that send registered templates: the msgid, its
+    # values (JSON) and the reader's language; empty for a text written by hand.
+    template: Mapped[str] = mapped_column(Text, default="", server_default="")
+    params: Mapped[str] = mapped_column(Text, default="{}", server_default="{}")
+    locale: Mapped[str] = mapped_column(String(10), default="", server_default="")
     # pending → sending → sent; or back to pending (retry), failed (gave up), held (too many
     # texts to one number).
     state: Mapped[str] = mapped_column(String(10), default="pending")

@@ -1,7 +1,7 @@
 import time
 
 import click
-from flask import Blueprint, redirect, url_for
+from flask import Blueprint, abort, redirect, url_for
 from flask_login import current_user
 
 from blueprints import sms
@@ -17,7 +17,19 @@ bp.record_once(features.home("notices/_home.html", order=30))
 @bp.route("/")
 @allow("user")
 def index():
-    return render("notices/index.html", notices=services.inbox(current_user))
+    return render("notices/index.html", threads=services.threads(current_user))
+
+
+@bp.route("/<int:notice_id>")
+@allow("user")
+def show(notice_id):
+    """Open what a thread is about; its messages are read from then on."""
+    url = services.open_thread(current_user, notice_id)
+    if url is None:
+        abort(404)
+    if not url.startswith("/") or url.startswith("//"):
+        return redirect(url_for("notices.index"), 303)
+    return redirect(url, 303)
 
 
 @bp.route("/read", methods=["POST"])

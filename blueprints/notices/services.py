@@ -1,4 +1,5 @@
 import json
+from dataclasses import dataclass
 
 from sqlalchemy import func, select, update
 
@@ -28,6 +29,54 @@ def inbox(user, limit=50):
     return db.session.scalars(
         select(Notice).where(Notice.user_id == user.id).order_by(Notice.id.desc()).limit(limit)
     ).all()
+
+
+@dataclass
+class Thread:
+    """The messages about one thing (a case, a filing), newest first."""
+
+    notices: list
+
+    @property
+    def latest(self):
+        return self.notices[0]
+
+    @property
+    def unread(self):
+        return sum(not n.read for n in self.notices)
+
+    @property
+    def ref(self):
+        """The case's reference, in fours, when the thread is about a reported problem."""
+        ref = json.loads(self.latest.params or "{}").get("ref", "")
+        if not (isinstance(ref, str) and ref.isdigit() and len(ref) == 12):
+            return ""
+        return " ".join(ref[i : i + 4] for i in range(0, 12, 4))
+
+
+def threads(user, limit=100):
+    """The inbox as news: one thread per case (or per page a message links to), the thread
+    with the newest message first."""
+    grouped = {}
+    for notice in inbox(user, limit):
+        grouped.setdefault(notice.url or f"#{notice.id}", []).append(notice)
+    return [Thread(notices) for notices in grouped.values()]
+
+
+def open_thread(user, notice_id):
+    """Mark read every message of this user's thread that holds this message; its link, or
+    None when the message is not theirs."""
+    notice = db.session.get(Notice, notice_id)
+    if notice is None or notice.user_id != user.id:
+        return None
+    same = Notice.url == notice.url if notice.url else Notice.id == notice.id
+    db.session.execute(
+        update(Notice)
+        .where(Notice.user_id == user.id, same, Notice.read.is_(False))
+        .values(read=True)
+    )
+    db.session.commit()
+    return notice.url
 
 
 def mark_all_read(user):

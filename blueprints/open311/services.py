@@ -2,7 +2,6 @@
 
 import hashlib
 import json
-import math
 from dataclasses import asdict
 from datetime import datetime, timedelta
 
@@ -12,6 +11,7 @@ from sqlalchemy import select, update
 from blueprints.open311.formats import stamp
 from blueprints.open311.models import ApiKey, hash_key
 from blueprints.places.models import Community, Grid
+from blueprints.places.services import nearest_grid
 from blueprints.reports import intake
 from blueprints.reports.models import (
     OPEN_STATES,
@@ -245,17 +245,6 @@ def updates(args):
 
 
 # ---- filing ------------------------------------------------------------------------------
-
-
-def nearest_grid(lat, lng):
-    grids = db.session.scalars(
-        select(Grid).join(Community).where(Grid.active, Community.active, Grid.lat.is_not(None))
-    ).all()
-    if not grids:
-        return None
-    return min(
-        grids, key=lambda g: math.hypot(g.lat - lat, (g.lng - lng) * math.cos(math.radians(lat)))
-    )
 
 
 def locate(lat, lng, address_id="", address=""):

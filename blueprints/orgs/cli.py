@@ -3,14 +3,15 @@
 import click
 from flask.cli import with_appcontext
 
-from blueprints.orgs.lifecycle import tick as orgs_tick
+from blueprints import jobs
 
 
 @click.command("tick")
 @with_appcontext
 def tick():
-    """Remind reviewers, flag overdue reviews, remind and expire filings. Safe to run every minute."""
-    counts = orgs_tick()
+    """Remind reviewers, flag overdue reviews, remind and expire filings. Safe to run every minute,
+    and on several instances at once."""
+    counts = jobs.run("orgs")
     click.echo(
         "reminded {reminded}, overdue {overdue}, renewal reminders {renewal_reminded}, "
         "expired {expired}".format(**counts)

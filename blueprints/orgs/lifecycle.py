@@ -21,6 +21,7 @@ from blueprints.orgs.models import (
 from blueprints.orgs.workflow import flow
 from blueprints.timeutil import utcnow
 from blueprints.words import N_
+from blueprints.workflow import claim
 from extensions import db
 
 RENEWAL_NOTICE = timedelta(days=15)
@@ -230,7 +231,8 @@ def expiry_tick(now=None):
     the organization expires and leaves the directory until it is renewed."""
     now = now or utcnow()
     counts = {"renewal_reminded": 0, "expired": 0}
-    for org in db.session.scalars(select(Org).where(Org.state == "active", Org.valid_until < now)):
+    expiring = select(Org).where(Org.state == "active", Org.valid_until < now)
+    for org in db.session.scalars(claim(expiring, Org)).all():
         org.state = "expired"
         org_event(org, "expire", None)
         notify(
@@ -240,9 +242,8 @@ def expiry_tick(now=None):
             name=org.name,
         )
         counts["expired"] += 1
-    for org in db.session.scalars(
-        select(Org).where(Org.state == "active", Org.valid_until < now + RENEWAL_NOTICE)
-    ):
+    soon = select(Org).where(Org.state == "active", Org.valid_until < now + RENEWAL_NOTICE)
+    for org in db.session.scalars(claim(soon, Org)).all():
         due = org.valid_until.date().isoformat()
         if org.renewal_reminded_for == due:
             continue

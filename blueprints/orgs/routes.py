@@ -4,7 +4,7 @@ from flask_login import current_user
 
 from blueprints.access import allow, can
 from blueprints.errors import Conflict, Refused
-from blueprints.htmx import render, wants_fragment
+from blueprints.htmx import advance, render, wants_fragment
 from blueprints.main import features
 from blueprints.orgs import documents, lifecycle, rules, services
 from blueprints.orgs.cli import tick
@@ -21,6 +21,7 @@ from blueprints.orgs.models import (
 from blueprints.orgs.workflow import flow
 from blueprints.places.models import Community
 from blueprints.places.routes import qr_svg
+from blueprints.rooms.services import upcoming_for_org
 from blueprints.timeutil import local
 from blueprints.volunteers.activities import list_activities
 from blueprints.workflow import STALE
@@ -130,7 +131,7 @@ def apply():
         else:
             filing = services.start_filing(current_user, community, form.name.data)
             warn_similar(similar)
-            return redirect(next_step(filing, "name"), 303)
+            return advance(next_step(filing, "name"))
     return render(
         "orgs/step.html",
         status=422 if form.errors else 200,
@@ -143,6 +144,29 @@ def apply():
     )
 
 
+def step_form(filing, part):
+    """The step's form, filled from the filing on a GET; the name step asks for the community
+    of a new filing only (a change or renewal keeps its community)."""
+    form = STEP_FORMS[part](obj=None if request.method == "POST" else filing)
+    if part == "name":
+        form.community.choices = community_choices()
+        if request.method == "GET":
+            form.community.data = filing.community_id
+        if filing.purpose != "new":
+            del form.community
+    return form
+
+
+def check_name(filing, answers):
+    """The community chosen (a 404 for a forged one), and a warning for a name like another's;
+    Refused for a name already taken."""
+    community = filing.community
+    if "community" in answers:
+        community = db.session.get(Community, answers["community"]) or abort(404)
+        answers["community"] = community
+    warn_similar(services.name_warnings(answers["name"], community, filing))
+
+
 @bp.route("/f/<int:filing_id>/step/<part>", methods=["GET", "POST"])
 @allow("user")
 def step(filing_id, part):
@@ -151,27 +175,17 @@ def step(filing_id, part):
         return back
     if part not in STEP_FORMS or part not in STEPS[filing.purpose]:
         abort(404)
-    form = STEP_FORMS[part](obj=None if request.method == "POST" else filing)
-    if part == "name":
-        form.community.choices = community_choices()
-        if request.method == "GET":
-            form.community.data = filing.community_id
-        if filing.purpose != "new":
-            del form.community
+    form = step_form(filing, part)
     if form.validate_on_submit():
         answers = {f.name: f.data for f in form if f.name != "csrf_token"}
         try:
             if part == "name":
-                community = filing.community
-                if "community" in answers:
-                    community = db.session.get(Community, answers["community"]) or abort(404)
-                    answers["community"] = community
-                warn_similar(services.name_warnings(answers["name"], community, filing))
+                check_name(filing, answers)
             services.save_answers(filing, current_user, **answers)
         except Refused as e:
             form[e.field or "name"].errors.append(str(e))
         else:
-            return redirect(next_step(filing, part), 303)
+            return advance(next_step(filing, part))
     steps = STEPS[filing.purpose]
     return render(
         "orgs/step.html",
@@ -278,7 +292,7 @@ def charter(filing_id):
         except Refused as e:
             form.file.errors.append(str(e))
         if not form.errors:
-            return redirect(next_step(filing, "charter"), 303)
+            return advance(next_step(filing, "charter"))
     return render("orgs/charter.html", status=422 if form.errors else 200, form=form, filing=filing)
 
 
@@ -476,6 +490,7 @@ def org_page(org, status=200, error=None, phone=None):
         member=lifecycle.membership(org, current_user),
         events=lifecycle.org_events(org) if staff else [],
         activities=list_activities(org_id=org.id) if org.state == "active" else [],
+        bookings=upcoming_for_org(org) if org.state == "active" else [],
         error=error,
         phone=phone,
     )

@@ -132,21 +132,21 @@ def problems(filing):
         found.append(("name", _("街道里已经有叫这个名字的组织（或正在审核），请换一个名称。")))
     if filing.purpose == "renewal":
         return found
-    if filing.purpose == "new":
-        if not filing.kind:
-            found.append(("kind", _("请选择组织类型。")))
-        if not filing.scope:
-            found.append(("scope", _("请写一写宗旨和活动范围。")))
-    if not filing.leader_name or not filing.leader_phone:
-        found.append(("leader", _("请填写负责人的姓名和手机号。")))
-    if filing.purpose == "new":
-        people = people_problem(filing)
-        if people:
-            found.append(("people", people))
-    if not filing.venue:
-        found.append(("venue", _("请填写活动场所。")))
-    if filing.purpose == "new" and not filing.has_charter:
-        found.append(("charter", _("请上传章程，或填写章程范本。")))
+    new = filing.purpose == "new"
+    checks = [
+        ("kind", new and not filing.kind, _("请选择组织类型。")),
+        ("scope", new and not filing.scope, _("请写一写宗旨和活动范围。")),
+        (
+            "leader",
+            not filing.leader_name or not filing.leader_phone,
+            _("请填写负责人的姓名和手机号。"),
+        ),
+        ("people", new and people_problem(filing), None),
+        ("venue", not filing.venue, _("请填写活动场所。")),
+        ("charter", new and not filing.has_charter, _("请上传章程，或填写章程范本。")),
+    ]
+    # A check that fails says why; people_problem() writes its own message.
+    found += [(part, message or failed) for part, failed, message in checks if failed]
     return found
 
 

@@ -70,6 +70,35 @@ NEEDS = {
 }
 
 
+# What the applicant is told of each decision, in the inbox and by text, in plain words.
+APPLICANT_NEWS = {
+    "pass": N_("您的备案申请“%(name)s”社区已初审通过，现在由街道审核。"),
+    "approve": N_("您的备案申请“%(name)s”已准予备案，备案编号 %(number)s。"),
+    "return": N_("您的备案申请“%(name)s”被退回，需要修改：%(reason)s。改好后请重新提交。"),
+    "refuse": N_("您的备案申请“%(name)s”不予备案，原因：%(reason)s"),
+}
+SMS_TEXT = N_("【邻里】%(text)s")
+REASON_SHOWN = 120  # characters of the reviewer's reasons in a text message
+
+
+def tell_applicant(filing, action, url):
+    """The applicant's inbox and phone hear the decision, in the applicant's language."""
+    from blueprints.notices.services import notify
+    from blueprints.sms import message, send_sms
+
+    reason = filing.events[-1].note if filing.events else ""
+    params = {
+        "name": filing.name,
+        "number": filing.org.number if filing.org else "",
+        "reason": reason[:REASON_SHOWN],
+    }
+    applicant = filing.applicant
+    notify([applicant], APPLICANT_NEWS[action], url, **params)
+    if applicant.phone:
+        text = message(applicant.locale, APPLICANT_NEWS[action], **params)
+        send_sms(applicant.phone, message(applicant.locale, SMS_TEXT, text=text))
+
+
 def filing_url(filing):
     """The application's page, as stored in inbox messages (written outside requests too)."""
     return f"/orgs/f/{filing.id}"
@@ -171,13 +200,8 @@ class FilingFlow(Flow):
                 url,
                 name=filing.name,
             )
-        if action in ("pass", "approve", "return", "refuse"):
-            notify(
-                [filing.applicant],
-                N_("您的备案申请“%(name)s”有新进展"),
-                url,
-                name=filing.name,
-            )
+        if action in APPLICANT_NEWS:
+            tell_applicant(filing, action, url)
         if action == "withdraw" and before in REVIEW_STATES:
             notify(
                 rules.reviewers(filing, before),

@@ -1,3 +1,5 @@
+import math
+
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
@@ -34,3 +36,16 @@ def street_departments(street_id):
     return db.session.scalars(
         select(Department).where(Department.street_id == street_id, Department.active)
     ).all()
+
+
+def nearest_grid(lat, lng):
+    """The active grid whose centre is nearest to a point (WGS-84 degrees), else None. The one
+    rule for every way a place comes with coordinates: Open311 requests, a phone's location."""
+    grids = db.session.scalars(
+        select(Grid).join(Community).where(Grid.active, Community.active, Grid.lat.is_not(None))
+    ).all()
+    if not grids:
+        return None
+    return min(
+        grids, key=lambda g: math.hypot(g.lat - lat, (g.lng - lng) * math.cos(math.radians(lat)))
+    )

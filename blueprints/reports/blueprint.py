@@ -5,15 +5,23 @@ from flask import Blueprint
 from blueprints.main import features
 from blueprints.reports import services
 from blueprints.reports.cli import tick
+from blueprints.reports.deadlines import expected_done, time_left
 from blueprints.reports.demo import load_demo_reports
-from blueprints.reports.models import resident_words
+from blueprints.reports.models import resident_step_words, resident_words
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 bp.cli.add_command(tick)
 bp.record_once(features.home("reports/_home.html", order=10))
 bp.record_once(features.demo(load_demo_reports))
+# Globals, not context: the list row macros are imported without context.
+bp.add_app_template_global(time_left)
+bp.add_app_template_global(expected_done)
 
 
 @bp.app_context_processor
 def report_words():
-    return {"resident_words": resident_words, "step_label": services.FLOW.label_of}
+    return {
+        "resident_words": resident_words,
+        "resident_step_words": resident_step_words,
+        "step_label": services.FLOW.label_of,
+    }

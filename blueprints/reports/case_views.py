@@ -8,13 +8,14 @@ from flask import abort, current_app, flash, redirect, request, send_file, sessi
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from blueprints import geo
 from blueprints.access import allow, can
 from blueprints.auth.people import staff_for
 from blueprints.errors import Refused
 from blueprints.htmx import is_htmx, render
 from blueprints.inputs import parse_int
 from blueprints.places.services import street_departments
-from blueprints.reports import intake, photos, refs, services
+from blueprints.reports import follows, intake, photos, refs, services
 from blueprints.reports.blueprint import bp
 from blueprints.reports.forms import (
     TrackForm,
@@ -39,24 +40,44 @@ def receipt_code(report):
 def show_page(report, status=200, error=None, typed=None, phone=None):
     role = viewer(report)
     tracker = is_tracker(report)
+    actions = services.actions_for(report, current_user, tracker) if role != "public" else {}
+    primary, others = services.primary_first(report, actions)
     return render(
         "reports/show.html",
         status=status,
         report=report,
         role=role,
-        actions=services.actions_for(report, current_user, tracker) if role != "public" else {},
+        actions=actions,
+        primary=primary,
+        others=others,
         events=[e for e in report.events if e.public or role == "staff"],
         error=error,
         typed=typed or {},
         phone=phone,
         can_reveal=role == "staff" and services.may_reveal_phone(report, current_user),
         can_publish=role == "staff" and report.is_public and can(report.grid, "dispatcher"),
+        place=place_links(report) if role == "staff" else None,
         assignees=assignee_choices(report) if role == "staff" else None,
         urgencies=URGENCIES,
         ratings={k: v for k, v in RATINGS.items() if k != "no_response"},
         states=STATES,
         receipt=receipt_code(report) if role == "owner" else None,
+        metoo_done=role == "public" and intake.has_metoo(report, metoo_who()),
+        following=role == "public" and follows.is_following(report, current_user),
     )
+
+
+def place_links(report):
+    """Where the case is, for staff: the plain coordinates and links that open the phone's own
+    map apps (never map tiles). None when no location came with the report."""
+    if report.lat is None or report.lng is None:
+        return None
+    label = report.address or report.category.name
+    return {
+        "coords": f"{report.lat:.6f}, {report.lng:.6f}",
+        "geo": geo.geo_uri(report.lat, report.lng, label),
+        "amap": geo.amap_marker(report.lat, report.lng, label),
+    }
 
 
 def assignee_choices(report):
@@ -73,6 +94,8 @@ def show(ref):
     return show_page(report_or_404(ref))
 
 
+# Steps that may bring a photo: the handler's "after", the reporter's update.
+PHOTO_STEPS = ("handle", "add_update")
 # Form fields that are not the step's answers (and would clash with apply()'s own arguments).
 NOT_GIVEN = {"csrf_token", "version", "tracker", "report", "action", "actor"}
 
@@ -90,7 +113,7 @@ def act(ref, action):
     try:
         # Whether this person may take this step is asked before any work is done for it.
         services.allowed_step(report, action, current_user, **asked)
-        if action == "handle" and upload and upload.filename:
+        if action in PHOTO_STEPS and upload and upload.filename:
             given["photo"] = photos.save_photo(upload.stream)
         services.apply(report, action, current_user, **asked, **given)
     except services.Conflict as e:
@@ -123,6 +146,7 @@ def step_inputs(form):
     given["assignee"] = parse_assignee(form.get("assignee"))
     given["helpers"] = [n for n in map(parse_int, form.getlist("helpers")) if n]
     given["internal"] = form.get("internal") == "1"
+    given["public_note"] = form.get("public_note") == "1"
     if form.get("hours", "").strip():
         given["hours"] = parse_int(form["hours"], default=0)
     else:
@@ -172,6 +196,41 @@ def network_of(address):
     return str(ipaddress.ip_network(f"{ip}/{24 if ip.version == 4 else 48}", strict=False))
 
 
+def metoo_who(device=None):
+    """Who a "me too" is counted for: the account, else this browser's device token (or None)."""
+    if current_user.is_authenticated:
+        return f"user:{current_user.id}"
+    device = device or request.cookies.get(DEVICE_COOKIE, "")
+    return f"device:{device}" if DEVICE_TOKEN.fullmatch(device) else None
+
+
+@bp.route("/<ref>/follow", methods=["POST"])
+@allow("user")
+@limiter.limit("30/hour")
+def follow_case(ref):
+    """关注: a resident is told of a neighbour's public case as its reporter is."""
+    report = report_or_404(ref)
+    if viewer(report) != "public":
+        abort(403)
+    try:
+        follows.follow_report(report, current_user)
+    except Refused as e:
+        flash(str(e), "error")
+    else:
+        flash(_("已关注。这件事有进展时，会在“消息”里告诉您。"), "success")
+    return redirect(url_for("reports.show", ref=ref), 303)
+
+
+@bp.route("/<ref>/unfollow", methods=["POST"])
+@allow("user")
+def unfollow_case(ref):
+    report = report_or_404(ref)
+    viewer(report)
+    follows.unfollow_report(report, current_user)
+    flash(_("已取消关注。"), "success")
+    return redirect(url_for("reports.show", ref=ref), 303)
+
+
 @bp.route("/<ref>/metoo", methods=["POST"])
 @allow("public")
 @limiter.limit("20/hour")
@@ -183,10 +242,8 @@ def metoo(ref):
     device = request.cookies.get(DEVICE_COOKIE, "")
     if not DEVICE_TOKEN.fullmatch(device):
         device = intake.new_draft_key()
-    if current_user.is_authenticated:
-        who, network = f"user:{current_user.id}", ""
-    else:
-        who, network = f"device:{device}", network_of(request.remote_addr)
+    who = metoo_who(device)
+    network = "" if current_user.is_authenticated else network_of(request.remote_addr)
     try:
         added = intake.add_metoo(report, who, network)
     except Refused as e:

@@ -1,6 +1,9 @@
 """When each stage of a report is due: hours or working days per category, halved when urgent."""
 
+import math
 from datetime import timedelta
+
+from flask_babel import gettext as _
 
 from blueprints.calendar.services import add_workdays
 from blueprints.reports.models import ReportState
@@ -15,15 +18,56 @@ def set_deadline(report):
     report.reminded_for = report.overdue_for = ""
     if report.state == ReportState.VERIFIED:
         report.deadline_at = utcnow() + timedelta(days=FOLLOW_UP_DAYS)
-    elif stage == "handle" and report.category.handle_workdays:
-        days = report.category.handle_workdays
-        if report.urgency == "urgent":
-            days = max(1, days // 2)
-        report.deadline_at = add_workdays(utcnow(), days)
     elif stage:
-        hours = report.category.deadline_hours(stage)
-        if report.urgency == "urgent":
-            hours = max(1, hours // 2)
-        report.deadline_at = utcnow() + timedelta(hours=hours)
+        report.deadline_at = stage_span(report, stage, utcnow())
     else:
         report.deadline_at = None
+
+
+def time_left(deadline, now=None):
+    """How long until a deadline, as staff read it in a list: ("剩余 5 小时", False), or
+    ("已超时 3 小时", True) once it has passed."""
+    if deadline is None:
+        return "", False
+    seconds = (deadline - (now or utcnow())).total_seconds()
+    late = seconds < 0
+    minutes = max(1, math.ceil(abs(seconds) / 60))
+    hours = math.ceil(minutes / 60)
+    if minutes < 60:
+        text = _("已超时 %(n)s 分钟", n=minutes) if late else _("剩余 %(n)s 分钟", n=minutes)
+    elif hours <= 48:
+        text = _("已超时 %(n)s 小时", n=hours) if late else _("剩余 %(n)s 小时", n=hours)
+    else:
+        days = math.ceil(hours / 24)
+        text = _("已超时 %(n)s 天", n=days) if late else _("剩余 %(n)s 天", n=days)
+    return text, late
+
+
+# The stages still to come before a case is handled, after the one whose deadline runs now.
+LATER_STAGES = {"accept": ("sign", "handle"), "sign": ("handle",), "handle": ()}
+
+
+def stage_span(report, stage, start):
+    """When a stage that starts at `start` is due, by the category's rules (urgent: halved)."""
+    category = report.category
+    if stage == "handle" and category.handle_workdays:
+        days = category.handle_workdays
+        if report.urgency == "urgent":
+            days = max(1, days // 2)
+        return add_workdays(start, days)
+    hours = category.deadline_hours(stage)
+    if report.urgency == "urgent":
+        hours = max(1, hours // 2)
+    return start + timedelta(hours=hours)
+
+
+def expected_done(report):
+    """When the case should be handled if every stage keeps its time limit: the running stage's
+    deadline plus the stages after it. None once it is handled, or when nothing runs."""
+    stage = STAGE_OF_STATE.get(report.state)
+    if stage not in LATER_STAGES or report.deadline_at is None:
+        return None
+    moment = report.deadline_at
+    for later in LATER_STAGES[stage]:
+        moment = stage_span(report, later, moment)
+    return moment

@@ -76,6 +76,17 @@ def add_draft_photos(key, uploads):
         db.session.commit()
 
 
+def remove_draft_photo(key, photo_id):
+    """Take one photo off a draft that is still being written: only that draft's own, never one
+    already sent with a report. Refused for any other id."""
+    photo = db.session.get(ReportPhoto, photo_id)
+    if photo is None or not key or photo.draft_key != key or photo.report_id is not None:
+        raise Refused(_("没有找到这张照片。"))
+    db.session.delete(photo)
+    db.session.commit()
+    photos.remove_photo(photo.filename)
+
+
 def report_of_submission(key):
     """The report a submission key already made (the same form sent twice), or None."""
     return db.session.scalar(select(Report).where(Report.submission_key == (key or "")))
@@ -193,7 +204,7 @@ def add_metoo(report, who, network=""):
     cookies cannot inflate the count. True when counted, False when this person already was."""
     if not report.is_public or not report.is_open:
         raise Refused(_("这件事不能再加“我也遇到”。"))
-    if db.session.scalar(select(exists().where(MeToo.report_id == report.id, MeToo.who == who))):
+    if has_metoo(report, who):
         return False
     # The count goes up first: that UPDATE holds the report's row (SQLite: the database) until
     # the commit, so two requests from one network cannot both see room for one more.
@@ -218,6 +229,13 @@ def add_metoo(report, who, network=""):
         db.session.rollback()
         return False
     return True
+
+
+def has_metoo(report, who):
+    """Whether this person (an account, or a browser) already said "me too" here."""
+    return bool(who) and db.session.scalar(
+        select(exists().where(MeToo.report_id == report.id, MeToo.who == who))
+    )
 
 
 def count_metoo(report, n):

@@ -1,7 +1,7 @@
 """The report form: a few short steps, each a plain form; the draft lives on the server, so a
 dropped connection loses nothing and any step can be reloaded."""
 
-from flask import current_app, flash, redirect, request, session, url_for
+from flask import current_app, flash, jsonify, redirect, request, session, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -9,9 +9,11 @@ from flask_login import current_user
 from blueprints.access import allow, can
 from blueprints.auth.services import find_user
 from blueprints.errors import Refused
-from blueprints.htmx import render
+from blueprints.geo import parse_point
+from blueprints.htmx import advance, render
+from blueprints.inputs import parse_int
 from blueprints.places.models import Grid
-from blueprints.places.services import grid_choices
+from blueprints.places.services import grid_choices, nearest_grid
 from blueprints.reports import intake, refs
 from blueprints.reports.blueprint import bp
 from blueprints.reports.forms import (
@@ -22,7 +24,13 @@ from blueprints.reports.forms import (
     answers_of,
     questions_form,
 )
-from blueprints.reports.models import ADDRESS_MAX, DESCRIPTION_MAX, GROUPS, Category
+from blueprints.reports.models import (
+    ADDRESS_MAX,
+    DESCRIPTION_MAX,
+    GROUPS,
+    Category,
+    answers_shown,
+)
 from blueprints.reports.viewers import remember_tracked
 from extensions import db, limiter
 
@@ -55,7 +63,7 @@ def new():
         chosen = db.session.get(Category, request.form.get("category", type=int) or 0)
         if chosen and chosen.active:
             intake.save_draft(draft_key(), category_id=chosen.id)
-            return redirect(url_for("reports.details"), 303)
+            return advance(url_for("reports.details"))
         flash(_("请选择一个问题分类。"), "error")
         status = 422
     grouped = {code: [c for c in categories if c.group == code] for code in GROUPS}
@@ -68,13 +76,48 @@ def new():
 
 
 def details_so_far(draft):
-    """What the details step shows: earlier answers, else the QR link's or the account's grid."""
+    """What the details step shows: what was typed before a tap on 大字 or English, else earlier
+    answers, else the QR link's or the account's grid."""
     home = current_user.grid_id if current_user.is_authenticated else None
+    typed = draft.get("typed", {}).get("details", {})
     return {
-        "description": draft.get("description", ""),
-        "address": draft.get("address", ""),
-        "grid": draft.get("grid_id") or session.get("grid_id") or home,
+        "description": typed.get("description", draft.get("description", "")),
+        "address": typed.get("address", draft.get("address", "")),
+        "grid": typed.get("grid_id") or draft.get("grid_id") or session.get("grid_id") or home,
     }
+
+
+def typed_except(draft, step):
+    """The draft's kept typing, without the step just answered."""
+    return {k: v for k, v in draft.get("typed", {}).items() if k != step}
+
+
+# The steps whose typing a tap on 大字 or English keeps without JavaScript, and where they are.
+KEPT_STEPS = {"details": "reports.details", "contact": "reports.contact"}
+
+
+@bp.route("/new/<any(details, contact):step>/keep", methods=["POST"])
+@allow("public")
+def keep_typed(step):
+    """The 大字 and English switches of a step's page submit the step's form here (JavaScript
+    off: with it, the tab keeps the typing itself). What was typed is kept in the draft, aside
+    from the checked answers, then the switch itself is made (307: the same POST)."""
+    form = request.form
+    if step == "details":
+        typed = {
+            "description": form.get("description", "")[:1000],
+            "address": form.get("address", "")[:200],
+            "grid_id": parse_int(form.get("grid", "")),
+        }
+    else:
+        typed = {"phone": form.get("phone", "")[:20], "name": form.get("name", "")[:40]}
+        if form.get("mode") in ("patrol", "resident"):
+            typed["mode"] = form["mode"]
+    if current_draft():
+        kept = current_draft().get("typed", {})
+        intake.save_draft(draft_key(), typed={**kept, step: typed})
+    switch = "main.text_size" if "size" in form else "main.language"
+    return redirect(url_for(switch, next=url_for(KEPT_STEPS[step])), 307)
 
 
 @bp.route("/new/details", methods=["GET", "POST"])
@@ -107,6 +150,7 @@ def details():
     if posted and questions.validate() and valid:
         intake.save_draft(
             draft_key(),
+            typed=typed_except(draft, "details"),
             description=form.description.data.strip(),
             grid_id=form.grid.data,
             address=form.address.data.strip(),
@@ -115,7 +159,7 @@ def details():
             answers=answers_of(questions),
         )
         similar = intake.similar_reports(form.grid.data, draft["category_id"])
-        return redirect(url_for("reports.similar" if similar else "reports.add_photos"), 303)
+        return advance(url_for("reports.similar" if similar else "reports.add_photos"))
     return render(
         "reports/details.html",
         status=422 if form.errors or questions.errors else 200,
@@ -123,6 +167,20 @@ def details():
         questions=questions,
         category=category,
     )
+
+
+@bp.route("/new/nearest")
+@allow("public")
+@limiter.limit("30/minute")
+def nearest():
+    """The grid nearest a phone's location (the rule Open311 uses), for the details step to
+    preselect; the resident can still choose another. JSON for app.js: {grid, text}."""
+    point = parse_point(request.args.get("lat"), request.args.get("lng"))
+    found = nearest_grid(*point) if point else None
+    if found is None:
+        return jsonify(grid=None, text=_("没能按位置找到网格，请在上面选一个。")), 422
+    text = _("已按您的位置选了“%(grid)s”。不对的话，请在上面改选。", grid=str(found))
+    return jsonify(grid=found.id, text=text)
 
 
 @bp.route("/new/similar")
@@ -153,13 +211,30 @@ def add_photos():
         except Refused as e:
             form.photos.errors.append(str(e))
         else:
-            return redirect(url_for("reports.contact"), 303)
+            return advance(url_for("reports.contact"))
     return render(
         "reports/photos.html",
         status=422 if form.errors else 200,
         form=form,
         stored=intake.draft_photos(key),
     )
+
+
+# Where a removed photo sends the person back to: the page they removed it from.
+PHOTO_PAGES = {"check": "reports.check", "photos": "reports.add_photos"}
+
+
+@bp.route("/new/photos/<int:photo_id>/remove", methods=["POST"])
+@allow("public")
+@limiter.limit("30/hour")
+def remove_photo(photo_id):
+    try:
+        intake.remove_draft_photo(session.get("draft"), photo_id)
+    except Refused as e:
+        flash(str(e), "error")
+        return redirect(url_for("reports.add_photos"), 303)
+    flash(_("已删掉这张照片。"), "success")
+    return redirect(url_for(PHOTO_PAGES.get(request.form.get("back"), "reports.check")), 303)
 
 
 @bp.route("/new/contact", methods=["GET", "POST"])
@@ -171,10 +246,11 @@ def contact():
     staff = current_user.is_authenticated and "grid_worker" in current_user.roles
     form = ProxyForm() if staff else ContactForm()
     if request.method == "GET":
-        form.phone.data = draft.get("phone", "")
-        form.name.data = draft.get("name", "")
+        typed = {**draft, **draft.get("typed", {}).get("contact", {})}
+        form.phone.data = typed.get("phone", "")
+        form.name.data = typed.get("name", "")
         if staff:
-            form.mode.data = draft.get("mode", "patrol")
+            form.mode.data = typed.get("mode", "patrol")
     if form.validate_on_submit():
         answers = {"phone": form.phone.data or "", "name": (form.name.data or "").strip()}
         if staff:
@@ -182,8 +258,8 @@ def contact():
             if form.mode.data == "resident" and not form.phone.data:
                 form.phone.errors.append(_("替居民反映时，请填写居民的手机号，方便回访。"))
         if not form.errors:
-            intake.save_draft(draft_key(), **answers)
-            return redirect(url_for("reports.check"), 303)
+            intake.save_draft(draft_key(), typed=typed_except(draft, "contact"), **answers)
+            return advance(url_for("reports.check"))
     return render(
         "reports/contact.html", status=422 if form.errors else 200, form=form, staff=staff
     )
@@ -199,7 +275,7 @@ def check():
         if done:  # the same form sent twice by a flaky link: the key proves it is theirs
             remember_tracked(done)
             session["receipt"] = [done.id, refs.tracking_code(key)]
-            return redirect(url_for("reports.show", ref=done.ref, new=1), 303)
+            return advance(url_for("reports.show", ref=done.ref, new=1))
     draft = intake.load_draft(key)
     if not draft or not draft.get("description"):
         return redirect(url_for("reports.new"), 303)
@@ -220,12 +296,17 @@ def check():
         session.pop("draft", None)
         remember_tracked(report)
         give_receipt(report, key)
-        return redirect(url_for("reports.show", ref=report.ref, new=1), 303)
+        return advance(url_for("reports.show", ref=report.ref, new=1))
+    category = db.session.get(Category, draft["category_id"])
+    # The person who typed the phone sees it whole; a worker filing for a resident, masked.
+    for_someone = draft.get("mode") == "resident"
     return render(
         "reports/check.html",
         draft=draft,
         key=key,
-        category=db.session.get(Category, draft["category_id"]),
+        category=category,
+        answers=answers_shown(category, draft.get("answers", {})),
+        phone_shown=draft.get("phone", "") if not for_someone else "",
         grid=db.session.get(Grid, draft["grid_id"]),
         stored=intake.draft_photos(key),
     )

@@ -2,25 +2,56 @@
 
 from datetime import datetime
 
-from flask import abort, request, url_for
+from flask import abort, flash, redirect, request, session, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from blueprints.access import allow
+from blueprints.errors import Refused
 from blueprints.htmx import render
-from blueprints.inputs import strict_int
+from blueprints.inputs import parse_int, strict_int
 from blueprints.places.services import active_grids
-from blueprints.reports import intake, lists
+from blueprints.reports import claims, intake, lists
 from blueprints.reports.blueprint import bp
 from blueprints.reports.models import (
     STATES,
     URGENCIES,
 )
+from extensions import limiter
 
 
 @bp.route("/mine")
 @allow("user")
 def mine():
     return render("reports/mine.html", reports=lists.my_reports(current_user))
+
+
+@bp.route("/claim", methods=["GET", "POST"])
+@allow("user")
+@limiter.limit("30/hour", methods=["POST"])
+def claim():
+    """One report at a time, filed with this person's verified phone before they had an
+    account: "this is mine" takes it into 我反映的问题, "not mine" offers the next one."""
+    declined = session.get("claims_declined", [])
+    if request.method == "POST":
+        mine = request.form.get("answer") == "mine"
+        try:
+            report = claims.answer_claim(
+                current_user, parse_int(request.form.get("report")), mine, declined
+            )
+        except Refused as e:
+            flash(str(e), "error")
+        else:
+            if mine:
+                flash(_("已放进“我反映的问题”：%(ref)s", ref=report.grouped_ref), "success")
+            else:
+                session["claims_declined"] = [*declined, report.id][-50:]
+        return redirect(url_for("reports.claim"), 303)
+    return render(
+        "reports/claim.html",
+        offered=claims.next_claim(current_user, declined),
+        verified=current_user.phone_verified_at is not None,
+    )
 
 
 # ---- staff: the dispatcher's queue, my tasks, the reveal log ----------------------------
@@ -72,7 +103,8 @@ def queue():
 @bp.route("/tasks")
 @allow("grid_worker", "handler")
 def tasks():
-    return render("reports/tasks.html", rows=lists.my_tasks(current_user))
+    rows = lists.my_tasks(current_user)
+    return render("reports/tasks.html", rows=rows, groups=lists.grouped_tasks(rows))
 
 
 @bp.route("/reveals")

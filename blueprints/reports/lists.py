@@ -1,5 +1,6 @@
 """The staff's lists: the command centre's queue, each person's tasks, a resident's own reports."""
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, or_, select, tuple_
 from sqlalchemy.orm import joinedload
 
@@ -72,7 +73,11 @@ def my_tasks(user):
     if departments:
         mine.append(and_(Report.department_id.in_(departments), Report.state.in_(working)))
     if grids:
-        mine.append(and_(Report.grid_id.in_(grids), Report.state == ReportState.HANDLED))
+        # Checked by another worker: a case one handled oneself is not one's to verify.
+        someone_else = or_(Report.assignee_id.is_(None), Report.assignee_id != user.id)
+        mine.append(
+            and_(Report.grid_id.in_(grids), Report.state == ReportState.HANDLED, someone_else)
+        )
     return db.session.scalars(
         select(Report)
         .where(or_(*mine))
@@ -80,6 +85,21 @@ def my_tasks(user):
         .order_by(Report.deadline_at, Report.id)
         .limit(100)
     ).all()
+
+
+# A person's tasks by what to do next.
+TASK_GROUPS = (
+    ("sign", _l("待签收"), (ReportState.DISPATCHED,)),
+    ("work", _l("处置中"), (ReportState.SIGNED, ReportState.IN_PROGRESS)),
+    ("verify", _l("待核查"), (ReportState.HANDLED,)),
+)
+
+
+def grouped_tasks(rows):
+    """[(code, heading, rows)] in TASK_GROUPS order, soonest deadline first in each."""
+    return [
+        (code, label, [r for r in rows if r.state in states]) for code, label, states in TASK_GROUPS
+    ]
 
 
 def my_reports(user):

@@ -77,6 +77,20 @@ class Category(db.Model):
         return self.name
 
 
+def answers_shown(category, given):
+    """The category's extra questions answered in `given` ({code: answer}): (question, answer)
+    in the category's order, choices by their names."""
+    shown = []
+    for question in category.question_list:
+        if question["code"] not in given:
+            continue
+        names = {v["key"]: v["name"] for v in question.get("values", [])}
+        value = given[question["code"]]
+        values = value if isinstance(value, list) else [value]
+        shown.append((question["description"], "、".join(names.get(v, v) for v in values)))
+    return shown
+
+
 class ReportState(StrEnum):
     """A report's life (DESIGN.md §3.1). The column stays a portable string."""
 
@@ -217,16 +231,7 @@ class Report(db.Model):
     @property
     def answers(self):
         """The extra questions answered: (question, answer) in the category's order."""
-        given = json.loads(self.attributes or "{}")
-        shown = []
-        for question in self.category.question_list:
-            if question["code"] not in given:
-                continue
-            names = {v["key"]: v["name"] for v in question.get("values", [])}
-            value = given[question["code"]]
-            values = value if isinstance(value, list) else [value]
-            shown.append((question["description"], "、".join(names.get(v, v) for v in values)))
-        return shown
+        return answers_shown(self.category, json.loads(self.attributes or "{}"))
 
     @property
     def is_public(self):
@@ -262,6 +267,15 @@ class ReportEvent(TimelineEntry, db.Model):
     report_id: Mapped[int] = mapped_column(ForeignKey("report.id"), index=True)
 
     report: Mapped[Report] = relationship(back_populates="events")
+
+    @property
+    def public_note(self):
+        """What a resident reads of the note: a dispatcher's note to the handler only when the
+        dispatcher said residents may read it."""
+        if self.action in ("dispatch", "transfer"):
+            shown = json.loads(self.detail_params or "{}").get("public_note")
+            return self.note if shown else ""
+        return self.note
 
     @property
     def public_detail_text(self):
@@ -321,6 +335,20 @@ class MeToo(db.Model):
     at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class ReportFollow(db.Model):
+    """A resident who follows someone else's public case: told of its public steps."""
+
+    # The pair leads with report_id: it also finds a case's followers.
+    __table_args__ = (UniqueConstraint("report_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("report.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    user: Mapped["User"] = relationship()
+
+
 class PhoneReveal(db.Model):
     """Every look at a reporter's full phone number: who, when, which case."""
 
@@ -340,7 +368,7 @@ RESIDENT_WORDS = {
     ReportState.DISPATCHED: _l("已交给%(who)s"),
     ReportState.SIGNED: _l("已交给%(who)s，处理人已接单"),
     ReportState.IN_PROGRESS: _l("正在处理"),
-    ReportState.HANDLED: _l("已处理好，请您评价"),
+    ReportState.HANDLED: _l("处理人说已处理好，网格员会来现场核查"),
     ReportState.VERIFIED: _l("已处理好，请您评价"),
     ReportState.REOPENED: _l("您不满意，正在重新处理"),
     ReportState.CLOSED: _l("已办结，谢谢您"),
@@ -350,11 +378,40 @@ RESIDENT_WORDS = {
 }
 
 
+# What someone who did not report it reads (a neighbour, a follower): the same news, not "您".
+THIRD_PERSON_WORDS = {
+    ReportState.SUBMITTED: _l("已收到居民的反映"),
+    ReportState.ACCEPTED: _l("居民反映的问题已受理，正在安排人员"),
+    ReportState.VERIFIED: _l("已处理好，等反映人评价"),
+    ReportState.REOPENED: _l("反映人不满意，正在重新处理"),
+    ReportState.CLOSED: _l("已办结"),
+    ReportState.WITHDRAWN: _l("反映人已撤回这条反映"),
+}
+
 # On the timeline, a step that is over: no "please rate" once the rating is asked for elsewhere.
-PAST_WORDS = {ReportState.HANDLED: _l("已处理好"), ReportState.VERIFIED: _l("已处理好")}
+PAST_WORDS = {ReportState.HANDLED: _l("处理人说已处理好"), ReportState.VERIFIED: _l("已处理好")}
+
+# Steps a resident reads in their own words rather than the staff's name for them.
+RESIDENT_STEP_WORDS = {
+    "verify": _l("网格员已到现场核查，确认已处理好"),
+    "redo": _l("网格员到现场核查，还没处理好，正在继续处理"),
+    "note": _l("处理人记下了进展"),
+    "correct": _l("反映人修改了问题描述"),
+}
 
 
-def resident_words(state, report, past=False):
+def resident_words(state, report, past=False, third=False):
     who = _l("部门") if report.department_id else _l("网格员")
     words = PAST_WORDS.get(state) if past else None
+    if third and not words:
+        words = THIRD_PERSON_WORDS.get(state)
     return str(words or RESIDENT_WORDS[state]) % {"who": who, "reason": report.return_reason}
+
+
+def resident_step_words(entry, report, third=False):
+    """One timeline step as a resident reads it (the reporter, or a third party when third)."""
+    if entry.action in RESIDENT_STEP_WORDS:
+        return str(RESIDENT_STEP_WORDS[entry.action])
+    if entry.to_state != entry.from_state:
+        return resident_words(entry.to_state, report, past=True, third=third)
+    return None

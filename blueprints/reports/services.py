@@ -17,6 +17,7 @@ from blueprints.errors import Conflict, Refused
 from blueprints.notices.services import notify
 from blueprints.places.models import Department
 from blueprints.reports.deadlines import set_deadline
+from blueprints.reports.follows import followers
 from blueprints.reports.intake import count_metoo
 from blueprints.reports.models import (
     OPEN_STATES,
@@ -26,7 +27,7 @@ from blueprints.reports.models import (
     ReportState,
 )
 from blueprints.reports.refs import event, find_report, normalize_ref, report_url
-from blueprints.reports.workflow import AFTER_RATING, EVENT_LABELS, TRANSITIONS
+from blueprints.reports.workflow import AFTER_RATING, EVENT_LABELS, PRIMARY, TRANSITIONS
 from blueprints.sms import message, send_sms
 from blueprints.timeutil import utcnow
 from blueprints.words import N_
@@ -103,6 +104,8 @@ def _dispatch(report, who, given):
         handed = {"name": report.assignee.display_name, "office": Role.GRID_WORKER}
     else:
         handed = {"name": report.department.name, "office": f"department:{report.department.id}"}
+    # A dispatcher's note is for the handler; residents read it only when the dispatcher says so.
+    handed["public_note"] = bool(given.get("public_note"))
     for helper in report.helper_departments:
         notify(
             staff_for(Role.HANDLER, helper),
@@ -173,6 +176,28 @@ def _rate(report, who, given):
     return Change(to=ReportState.CLOSED, note=report.rating_comment)
 
 
+# A resident's updates may bring this many photos in all, on top of those sent with the report.
+MAX_UPDATE_PHOTOS = 3
+
+
+def _add_update(report, who, given):
+    note = given["note"].strip()[:500]
+    if not note:
+        raise Refused(NEEDS["note"], field="note")
+    if given.get("photo"):
+        if sum(p.kind == "update" for p in report.photos) >= MAX_UPDATE_PHOTOS:
+            raise Refused(_("补充的照片最多3张。"), field="photo")
+        name, size = given["photo"]
+        report.photos.append(ReportPhoto(kind="update", filename=name, thumb_bytes=size))
+    notify(
+        assignees(report) or staff_for(Role.DISPATCHER, report.grid),
+        N_("反映人补充了情况 %(ref)s"),
+        report_url(report),
+        ref=report.ref,
+    )
+    return Change(note=note)
+
+
 def _ask_extension(report, who, given):
     hours = given["hours"]
     if not 1 <= hours <= MAX_EXTENSION_HOURS:
@@ -229,6 +254,7 @@ EFFECTS = {
     "supervise": _supervise,
     "urge": _urge,
     "correct": _correct,
+    "add_update": _add_update,
 }
 
 
@@ -240,26 +266,117 @@ def assignees(report):
     return []
 
 
-OWN_STEPS = {"correct", "withdraw", "rate"}
+OWN_STEPS = {"correct", "withdraw", "rate", "add_update"}
+
+
+def handed_to(report, locale):
+    """Whom the case went to, as the reader of `locale` says it: (msgid part, values)."""
+    if report.department:
+        name = report.department.name
+        if report.department.name_en and (locale or "").startswith("en"):
+            name = report.department.name_en
+        return "department", {"department": name}
+    return "grid", {"grid": report.grid.name}
+
+
+# What changed, in plain words, for the reporter and for whoever follows the case. Keyed by the
+# step, or by (step, where it led); each entry: (inbox msgid, SMS msgid or None).
+NEWS = {
+    "accept": (N_("已受理，正在安排人员"), None),
+    "return": (
+        N_("暂不受理：%(reason)s"),
+        N_("【邻里】您反映的问题 %(ref)s 暂不受理：%(reason)s"),
+    ),
+    ("dispatch", "grid"): (
+        N_("已交给%(grid)s网格员处理"),
+        N_("【邻里】您反映的问题 %(ref)s 已交给%(grid)s网格员处理。"),
+    ),
+    ("dispatch", "department"): (
+        N_("已交给%(department)s处理"),
+        N_("【邻里】您反映的问题 %(ref)s 已交给%(department)s处理。"),
+    ),
+    "sign": (N_("处理人已接单"), None),
+    "start": (N_("正在处理"), None),
+    "note": (N_("处理人记下了进展"), None),
+    ("handle", ReportState.HANDLED): (N_("处理人说已处理好，网格员会来现场核查"), None),
+    "redo": (N_("网格员到现场核查，还没处理好，正在继续处理"), None),
+    "merge": (N_("和别人反映的同一问题合并办理"), None),
+}
+# Ready to rate: the reporter is asked; a follower is told it is done.
+READY = (
+    N_("已处理好，请您评价"),
+    N_("【邻里】您反映的问题 %(ref)s 已处理好，请在邻里查看并评价是否满意。"),
+)
+READY_FOR_FOLLOWERS = N_("已处理好，等反映人评价")
+REOPENED = (
+    N_("您不满意，已重新安排处理"),
+    N_("【邻里】您反映的问题 %(ref)s 已重新安排处理，处理好后会再请您评价。"),
+)
+FOR_FOLLOWERS = {
+    ReportState.REOPENED: N_("反映人不满意，正在重新处理"),
+    ReportState.CLOSED: N_("已办结"),
+    ReportState.WITHDRAWN: N_("反映人已撤回这条反映"),
+}
+
+
+def news_for_reporter(report, action, to, locale):
+    """(inbox msgid, SMS msgid or None, values) of what the reporter is told, or None."""
+    values = {"ref": report.ref, "reason": report.return_reason}
+    if to == ReportState.VERIFIED:
+        return (*READY, values)
+    if to == ReportState.REOPENED:
+        return (*REOPENED, values)
+    if action in OWN_STEPS:
+        return None
+    if action in ("dispatch", "transfer"):
+        kind, names = handed_to(report, locale)
+        return (*NEWS[("dispatch", kind)], values | names)
+    found = NEWS.get((action, to)) or NEWS.get(action)
+    return (*found, values) if found else None
+
+
+def news_for_followers(report, action, to, locale):
+    """(inbox msgid, values) of what a follower is told, or None."""
+    if to == ReportState.VERIFIED:
+        return READY_FOR_FOLLOWERS, {"ref": report.ref}
+    if to in FOR_FOLLOWERS:
+        return FOR_FOLLOWERS[to], {"ref": report.ref}
+    if action in OWN_STEPS:
+        return None
+    news = news_for_reporter(report, action, to, locale)
+    return (news[0], news[2]) if news else None
+
+
+def tell_reporter(report, action, to):
+    locale = report.reporter.locale if report.reporter else report.reporter_locale
+    news = news_for_reporter(report, action, to, locale)
+    if news is None:
+        return
+    inbox, text, values = news
+    if report.reporter:
+        notify([report.reporter], inbox, report_url(report), **values)
+    if text and report.reporter_phone:
+        send_sms(
+            report.reporter_phone, message(locale, text, **values | {"ref": report.grouped_ref})
+        )
 
 
 def tell(report, action, before, to, public):
-    """Inbox messages (and the follow-up SMS) for whoever this step concerns."""
+    """Inbox messages and texts for whoever this step concerns: staff who must act, and the
+    reporter, told what changed in plain words at every public turn (texted at the turns that
+    matter: returned, handed to someone, ready to rate, reopened)."""
     url = report_url(report)
     if action in ("dispatch", "transfer"):
         notify(assignees(report), N_("新任务 %(ref)s，请签收"), url, ref=report.ref)
     if action in ("send_back", "ask_extension") or to == ReportState.REOPENED:
         dispatchers = staff_for(Role.DISPATCHER, report.grid)
         notify(dispatchers, N_("案件 %(ref)s 需要您处理"), url, ref=report.ref)
-    if report.reporter and public and action not in OWN_STEPS:
-        notify([report.reporter], N_("您反映的问题 %(ref)s 有新进展"), url, ref=report.ref)
-    if to == ReportState.VERIFIED and report.reporter_phone:
-        text = message(
-            report.reporter.locale if report.reporter else report.reporter_locale,
-            N_("【邻里】您反映的问题 %(ref)s 已处理好，请在邻里查看并评价是否满意。"),
-            ref=report.grouped_ref,
-        )
-        send_sms(report.reporter_phone, text)
+    if public:
+        tell_reporter(report, action, to)
+        for follower in followers(report):
+            news = news_for_followers(report, action, to, follower.locale)
+            if news:
+                notify([follower], news[0], url, **news[1])
 
 
 def on_reporter(report, user, context):
@@ -306,6 +423,8 @@ class ReportFlow(Flow):
             return not report.extension_hours
         if action == "rate":
             return not report.rating
+        if action == "urge":  # someone to urge
+            return bool(report.assignee_id or report.department_id)
         return True
 
     def record(self, report, action, actor, before, after, note="", public=True, detail=None):
@@ -338,9 +457,7 @@ class ReportFlow(Flow):
 
     def silent(self, now):
         """Follow-ups nobody answered within FOLLOW_UP_DAYS."""
-        return db.session.scalars(
-            select(Report).where(Report.state == ReportState.VERIFIED, Report.deadline_at < now)
-        ).all()
+        return select(Report).where(Report.state == ReportState.VERIFIED, Report.deadline_at < now)
 
     def close_silent(self, report):
         report.rating = "no_response"
@@ -355,6 +472,13 @@ FLOW = ReportFlow()
 def actions_for(report, user, tracker=False):
     """The buttons this user gets on this report, drawn from the same table apply() uses."""
     return FLOW.actions_for(report, user, tracker=tracker)
+
+
+def primary_first(report, actions):
+    """The step a case page leads with (or None), and the others, in the table's order."""
+    primary = next((a for a in PRIMARY.get(report.state, ()) if a in actions), None)
+    rest = {action: found for action, found in actions.items() if action != primary}
+    return primary, rest
 
 
 def allowed_step(report, action, actor, version=None, tracker=False):

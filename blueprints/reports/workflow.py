@@ -28,6 +28,8 @@ TRANSITIONS = {
     (S.ACCEPTED, "merge"): step(S.MERGED, {R.DISPATCHER}, {"target"}, _l("并案")),
     (S.REOPENED, "dispatch"): step(S.DISPATCHED, {R.DISPATCHER}, {"assignee"}, _l("重新派遣")),
     (S.DISPATCHED, "sign"): step(S.SIGNED, {"assignee"}, (), _l("签收")),
+    # Signed for and started in one tap, on the spot: one event, straight to in progress.
+    (S.DISPATCHED, "sign_start"): step(S.IN_PROGRESS, {"assignee"}, (), _l("签收并开始处置")),
     (S.DISPATCHED, "send_back"): step(
         S.ACCEPTED, {"assignee"}, {"reason"}, _l("退单"), public=False, danger=True
     ),
@@ -45,8 +47,9 @@ TRANSITIONS = {
         _l("核查不合格"),
         danger=True,
     ),
+    # The reporter rates only what was checked on site: a category that needs no check goes
+    # from handled straight to verified (services._handle), so there is no rating from handled.
     (S.VERIFIED, "rate"): step(None, {"reporter"}, {"rating"}, _l("评价")),
-    (S.HANDLED, "rate"): step(None, {"reporter"}, {"rating"}, _l("评价")),
 }
 # Steps that may be taken in any of several states and keep the state.
 # Before a deadline the command centre may urge (催办); after it, supervise (督办).
@@ -75,6 +78,24 @@ for state in ACTIVE:
         None, {R.DISPATCHER}, {"reason"}, _l("不同意延期"), public=False, danger=True
     )
 
+# The reporter may add a few words or a photo while the case is open (a neighbour's detail, the
+# problem got worse); the description itself can be corrected only before it is accepted.
+for state in (S.SUBMITTED, S.ACCEPTED, S.DISPATCHED, *ACTIVE, S.HANDLED, S.REOPENED):
+    TRANSITIONS[(state, "add_update")] = step(None, {"reporter"}, {"note"}, _l("补充情况"))
+
+# The one step a case page leads with, for whoever may take it: the first of these the person
+# has; every other step is folded below it.
+PRIMARY = {
+    S.SUBMITTED: ("accept",),
+    S.ACCEPTED: ("dispatch",),
+    S.REOPENED: ("dispatch",),
+    S.DISPATCHED: ("sign_start", "sign"),
+    S.SIGNED: ("handle", "start"),
+    S.IN_PROGRESS: ("handle",),
+    S.HANDLED: ("verify",),
+    S.VERIFIED: ("rate",),
+}
+
 # What rating leads where: "not satisfied" reopens the case; every other answer closes it.
 AFTER_RATING = {
     "satisfied": S.CLOSED,
@@ -101,4 +122,5 @@ EVENT_LABELS = {
     "metoo": _l("有居民也反映了这个问题"),
     "close_no_response": _l("7天未回复，按未回复结案"),
     "photo_public": _l("照片已审核可公开"),
+    "claim": _l("反映人注册后认领了这条反映"),
 }

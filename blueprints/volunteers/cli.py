@@ -3,18 +3,17 @@
 import click
 from flask.cli import with_appcontext
 
-from blueprints.volunteers import hours, signups
+from blueprints import jobs
 
 
 @click.command("tick")
 @with_appcontext
 def tick():
     """Offers that ran out move on, day-before reminders, check-outs nobody made closed,
-    hours approvals overdue flagged. Safe to run every minute."""
-    counts = signups.tick()
-    late = hours.FLOW.tick()
+    hours approvals overdue flagged. Safe to run every minute, and on several instances at once."""
+    counts = jobs.run("volunteers")
     click.echo(
         "offers reminded {reminded}, offers expired {closed}, seats refilled {refilled}, "
-        "day-before {day_before}, check-outs closed {closed_checkouts}, ".format(**counts)
-        + "hours overdue {overdue}".format(**late)
+        "day-before {day_before}, check-outs closed {closed_checkouts}, "
+        "hours overdue {hours_overdue}".format(**counts)
     )

@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from blueprints.access import allow
-from blueprints.htmx import render
+from blueprints.htmx import advance, render
 from blueprints.main import features
 from blueprints.places.routes import qr_svg
 from blueprints.places.services import active_communities
@@ -248,7 +248,7 @@ def join(shift_id):
             _("这个班次满了，已为您候补，排第 %(n)s 位。", n=signups.waitlist_position(signup)),
             "success",
         )
-    return redirect(url_for("volunteers.signup", signup_id=signup.id), 303)
+    return advance(url_for("volunteers.signup", signup_id=signup.id))
 
 
 def signup_or_404(signup_id):

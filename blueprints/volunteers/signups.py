@@ -33,7 +33,7 @@ from blueprints.volunteers.models import (
 from blueprints.volunteers.profiles import find_by_number, make_token, public_url, read_token
 from blueprints.volunteers.workflow import ACTIVE, SIGNUP_EVENTS, SIGNUP_TRANSITIONS
 from blueprints.words import N_
-from blueprints.workflow import Change, Flow, Refused, due_after
+from blueprints.workflow import Change, Flow, Refused, claim, due_after, each_claimed
 from extensions import db
 
 OFFER_HOURS = 12
@@ -131,6 +131,14 @@ def check_age(profile, shift):
 
 def check_overlap(profile, shift, signup_id):
     """Another shift of this person's that overlaps this one (back to back is fine)."""
+    # Two sign-ups of one person at once would each miss the other's uncommitted row: the second
+    # waits here for the first to commit (PostgreSQL; SQLite already serialises the writes).
+    # NO KEY UPDATE, because each sign-up's foreign key already holds a KEY SHARE on this row.
+    db.session.execute(
+        select(VolunteerProfile.id)
+        .where(VolunteerProfile.id == profile.id)
+        .with_for_update(key_share=True)
+    )
     clash = db.session.scalar(
         select(Shift)
         .join(Signup)
@@ -378,9 +386,7 @@ class SignupFlow(Flow):
         )
 
     def silent(self, now):
-        return db.session.scalars(
-            select(Signup).where(Signup.state == "offered", Signup.deadline_at <= now)
-        ).all()
+        return select(Signup).where(Signup.state == "offered", Signup.deadline_at <= now)
 
     def close_silent(self, signup):
         expire_offer(signup)
@@ -596,13 +602,16 @@ def day_before(now):
     """Each confirmed volunteer of a shift starting within a day: an inbox reminder and an SMS
     with a link to confirm (or cancel) without signing in. Once per sign-up."""
     due = db.session.scalars(
-        select(Signup)
-        .join(Shift)
-        .where(
-            Signup.state == "confirmed",
-            Signup.day_before_sent.is_(False),
-            Shift.starts_at > now,
-            Shift.starts_at <= now + timedelta(days=1),
+        claim(
+            select(Signup)
+            .join(Shift)
+            .where(
+                Signup.state == "confirmed",
+                Signup.day_before_sent.is_(False),
+                Shift.starts_at > now,
+                Shift.starts_at <= now + timedelta(days=1),
+            ),
+            Signup,
         )
     ).all()
     for signup in due:
@@ -634,14 +643,16 @@ def day_before(now):
 
 def close_missing_checkouts(now):
     """Checked in, never checked out, and the code has run out: close at the shift's end, flagged."""
-    open_ones = db.session.scalars(
+    closed = 0
+    for signup in each_claimed(
         select(Signup)
         .join(Shift)
-        .where(Signup.state == "checked_in", Shift.ends_at <= now - CODE_LASTS)
-    ).all()
-    for signup in open_ones:
+        .where(Signup.state == "checked_in", Shift.ends_at <= now - CODE_LASTS),
+        Signup,
+    ):
         apply(signup, "auto_close", None, system=True)
-    return len(open_ones)
+        closed += 1
+    return closed
 
 
 def refill(now):

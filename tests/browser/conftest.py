@@ -35,8 +35,8 @@ SENT = []
 class RecordingSender:
     """The live server's SMS sender: keeps each message so a test can read the code."""
 
-    def send(self, phone, text):
-        SENT.append((phone, text))
+    def send(self, sms):
+        SENT.append((sms.phone, sms.text))
 
 
 def live_app(db_path):

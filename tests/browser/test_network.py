@@ -52,8 +52,11 @@ def test_pages_load_and_login_works_on_a_slow_link(page, context, served):
 
     page.goto("/")
     expect(page.locator("h1")).to_have_text("邻里，办好身边事")
+    # The first visit also installs the service worker, which keeps the shell for offline use.
+    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
     first = list(served)
     assert "/static/css/app.css" in first and "/static/vendor/htmx-4.0.1.min.js" in first
+    assert "/reports/sw.js" in first and "/reports/quick" in first
 
     served.clear()
     page.get_by_role("link", name="登录", exact=True).click()

@@ -1,0 +1,277 @@
+import secrets
+from datetime import timedelta
+
+from flask import Blueprint, abort, flash, make_response, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
+
+from blueprints.access import allow
+from blueprints.errors import Conflict, Refused
+from blueprints.htmx import render
+from blueprints.main import features
+from blueprints.rooms import services
+from blueprints.rooms.cli import tick
+from blueprints.rooms.demo import load_demo_rooms
+from blueprints.rooms.forms import BookingForm, RoomForm
+from blueprints.rooms.models import FACILITIES, WEEKDAYS, Booking
+from blueprints.rooms.workflow import flow
+from blueprints.timeutil import local, utcnow
+from extensions import db, limiter
+
+bp = Blueprint("rooms", __name__, url_prefix="/rooms")
+bp.cli.add_command(tick)
+bp.record_once(features.home("rooms/_home.html", order=22))
+bp.record_once(features.demo(load_demo_rooms))
+
+
+@bp.app_context_processor
+def room_words():
+    return {
+        "room_weekdays": WEEKDAYS,
+        "room_facilities": FACILITIES,
+        "booking_step_label": flow.label_of,
+    }
+
+
+@bp.app_template_filter("room_time")
+def room_time(moment):
+    return f"{local(moment):%H:%M}"
+
+
+@bp.app_template_filter("room_day")
+def room_day(moment):
+    return local(moment).date().isoformat()
+
+
+@bp.app_template_filter("room_weekday")
+def room_weekday(moment):
+    return local(moment).weekday()
+
+
+@bp.app_template_filter("room_facility")
+def room_facility(code):
+    return FACILITIES.get(code, "")
+
+
+def or_404(row):
+    if row is None:
+        abort(404)
+    return row
+
+
+# ---- rooms -------------------------------------------------------------------------------------
+
+
+@bp.route("/")
+@allow("public")
+def index():
+    return render(
+        "rooms/index.html",
+        rooms=services.list_rooms(),
+        managed=services.managed_communities(current_user),
+    )
+
+
+@bp.route("/<int:room_id>")
+@allow("public")
+def show(room_id):
+    room = or_404(services.get_room(room_id, active=False))
+    manager = services.may_manage(current_user, room.community)
+    if not room.active and not manager:
+        abort(404)
+    monday = services.parse_week(request.args.get("week"))
+    return render(
+        "rooms/show.html",
+        block="week",
+        room=room,
+        monday=monday,
+        days=services.week_of(room, monday),
+        prev_week=monday - timedelta(days=7),
+        next_week=monday + timedelta(days=7),
+        today=local(utcnow()).date(),
+        may_book=room.active and bool(services.booking_choices(current_user, room)),
+        manager=manager,
+    )
+
+
+def room_form_page(form, room=None):
+    form.community_id.choices = [
+        SelectChoice(c.id, c.name) for c in services.managed_communities(current_user)
+    ]
+    if not form.community_id.choices:
+        abort(403)
+    problem = None
+    if request.method == "POST":
+        valid = form.validate_on_submit()
+        hours = form.hours()
+        if valid and not form.errors:
+            data = {**form.data, "hours": hours}
+            if room is not None:
+                data["active"] = request.form.get("active") == "y"
+            try:
+                saved = services.save_room(current_user, room, data)
+            except Refused as e:
+                problem = str(e)
+            else:
+                flash(_("活动室已保存。"), "success")
+                return redirect(url_for("rooms.show", room_id=saved.id), 303)
+    return render(
+        "rooms/edit.html",
+        status=422 if form.errors or problem else 200,
+        form=form,
+        room=room,
+        problem=problem,
+    )
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@allow("admin", "community_reviewer")  # and only for their own communities: checked inside
+def new():
+    return room_form_page(RoomForm())
+
+
+@bp.route("/<int:room_id>/edit", methods=["GET", "POST"])
+@allow("admin", "community_reviewer")
+def edit(room_id):
+    room = or_404(services.get_room(room_id, active=False))
+    if not services.may_manage(current_user, room.community):
+        abort(403)
+    form = RoomForm(obj=room if request.method == "GET" else None)
+    if request.method == "GET":
+        form.facilities.data = room.facility_list
+        for h in room.hours:
+            form[f"opens_{h.weekday}"].data = h.opens
+            form[f"closes_{h.weekday}"].data = h.closes
+    return room_form_page(form, room)
+
+
+# ---- booking -----------------------------------------------------------------------------------
+
+
+@bp.route("/<int:room_id>/book", methods=["GET", "POST"])
+@allow("user")  # the officer of an approved group, or a community worker: checked inside
+@limiter.limit("30/minute", methods=["POST"])
+def book(room_id):
+    room = or_404(services.get_room(room_id))
+    choices = services.booking_choices(current_user, room)
+    if not choices:
+        abort(403)
+    form = BookingForm()
+    form.for_whom.choices = [SelectChoice(value, label) for value, label in choices]
+    if request.method == "GET":
+        form.key.data = secrets.token_hex(16)
+        if request.args.get("day"):
+            form.day.process_data(services.parse_day(request.args["day"]))
+    clashes, status, problem, waiting = [], 422, None, False
+    if form.validate_on_submit():
+        try:
+            made, skipped = services.book(room, current_user, form.data)
+        except services.Clashes as e:
+            clashes, status, problem = e.weeks, 409, str(e)
+            form.mode.data = "free"
+        except services.Taken as e:
+            status, problem, waiting = 409, str(e), True
+        except Conflict as e:
+            status, problem = 409, str(e)
+        except Refused as e:
+            if e.field and e.field in form:
+                form[e.field].errors.append(str(e))
+            else:
+                problem = str(e)
+        else:
+            if skipped:
+                flash(
+                    _(
+                        "已订 %(n)s 周；这几周没有订：%(days)s",
+                        n=len(made),
+                        days="、".join(f"{local(s):%m-%d}" for s, _e, _w in skipped),
+                    ),
+                    "success",
+                )
+            elif made[0].state == "approved":
+                flash(_("预订成功。"), "success")
+            else:
+                flash(_("已提交预订申请，社区会在2个工作日内决定。"), "success")
+            return redirect(url_for("rooms.booking", booking_id=made[0].id), 303)
+    return render(
+        "rooms/book.html",
+        block="form",
+        status=status if form.errors or problem else 200,
+        form=form,
+        room=room,
+        clashes=clashes,
+        problem=problem,
+        waiting=waiting,
+    )
+
+
+def booking_or_404(booking_id):
+    booking = or_404(db.session.get(Booking, booking_id))
+    if not services.may_see(current_user, booking):
+        abort(404)
+    return booking
+
+
+def booking_page(booking, status=200):
+    return render(
+        "rooms/booking.html",
+        status=status,
+        booking=booking,
+        actions=flow.actions_for(booking, current_user),
+        decider=services.may_decide(current_user, booking),
+    )
+
+
+@bp.route("/bookings/<int:booking_id>")
+@allow("user")
+def booking(booking_id):
+    return booking_page(booking_or_404(booking_id))
+
+
+@bp.route("/bookings/<int:booking_id>/act/<action>", methods=["POST"])
+@allow("user")
+@limiter.limit("60/minute")
+def act(booking_id, action):
+    item = booking_or_404(booking_id)
+    label = flow.label_of(action)
+    try:
+        services.act(
+            item,
+            action,
+            current_user,
+            request.form.get("version"),
+            reason=request.form.get("reason", ""),
+        )
+    except Conflict as e:
+        flash(str(e), "error")
+    except Refused as e:
+        db.session.rollback()
+        flash(str(e), "error")
+        return booking_page(db.session.get(Booking, booking_id), status=422)
+    else:
+        flash(_("已完成：%(step)s", step=label), "success")
+    return redirect(url_for("rooms.booking", booking_id=booking_id), 303)
+
+
+@bp.route("/bookings/<int:booking_id>/calendar.ics")
+@allow("user")
+def ics(booking_id):
+    item = booking_or_404(booking_id)
+    response = make_response(services.ics(item))
+    response.headers["Content-Type"] = "text/calendar; charset=utf-8"
+    response.headers["Content-Disposition"] = f"attachment; filename=room-booking-{item.id}.ics"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.route("/queue")
+@allow("admin", "community_reviewer")
+def queue():
+    return render("rooms/queue.html", rows=services.queue_for(current_user), now=utcnow())
+
+
+@bp.route("/mine")
+@allow("user")
+def mine():
+    return render("rooms/mine.html", rows=services.bookings_of(current_user), now=utcnow())

@@ -1,0 +1,83 @@
+"""A step's POST answers with the next step itself when htmx sent it (one exchange instead of
+POST, 303 and GET), pushing the next step's address; a plain form still gets its 303."""
+
+from sqlalchemy import select
+
+from blueprints.reports.models import Report
+from extensions import db
+from tests.test_orgs import OFFICER, start, stored
+from tests.test_reports import category, grid
+
+BOOSTED = {"HX-Request": "true", "HX-Request-Type": "full", "HX-Boosted": "true"}
+
+
+def walk(client, headers):
+    """The report form's steps; returns each POST's answer."""
+    answers = [
+        client.post("/reports/new", data={"category": category("garbage").id}, headers=headers)
+    ]
+    details = {"description": "垃圾桶满了没人收", "grid": grid("G01").id, "address": "5栋"}
+    answers.append(client.post("/reports/new/details", data=details, headers=headers))
+    answers.append(client.post("/reports/new/photos", data={}, headers=headers))
+    answers.append(
+        client.post("/reports/new/contact", data={"phone": "13900001111"}, headers=headers)
+    )
+    key = client.get("/reports/new/check").get_data(as_text=True).split('name="key" value="')[1]
+    answers.append(
+        client.post("/reports/new/check", data={"key": key.split('"')[0]}, headers=headers)
+    )
+    return answers
+
+
+def test_each_step_answers_with_the_next_page_for_htmx(client, demo, ctx):
+    answers = walk(client, BOOSTED)
+    assert [a.status_code for a in answers] == [200] * 5
+    pushed = [a.headers["HX-Push-Url"] for a in answers]
+    assert pushed[:4] == [
+        "/reports/new/details",
+        "/reports/new/photos",
+        "/reports/new/contact",
+        "/reports/new/check",
+    ]
+    report = db.session.scalar(select(Report).where(Report.description == "垃圾桶满了没人收"))
+    assert pushed[4] == f"/reports/{report.ref}?new=1"
+    assert "问题和地点" in answers[0].get_data(as_text=True)
+    assert "请核对后提交" in answers[3].get_data(as_text=True)
+    # The receipt the next page shows is the one the POST just gave.
+    assert "已收到您的反映" in answers[4].get_data(as_text=True)
+    assert report.reporter_phone == "13900001111" and report.address == "5栋"
+
+
+def test_a_plain_form_still_gets_post_redirect_get(client, demo, ctx):
+    answers = walk(client, {})
+    assert [a.status_code for a in answers] == [303] * 5
+    assert answers[0].headers["Location"] == "/reports/new/details"
+    assert all("HX-Push-Url" not in a.headers for a in answers)
+
+
+def test_a_step_with_errors_is_answered_as_before(client, demo, ctx):
+    client.post("/reports/new", data={"category": category("garbage").id})
+    answer = client.post("/reports/new/details", data={"description": ""}, headers=BOOSTED)
+    assert answer.status_code == 422 and "HX-Push-Url" not in answer.headers
+    assert "请说说遇到了什么问题" in answer.get_data(as_text=True)
+
+
+def test_an_org_application_step_answers_with_the_next_step(client, demo, ctx, login_as):
+    login_as(OFFICER)
+    fid = start(client)
+    answer = client.post(f"/orgs/f/{fid}/step/kind", data={"kind": "culture"}, headers=BOOSTED)
+    assert answer.status_code == 200
+    assert answer.headers["HX-Push-Url"].startswith(f"/orgs/f/{fid}/")
+    assert stored(fid).kind == "culture"
+
+
+def test_a_volunteer_sign_up_answers_with_the_sign_up_page(client, demo, ctx, login_as):
+    from tests.test_volunteers import RESIDENT, make_profile, make_shift
+
+    login_as(RESIDENT)
+    make_profile(RESIDENT, name="张桂兰")
+    shift = make_shift()
+    answer = client.post(f"/volunteers/shifts/{shift.id}/join", data={}, headers=BOOSTED)
+    assert answer.status_code == 200
+    assert answer.headers["HX-Push-Url"].startswith("/volunteers/signups/")
+    assert "报名成功，您已报上。" in answer.get_data(as_text=True)
