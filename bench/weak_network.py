@@ -24,7 +24,6 @@ keeps the report and sends it by itself when the link is back (an offline queue)
 resident who taps again waits, and that only one report was made."""
 
 import argparse
-import contextlib
 import gzip
 import io
 import mimetypes
@@ -199,29 +198,28 @@ def camera_photo():
 
 
 class Screens:
-    """The HTML of each screen a flow shows: every successful GET of a page, as sent."""
+    """What each screen of a flow shows, as HTML: taken from the page at each step (a step may
+    come as a whole page or as a part htmx swaps in; the static twin serves each as a page)."""
 
     def __init__(self, page):
+        self.page = page
         self.bodies = []
-        page.on("response", self.response)
 
-    def response(self, response):
-        request = response.request
-        if (
-            request.method == "GET"
-            and response.status == 200
-            and response.headers.get("content-type", "").startswith("text/html")
-        ):
-            with contextlib.suppress(Exception):  # a page replaced before its body was read
-                self.bodies.append(response.body())
+    def snap(self):
+        self.bodies.append(self.page.content().encode())
 
 
-def fill_report(page, photo=None, description="楼下垃圾堆了好几天没人清，有味道。"):
+def fill_report(page, photo=None, description="楼下垃圾堆了好几天没人清，有味道。", snap=None):
     """The report form, step by step, as a resident taps it; stops before the last tap.
-    Returns the bytes of the photo as it goes up, once app.js has shrunk it (0 without one)."""
+    Returns the bytes of the photo as it goes up, once app.js has shrunk it (0 without one).
+    snap() is called on each screen."""
+    snap = snap or (lambda: None)
     sent = 0
     page.goto("/reports/new")
+    snap()
     page.get_by_role("button", name=CATEGORY).first.click()
+    expect(page.get_by_label("遇到了什么问题")).to_be_visible()
+    snap()
     page.get_by_label("遇到了什么问题").fill(description)
     page.get_by_label("在哪个网格").select_option(label=GRID)
     page.get_by_label("具体位置").fill("3栋门口")
@@ -230,8 +228,10 @@ def fill_report(page, photo=None, description="楼下垃圾堆了好几天没人
     photos = page.get_by_role("heading", name="拍张照片（可以不拍）")
     expect(similar.or_(photos)).to_be_visible()
     if similar.is_visible():
+        snap()
         similar.click()
     expect(photos).to_be_visible()
+    snap()
     if photo:
         field = page.get_by_label("照片")
         field.set_input_files(
@@ -244,18 +244,22 @@ def fill_report(page, photo=None, description="楼下垃圾堆了好几天没人
         )
         sent = handle.evaluate("el => el.files[0].size")
         page.get_by_role("button", name="上传并继续").click()
-        expect(page.get_by_role("heading", name="拍张照片（可以不拍）")).to_be_hidden()
     else:
         page.get_by_role("link", name="不拍照，下一步").click()
+    expect(photos).to_be_hidden()
+    snap()
     page.get_by_role("button", name="下一步").click()
     expect(page.get_by_role("heading", name="请核对后提交")).to_be_visible()
+    snap()
     return sent
 
 
-def submit(page):
+def submit(page, snap=None):
     page.get_by_role("button", name="提交反映").click()
     ref = page.locator("#receipt-ref")
     expect(ref).to_be_visible()
+    if snap:
+        snap()
     return ref.inner_text()
 
 
@@ -268,8 +272,8 @@ def report_flow(browser, base, profile, photo=None):
         screens = Screens(page)
         down = link.down
         started = time.monotonic()
-        sent = fill_report(page, photo)
-        submit(page)
+        sent = fill_report(page, photo, snap=screens.snap)
+        submit(page, screens.snap)
         took = time.monotonic() - started
         return took, link.down - down, sent, screens.bodies
     finally:
