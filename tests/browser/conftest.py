@@ -79,8 +79,14 @@ def serve(app):
 
 
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory):
-    with serve(live_app(tmp_path_factory.mktemp("live") / "live.db")) as url:
+def live_application(tmp_path_factory):
+    """The app the live server serves, for tests that read its demo data."""
+    return live_app(tmp_path_factory.mktemp("live") / "live.db")
+
+
+@pytest.fixture(scope="session")
+def live_server(live_application):
+    with serve(live_application) as url:
         yield url
 
 

@@ -1,0 +1,222 @@
+"""The elderly modes and the weak-link budgets on every page, in a real browser: the pages are the
+ones tests/pages.py finds from the URL map with the demo data, so a new page is checked without
+anyone listing it. Each page is opened once, by the first demo role that may open it, in one
+browser with one context per role:
+
+- a first visit (empty cache) costs at most 45 KB on the wire, headers included, and a repeat
+  visit fetches only the page's HTML;
+- normal mode: no text under 18px, targets at least 48×48;
+- large-text mode at a 320px-wide phone: no text under 22px, targets at least 60×60, line height
+  ≥1.3, and no sideways scrolling;
+- where the phone has a voice (a stand-in speech engine here: headless Chromium has none), the
+  read-aloud button shows and reads the main content in the page's language."""
+
+import logging
+import time
+from collections import defaultdict
+
+import pytest
+
+from tests.browser.helpers import TARGETS_JS, TEXT_JS, log_in
+from tests.browser.test_text_size import SMALL_TEXT_JS
+from tests.conftest import FormClient, login
+from tests.pages import PREPARE, ROLES, find_pages, phone_of, prepare_demo, visit_as
+
+pytestmark = pytest.mark.browser
+
+KB = 1024
+# Photos of people's doorsteps are sent with Cache-Control: no-store (the privacy rule of
+# DESIGN.md §4), so a repeat visit fetches a case's thumbnails again.
+NEVER_CACHED = {"reports.photo"}
+
+# A phone that has Chinese and English voices: speechSynthesis as the page's script sees it,
+# keeping what it was asked to say.
+VOICES_JS = """
+(() => {
+  const voices = [
+    {lang: "zh-CN", name: "test zh", voiceURI: "zh", localService: true, default: true},
+    {lang: "en-GB", name: "test en", voiceURI: "en", localService: true, default: false},
+  ];
+  const spoken = [];
+  const engine = {
+    speaking: false, pending: false, paused: false, onvoiceschanged: null,
+    getVoices: () => voices,
+    speak: (u) => spoken.push({text: u.text, lang: u.lang}),
+    cancel() {}, pause() {}, resume() {},
+    addEventListener() {}, removeEventListener() {},
+  };
+  Object.defineProperty(window, "speechSynthesis", {get: () => engine, configurable: true});
+  Object.defineProperty(window, "__spoken", {get: () => spoken});
+})();
+"""
+
+
+class Served(logging.Handler):
+    """The paths the live server answers (from its one-line request log), in order."""
+
+    def __init__(self):
+        super().__init__()
+        self.paths = []
+
+    def emit(self, record):
+        self.paths.append(record.args[1])
+
+
+@pytest.fixture
+def served():
+    handler = Served()
+    logger = logging.getLogger("linli.request")
+    level = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    yield handler.paths
+    logger.removeHandler(handler)
+    logger.setLevel(level)
+
+
+@pytest.fixture(scope="session")
+def assigned(live_application):
+    """{role: [(endpoint, url)]}: every HTML page the finder finds, given to the first role
+    (in ROLES order) that opens it with a 200."""
+    with live_application.app_context():
+        prepare_demo()
+        pages, unfilled = find_pages(live_application)
+        assert unfilled == [], f"add fillers in tests/pages.py: {unfilled}"
+        taken, by_role = set(), defaultdict(list)
+        for role in ROLES:
+            for answer in visit_as(live_application, role, pages):
+                if answer.html and answer.status == 200 and (role, answer.url) not in taken:
+                    taken.add((role, answer.url))
+                    by_role[role].append((answer.endpoint, answer.url))
+    return by_role
+
+
+class Preparer:
+    """Takes the step a page needs first (tests/pages.py PREPARE) in the test client, signed in
+    as the same account once, and hands its session cookie to the browser."""
+
+    def __init__(self, app, base, role, context):
+        self.app, self.base, self.role, self.context = app, base, role, context
+        self.client = None
+
+    def __call__(self, endpoint):
+        if self.client is None:
+            self.client = FormClient(self.app, self.app.response_class)
+            if phone := phone_of(self.role):
+                login(self.client, phone)
+        PREPARE[endpoint](self.client)
+        cookie = self.client.get_cookie("session")
+        self.context.add_cookies([{"name": "session", "value": cookie.value, "url": self.base}])
+
+
+def small(page, least):
+    """Text under `least` px, but for the labels inside a chart (SVG <text>, in a role="img"
+    figure whose numbers the table below it gives at full size): those scale with the drawing.
+    The figures dashboards' axis labels are 11px today; see the report of issue 14."""
+    return [t for t in page.evaluate(SMALL_TEXT_JS, least) if t["tag"] != "text"]
+
+
+def small_targets(page, least):
+    return [t for t in page.evaluate(TARGETS_JS) if min(t["w"], t["h"]) < least - 0.01]
+
+
+def read_aloud(page):
+    """Taps 朗读; what the speech engine was asked to say, the main content and the page's lang."""
+    button = page.locator("#read-aloud")
+    if not button.is_visible():
+        return None
+    main = page.locator("main").inner_text()
+    button.click()
+    spoken = page.evaluate("window.__spoken")
+    return spoken, main, page.evaluate("document.documentElement.lang")
+
+
+def check_reading(page, problems, url):
+    heard = read_aloud(page)
+    if heard is None:
+        problems["no read-aloud button though the phone has a voice"].append(url)
+        return
+    spoken, main, lang = heard
+    want = "en" if lang == "en" else "zh"
+    if len(spoken) != 1 or spoken[0]["text"].split() != main.split():
+        problems["read aloud is not the main content"].append((url, spoken[:1], main[:60]))
+    elif not spoken[0]["lang"].lower().startswith(want):
+        problems["read aloud in another language"].append((url, lang, spoken[0]["lang"]))
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_page_in_normal_and_large_text(
+    browser, browser_context_args, live_server, live_application, assigned, served, role
+):
+    started = time.monotonic()
+    pages = assigned[role]
+    if role == "anonymous":
+        assert len(pages) >= 15, pages
+    context = browser.new_context(**browser_context_args)
+    context.add_init_script(VOICES_JS)
+    page = context.new_page()
+    cdp = context.new_cdp_session(page)
+    cdp.send("Network.enable")
+    wire = []
+    cdp.on("Network.loadingFinished", lambda e: wire.append(e["encodedDataLength"]))
+    if phone := phone_of(role):
+        log_in(page, phone)
+    problems = defaultdict(list)
+    prepare = Preparer(live_application, live_server, role, context)
+    adapter = live_application.url_map.bind("127.0.0.1")
+    try:
+        for endpoint, url in pages:
+            if endpoint in PREPARE:
+                prepare(endpoint)
+            # First visit: nothing cached.
+            cdp.send("Network.clearBrowserCache")
+            wire.clear()
+            served.clear()
+            response = page.goto(url)
+            if response.status != 200:
+                problems["not 200 in the browser"].append((url, response.status))
+                continue
+            if not any(p.startswith("/static/") for p in served):
+                problems["first visit found its files cached: not measured"].append(url)
+            if sum(wire) > 45 * KB:
+                problems["first visit over 45 KB"].append((url, sum(wire), list(served)))
+            if found := small(page, 18):
+                problems["text under 18px"].append((url, found[:3]))
+            if found := small_targets(page, 48):
+                problems["targets under 48px"].append((url, found[:3]))
+            check_reading(page, problems, url)
+            # Repeat visit: the HTML alone.
+            path = response.request.url.removeprefix(live_server).split("?")[0]
+            served.clear()
+            page.goto(url)
+            fetched = [p for p in served if adapter.match(p)[0] not in NEVER_CACHED]
+            if fetched != [path]:
+                problems["repeat visit fetches more than its HTML"].append((url, fetched))
+
+        context.add_cookies([{"name": "size", "value": "large", "url": live_server}])
+        page.set_viewport_size({"width": 320, "height": 740})
+        # The same pages again in large text (the session keeps what PREPARE gave it).
+        for _endpoint, url in pages:
+            response = page.goto(url)
+            if response.status != 200:
+                problems["large text: not 200 in the browser"].append((url, response.status))
+                continue
+            if found := small(page, 22):
+                problems["large text: text under 22px"].append((url, found[:3]))
+            if found := small_targets(page, 60):
+                problems["large text: targets under 60px"].append((url, found[:3]))
+            text = page.evaluate(TEXT_JS)
+            if text["scrollWidth"] > text["innerWidth"]:
+                problems["large text: sideways scroll at 320px"].append((url, text))
+            if text["lineHeight"] < 1.3:
+                problems["large text: line height under 1.3"].append((url, text))
+
+        # The same home page in English is read in English.
+        context.add_cookies([{"name": "lang", "value": "en", "url": live_server}])
+        page.goto("/")
+        check_reading(page, problems, "/ (en)")
+    finally:
+        context.close()
+    took = time.monotonic() - started
+    print(f"\n{role}: {len(pages)} pages in {took:.1f} s")
+    assert not problems, dict(problems)
