@@ -144,6 +144,50 @@ def check_reading(page, problems, url):
         problems["read aloud in another language"].append((url, lang, spoken[0]["lang"]))
 
 
+def visit_twice(page, cdp, url, live_server, adapter, wire, served, problems):
+    """A first visit with nothing cached (its bytes, text sizes, targets, read aloud), then a
+    repeat visit that fetches only the HTML."""
+    cdp.send("Network.clearBrowserCache")
+    wire.clear()
+    served.clear()
+    response = page.goto(url)
+    if response.status != 200:
+        problems["not 200 in the browser"].append((url, response.status))
+        return
+    if not any(p.startswith("/static/") for p in served):
+        problems["first visit found its files cached: not measured"].append(url)
+    if sum(wire) > 45 * KB:
+        problems["first visit over 45 KB"].append((url, sum(wire), list(served)))
+    if found := small(page, 18):
+        problems["text under 18px"].append((url, found[:3]))
+    if found := small_targets(page, 48):
+        problems["targets under 48px"].append((url, found[:3]))
+    check_reading(page, problems, url)
+    path = response.request.url.removeprefix(live_server).split("?")[0]
+    served.clear()
+    page.goto(url)
+    fetched = [p for p in served if adapter.match(p)[0] not in NEVER_CACHED]
+    if fetched != [path]:
+        problems["repeat visit fetches more than its HTML"].append((url, fetched))
+
+
+def check_large(page, url, problems):
+    """Large text at 320px: 22px text, 60px targets, no sideways scroll, room between lines."""
+    response = page.goto(url)
+    if response.status != 200:
+        problems["large text: not 200 in the browser"].append((url, response.status))
+        return
+    if found := small(page, 22):
+        problems["large text: text under 22px"].append((url, found[:3]))
+    if found := small_targets(page, 60):
+        problems["large text: targets under 60px"].append((url, found[:3]))
+    text = page.evaluate(TEXT_JS)
+    if text["scrollWidth"] > text["innerWidth"]:
+        problems["large text: sideways scroll at 320px"].append((url, text))
+    if text["lineHeight"] < 1.3:
+        problems["large text: line height under 1.3"].append((url, text))
+
+
 @pytest.mark.parametrize("role", ROLES)
 def test_every_page_in_normal_and_large_text(
     browser, browser_context_args, live_server, live_application, assigned, served, role
@@ -168,48 +212,12 @@ def test_every_page_in_normal_and_large_text(
         for endpoint, url in pages:
             if endpoint in PREPARE:
                 prepare(endpoint)
-            # First visit: nothing cached.
-            cdp.send("Network.clearBrowserCache")
-            wire.clear()
-            served.clear()
-            response = page.goto(url)
-            if response.status != 200:
-                problems["not 200 in the browser"].append((url, response.status))
-                continue
-            if not any(p.startswith("/static/") for p in served):
-                problems["first visit found its files cached: not measured"].append(url)
-            if sum(wire) > 45 * KB:
-                problems["first visit over 45 KB"].append((url, sum(wire), list(served)))
-            if found := small(page, 18):
-                problems["text under 18px"].append((url, found[:3]))
-            if found := small_targets(page, 48):
-                problems["targets under 48px"].append((url, found[:3]))
-            check_reading(page, problems, url)
-            # Repeat visit: the HTML alone.
-            path = response.request.url.removeprefix(live_server).split("?")[0]
-            served.clear()
-            page.goto(url)
-            fetched = [p for p in served if adapter.match(p)[0] not in NEVER_CACHED]
-            if fetched != [path]:
-                problems["repeat visit fetches more than its HTML"].append((url, fetched))
-
+            visit_twice(page, cdp, url, live_server, adapter, wire, served, problems)
         context.add_cookies([{"name": "size", "value": "large", "url": live_server}])
         page.set_viewport_size({"width": 320, "height": 740})
         # The same pages again in large text (the session keeps what PREPARE gave it).
         for _endpoint, url in pages:
-            response = page.goto(url)
-            if response.status != 200:
-                problems["large text: not 200 in the browser"].append((url, response.status))
-                continue
-            if found := small(page, 22):
-                problems["large text: text under 22px"].append((url, found[:3]))
-            if found := small_targets(page, 60):
-                problems["large text: targets under 60px"].append((url, found[:3]))
-            text = page.evaluate(TEXT_JS)
-            if text["scrollWidth"] > text["innerWidth"]:
-                problems["large text: sideways scroll at 320px"].append((url, text))
-            if text["lineHeight"] < 1.3:
-                problems["large text: line height under 1.3"].append((url, text))
+            check_large(page, url, problems)
 
         # The same home page in English is read in English.
         context.add_cookies([{"name": "lang", "value": "en", "url": live_server}])
