@@ -2,12 +2,14 @@
 page's SQL does not grow with its rows."""
 
 import contextlib
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import flask_babel
 import pytest
+from flask import template_rendered
 from sqlalchemy import event
 
+from blueprints import wire
 from blueprints.reports.models import ReportState
 from extensions import db
 from tests.factories import create_report
@@ -171,3 +173,82 @@ def test_the_case_page_runs_a_fixed_few_statements(app, client, demo, login_as):
     short = len(page_sql(app, client, f"/reports/{ref}"))
     long = len(page_sql(app, client, f"/reports/{other}"))
     assert long == short
+
+
+@contextlib.contextmanager
+def rendered(app):
+    """The templates rendered inside the block."""
+    seen = []
+
+    def record(_sender, template, **_extra):
+        seen.append(template.name)
+
+    template_rendered.connect(record, app)
+    try:
+        yield seen
+    finally:
+        template_rendered.disconnect(record, app)
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """The clock of the pages' version stamps, moved on by hand."""
+    now = [datetime(2026, 12, 1, 8, 0, 10)]
+    monkeypatch.setattr(wire, "stamp_clock", lambda: now[0])
+    return now
+
+
+@pytest.mark.parametrize(
+    ("url", "who"), [("/reports/queue", DISPATCHER), ("/reports/tasks", WORKER)]
+)
+def test_a_poll_with_nothing_new_is_a_304_without_rendering(
+    app, client, demo, login_as, clock, url, who
+):
+    make_reports(app, 3)
+    login_as(who)
+    client.get(url)  # the session's CSRF secret is made on the first page
+    first = client.get(url)
+    tag = first.headers["ETag"]
+    with rendered(app) as templates:
+        again = client.get(url, headers={"If-None-Match": tag})
+    assert again.status_code == 304
+    assert templates == []
+    assert again.headers["ETag"] == tag
+    clock[0] += timedelta(seconds=40)  # the same minute
+    assert client.get(url, headers={"If-None-Match": tag}).status_code == 304
+
+
+def test_any_change_gives_the_page_again(app, client, demo, login_as, clock):
+    make_reports(app, 3)
+    login_as(DISPATCHER)
+    url = "/reports/queue"
+    client.get(url)
+    tag = client.get(url).headers["ETag"]
+
+    def fresh(**headers):
+        with rendered(app) as templates:
+            response = client.get(url, headers={"If-None-Match": tag, **headers})
+        return response.status_code, bool(templates)
+
+    assert fresh() == (304, False)
+    # Another filter, the fragment htmx asks for, another text size: another page.
+    assert client.get(url + "?urgency=urgent", headers={"If-None-Match": tag}).status_code == 200
+    # (A fragment is rendered block by block, without the template_rendered signal.)
+    assert fresh(**{"HX-Request": "true", "HX-Request-Type": "partial"})[0] == 200
+    client.set_cookie("size", "large")
+    assert fresh() == (200, True)
+    client.delete_cookie("size")
+    assert fresh() == (304, False)
+    # A minute passing: "time left" moves.
+    clock[0] += timedelta(minutes=1)
+    assert fresh() == (200, True)
+    tag = client.get(url).headers["ETag"]
+    assert fresh() == (304, False)
+    # A new step on any case.
+    with app.app_context():
+        create_report(state=ReportState.SUBMITTED)
+    assert fresh() == (200, True)
+    tag = client.get(url).headers["ETag"]
+    # Another language.
+    client.set_cookie("lang", "en")
+    assert fresh() == (200, True)

@@ -6,6 +6,7 @@ from flask import abort, flash, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from blueprints import wire
 from blueprints.access import SIGNED_IN, allow
 from blueprints.auth.models import Role
 from blueprints.errors import Refused
@@ -64,6 +65,9 @@ QUEUE_FILTERS = ("state", "grid", "category", "urgency", "overdue")
 @bp.route("/queue")
 @allow(Role.DISPATCHER, Role.ADMIN)
 def queue():
+    unchanged = wire.unchanged_since(*lists.lists_version())
+    if unchanged:
+        return unchanged
     args = request.args
     after = page_after(args)
     filters = {
@@ -97,6 +101,9 @@ def queue():
 @bp.route("/tasks")
 @allow(Role.GRID_WORKER, Role.HANDLER)
 def tasks():
+    unchanged = wire.unchanged_since(*lists.lists_version())
+    if unchanged:
+        return unchanged
     rows = lists.my_tasks(current_user, after=page_after(request.args))
     more = len(rows) > lists.TASKS_PAGE
     rows = rows[: lists.TASKS_PAGE]

@@ -1,19 +1,29 @@
 """The staff's lists: the command centre's queue, each person's tasks, a resident's own reports."""
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, literal_column, or_, select, tuple_, union
+from sqlalchemy import and_, func, literal_column, or_, select, tuple_, union
 from sqlalchemy.orm import joinedload
 
 from blueprints.auth.models import Role
 from blueprints.places.models import Community, Grid
 from blueprints.reports.models import (
+    MeToo,
     PhoneReveal,
     Report,
+    ReportEvent,
     ReportState,
     open_case,
 )
 from blueprints.timeutil import utcnow
 from extensions import db
+
+
+def lists_version():
+    """What changes when any list row may have: the newest case, step and "me too" (three
+    reads of a primary key's last entry)."""
+    newest = [select(func.max(t.id)).scalar_subquery() for t in (Report, ReportEvent, MeToo)]
+    return tuple(db.session.execute(select(*newest)).one())
+
 
 # ---- lists -------------------------------------------------------------------------------
 
