@@ -37,6 +37,9 @@ def ok():
     return "ok"
 """
 DISPATCHER, WORKER, PASSWORD = "13800000003", "13800000002", "linli-demo"
+# One User-Agent for every request: Flask-Login marks a session no longer fresh when it changes,
+# and the queue's ETag covers the session.
+AGENT = "linli-throughput"
 
 
 def free_port():
@@ -82,6 +85,7 @@ def serve(app, cwd, env, workers, log):
 
 def sign_in(base, phone):
     session = requests.Session()
+    session.headers["User-Agent"] = AGENT
     token = TOKEN.search(session.get(base + "/auth/login", timeout=10).text)[1]
     answer = session.post(
         base + "/auth/login",
@@ -95,7 +99,7 @@ def sign_in(base, phone):
 
 def wrk(url, seconds, connections, threads, headers=()):
     command = ["wrk", "--latency", f"-d{seconds}s", f"-c{connections}", f"-t{threads}"]
-    for header in ("Accept-Encoding: gzip", *headers):
+    for header in ("Accept-Encoding: gzip", f"User-Agent: {AGENT}", *headers):
         command += ["-H", header]
     out = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out)[1])
@@ -150,7 +154,9 @@ def main():
         def fresh_tag():
             """The queue's ETag now: it moves each minute, so it is asked for each round."""
             answer = requests.get(
-                url + "/reports/queue", headers={"Cookie": dispatcher[8:]}, timeout=10
+                url + "/reports/queue",
+                headers={"Cookie": dispatcher[8:], "User-Agent": AGENT},
+                timeout=10,
             )
             return f"If-None-Match: {answer.headers.get('ETag', '')}"
 
