@@ -11,5 +11,5 @@ def utcnow():
 
 
 def local(dt):
-    """A stored UTC datetime as Beijing time."""
-    return dt.replace(tzinfo=UTC).astimezone(LOCAL)
+    """A stored UTC datetime (naive, or aware in any zone) as Beijing time."""
+    return (dt if dt.tzinfo else dt.replace(tzinfo=UTC)).astimezone(LOCAL)

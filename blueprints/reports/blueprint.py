@@ -8,6 +8,7 @@ from blueprints.reports.cli import tick
 from blueprints.reports.deadlines import expected_done, time_left
 from blueprints.reports.demo import load_demo_reports
 from blueprints.reports.models import resident_step_words, resident_words
+from blueprints.reports.rows import row_words
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 bp.cli.add_command(tick)
@@ -16,6 +17,7 @@ bp.record_once(features.demo(load_demo_reports))
 # Globals, not context: the list row macros are imported without context.
 bp.add_app_template_global(time_left)
 bp.add_app_template_global(expected_done)
+bp.add_app_template_global(row_words)
 
 
 @bp.app_context_processor

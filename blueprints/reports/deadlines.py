@@ -3,7 +3,7 @@
 import math
 from datetime import timedelta
 
-from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from blueprints.calendar.services import add_workdays
 from blueprints.reports.models import ReportState
@@ -24,9 +24,18 @@ def set_deadline(report):
         report.deadline_at = None
 
 
-def time_left(deadline, now=None):
+# How a list writes time left or overdue, by unit: (left, late).
+LEFT_WORDS = {
+    "minutes": (_l("剩余 %(n)s 分钟"), _l("已超时 %(n)s 分钟")),
+    "hours": (_l("剩余 %(n)s 小时"), _l("已超时 %(n)s 小时")),
+    "days": (_l("剩余 %(n)s 天"), _l("已超时 %(n)s 天")),
+}
+
+
+def time_left(deadline, now=None, words=None):
     """How long until a deadline, as staff read it in a list: ("剩余 5 小时", False), or
-    ("已超时 3 小时", True) once it has passed."""
+    ("已超时 3 小时", True) once it has passed. words: LEFT_WORDS already translated, as a
+    list translates them once for all its rows."""
     if deadline is None:
         return "", False
     seconds = (deadline - (now or utcnow())).total_seconds()
@@ -34,13 +43,13 @@ def time_left(deadline, now=None):
     minutes = max(1, math.ceil(abs(seconds) / 60))
     hours = math.ceil(minutes / 60)
     if minutes < 60:
-        text = _("已超时 %(n)s 分钟", n=minutes) if late else _("剩余 %(n)s 分钟", n=minutes)
+        unit, n = "minutes", minutes
     elif hours <= 48:
-        text = _("已超时 %(n)s 小时", n=hours) if late else _("剩余 %(n)s 小时", n=hours)
+        unit, n = "hours", hours
     else:
-        days = math.ceil(hours / 24)
-        text = _("已超时 %(n)s 天", n=days) if late else _("剩余 %(n)s 天", n=days)
-    return text, late
+        unit, n = "days", math.ceil(hours / 24)
+    text = (words or LEFT_WORDS)[unit][late]
+    return str(text) % {"n": n}, late
 
 
 # The stages still to come before a case is handled, after the one whose deadline runs now.

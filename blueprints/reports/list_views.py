@@ -6,6 +6,7 @@ from flask import abort, flash, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from blueprints import wire
 from blueprints.access import SIGNED_IN, allow
 from blueprints.auth.models import Role
 from blueprints.errors import Refused
@@ -64,14 +65,11 @@ QUEUE_FILTERS = ("state", "grid", "category", "urgency", "overdue")
 @bp.route("/queue")
 @allow(Role.DISPATCHER, Role.ADMIN)
 def queue():
+    unchanged = wire.unchanged_since(*lists.lists_version())
+    if unchanged:
+        return unchanged
     args = request.args
-    after = None
-    if args.get("after"):
-        stamp, _sep, last = args["after"].partition("_")
-        try:
-            after = (datetime.fromisoformat(stamp), strict_int(last))
-        except ValueError:
-            abort(400)
+    after = page_after(args)
     filters = {
         "state": args.get("state") if args.get("state") in STATES else None,
         "grid_id": args.get("grid", type=int),
@@ -84,10 +82,9 @@ def queue():
     rows = rows[: lists.PAGE]
     next_url = None
     if more and rows[-1].deadline_at:
-        after_key = f"{rows[-1].deadline_at.isoformat()}_{rows[-1].id}"
         # Only the filters travel on: any other key (_external, _scheme) would steer url_for.
         kept = {k: args[k] for k in QUEUE_FILTERS if args.get(k)}
-        next_url = url_for("reports.queue", **kept, after=after_key)
+        next_url = url_for("reports.queue", **kept, after=after_key(rows[-1]))
     return render(
         "reports/queue.html",
         block="rows",
@@ -104,8 +101,33 @@ def queue():
 @bp.route("/tasks")
 @allow(Role.GRID_WORKER, Role.HANDLER)
 def tasks():
-    rows = lists.my_tasks(current_user)
-    return render("reports/tasks.html", rows=rows, groups=lists.grouped_tasks(rows))
+    unchanged = wire.unchanged_since(*lists.lists_version())
+    if unchanged:
+        return unchanged
+    rows = lists.my_tasks(current_user, after=page_after(request.args))
+    more = len(rows) > lists.TASKS_PAGE
+    rows = rows[: lists.TASKS_PAGE]
+    next_url = None
+    if more and rows[-1].deadline_at:
+        next_url = url_for("reports.tasks", after=after_key(rows[-1]))
+    return render(
+        "reports/tasks.html", rows=rows, groups=lists.grouped_tasks(rows), next_url=next_url
+    )
+
+
+def page_after(args):
+    """The (deadline, id) a list's page starts after: ?after=2026-12-01T08:00:00_42."""
+    if not args.get("after"):
+        return None
+    stamp, _sep, last = args["after"].partition("_")
+    try:
+        return (datetime.fromisoformat(stamp), strict_int(last))
+    except ValueError:
+        abort(400)
+
+
+def after_key(row):
+    return f"{row.deadline_at.isoformat()}_{row.id}"
 
 
 @bp.route("/reveals")

@@ -1,19 +1,29 @@
 """The staff's lists: the command centre's queue, each person's tasks, a resident's own reports."""
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, or_, select, tuple_
+from sqlalchemy import and_, func, literal_column, or_, select, tuple_, union
 from sqlalchemy.orm import joinedload
 
 from blueprints.auth.models import Role
 from blueprints.places.models import Community, Grid
 from blueprints.reports.models import (
-    OPEN_STATES,
+    MeToo,
     PhoneReveal,
     Report,
+    ReportEvent,
     ReportState,
+    open_case,
 )
 from blueprints.timeutil import utcnow
 from extensions import db
+
+
+def lists_version():
+    """What changes when any list row may have: the newest case, step and "me too" (three
+    reads of a primary key's last entry)."""
+    newest = [select(func.max(t.id)).scalar_subquery() for t in (Report, ReportEvent, MeToo)]
+    return tuple(db.session.execute(select(*newest)).one())
+
 
 # ---- lists -------------------------------------------------------------------------------
 
@@ -31,11 +41,16 @@ def dispatcher_queue(
 ):
     """Open cases in the user's places, soonest deadline first; keyset-paginated by (deadline, id)."""
     grants = user.grants_for(Role.DISPATCHER, Role.ADMIN)
-    query = select(Report).join(Grid).join(Community).where(place_filter(grants))
-    if state:
-        query = query.where(Report.state == state)
-    else:
-        query = query.where(Report.state.in_(OPEN_STATES))
+    # Joined on an expression (+ 0) that no index serves: the database cannot start from the
+    # place's grids and read their every case, closed ones included, to sort them. It walks the
+    # open cases in deadline order instead and stops at the page, however long the history.
+    query = (
+        select(Report)
+        .join(Grid, Grid.id == Report.grid_id + literal_column("0"))
+        .join(Community)
+        .where(place_filter(grants))
+    )
+    query = query.where(Report.state == state if state else open_case())
     if grid_id:
         query = query.where(Report.grid_id == grid_id)
     if category_id:
@@ -64,26 +79,43 @@ def place_filter(grants):
     return or_(*clauses) if clauses else False
 
 
-def my_tasks(user):
-    """Cases sent to me or my department, and handled cases in my grids waiting for verification."""
+TASKS_PAGE = 100
+
+
+def my_tasks(user, after=None):
+    """Cases sent to me or my department, and handled cases in my grids waiting for verification,
+    soonest deadline first; keyset-paginated by (deadline, id), TASKS_PAGE + 1 rows to tell
+    whether there is more.
+
+    One query per source, each read from its own index in deadline order and cut at the page,
+    then merged: an OR of the three would read every row of all three to sort them."""
     departments = [g.department_id for g in user.grants_for(Role.HANDLER) if g.department_id]
     grids = [g.grid_id for g in user.grants_for(Role.GRID_WORKER) if g.grid_id]
     working = (ReportState.DISPATCHED, ReportState.SIGNED, ReportState.IN_PROGRESS)
-    mine = [and_(Report.assignee_id == user.id, Report.state.in_(working))]
+    sources = [and_(Report.assignee_id == user.id, Report.state.in_(working))]
     if departments:
-        mine.append(and_(Report.department_id.in_(departments), Report.state.in_(working)))
+        sources.append(and_(Report.department_id.in_(departments), Report.state.in_(working)))
     if grids:
         # Checked by another worker: a case one handled oneself is not one's to verify.
         someone_else = or_(Report.assignee_id.is_(None), Report.assignee_id != user.id)
-        mine.append(
+        sources.append(
             and_(Report.grid_id.in_(grids), Report.state == ReportState.HANDLED, someone_else)
         )
+    order = (Report.deadline_at, Report.id)
+    parts = []
+    for where in sources:
+        part = select(Report.id).where(where)
+        if after:
+            part = part.where(tuple_(*order) > tuple_(*after))
+        # Wrapped: SQLite allows no ORDER BY or LIMIT on a member of a UNION itself.
+        parts.append(select(part.order_by(*order).limit(TASKS_PAGE + 1).subquery()))
+    ids = union(*parts).subquery()
     return db.session.scalars(
         select(Report)
-        .where(or_(*mine))
+        .join(ids, Report.id == ids.c.id)
         .options(*LIST_LOADS)
-        .order_by(Report.deadline_at, Report.id)
-        .limit(100)
+        .order_by(*order)
+        .limit(TASKS_PAGE + 1)
     ).all()
 
 

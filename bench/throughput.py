@@ -1,0 +1,206 @@
+"""Requests per second through gunicorn: a bare Flask "ok" page against Linli's pages.
+
+    .venv/bin/python bench/throughput.py                      # this checkout
+    .venv/bin/python bench/throughput.py --code /tmp/linli-main   # another checkout of the app
+
+Both servers run gunicorn with the same workers and threads (gunicorn.conf.py of the checkout).
+Linli serves a temp SQLite file, migrated and loaded with the demo (as tests/live.py does). Rounds
+are interleaved (every page once per round) so that a change in the machine's load falls on
+all pages alike; `wrk` (Debian's package) makes the load. Prints the median over the rounds of
+requests/s, p50 and p99, and requests/s as a share of the bare page's."""
+
+import argparse
+import os
+import re
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+import uuid
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV_BIN = Path(sys.executable).parent
+TOKEN = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
+BARE = """from flask import Flask
+
+app = Flask(__name__)
+
+
+@app.route("/ok")
+def ok():
+    return "ok"
+"""
+DISPATCHER, WORKER, PASSWORD = "13800000003", "13800000002", "linli-demo"
+# One User-Agent for every request: Flask-Login marks a session no longer fresh when it changes,
+# and the queue's ETag covers the session.
+AGENT = "linli-throughput"
+
+
+def free_port():
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def serve(app, cwd, env, workers, log):
+    port = free_port()
+    process = subprocess.Popen(
+        [
+            str(VENV_BIN / "gunicorn"),
+            "--config",
+            str(env["LINLI_CODE"]) + "/gunicorn.conf.py",
+            "--workers",
+            str(workers),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--no-control-socket",
+            app,
+        ],
+        cwd=cwd,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"gunicorn for {app} exited")
+        try:
+            with urllib.request.urlopen(base + ("/ok" if "bare" in app else "/healthz"), timeout=2):
+                return process, base
+        except OSError:
+            time.sleep(0.2)
+    process.terminate()
+    raise RuntimeError(f"gunicorn for {app} did not answer")
+
+
+def sign_in(base, phone):
+    session = requests.Session()
+    session.headers["User-Agent"] = AGENT
+    token = TOKEN.search(session.get(base + "/auth/login", timeout=10).text)[1]
+    answer = session.post(
+        base + "/auth/login",
+        data={"csrf_token": token, "phone": phone, "password": PASSWORD},
+        allow_redirects=False,
+        timeout=10,
+    )
+    assert answer.status_code == 303, answer.status_code
+    return "; ".join(f"{k}={v}" for k, v in session.cookies.items())
+
+
+def wrk(url, seconds, connections, threads, headers=()):
+    command = ["wrk", "--latency", f"-d{seconds}s", f"-c{connections}", f"-t{threads}"]
+    for header in ("Accept-Encoding: gzip", f"User-Agent: {AGENT}", *headers):
+        command += ["-H", header]
+    out = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out)[1])
+    statuses = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return rps, latency(out, "50%"), latency(out, "99%"), int(statuses[1]) if statuses else 0
+
+
+def latency(out, pct):
+    value, unit = re.search(rf"^\s+{re.escape(pct)}\s+([\d.]+)(us|ms|s)\s*$", out, re.M).groups()
+    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--code", default=str(ROOT), help="the checkout of Linli to serve")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--seconds", type=int, default=4, help="per page per round")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--threads", type=int, default=2, help="wrk's threads")
+    args = parser.parse_args()
+    code = Path(args.code).resolve()
+    tmp = Path(tempfile.mkdtemp(prefix="linli_throughput_"))
+    (tmp / "bare.py").write_text(BARE)
+    database = tmp / "bench.db"
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{database}",
+        "SECRET_KEY": "bench-" + uuid.uuid4().hex,
+        "LINLI_SMS_FILE": str(tmp / "sms.jsonl"),
+        "UPLOAD_FOLDER": str(tmp / "uploads"),
+        "FLASK_APP": "tests.live:make_app",
+        "LINLI_CODE": str(code),
+        "PYTHONPATH": str(code),
+    }
+    for command in (["db", "upgrade"], ["demo", "load"]):
+        subprocess.run(
+            [str(VENV_BIN / "flask"), *command], cwd=code, env=env, check=True, capture_output=True
+        )
+    with sqlite3.connect(database) as conn:
+        ref = conn.execute("SELECT ref FROM report WHERE state = 'dispatched' LIMIT 1").fetchone()[
+            0
+        ]
+        reports = conn.execute("SELECT count(*) FROM report").fetchone()[0]
+    log = open(tmp / "gunicorn.log", "wb")  # noqa: SIM115 (open while the servers run)
+    bare, bare_url = serve("bare:app", tmp, env, args.workers, log)
+    linli, url = serve("tests.live:make_app()", code, env, args.workers, log)
+    try:
+        dispatcher = "Cookie: " + sign_in(url, DISPATCHER)
+        worker = "Cookie: " + sign_in(url, WORKER)
+
+        def fresh_tag():
+            """The queue's ETag now: it moves each minute, so it is asked for each round."""
+            answer = requests.get(
+                url + "/reports/queue",
+                headers={"Cookie": dispatcher[8:], "User-Agent": AGENT},
+                timeout=10,
+            )
+            return f"If-None-Match: {answer.headers.get('ETag', '')}"
+
+        pages = [
+            ("bare Flask /ok", bare_url + "/ok", ()),
+            ("/healthz", url + "/healthz", ()),
+            ("home page", url + "/", ()),
+            ("queue (dispatcher)", url + "/reports/queue", (dispatcher,)),
+            (
+                "queue, If-None-Match",
+                url + "/reports/queue",
+                (dispatcher, fresh_tag),
+            ),
+            ("task list (grid worker)", url + "/reports/tasks", (worker,)),
+            (f"case page {ref}", url + f"/reports/{ref}", (dispatcher,)),
+        ]
+        results = {name: [] for name, _url, _headers in pages}
+        load = os.getloadavg()[0]
+        for _round in range(args.rounds):
+            for name, page, headers in pages:
+                sent = [h() if callable(h) else h for h in headers]
+                results[name].append(wrk(page, args.seconds, args.connections, args.threads, sent))
+    finally:
+        for process in (bare, linli):
+            process.terminate()
+            process.wait(15)
+        log.close()
+    print(
+        f"\n{code} · {reports} demo reports · gunicorn {args.workers} workers (gthread) · "
+        f"wrk -c{args.connections} -t{args.threads} · {args.rounds} rounds of {args.seconds} s · "
+        f"load {load:.1f} → {os.getloadavg()[0]:.1f}\n"
+    )
+    print("| page | requests/s | p50 | p99 | × bare | non-2xx/3xx |")
+    print("|---|---|---|---|---|---|")
+    bare_rps = statistics.median(r[0] for r in results["bare Flask /ok"])
+    for name, runs in results.items():
+        rps = statistics.median(r[0] for r in runs)
+        p50 = statistics.median(r[1] for r in runs)
+        p99 = statistics.median(r[2] for r in runs)
+        bad = sum(r[3] for r in runs)
+        print(
+            f"| {name} | {rps:.0f} | {p50:.1f} ms | {p99:.1f} ms | {rps / bare_rps:.2f} | {bad} |"
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,254 @@
+"""Server speed (issue 15): the staff lists read their indexes in order on both databases, and a
+page's SQL does not grow with its rows."""
+
+import contextlib
+from datetime import UTC, datetime, timedelta
+
+import flask_babel
+import pytest
+from flask import template_rendered
+from sqlalchemy import event
+
+from blueprints import wire
+from blueprints.reports.models import ReportState
+from extensions import db
+from tests.factories import create_report
+
+DISPATCHER, WORKER, HANDLER = "13800000003", "13800000002", "13800000004"
+
+
+@contextlib.contextmanager
+def statements(app):
+    """Every SQL statement run inside the block, with its parameters."""
+    seen = []
+
+    def record(_conn, _cursor, statement, parameters, _context, _many):
+        seen.append((statement, parameters))
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+def plan(statement, parameters):
+    """The database's plan for a statement, as one lowercase string. PostgreSQL plans a tiny
+    table as a sequential scan and a sort whatever its indexes; told to avoid both (as it would
+    on a big table), it shows which index fits and whether that index gives the order."""
+    conn = db.session.connection()
+    if conn.dialect.name == "sqlite":
+        rows = conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters).all()
+        return " | ".join(row[-1] for row in rows).lower()
+    conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
+    conn.exec_driver_sql("SET LOCAL enable_bitmapscan = off")
+    conn.exec_driver_sql("SET LOCAL enable_sort = off")
+    rows = conn.exec_driver_sql("EXPLAIN " + statement, parameters).all()
+    return "\n".join(row[0] for row in rows).lower()
+
+
+def make_reports(app, n, **given):
+    with app.app_context():
+        for i in range(n):
+            state = (ReportState.SUBMITTED, ReportState.ACCEPTED, ReportState.DISPATCHED)[i % 3]
+            create_report(state=state, **given)
+            if i % 7 == 0:
+                create_report(state=ReportState.CLOSED, **given)
+
+
+def page_sql(app, client, url):
+    with statements(app) as seen:
+        response = client.get(url)
+    assert response.status_code == 200
+    return seen
+
+
+def report_sql(seen):
+    return [(s, p) for s, p in seen if "FROM report" in s]
+
+
+def test_the_queue_reads_open_cases_from_the_partial_index(app, client, demo, login_as):
+    make_reports(app, 6)
+    login_as(DISPATCHER)
+    seen = report_sql(page_sql(app, client, "/reports/queue"))
+    (statement, parameters), *_ = [sp for sp in seen if "NOT IN" in sp[0]]
+    with app.app_context():
+        shown = plan(statement, parameters)
+    assert "ix_report_open" in shown, shown
+    # Read in deadline order: no sort of every open case to find the first page.
+    assert "temp b-tree" not in shown
+    assert " sort " not in f" {shown} ".replace("sort key", ""), shown
+
+
+def test_overdue_and_later_pages_use_the_partial_index_too(app, client, demo, login_as):
+    make_reports(app, 3)
+    login_as(DISPATCHER)
+    url = "/reports/queue?overdue=1&after=2026-01-01T00:00:00_1"
+    seen = report_sql(page_sql(app, client, url))
+    (statement, parameters), *_ = [sp for sp in seen if "NOT IN" in sp[0]]
+    with app.app_context():
+        assert "ix_report_open" in plan(statement, parameters)
+
+
+def test_the_task_list_is_one_union_of_index_reads(app, client, demo, login_as):
+    make_reports(app, 6)
+    make_reports(app, 3, to_department=True)
+    login_as(HANDLER)
+    seen = report_sql(page_sql(app, client, "/reports/tasks"))
+    (statement, parameters), *_ = [sp for sp in seen if "UNION" in sp[0]]
+    assert " OR " not in statement.split("UNION")[0].split("WHERE", 1)[-1].split("ORDER")[0]
+    with app.app_context():
+        shown = plan(statement, parameters)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        # Every branch seeks an index; none reads the whole table.
+        assert "scan report" not in shown.replace("scan report using", ""), shown
+
+
+def test_the_task_list_pages_by_deadline(app, client, demo, login_as, monkeypatch):
+    from blueprints.reports import lists
+
+    monkeypatch.setattr(lists, "TASKS_PAGE", 2)
+    make_reports(app, 9)  # three dispatched to the G01 worker
+    login_as(WORKER)
+    first = client.get("/reports/tasks").get_data(as_text=True)
+    assert "after=" in first
+    link = first.split('href="/reports/tasks?after=')[1].split('"')[0]
+    second = client.get("/reports/tasks?after=" + link.replace("&amp;", "&"))
+    assert second.status_code == 200
+    assert second.get_data(as_text=True).count('class="first-line"') == 1
+    assert client.get("/reports/tasks?after=nonsense").status_code == 400
+
+
+@contextlib.contextmanager
+def babel_lookups(monkeypatch):
+    """How many times Babel is asked for the request's language or translations."""
+    asked = []
+    real = flask_babel._get_current_context
+
+    def counted():
+        asked.append(1)
+        return real()
+
+    monkeypatch.setattr(flask_babel, "_get_current_context", counted)
+    yield asked
+    monkeypatch.setattr(flask_babel, "_get_current_context", real)
+
+
+@pytest.mark.parametrize(
+    ("url", "who"), [("/reports/queue", DISPATCHER), ("/reports/tasks", WORKER)]
+)
+def test_a_list_costs_the_same_for_30_rows_as_for_5(
+    app, client, demo, login_as, monkeypatch, url, who
+):
+    """The same SQL statements, and the same locale work: none of it is done per row."""
+    make_reports(app, 5)
+    login_as(who)
+    client.get(url)  # the first request of a session does its own one-off work
+    with babel_lookups(monkeypatch) as asked:
+        few = len(page_sql(app, client, url))
+    few_asked = len(asked)
+    make_reports(app, 25)
+    with babel_lookups(monkeypatch) as asked:
+        many = len(page_sql(app, client, url))
+    assert many == few
+    assert len(asked) == few_asked
+
+
+def test_times_are_written_as_babel_wrote_them(app):
+    moment = datetime(2026, 12, 31, 17, 5)
+    with app.test_request_context():
+        when = app.jinja_env.filters["when"]
+        assert when(moment) == "2027\u201101\u201101\u00a001:05"
+        assert when(moment.replace(tzinfo=UTC)) == when(moment)
+        assert when(None) == ""
+
+
+def test_the_case_page_runs_a_fixed_few_statements(app, client, demo, login_as):
+    with app.app_context():
+        ref = create_report(state=ReportState.DISPATCHED).ref
+        other = create_report(state=ReportState.IN_PROGRESS).ref  # more events on its timeline
+    login_as(DISPATCHER)
+    short = len(page_sql(app, client, f"/reports/{ref}"))
+    long = len(page_sql(app, client, f"/reports/{other}"))
+    assert long == short
+
+
+@contextlib.contextmanager
+def rendered(app):
+    """The templates rendered inside the block."""
+    seen = []
+
+    def record(_sender, template, **_extra):
+        seen.append(template.name)
+
+    template_rendered.connect(record, app)
+    try:
+        yield seen
+    finally:
+        template_rendered.disconnect(record, app)
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """The clock of the pages' version stamps, moved on by hand."""
+    now = [datetime(2026, 12, 1, 8, 0, 10)]
+    monkeypatch.setattr(wire, "stamp_clock", lambda: now[0])
+    return now
+
+
+@pytest.mark.parametrize(
+    ("url", "who"), [("/reports/queue", DISPATCHER), ("/reports/tasks", WORKER)]
+)
+def test_a_poll_with_nothing_new_is_a_304_without_rendering(
+    app, client, demo, login_as, clock, url, who
+):
+    make_reports(app, 3)
+    login_as(who)
+    client.get(url)  # the session's CSRF secret is made on the first page
+    first = client.get(url)
+    tag = first.headers["ETag"]
+    with rendered(app) as templates:
+        again = client.get(url, headers={"If-None-Match": tag})
+    assert again.status_code == 304
+    assert templates == []
+    assert again.headers["ETag"] == tag
+    clock[0] += timedelta(seconds=40)  # the same minute
+    assert client.get(url, headers={"If-None-Match": tag}).status_code == 304
+
+
+def test_any_change_gives_the_page_again(app, client, demo, login_as, clock):
+    make_reports(app, 3)
+    login_as(DISPATCHER)
+    url = "/reports/queue"
+    client.get(url)
+    tag = client.get(url).headers["ETag"]
+
+    def fresh(**headers):
+        with rendered(app) as templates:
+            response = client.get(url, headers={"If-None-Match": tag, **headers})
+        return response.status_code, bool(templates)
+
+    assert fresh() == (304, False)
+    # Another filter, the fragment htmx asks for, another text size: another page.
+    assert client.get(url + "?urgency=urgent", headers={"If-None-Match": tag}).status_code == 200
+    # (A fragment is rendered block by block, without the template_rendered signal.)
+    assert fresh(**{"HX-Request": "true", "HX-Request-Type": "partial"})[0] == 200
+    client.set_cookie("size", "large")
+    assert fresh() == (200, True)
+    client.delete_cookie("size")
+    assert fresh() == (304, False)
+    # A minute passing: "time left" moves.
+    clock[0] += timedelta(minutes=1)
+    assert fresh() == (200, True)
+    tag = client.get(url).headers["ETag"]
+    assert fresh() == (304, False)
+    # A new step on any case.
+    with app.app_context():
+        create_report(state=ReportState.SUBMITTED)
+    assert fresh() == (200, True)
+    tag = client.get(url).headers["ETag"]
+    # Another language.
+    client.set_cookie("lang", "en")
+    assert fresh() == (200, True)
