@@ -4,7 +4,7 @@ The Open311 API answers its errors in its own formats instead (JSON, or XML by t
 
 import logging
 
-from flask import render_template, request
+from flask import abort, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -26,6 +26,13 @@ PAGES = {
         _l("这不是您的错。请稍后再试一次。"),
     ),
 }
+
+
+def or_404(row):
+    """The row a view asked for, or a 404 for one that does not exist."""
+    if row is None:
+        abort(404)
+    return row
 
 
 class Refused(Exception):

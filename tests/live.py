@@ -75,6 +75,17 @@ class Server:
     def log(self):
         return self.log_file.read_text(errors="replace")
 
+    def app(self):
+        """An app on the live server's database, for a test to write what it needs or read
+        what was stored (dispose its engine before the server's workers race on it)."""
+        return create_app(
+            {
+                "SQLALCHEMY_DATABASE_URI": self.database,
+                "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+                "RATELIMIT_STORAGE_URI": "memory://",
+            }
+        )
+
 
 def free_port():
     with socket.socket() as s:

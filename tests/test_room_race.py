@@ -8,7 +8,6 @@ from datetime import datetime, time, timedelta
 import pytest
 from sqlalchemy import select
 
-from app import create_app
 from blueprints.auth.models import User
 from blueprints.main.cli import DEMO_PASSWORD
 from blueprints.orgs.models import Org
@@ -30,15 +29,9 @@ def server(tmp_path_factory):
         yield running
 
 
-def setup_groups(database):
+def setup_groups(server):
     """Twenty approved groups of 桃花社区, each with its own officer, and one room."""
-    app = create_app(
-        {
-            "SQLALCHEMY_DATABASE_URI": database,
-            "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
-            "RATELIMIT_STORAGE_URI": "memory://",
-        }
-    )
+    app = server.app()
     with app.app_context():
         community = db.session.scalar(select(Community).where(Community.code == "C01"))
         phones, groups = [], []
@@ -75,7 +68,7 @@ def setup_groups(database):
 
 
 def test_twenty_groups_at_once_for_one_slot(server):
-    app, phones, groups, room_id = setup_groups(server.database)
+    app, phones, groups, room_id = setup_groups(server)
     day = local(utcnow()).date() + timedelta(days=3)
     sessions = []
     for i, phone in enumerate(phones):

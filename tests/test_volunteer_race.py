@@ -7,7 +7,6 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
-from app import create_app
 from blueprints.auth.models import User
 from blueprints.main.cli import DEMO_PASSWORD
 from blueprints.places.models import Community, Grid
@@ -29,15 +28,9 @@ def server(tmp_path_factory):
         yield running
 
 
-def setup_shift(database):
+def setup_shift(server):
     """Twenty volunteers and one future shift of five seats, written into the live database."""
-    app = create_app(
-        {
-            "SQLALCHEMY_DATABASE_URI": database,
-            "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
-            "RATELIMIT_STORAGE_URI": "memory://",
-        }
-    )
+    app = server.app()
     with app.app_context():
         community = db.session.scalar(select(Community).where(Community.code == "C01"))
         grid = db.session.scalar(select(Grid).where(Grid.code == "G01"))
@@ -79,7 +72,7 @@ def setup_shift(database):
 
 
 def test_twenty_at_once_for_five_seats(server):
-    app, phones, shift_id = setup_shift(server.database)
+    app, phones, shift_id = setup_shift(server)
     sessions = []
     for i, phone in enumerate(phones):
         session = browser(server, f"10.7.{i}.1")
@@ -118,13 +111,7 @@ def test_twenty_at_once_for_five_seats(server):
 def test_one_person_pressing_six_overlapping_shifts_at_once_gets_one(server):
     """The overlap rule holds under a race: six sign-ups of one person for six shifts at the same
     hour, sent at once through four workers, leave exactly one active sign-up."""
-    app = create_app(
-        {
-            "SQLALCHEMY_DATABASE_URI": server.database,
-            "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
-            "RATELIMIT_STORAGE_URI": "memory://",
-        }
-    )
+    app = server.app()
     with app.app_context():
         community = db.session.scalar(select(Community).where(Community.code == "C01"))
         user = User(phone="13799990000", name="忙碌的人", grid=community.grids[0])

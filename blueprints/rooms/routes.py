@@ -8,7 +8,7 @@ from wtforms.fields.choices import SelectChoice
 
 from blueprints.access import PUBLIC, SIGNED_IN, allow
 from blueprints.auth.models import Role
-from blueprints.errors import Conflict, Refused
+from blueprints.errors import Conflict, Refused, or_404
 from blueprints.htmx import advance, render
 from blueprints.main import features
 from blueprints.rooms import services
@@ -53,12 +53,6 @@ def room_weekday(moment):
 @bp.app_template_filter("room_facility")
 def room_facility(code):
     return FACILITIES.get(code, "")
-
-
-def or_404(row):
-    if row is None:
-        abort(404)
-    return row
 
 
 # ---- rooms -------------------------------------------------------------------------------------

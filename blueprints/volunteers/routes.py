@@ -6,6 +6,7 @@ from flask_login import current_user
 
 from blueprints.access import PUBLIC, SIGNED_IN, allow
 from blueprints.auth.models import Role
+from blueprints.errors import or_404
 from blueprints.htmx import advance, render
 from blueprints.main import features
 from blueprints.places.routes import qr_svg
@@ -40,12 +41,6 @@ def volunteer_words():
         "signup_flow": signups.FLOW,
         "hours_flow": hours.FLOW,
     }
-
-
-def or_404(row):
-    if row is None:
-        abort(404)
-    return row
 
 
 def field_error(form, e):
