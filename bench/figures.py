@@ -19,12 +19,13 @@ from random import Random
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import reports as base
 from sqlalchemy import func, select
 
 from blueprints.figures.facts import refresh_facts
 from blueprints.places.models import Community, Department, Grid, Street
 from extensions import db
+
+import reports as base
 
 
 def ids():
