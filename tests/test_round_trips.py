@@ -3,7 +3,7 @@ POST, 303 and GET), pushing the next step's address; a plain form still gets its
 
 from sqlalchemy import select
 
-from blueprints.reports.models import Report
+from blueprints.reports.models import Report, ReportDraft
 from extensions import db
 from tests.test_orgs import OFFICER, start, stored
 from tests.test_reports import category, grid
@@ -54,6 +54,45 @@ def test_a_plain_form_still_gets_post_redirect_get(client, demo, ctx):
     assert [a.status_code for a in answers] == [303] * 5
     assert answers[0].headers["Location"] == "/reports/new/details"
     assert all("HX-Push-Url" not in a.headers for a in answers)
+
+
+def test_choosing_a_category_costs_no_form_post(client, demo, ctx):
+    """The first step's tap is a GET of the details step with the category: nothing is stored
+    yet, and the CSRF token stays out of the address. The details step's POST keeps it."""
+    page = client.get("/reports/new").get_data(as_text=True)
+    chooser = page.split('<form method="get" action="/reports/new/details">')[1].split("</form>")[0]
+    assert f'name="category" value="{category("garbage").id}"' in chooser
+    assert "csrf_token" not in chooser
+    shown = client.get(f"/reports/new/details?category={category('garbage').id}", headers=BOOSTED)
+    assert shown.status_code == 200
+    assert "分类：垃圾堆放" in shown.get_data(as_text=True)
+    assert db.session.scalar(select(db.func.count()).select_from(ReportDraft)) == 0
+    details = {
+        "category": category("garbage").id,
+        "description": "垃圾桶满了没人收",
+        "grid": grid("G01").id,
+        "address": "5栋",
+    }
+    assert client.post("/reports/new/details", data=details).status_code == 303
+    client.post("/reports/new/photos", data={})
+    client.post("/reports/new/contact", data={})
+    key = client.get("/reports/new/check").get_data(as_text=True).split('name="key" value="')[1]
+    assert client.post("/reports/new/check", data={"key": key.split('"')[0]}).status_code == 303
+    report = db.session.scalar(select(Report).where(Report.description == "垃圾桶满了没人收"))
+    assert report.category.code == "garbage"
+
+
+def test_a_forged_or_retired_category_goes_back_to_the_first_step(client, demo, ctx):
+    assert client.get("/reports/new/details?category=99999").headers["Location"] == "/reports/new"
+    assert client.get("/reports/new/details?category=abc").headers["Location"] == "/reports/new"
+    retired = category("garbage")
+    retired.active = False
+    db.session.commit()
+    answer = client.get(f"/reports/new/details?category={retired.id}")
+    assert answer.headers["Location"] == "/reports/new"
+    forged = {"category": retired.id, "description": "垃圾桶满了没人收", "grid": grid("G01").id}
+    assert client.post("/reports/new/details", data=forged).headers["Location"] == "/reports/new"
+    assert db.session.scalar(select(db.func.count()).select_from(ReportDraft)) == 0
 
 
 def test_a_step_with_errors_is_answered_as_before(client, demo, ctx):

@@ -25,6 +25,17 @@ def test_security_headers(client):
     assert response.headers["Referrer-Policy"] == "same-origin"
 
 
+def test_an_answer_to_htmx_carries_no_document_policies(client):
+    """It is swapped into a page that has them; opening the same address is a navigation, and
+    gets them all."""
+    fetched = client.get("/", headers={"HX-Request": "true", "HX-Request-Type": "full"})
+    assert fetched.status_code == 200
+    assert fetched.headers["X-Content-Type-Options"] == "nosniff"
+    for name in ("Content-Security-Policy", "X-Frame-Options", "Permissions-Policy"):
+        assert name not in fetched.headers
+        assert name in client.get("/").headers
+
+
 def test_no_inline_scripts_or_styles(client):
     html = client.get("/auth/signup").get_data(as_text=True)
     assert not re.search(r"<script(?![^>]*\bsrc=)", html)

@@ -114,20 +114,33 @@ def keep_typed(step):
         typed = {"phone": form.get("phone", "")[:20], "name": form.get("name", "")[:40]}
         if form.get("mode") in ("patrol", "resident"):
             typed["mode"] = form["mode"]
-    if current_draft():
+    chosen = chosen_category() if step == "details" else None
+    if current_draft() or chosen:
         kept = current_draft().get("typed", {})
-        intake.save_draft(draft_key(), typed={**kept, step: typed})
+        chosen_id = {"category_id": chosen.id} if chosen else {}
+        intake.save_draft(draft_key(), typed={**kept, step: typed}, **chosen_id)
     switch = "main.text_size" if "size" in form else "main.language"
     return redirect(url_for(switch, next=url_for(KEPT_STEPS[step])), 307)
+
+
+def chosen_category():
+    """The category tapped on the first step, which comes with the details step's request (a
+    link-like GET form: choosing is not yet a change, so it costs no form post) and with its
+    POST (a hidden field); a forged or retired one counts as none."""
+    chosen = db.session.get(Category, parse_int(request.values.get("category", "")) or 0)
+    return chosen if chosen and chosen.active else None
 
 
 @bp.route("/new/details", methods=["GET", "POST"])
 @allow(PUBLIC)
 def details():
-    draft, back = require_answers("category_id")
-    if back:
-        return back
-    category = db.session.get(Category, draft["category_id"])
+    chosen = chosen_category()
+    draft = current_draft()
+    if chosen is None:
+        draft, back = require_answers("category_id")
+        if back:
+            return back
+    category = chosen or db.session.get(Category, draft["category_id"])
     posted = request.method == "POST"
     form = DetailsForm(data=None if posted else details_so_far(draft))
     form.grid.choices = grid_choices(_("请选择"))
@@ -143,6 +156,7 @@ def details():
         # Keep what was typed so far, then go back to the categories.
         intake.save_draft(
             draft_key(),
+            category_id=category.id,
             description=(form.description.data or "").strip()[:DESCRIPTION_MAX],
             address=(form.address.data or "").strip()[:ADDRESS_MAX],
         )
@@ -152,6 +166,7 @@ def details():
         intake.save_draft(
             draft_key(),
             typed=typed_except(draft, "details"),
+            category_id=category.id,
             description=form.description.data.strip(),
             grid_id=form.grid.data,
             address=form.address.data.strip(),
@@ -159,7 +174,7 @@ def details():
             lng=form.lng.data,
             answers=answers_of(questions),
         )
-        similar = intake.similar_reports(form.grid.data, draft["category_id"])
+        similar = intake.similar_reports(form.grid.data, category.id)
         return advance(url_for("reports.similar" if similar else "reports.add_photos"))
     return render(
         "reports/details.html",
