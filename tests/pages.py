@@ -43,6 +43,7 @@ REDIRECTS = {
     "volunteers.verify_one",
     "notices.show",
     "figures.index",
+    "reports.contact",
 }
 # Argument names that mean different things on different rules: filled per endpoint only.
 AMBIGUOUS = {"code", "id", "kind", "number", "token", "ref", "fmt", "filename"}
@@ -562,7 +563,6 @@ PREPARE = {
     "reports.details": report_draft,
     "reports.similar": report_draft,
     "reports.add_photos": report_draft,
-    "reports.contact": report_draft,
     "reports.check": report_draft,
     "auth.reset_confirm": reset_requested,
 }

@@ -7,10 +7,10 @@ import re
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from blueprints.reports import photos
-from blueprints.reports.models import ReportEvent, ReportPhoto, ReportState
+from blueprints.reports.models import Report, ReportEvent, ReportPhoto, ReportState
 from blueprints.timeutil import utcnow
 from extensions import db
 from tests.test_reports import (
@@ -236,7 +236,7 @@ def test_time_left_reads_in_minutes_hours_and_days(app):
 # ---- check your answers --------------------------------------------------------------
 
 
-def start_draft(client, code="streetlight", answers=None, n_photos=0, contact=None):
+def start_draft(client, code="streetlight", answers=None, n_photos=0):
     with client.application.app_context():
         cat_id, grid_id = category(code).id, grid("G01").id
     client.post("/reports/new", data={"category": str(cat_id)})
@@ -256,9 +256,11 @@ def start_draft(client, code="streetlight", answers=None, n_photos=0, contact=No
             data={"photos": (jpeg(), "p.jpg")},
             content_type="multipart/form-data",
         )
-    contact = contact if contact is not None else {"phone": "13912345678", "name": "王大爷"}
-    assert client.post("/reports/new/contact", data=contact).status_code == 303
     return client.get("/reports/new/check").get_data(as_text=True)
+
+
+def draft_key_of(page):
+    return re.search(r'name="key" value="([^"]+)"', page).group(1)
 
 
 def draft_photo_ids(page):
@@ -267,8 +269,6 @@ def draft_photo_ids(page):
 
 def test_check_shows_everything_the_person_typed(client, demo, ctx):
     page = start_draft(client, answers={"attribute[lights]": "3"}, n_photos=2)
-    assert '<span class="phone">13912345678</span>' in page
-    assert "王大爷" in page
     assert "<dt>有几盏灯不亮</dt><dd>3 " in page
     assert "5栋" in page
     assert "路灯不亮已经三天了" in page
@@ -281,12 +281,40 @@ def test_a_choice_answer_reads_by_its_name(client, demo, ctx):
     assert "<dt>被什么堵住了</dt><dd>电动车 " in page
 
 
-def test_a_grid_worker_filing_for_a_resident_sees_the_phone_masked(client, demo, ctx, login_as):
+def test_the_last_page_asks_how_to_reach_the_reporter_and_keeps_a_wrong_phone(client, demo, ctx):
+    before = db.session.scalar(select(func.count()).select_from(Report))
+    page = start_draft(client)
+    assert "怎么联系您" in page
+    assert "第 4 步，共 4 步" in page
+    typed = {"key": draft_key_of(page), "phone": "1391234", "name": "王大爷<script>"}
+    answer = client.post("/reports/new/check", data=typed)
+    html = answer.get_data(as_text=True)
+    assert answer.status_code == 422
+    assert "请检查以下内容" in html
+    assert 'value="1391234"' in html
+    assert "王大爷&lt;script&gt;" in html
+    assert db.session.scalar(select(func.count()).select_from(Report)) == before
+    done = client.post("/reports/new/check", data={**typed, "phone": "139 1234 5678"})
+    assert done.status_code == 303
+    stored = db.session.scalar(select(Report).order_by(Report.id.desc()))
+    assert (stored.reporter_phone, stored.reporter_name) == ("13912345678", "王大爷<script>")
+
+
+def test_a_grid_worker_filing_for_a_resident_must_give_their_phone(client, demo, ctx, login_as):
     login_as(WORKER)
-    page = start_draft(client, contact={"mode": "resident", "phone": RESIDENT, "name": "张阿姨"})
-    assert RESIDENT not in page
-    assert "138****0001" in page
-    assert "张阿姨" in page
+    before = db.session.scalar(select(func.count()).select_from(Report))
+    page = start_draft(client)
+    assert "替居民反映（代办）" in page
+    key = draft_key_of(page)
+    missing = client.post("/reports/new/check", data={"key": key, "mode": "resident"})
+    assert missing.status_code == 422
+    assert "替居民反映时，请填写居民的手机号" in missing.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(Report)) == before
+    resident = {"key": key, "mode": "resident", "phone": RESIDENT, "name": "张阿姨"}
+    assert client.post("/reports/new/check", data=resident).status_code == 303
+    stored = db.session.scalar(select(Report).order_by(Report.id.desc()))
+    assert stored.source == "assisted"
+    assert stored.reporter.phone == RESIDENT
 
 
 def test_a_draft_photo_is_removed_from_the_check_page(client, demo, ctx, app):
@@ -383,11 +411,10 @@ def file_located(client, lat, lng):
             "lng": str(lng),
         },
     )
-    client.post("/reports/new/contact", data={"phone": "", "name": ""})
     page = client.get("/reports/new/check").get_data(as_text=True)
     assert "已定位" in page
     key = re.search(r'name="key" value="([^"]+)"', page).group(1)
-    done = client.post("/reports/new/check", data={"key": key})
+    done = client.post("/reports/new/check", data={"key": key, "phone": "", "name": ""})
     return re.search(r"/reports/(\d{12})", done.headers["Location"]).group(1)
 
 
@@ -447,14 +474,15 @@ def test_without_js_the_switches_keep_what_was_typed(client, demo, ctx):
 def test_the_contact_switch_keeps_the_phone_and_name(client, demo, ctx):
     start_draft(client)
     page = switch_keeping(
-        client, "contact", {"phone": "13911112222", "name": "李阿姨", "size": "large"}
+        client, "check", {"phone": "13911112222", "name": "李阿姨", "size": "large"}
     )
     assert 'value="13911112222"' in page
     assert 'value="李阿姨"' in page
-    # Sent as the answer, the kept typing goes; the check page reads the answer.
-    client.post("/reports/new/contact", data={"phone": "13933334444", "name": "李阿姨"})
-    assert "13933334444" in client.get("/reports/new/check").get_data(as_text=True)
-    assert 'value="13933334444"' in client.get("/reports/new/contact").get_data(as_text=True)
+    # Sent, the answer is what the report keeps.
+    typed = {"key": draft_key_of(page), "phone": "13933334444", "name": "李阿姨"}
+    assert client.post("/reports/new/check", data=typed).status_code == 303
+    stored = db.session.scalar(select(Report).order_by(Report.id.desc()))
+    assert stored.reporter_phone == "13933334444"
 
 
 def test_the_tracking_forms_limit_does_not_speak_of_accounts(client, demo):

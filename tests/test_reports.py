@@ -63,13 +63,9 @@ def file_report(client, code="streetlight", grid_code="G01", phone="13912345678"
             data={"photos": (photo, "p.jpg")},
             content_type="multipart/form-data",
         )
-    assert (
-        client.post("/reports/new/contact", data={"phone": phone, "name": "王大爷"}).status_code
-        == 303
-    )
     page = client.get("/reports/new/check").get_data(as_text=True)
     key = re.search(r'name="key" value="([^"]+)"', page).group(1)
-    done = client.post("/reports/new/check", data={"key": key})
+    done = client.post("/reports/new/check", data={"key": key, "phone": phone, "name": "王大爷"})
     assert done.status_code == 303
     ref = re.search(r"/reports/(\d{12})", done.headers["Location"]).group(1)
     return ref, key
@@ -649,13 +645,11 @@ def test_grid_worker_files_for_a_resident(client, demo, login_as, ctx):
         "/reports/new/details",
         data={"description": "楼道堆了很多杂物", "grid": str(grid("G01").id), "address": "3栋"},
     )
-    client.post(
-        "/reports/new/contact", data={"mode": "resident", "phone": RESIDENT, "name": "张阿姨"}
-    )
     key = re.search(
         r'name="key" value="([^"]+)"', client.get("/reports/new/check").get_data(as_text=True)
     ).group(1)
-    done = client.post("/reports/new/check", data={"key": key})
+    resident = {"key": key, "mode": "resident", "phone": RESIDENT, "name": "张阿姨"}
+    done = client.post("/reports/new/check", data=resident)
     r = report(re.search(r"/reports/(\d{12})", done.headers["Location"]).group(1))
     assert r.source == "assisted"
     assert r.reporter.phone == RESIDENT
@@ -891,13 +885,14 @@ def test_a_categorys_extra_questions_are_asked_checked_and_shown(client, demo, l
     assert forged.status_code == 422
     done = client.post("/reports/new/details", data={**base, "attribute[blocked_by]": "ebike"})
     assert done.status_code == 303
-    client.post("/reports/new/contact", data={"phone": "13912345678"})
     key = re.search(
         r'name="key" value="([^"]+)"', client.get("/reports/new/check").get_data(as_text=True)
     ).group(1)
     ref = re.search(
         r"/reports/(\d{12})",
-        client.post("/reports/new/check", data={"key": key}).headers["Location"],
+        client.post("/reports/new/check", data={"key": key, "phone": "13912345678"}).headers[
+            "Location"
+        ],
     ).group(1)
     assert json.loads(report(ref).attributes) == {"blocked_by": "ebike"}
     login_as(DISPATCHER)

@@ -272,10 +272,10 @@ def file_for(client, phone):
         "/reports/new/details",
         data={"description": "楼道灯坏了好几天", "grid": str(grid("G01").id), "address": "3栋"},
     )
-    client.post("/reports/new/contact", data={"mode": "resident", "phone": phone, "name": "居民"})
     page = client.get("/reports/new/check").get_data(as_text=True)
     key = page.split('name="key" value="')[1].split('"')[0]
-    assert client.post("/reports/new/check", data={"key": key}).status_code == 303
+    resident = {"key": key, "mode": "resident", "phone": phone, "name": "居民"}
+    assert client.post("/reports/new/check", data=resident).status_code == 303
 
 
 def test_a_strangers_wrong_logins_lock_the_owner_out_for_15_minutes_at_most(

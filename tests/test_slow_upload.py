@@ -141,7 +141,7 @@ def test_ten_slow_uploads_are_all_stored_and_the_site_keeps_answering(tmp_path):
         watcher.join(10)
 
         assert [a[0] for a in answers] == [303] * UPLOADERS, (answers, server.log()[-2000:])
-        assert all("/reports/new/contact" in a[1] for a in answers)
+        assert all("/reports/new/check" in a[1] for a in answers)
         assert len(health) >= 20, health  # asked every half second through ~17 s of uploads
         slow = [h for h in health if h[0] != 200 or h[1] >= 1.0]
         assert not slow, slow

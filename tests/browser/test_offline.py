@@ -226,8 +226,8 @@ def test_a_photo_upload_shows_its_progress_on_a_slow_link(browser, served):
     expect(page.locator("#net")).to_contain_text(re.compile(r"正在上传 \d+%，还剩约 \d+ 秒"))
     expect(page.get_by_role("button", name="上传并继续")).to_be_disabled()
     page.screenshot(path=str(SCREENSHOTS / "upload-progress.png"))
-    expect(page.locator("h1")).to_have_text("怎么联系您", timeout=30_000)
-    assert page.url.endswith("/reports/new/contact")  # htmx pushed where the upload led
+    expect(page.locator("h1")).to_have_text("请核对后提交", timeout=30_000)
+    assert page.url.endswith("/reports/new/check")  # htmx pushed where the upload led
     context.close()
 
 

@@ -59,7 +59,7 @@ def test_a_quick_tap_sends_the_shrunk_photo(browser, measured):
     )
     page.get_by_role("button", name="上传并继续").click()  # no pause for the shrink
 
-    expect(page.locator("h1")).to_have_text("怎么联系您")
+    expect(page.locator("h1")).to_have_text("请核对后提交")
     assert len(sizes) == 1
     assert sizes[0] < len(original) / 3, (sizes, len(original))
     context.close()

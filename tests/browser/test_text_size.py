@@ -107,8 +107,6 @@ def test_no_small_text_on_any_step_of_reporting(page, large):
     expect(page.locator("h1")).to_have_text("拍张照片（可以不拍）")
     pages["photos"] = small_text(page, large)
     page.get_by_role("link", name="不拍照，下一步").click()
-    pages["contact"] = small_text(page, large)
-    page.get_by_role("button", name="下一步").click()
     expect(page.locator("h1")).to_have_text("请核对后提交")
     pages["check"] = small_text(page, large)
     page.get_by_role("button", name="提交反映").click()
