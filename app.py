@@ -50,6 +50,9 @@ class Config:
     # "inline": right after each commit (tests and `make dev`).
     SMS_DELIVERY = os.environ.get("SMS_DELIVERY", "loop")
     PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
+    # Behind the proxy: a request that waited longer than this for a worker gets a 503 at once
+    # (blueprints/queue_timeout.py); 0 serves every request however late.
+    QUEUE_TIMEOUT_SECONDS = float(os.environ.get("QUEUE_TIMEOUT_SECONDS", "10"))
     PASSWORD_HASH_METHOD = "scrypt"
     OPEN311_JURISDICTION = os.environ.get("OPEN311_JURISDICTION", "linli")
     HOTLINE = os.environ.get("HOTLINE", "12345")
@@ -102,6 +105,9 @@ def create_app(test_config=None):
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
 
     import blueprints.ratelimit  # noqa: F401  (registers the linlidb:// storage)
+    from blueprints import queue_timeout
+
+    queue_timeout.init_app(app)  # first of the request hooks
 
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(app.root_path, "migrations"))

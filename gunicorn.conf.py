@@ -9,9 +9,20 @@ Behind nginx with request buffering (README, "Deploying"), slow bodies never rea
 
 import os
 
+
+def cores():
+    """The cores this process may run on (a container's cpuset, not the host's count)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
 wsgi_app = "app:create_app()"
 bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '5000')}"
-workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+# Two processes a core: one worker's threads take turns on the GIL, so a second keeps the core
+# busy while the first waits on it. WEB_CONCURRENCY (as Heroku and others set it) overrides.
+workers = int(os.environ.get("WEB_CONCURRENCY") or 2 * cores())
 worker_class = "gthread"
 # Threads per worker: this many slow uploads in one worker still leave the site answering.
 # SQLAlchemy's default pool (5 + 10 overflow) covers them: a thread holds a connection only
@@ -23,3 +34,11 @@ timeout = 30
 graceful_timeout = 30
 # Kept-alive connections wait in the worker's poller, not in a thread.
 keepalive = 5
+# A worker is replaced after about this many requests: whatever it leaked (memory, a stuck
+# connection) goes with it. The jitter keeps the workers from all restarting at once.
+max_requests = 1000
+max_requests_jitter = 100
+# The app writes one line per request itself (blueprints/wire.py: path without the query,
+# account, network); gunicorn's access log would be a second, with the query string.
+accesslog = None
+errorlog = "-"

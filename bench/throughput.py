@@ -151,14 +151,18 @@ def main():
         dispatcher = "Cookie: " + sign_in(url, DISPATCHER)
         worker = "Cookie: " + sign_in(url, WORKER)
 
-        def fresh_tag():
-            """The queue's ETag now: it moves each minute, so it is asked for each round."""
-            answer = requests.get(
-                url + "/reports/queue",
-                headers={"Cookie": dispatcher[8:], "User-Agent": AGENT},
-                timeout=10,
-            )
-            return f"If-None-Match: {answer.headers.get('ETag', '')}"
+        def fresh_tag(path):
+            """A page's ETag now: it moves each minute, so it is asked for each round."""
+
+            def ask():
+                answer = requests.get(
+                    url + path,
+                    headers={"Cookie": dispatcher[8:], "User-Agent": AGENT},
+                    timeout=10,
+                )
+                return f"If-None-Match: {answer.headers.get('ETag', '')}"
+
+            return ask
 
         pages = [
             ("bare Flask /ok", bare_url + "/ok", ()),
@@ -168,10 +172,15 @@ def main():
             (
                 "queue, If-None-Match",
                 url + "/reports/queue",
-                (dispatcher, fresh_tag),
+                (dispatcher, fresh_tag("/reports/queue")),
             ),
             ("task list (grid worker)", url + "/reports/tasks", (worker,)),
             (f"case page {ref}", url + f"/reports/{ref}", (dispatcher,)),
+            (
+                "case page, If-None-Match",
+                url + f"/reports/{ref}",
+                (dispatcher, fresh_tag(f"/reports/{ref}")),
+            ),
         ]
         results = {name: [] for name, _url, _headers in pages}
         load = os.getloadavg()[0]

@@ -5,6 +5,7 @@ within a second the whole time."""
 import io
 import os
 import re
+import runpy
 import socket
 import threading
 import time
@@ -148,3 +149,14 @@ def test_ten_slow_uploads_are_all_stored_and_the_site_keeps_answering(tmp_path):
         for session, _ in residents:
             page = session.get(server.url + "/reports/new/photos", timeout=10).text
             assert "已上传 1 张" in page
+
+
+def test_workers_come_from_the_cores_unless_web_concurrency_says(monkeypatch):
+    monkeypatch.delenv("WEB_CONCURRENCY", raising=False)
+    served = runpy.run_path(str(CONFIG))
+    assert served["workers"] == 2 * served["cores"]() >= 2
+    assert served["worker_class"] == "gthread"
+    assert served["max_requests"] > 0 < served["max_requests_jitter"] < served["max_requests"]
+    assert served["accesslog"] is None  # the app's own line is the access log
+    monkeypatch.setenv("WEB_CONCURRENCY", "3")
+    assert runpy.run_path(str(CONFIG))["workers"] == 3

@@ -10,11 +10,15 @@ from flask import template_rendered
 from sqlalchemy import event
 
 from blueprints import wire
+from blueprints.auth.models import RoleGrant, User
+from blueprints.reports import follows, intake, refs, services
 from blueprints.reports.models import ReportState
 from extensions import db
+from tests.conftest import login
 from tests.factories import create_report
 
 DISPATCHER, WORKER, HANDLER = "13800000003", "13800000002", "13800000004"
+RESIDENT, ADMIN = "13800000001", "13800000009"
 
 
 @contextlib.contextmanager
@@ -173,6 +177,9 @@ def test_the_case_page_runs_a_fixed_few_statements(app, client, demo, login_as):
     short = len(page_sql(app, client, f"/reports/{ref}"))
     long = len(page_sql(app, client, f"/reports/{other}"))
     assert long == short
+    # The account, the case, its grid and place, the grants, the version stamp, the timeline,
+    # the category, whom to dispatch to, helpers, photos.
+    assert short <= 13
 
 
 @contextlib.contextmanager
@@ -252,3 +259,117 @@ def test_any_change_gives_the_page_again(app, client, demo, login_as, clock):
     # Another language.
     client.set_cookie("lang", "en")
     assert fresh() == (200, True)
+
+
+def case_poll(app, client, url, tag, **headers):
+    """A conditional GET of the case page: its status, and whether a template was rendered."""
+    with rendered(app) as templates:
+        response = client.get(url, headers={"If-None-Match": tag, **headers})
+    return response.status_code, bool(templates)
+
+
+def person(phone):
+    return db.session.scalar(db.select(User).where(User.phone == phone))
+
+
+def take_step(app, ref, action, phone):
+    with app.app_context():
+        services.apply(refs.find_report(ref), action, person(phone))
+
+
+def test_a_quiet_case_page_is_a_304_without_rendering(app, client, demo, login_as, clock):
+    with app.app_context():
+        ref = create_report(state=ReportState.DISPATCHED).ref
+    url = f"/reports/{ref}"
+    login_as(DISPATCHER)
+    client.get(url)
+    tag = client.get(url).headers["ETag"]
+    with statements(app) as seen, rendered(app) as templates:
+        again = client.get(url, headers={"If-None-Match": tag})
+    assert again.status_code == 304
+    assert again.data == b""
+    assert templates == []
+    assert again.headers["ETag"] == tag
+    # The account, the case, its grid, street and community, the grants, the version stamp.
+    assert len(seen) <= 7
+    clock[0] += timedelta(seconds=40)  # the same minute
+    assert case_poll(app, client, url, tag) == (304, False)
+
+
+def test_any_change_to_a_case_gives_its_page_again(app, client, demo, login_as, clock):
+    with app.app_context():
+        ref = create_report(state=ReportState.DISPATCHED).ref
+    url = f"/reports/{ref}"
+    login_as(DISPATCHER)
+    client.get(url)
+    tag = client.get(url).headers["ETag"]
+    assert case_poll(app, client, url, tag) == (304, False)
+    # A step on the case, by someone else.
+    take_step(app, ref, "sign", WORKER)
+    assert case_poll(app, client, url, tag) == (200, True)
+    tag = client.get(url).headers["ETag"]
+    assert case_poll(app, client, url, tag) == (304, False)
+    # Another language, another text size, the fragment.
+    client.set_cookie("lang", "en")
+    assert case_poll(app, client, url, tag) == (200, True)
+    client.delete_cookie("lang")
+    client.set_cookie("size", "large")
+    assert case_poll(app, client, url, tag) == (200, True)
+    client.delete_cookie("size")
+    assert case_poll(app, client, url, tag) == (304, False)
+    # A minute passing: "time left" moves.
+    clock[0] += timedelta(minutes=1)
+    assert case_poll(app, client, url, tag) == (200, True)
+    tag = client.get(url).headers["ETag"]
+    # Another person (and another session of the same person) never gets this page.
+    other = app.test_client()
+    login(other, ADMIN)
+    assert case_poll(app, other, url, tag) == (200, True)
+    again = app.test_client()
+    login(again, DISPATCHER)
+    assert case_poll(app, again, url, tag) == (200, True)
+    assert case_poll(app, client, url, tag) == (304, False)
+    # Powers taken away: the page for what the person may do now.
+    with app.app_context():
+        db.session.execute(db.delete(RoleGrant).where(RoleGrant.user_id == person(DISPATCHER).id))
+        db.session.commit()
+    assert case_poll(app, client, url, tag) == (200, True)
+    assert "显示完整号码" not in client.get(url).get_data(as_text=True)
+
+
+def test_a_neighbour_sees_me_too_and_following_at_once(app, client, demo, login_as, clock):
+    with app.app_context():
+        ref = create_report(state=ReportState.ACCEPTED).ref
+    url = f"/reports/{ref}"
+    login_as(RESIDENT)
+    client.get(url)
+    tag = client.get(url).headers["ETag"]
+    assert case_poll(app, client, url, tag) == (304, False)
+    with app.app_context():
+        intake.add_metoo(refs.find_report(ref), "device:" + "a" * 20, "10.0.0.0/24")
+    assert case_poll(app, client, url, tag) == (200, True)
+    tag = client.get(url).headers["ETag"]
+    with app.app_context():
+        follows.follow_report(refs.find_report(ref), person(RESIDENT))
+    assert case_poll(app, client, url, tag) == (200, True)
+    tag = client.get(url).headers["ETag"]
+    with app.app_context():
+        follows.unfollow_report(refs.find_report(ref), person(RESIDENT))
+    assert case_poll(app, client, url, tag) == (200, True)
+
+
+def test_a_case_page_hidden_now_is_a_404_not_a_304(app, client, demo, login_as, clock):
+    with app.app_context():
+        report = create_report()
+        report.category.sensitive = True  # seen by its staff and its reporter only
+        db.session.commit()
+        ref = report.ref
+    url = f"/reports/{ref}"
+    login_as(WORKER)
+    client.get(url)
+    tag = client.get(url).headers["ETag"]
+    assert case_poll(app, client, url, tag) == (304, False)
+    with app.app_context():
+        db.session.execute(db.delete(RoleGrant).where(RoleGrant.user_id == person(WORKER).id))
+        db.session.commit()
+    assert client.get(url, headers={"If-None-Match": tag}).status_code == 404

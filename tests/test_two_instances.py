@@ -312,7 +312,13 @@ def test_two_instances_behind_nginx(tmp_path):  # noqa: C901  (one deployment, c
         assert ref in queue
         checked.append(f"report {ref} filed through A is in the dispatcher's queue on B")
 
-        # 4. Load through nginx; one instance killed part way. A POST in flight on the dead
+        # 4. nginx stamps when it took each request, over any stamp a client sends.
+        stale = {"X-Request-Start": f"t={time.time() - 60:.3f}"}
+        assert requests.get(direct[1] + "/auth/login", headers=stale, timeout=10).status_code == 503
+        assert requests.get(proxy + "/auth/login", headers=stale, timeout=10).status_code == 200
+        checked.append("a minute-old X-Request-Start: 503 straight to B, 200 through nginx")
+
+        # 5. Load through nginx; one instance killed part way. A POST in flight on the dead
         # instance gets a 502 and is sent again, as a phone would.
         residents = []
         for n in range(RESIDENTS):

@@ -8,7 +8,7 @@ from flask import abort, current_app, flash, redirect, request, send_file, sessi
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from blueprints import geo
+from blueprints import geo, wire
 from blueprints.access import PUBLIC, SIGNED_IN, allow, can
 from blueprints.auth.models import Role
 from blueprints.auth.people import staff_for
@@ -27,7 +27,14 @@ from blueprints.reports.models import (
     URGENCIES,
     ReportPhoto,
 )
-from blueprints.reports.viewers import is_tracker, remember_tracked, report_or_404, viewer
+from blueprints.reports.viewers import (
+    case_version,
+    held_grants,
+    is_tracker,
+    remember_tracked,
+    report_or_404,
+    viewer,
+)
 from extensions import db, limiter
 
 
@@ -38,9 +45,20 @@ def receipt_code(report):
     return None
 
 
-def show_page(report, status=200, error=None, typed=None, phone=None):
+def onlooker(report):
+    """Who is looking (a 404 for someone who may not), and what of theirs the page shows."""
     role = viewer(report)
-    tracker = is_tracker(report)
+    return {
+        "role": role,
+        "tracker": is_tracker(report),
+        "metoo_done": role == "public" and intake.has_metoo(report, metoo_who()),
+        "following": role == "public" and follows.is_following(report, current_user),
+    }
+
+
+def show_page(report, status=200, error=None, typed=None, phone=None, looking=None):
+    looking = looking or onlooker(report)
+    role, tracker = looking["role"], looking["tracker"]
     actions = services.actions_for(report, current_user, tracker) if role != "public" else {}
     primary, others = services.primary_first(report, actions)
     return render(
@@ -63,8 +81,8 @@ def show_page(report, status=200, error=None, typed=None, phone=None):
         ratings={k: v for k, v in RATINGS.items() if k != "no_response"},
         states=STATES,
         receipt=receipt_code(report) if role == "owner" else None,
-        metoo_done=role == "public" and intake.has_metoo(report, metoo_who()),
-        following=role == "public" and follows.is_following(report, current_user),
+        metoo_done=looking["metoo_done"],
+        following=looking["following"],
     )
 
 
@@ -92,7 +110,15 @@ def assignee_choices(report):
 @bp.route("/<ref>")
 @allow(PUBLIC)
 def show(ref):
-    return show_page(report_or_404(ref))
+    report = report_or_404(ref)
+    looking = onlooker(report)
+    # The viewer's grants and role go into the tag as well as the account: a page is never
+    # another person's, nor one drawn for powers its reader no longer has.
+    version = (*case_version(report), *looking.values(), held_grants())
+    unchanged = wire.unchanged_since(*version)
+    if unchanged:
+        return unchanged
+    return show_page(report, looking=looking)
 
 
 # Steps that may bring a photo: the handler's "after", the reporter's update.

@@ -1,12 +1,15 @@
 """Who is looking at a case: its staff, its reporter (signed in, or this phone tracking it), or
-the public; and the cases this phone tracks."""
+the public; the cases this phone tracks; and the version of a case as one viewer sees it."""
 
 from flask import abort, session
 from flask_login import current_user
+from sqlalchemy import func, select
 
 from blueprints.access import can
 from blueprints.auth.models import Role
 from blueprints.reports import refs
+from blueprints.reports.models import ReportEvent, ReportPhoto
+from extensions import db
 
 
 def remember_tracked(report):
@@ -46,3 +49,26 @@ def report_or_404(ref):
     if report is None:
         abort(404)
     return report
+
+
+def case_version(report):
+    """What changes when the case page may have, for anyone: the row's version (every step and
+    edit), its "me too" count (counted in SQL without a version), its newest event, and its
+    photos (how many, how many shown to the public). One statement; names, categories and
+    the staff to choose from are left to the page's minute (see wire.unchanged_since)."""
+    newest = select(func.max(ReportEvent.id)).where(ReportEvent.report_id == report.id)
+    photos = select(
+        func.count(ReportPhoto.id), func.count(ReportPhoto.id).filter(ReportPhoto.fit_for_public)
+    ).where(ReportPhoto.report_id == report.id)
+    shown = db.session.execute(photos.add_columns(newest.scalar_subquery())).one()
+    return (report.id, report.version, report.metoo_count, *shown)
+
+
+def held_grants():
+    """The roles and places of the person looking: what they may see and do on a case."""
+    if not current_user.is_authenticated:
+        return ()
+    return tuple(
+        (g.id, g.role, g.street_id, g.community_id, g.grid_id, g.department_id)
+        for g in current_user.grants
+    )
