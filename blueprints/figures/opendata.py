@@ -4,10 +4,11 @@ which would open the case page). Sensitive categories appear only as one count, 
 under 5 is published as "<5"."""
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from blueprints.figures import rates
 from blueprints.figures.models import CaseFigure as F
+from blueprints.figures.models import CaseFigureDay as R
 from blueprints.places.models import Community, Grid
 from blueprints.reports.models import Category
 from extensions import db
@@ -43,14 +44,12 @@ def published_rate(totals, code):
 def month_stats(period):
     """[(category, Totals)] for public categories, the count of sensitive cases, and
     [(community, Totals)] of public cases."""
-    public = (*period.where(), F.sensitive == 0)
+    public = (*period.where(), R.sensitive == 0)
     per_category = rates.by("category", *public)
     categories = {
         c.id: c for c in db.session.scalars(select(Category).where(Category.id.in_(per_category)))
     }
-    sensitive = db.session.scalar(
-        select(func.count()).where(*period.where(), F.sensitive == 1, F.counted == 1)
-    )
+    sensitive = rates.totals(*period.where(), R.sensitive == 1)["counted"]
     per_community = rates.by("community", *public)
     communities = {
         c.id: c
@@ -84,7 +83,7 @@ def case_rows(period):
         )
         .join(Category, Category.id == F.category_id)
         .join(Grid, Grid.id == F.grid_id)
-        .where(*period.where(), F.sensitive == 0, F.counted == 1)
+        .where(*period.where(F), F.sensitive == 0, F.counted == 1)
         .order_by(F.day, F.report_id)
         .execution_options(yield_per=2000)
     )
