@@ -70,17 +70,23 @@ BREAKDOWNS = {
 MODELS = {"community": Community, "grid": Grid, "department": Department, "category": Category}
 
 
-def breakdown(place, period, level):
-    """[(the group, Totals)] of the place's cases split by `level`, the worst on-time rate first."""
-    groups = rates.by(level, *period.where(), *place_filter(place))
-    found = names(MODELS[level], list(groups))
-    rows = [(found[key], figures) for key, figures in groups.items() if key in found]
+def breakdowns(place, period):
+    """[(level, [(the group, Totals)])] of the place's cases split by each of its BREAKDOWNS
+    levels, the worst on-time rate first."""
+    levels = BREAKDOWNS[kind_of(place)]
+    found = rates.by_each(levels, *period.where(), *place_filter(place))
 
     def worst_first(row):
         value = row[1].rate("on_time")
         return (value is None, value if value is not None else 0, -row[1]["overdue_open"])
 
-    return sorted(rows, key=worst_first)
+    split = []
+    for level in levels:
+        groups = found[level]
+        named = names(MODELS[level], list(groups))
+        rows = [(named[key], figures) for key, figures in groups.items() if key in named]
+        split.append((level, sorted(rows, key=worst_first)))
+    return split
 
 
 def filings(place, period):

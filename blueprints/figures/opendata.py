@@ -45,12 +45,12 @@ def month_stats(period):
     """[(category, Totals)] for public categories, the count of sensitive cases, and
     [(community, Totals)] of public cases."""
     public = (*period.where(), R.sensitive == 0)
-    per_category = rates.by("category", *public)
+    found = rates.by_each(("category", "community"), *public)
+    per_category, per_community = found["category"], found["community"]
     categories = {
         c.id: c for c in db.session.scalars(select(Category).where(Category.id.in_(per_category)))
     }
     sensitive = rates.totals(*period.where(), R.sensitive == 1)["counted"]
-    per_community = rates.by("community", *public)
     communities = {
         c.id: c
         for c in db.session.scalars(select(Community).where(Community.id.in_(per_community)))

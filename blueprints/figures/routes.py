@@ -119,10 +119,7 @@ def show(kind, ident):
         "street_medians": medians
         if whole
         else rates.overall_medians(*period.where(), R.street_id == street.id),
-        "breakdowns": [
-            (level, dashboards.breakdown(place, period, level))
-            for level in dashboards.BREAKDOWNS[kind]
-        ],
+        "breakdowns": dashboards.breakdowns(place, period),
         "months": recent_months(),
         "queue_ok": Role.DISPATCHER in current_user.roles or Role.ADMIN in current_user.roles,
         "assess_ok": bool(current_user.roles & set(ASSESSORS)),
@@ -276,8 +273,8 @@ def open_json():
 def assessment_rows(place, period):
     """[(kind, who, Totals)] for the grid workers and departments the place's cases went to."""
     where = (*period.where(), *dashboards.place_filter(place))
-    workers = rates.by("worker", *where)
-    departments = rates.by("department", *where)
+    found = rates.by_each(("worker", "department"), *where)
+    workers, departments = found["worker"], found["department"]
     people = dashboards.names(User, list(workers))
     offices = dashboards.names(dashboards.MODELS["department"], list(departments))
     rows = [("worker", people[k], t) for k, t in workers.items() if k in people]
