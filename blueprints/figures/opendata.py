@@ -35,7 +35,7 @@ def small(n):
 
 def published_rate(totals, code):
     """A rate only when its base is big enough to tell nobody's answer."""
-    found = next(r for r in rates.RATES if r.code == code)
+    found = rates.BY_CODE[code]
     if totals.get(found.denominator, 0) < SMALL:
         return None
     return totals.percent(code)
