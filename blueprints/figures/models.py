@@ -90,7 +90,7 @@ class CaseFigure(db.Model):
 
 
 class CaseFigureDay(db.Model):
-    """The summed CaseFigure columns of one day's cases, grouped at one grain (rollup.GRAINS): by
+    """The summed CaseFigure columns of one day's cases, grouped at one grain (GRAINS above): by
     street alone, by street and community, by grid and category... Kept by the same tick, so a
     page sums a few hundred of these rows instead of a month's facts.
 
