@@ -1,6 +1,7 @@
 """One row of facts per case, kept current by `flask figures tick` (facts.refresh_facts), and
 the roll-ups of those facts per day that the same tick keeps (rollup.py): every figure is a sum
-over a few roll-up rows; only the lists of cases behind a figure read the facts."""
+over roll-up rows; only the lists of cases behind a figure and the open-data case files read
+the facts."""
 
 from datetime import date, datetime
 
@@ -92,7 +93,7 @@ class CaseFigure(db.Model):
 class CaseFigureDay(db.Model):
     """The summed CaseFigure columns of one day's cases, grouped at one grain (GRAINS above): by
     street alone, by street and community, by grid and category... Kept by the same tick, so a
-    page sums a few hundred of these rows instead of a month's facts.
+    page sums hundreds of these rows instead of a month's facts.
 
     The columns a grain does not group by are NULL; `grain` names the columns it does, so that
     a NULL department in the "street,department" grain (cases sent to no department) is not
