@@ -1,6 +1,7 @@
 """What a dashboard shows for one place: its figures and the street's for the period, the
 trends by week and month, its breakdown, and (for streets and communities) organization
-filings and volunteer hours. Every number is a GROUP BY; nothing here reads a report row."""
+filings and volunteer hours. Every number is a sum over the daily roll-up (CaseFigureDay) or a
+GROUP BY; nothing here reads a report row or a case's facts."""
 
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
@@ -8,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func, select
 
 from blueprints.figures import rates
-from blueprints.figures.models import CaseFigure as F
+from blueprints.figures.models import CaseFigureDay as R
 from blueprints.figures.scopes import kind_of, street_of
 from blueprints.orgs.models import REVIEW_STATES, Filing, FilingEvent
 from blueprints.places.models import Community, Department, Grid
@@ -21,9 +22,9 @@ WEEKS = 12
 MONTHS = 12
 
 
-def place_filter(place):
-    """The CaseFigure condition for a place."""
-    return (getattr(F, f"{kind_of(place)}_id") == place.id,)
+def place_filter(place, model=R):
+    """The condition for a place, on the roll-up (or on `model`, e.g. CaseFigure)."""
+    return (getattr(model, f"{kind_of(place)}_id") == place.id,)
 
 
 def today():
@@ -37,18 +38,18 @@ def trend(place, step):
     if step == "week":
         first = end - timedelta(days=end.weekday()) - timedelta(weeks=WEEKS - 1)
         starts = [first + timedelta(weeks=i) for i in range(WEEKS)]
-        column = F.week
+        column = R.week
     else:
         starts, month = [], end.replace(day=1)
         for _ in range(MONTHS):
             starts.insert(0, month)
             month = (month - timedelta(days=1)).replace(day=1)
         first = starts[0]
-        column = F.month
-    within = (F.day >= first, F.day <= end)
+        column = R.month
+    within = (R.day >= first, R.day <= end)
     street = street_of(place)
     mine = rates.by(column, *within, *place_filter(place))
-    theirs = mine if place is street else rates.by(column, *within, F.street_id == street.id)
+    theirs = mine if place is street else rates.by(column, *within, R.street_id == street.id)
     empty = rates.Totals()
     return [(s, mine.get(s, empty), theirs.get(s, empty)) for s in starts]
 
@@ -69,17 +70,23 @@ BREAKDOWNS = {
 MODELS = {"community": Community, "grid": Grid, "department": Department, "category": Category}
 
 
-def breakdown(place, period, level):
-    """[(the group, Totals)] of the place's cases split by `level`, the worst on-time rate first."""
-    groups = rates.by(level, *period.where(), *place_filter(place))
-    found = names(MODELS[level], list(groups))
-    rows = [(found[key], figures) for key, figures in groups.items() if key in found]
+def breakdowns(place, period):
+    """[(level, [(the group, Totals)])] of the place's cases split by each of its BREAKDOWNS
+    levels, the worst on-time rate first."""
+    levels = BREAKDOWNS[kind_of(place)]
+    found = rates.by_each(levels, *period.where(), *place_filter(place))
 
     def worst_first(row):
         value = row[1].rate("on_time")
         return (value is None, value if value is not None else 0, -row[1]["overdue_open"])
 
-    return sorted(rows, key=worst_first)
+    split = []
+    for level in levels:
+        groups = found[level]
+        named = names(MODELS[level], list(groups))
+        rows = [(named[key], figures) for key, figures in groups.items() if key in named]
+        split.append((level, sorted(rows, key=worst_first)))
+    return split
 
 
 def filings(place, period):

@@ -10,10 +10,11 @@ from sqlalchemy import and_, delete, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from blueprints.figures.models import CaseFigure
+from blueprints.figures.rollup import recompute, touched
 from blueprints.places.models import Grid
 from blueprints.reports.models import OPEN_STATES, Report, ReportState
 from blueprints.timeutil import local, utcnow
-from blueprints.workflow import due_after
+from blueprints.workflow import claim, due_after
 from extensions import db
 
 BATCH = 500
@@ -131,7 +132,7 @@ def case_facts(report, now):
 
 
 def stale_ids(now, after_id, limit):
-    """Cases with no facts yet, changed since, or whose deadline has passed since."""
+    """Cases with no facts yet, changed since, or whose deadline has passed since, claimed."""
     query = (
         select(Report.id)
         .outerjoin(CaseFigure, CaseFigure.report_id == Report.id)
@@ -147,12 +148,13 @@ def stale_ids(now, after_id, limit):
         .order_by(Report.id)
         .limit(limit)
     )
-    return db.session.scalars(query).all()
+    return db.session.scalars(claim(query, Report)).all()
 
 
 def refresh_facts(now=None, batch=BATCH):
-    """Read again the facts of every case that needs it; returns how many. Safe to run twice:
-    a second run finds nothing to do."""
+    """Read again the facts of every case that needs it, and recompute the roll-ups of the days
+    they counted in and count in now; returns how many. Safe to run twice: a second run finds
+    nothing to do."""
     now = now or utcnow()
     done, after = 0, 0
     while ids := stale_ids(now, after, batch):
@@ -166,8 +168,11 @@ def refresh_facts(now=None, batch=BATCH):
             )
         ).unique()
         rows = [case_facts(r, now) for r in reports]
+        days = touched(ids)
         db.session.execute(delete(CaseFigure).where(CaseFigure.report_id.in_(ids)))
         db.session.add_all(rows)
+        db.session.flush()
+        recompute(days | {(row.street_id, row.day) for row in rows})
         db.session.commit()
         done += len(rows)
         after = ids[-1]

@@ -4,10 +4,11 @@ which would open the case page). Sensitive categories appear only as one count, 
 under 5 is published as "<5"."""
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from blueprints.figures import rates
 from blueprints.figures.models import CaseFigure as F
+from blueprints.figures.models import CaseFigureDay as R
 from blueprints.places.models import Community, Grid
 from blueprints.reports.models import Category
 from extensions import db
@@ -34,7 +35,7 @@ def small(n):
 
 def published_rate(totals, code):
     """A rate only when its base is big enough to tell nobody's answer."""
-    found = next(r for r in rates.RATES if r.code == code)
+    found = rates.BY_CODE[code]
     if totals.get(found.denominator, 0) < SMALL:
         return None
     return totals.percent(code)
@@ -43,15 +44,13 @@ def published_rate(totals, code):
 def month_stats(period):
     """[(category, Totals)] for public categories, the count of sensitive cases, and
     [(community, Totals)] of public cases."""
-    public = (*period.where(), F.sensitive == 0)
-    per_category = rates.by("category", *public)
+    public = (*period.where(), R.sensitive == 0)
+    found = rates.by_each(("category", "community"), *public)
+    per_category, per_community = found["category"], found["community"]
     categories = {
         c.id: c for c in db.session.scalars(select(Category).where(Category.id.in_(per_category)))
     }
-    sensitive = db.session.scalar(
-        select(func.count()).where(*period.where(), F.sensitive == 1, F.counted == 1)
-    )
-    per_community = rates.by("community", *public)
+    sensitive = rates.totals(*period.where(), R.sensitive == 1)["counted"]
     communities = {
         c.id: c
         for c in db.session.scalars(select(Community).where(Community.id.in_(per_community)))
@@ -84,7 +83,7 @@ def case_rows(period):
         )
         .join(Category, Category.id == F.category_id)
         .join(Grid, Grid.id == F.grid_id)
-        .where(*period.where(), F.sensitive == 0, F.counted == 1)
+        .where(*period.where(F), F.sensitive == 0, F.counted == 1)
         .order_by(F.day, F.report_id)
         .execution_options(yield_per=2000)
     )

@@ -25,6 +25,7 @@ from blueprints.figures import charts, dashboards, opendata, rates
 from blueprints.figures.cli import tick
 from blueprints.figures.facts import refresh_facts
 from blueprints.figures.models import CaseFigure as F
+from blueprints.figures.models import CaseFigureDay as R
 from blueprints.figures.periods import (
     last_month,
     parse_month,
@@ -102,7 +103,7 @@ def show(kind, ident):
     street = street_of(place)
     mine = rates.totals(*period.where(), *dashboards.place_filter(place))
     whole = kind == "street"
-    theirs = mine if whole else rates.totals(*period.where(), F.street_id == street.id)
+    theirs = mine if whole else rates.totals(*period.where(), R.street_id == street.id)
     medians = rates.overall_medians(*period.where(), *dashboards.place_filter(place))
     rows = dashboards.trend(place, step)
     context = {
@@ -117,11 +118,8 @@ def show(kind, ident):
         "medians": medians,
         "street_medians": medians
         if whole
-        else rates.overall_medians(*period.where(), F.street_id == street.id),
-        "breakdowns": [
-            (level, dashboards.breakdown(place, period, level))
-            for level in dashboards.BREAKDOWNS[kind]
-        ],
+        else rates.overall_medians(*period.where(), R.street_id == street.id),
+        "breakdowns": dashboards.breakdowns(place, period),
         "months": recent_months(),
         "queue_ok": Role.DISPATCHER in current_user.roles or Role.ADMIN in current_user.roles,
         "assess_ok": bool(current_user.roles & set(ASSESSORS)),
@@ -171,11 +169,11 @@ def cases(kind, ident):
     measure = request.args.get("measure", "counted")
     if measure not in MEASURES:
         abort(404)
-    where = [*period.where(), *dashboards.place_filter(place), MEASURES[measure]]
+    where = [*period.where(F), *dashboards.place_filter(place, F), MEASURES[measure]]
     for name in CASE_FILTERS:
         value = request.args.get(name, type=int)
         if value is not None:
-            where.append(rates.LEVELS[name] == value)
+            where.append(getattr(F, f"{name}_id") == value)
     found = db.session.execute(
         select(Report.ref, Report.state, F.day, F.category_id)
         .join(F, F.report_id == Report.id)
@@ -275,8 +273,8 @@ def open_json():
 def assessment_rows(place, period):
     """[(kind, who, Totals)] for the grid workers and departments the place's cases went to."""
     where = (*period.where(), *dashboards.place_filter(place))
-    workers = rates.by("worker", *where)
-    departments = rates.by("department", *where)
+    found = rates.by_each(("worker", "department"), *where)
+    workers, departments = found["worker"], found["department"]
     people = dashboards.names(User, list(workers))
     offices = dashboards.names(dashboards.MODELS["department"], list(departments))
     rows = [("worker", people[k], t) for k, t in workers.items() if k in people]
