@@ -7,7 +7,9 @@ Both servers run gunicorn with the same workers and threads (gunicorn.conf.py of
 Linli serves a temp SQLite file, migrated and loaded with the demo (as tests/live.py does). Rounds
 are interleaved (every page once per round) so that a change in the machine's load falls on
 all pages alike; `wrk` (Debian's package) makes the load. Prints the median over the rounds of
-requests/s, p50 and p99, and requests/s as a share of the bare page's."""
+requests/s, p50 and p99, and requests/s as a share of the bare page's; then the queue at a fixed
+rate (100 req/s for 20 s, five times), open loop, with each run's p99 from the requests' due
+times."""
 
 import argparse
 import os
@@ -17,9 +19,11 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import requests
@@ -107,6 +111,45 @@ def wrk(url, seconds, connections, threads, headers=()):
     return rps, latency(out, "50%"), latency(out, "99%"), int(statuses[1]) if statuses else 0
 
 
+def fixed_rate(url, cookie, rate, seconds, tag=None, senders=64):
+    """An open-loop run: a request falls due every 1/rate s whether or not the earlier ones
+    came back, and each one's time is counted from when it fell due, not from when a free
+    sender took it (so a server that falls behind shows its backlog, which a closed loop like
+    wrk's hides). Returns (p99 in ms, requests that failed or were not 200/304)."""
+    local = threading.local()
+
+    def send(due):
+        if not hasattr(local, "session"):
+            local.session = requests.Session()
+            local.session.headers.update(
+                {"Cookie": cookie, "User-Agent": AGENT, "Accept-Encoding": "gzip"}
+            )
+            if tag:
+                local.session.headers["If-None-Match"] = tag
+        delay = due - time.perf_counter()
+        if delay > 0:
+            time.sleep(delay)
+        try:
+            ok = local.session.get(url, timeout=30).status_code in (200, 304)
+        except requests.RequestException:
+            ok = False
+        return (time.perf_counter() - due) * 1000, ok
+
+    start = time.perf_counter() + 0.5
+    with ThreadPoolExecutor(senders) as pool:
+        futures = []
+        for i in range(int(rate * seconds)):
+            due = start + i / rate
+            # Hand each request over just before it falls due, as a client's clock would.
+            wait = due - 0.05 - time.perf_counter()
+            if wait > 0:
+                time.sleep(wait)
+            futures.append(pool.submit(send, due))
+        done = [f.result() for f in futures]
+    times = sorted(t for t, _ok in done)
+    return times[int(len(times) * 0.99) - 1], sum(1 for _t, ok in done if not ok)
+
+
 def latency(out, pct):
     value, unit = re.search(rf"^\s+{re.escape(pct)}\s+([\d.]+)(us|ms|s)\s*$", out, re.M).groups()
     return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
@@ -120,6 +163,9 @@ def main():
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--threads", type=int, default=2, help="wrk's threads")
+    parser.add_argument("--rate", type=int, default=100, help="the open-loop run's requests/s")
+    parser.add_argument("--rate-seconds", type=int, default=20)
+    parser.add_argument("--rate-runs", type=int, default=5)
     args = parser.parse_args()
     code = Path(args.code).resolve()
     tmp = Path(tempfile.mkdtemp(prefix="linli_throughput_"))
@@ -188,6 +234,25 @@ def main():
             for name, page, headers in pages:
                 sent = [h() if callable(h) else h for h in headers]
                 results[name].append(wrk(page, args.seconds, args.connections, args.threads, sent))
+        # A screen polling the queue with htmx asks with the ETag it holds (the browser's cache
+        # revalidates); one that has none, or whose tag the minute moved, gets the whole page.
+        queue = url + "/reports/queue"
+        steady = {
+            "whole page": [
+                fixed_rate(queue, dispatcher[8:], args.rate, args.rate_seconds)
+                for _run in range(args.rate_runs)
+            ],
+            "If-None-Match": [
+                fixed_rate(
+                    queue,
+                    dispatcher[8:],
+                    args.rate,
+                    args.rate_seconds,
+                    fresh_tag("/reports/queue")()[len("If-None-Match: ") :],
+                )
+                for _run in range(args.rate_runs)
+            ],
+        }
     finally:
         for process in (bare, linli):
             process.terminate()
@@ -208,6 +273,19 @@ def main():
         bad = sum(r[3] for r in runs)
         print(
             f"| {name} | {rps:.0f} | {p50:.1f} ms | {p99:.1f} ms | {rps / bare_rps:.2f} | {bad} |"
+        )
+    print(
+        f"\nthe queue (dispatcher) at a steady {args.rate} req/s for {args.rate_seconds} s, "
+        "open loop, p99 from each request's due time:\n"
+    )
+    print("| asked | p99 of each run | median | worst | failed or not 200/304 |")
+    print("|---|---|---|---|---|")
+    for name, runs in steady.items():
+        p99s = sorted(p for p, _bad in runs)
+        print(
+            f"| {name} | {', '.join(f'{p:.0f}' for p, _bad in runs)} ms | "
+            f"{statistics.median(p99s):.0f} ms | {p99s[-1]:.0f} ms | "
+            f"{sum(bad for _p, bad in runs)} |"
         )
 
 
