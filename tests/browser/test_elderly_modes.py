@@ -144,6 +144,20 @@ def check_reading(page, problems, url):
         problems["read aloud in another language"].append((url, lang, spoken[0]["lang"]))
 
 
+def settled(served, quiet=0.5, longest=10):
+    """Waits until the server has heard nothing for `quiet` seconds: the service worker keeps a
+    page marked data-offline (a grid worker's task list) and its cases for offline reading
+    (sw.js, "keep"), fetching them in the background after the first visit, and under load those fetches can still be arriving
+    when the repeat visit starts; they are not the repeat visit's."""
+    deadline = time.monotonic() + longest
+    seen = len(served)
+    while time.monotonic() < deadline:
+        time.sleep(quiet)
+        if len(served) == seen:
+            return
+        seen = len(served)
+
+
 def visit_twice(page, cdp, url, live_server, adapter, wire, served, problems):
     """A first visit with nothing cached (its bytes, text sizes, targets, read aloud), then a
     repeat visit that fetches only the HTML."""
@@ -164,6 +178,8 @@ def visit_twice(page, cdp, url, live_server, adapter, wire, served, problems):
         problems["targets under 48px"].append((url, found[:3]))
     check_reading(page, problems, url)
     path = response.request.url.removeprefix(live_server).split("?")[0]
+    if page.locator("[data-offline]").count():
+        settled(served)
     served.clear()
     page.goto(url)
     fetched = [p for p in served if adapter.match(p)[0] not in NEVER_CACHED]
