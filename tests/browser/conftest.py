@@ -4,6 +4,7 @@ Chromium through Playwright at a 360×740 phone viewport, with JavaScript on and
 Without /usr/bin/chromium the browser tests are skipped, unless LINLI_REQUIRE_BROWSER=1 (CI),
 where a missing browser is a failure rather than a silent pass."""
 
+import logging
 import os
 import re
 import threading
@@ -94,6 +95,30 @@ def live_server(live_application):
 def _fresh_limits_and_sms():
     limiter.reset()
     SENT.clear()
+
+
+class Served(logging.Handler):
+    """The paths the live server answers (from its one-line request log), in order."""
+
+    def __init__(self):
+        super().__init__()
+        self.paths = []
+
+    def emit(self, record):
+        self.paths.append(record.args[1])
+
+
+@pytest.fixture
+def served():
+    """The paths the live server answers while the test runs (a module may define its own)."""
+    handler = Served()
+    logger = logging.getLogger("linli.request")
+    level = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    yield handler.paths
+    logger.removeHandler(handler)
+    logger.setLevel(level)
 
 
 @pytest.fixture

@@ -11,7 +11,6 @@ browser with one context per role:
 - where the phone has a voice (a stand-in speech engine here: headless Chromium has none), the
   read-aloud button shows and reads the main content in the page's language."""
 
-import logging
 import time
 from collections import defaultdict
 
@@ -49,29 +48,6 @@ VOICES_JS = """
   Object.defineProperty(window, "__spoken", {get: () => spoken});
 })();
 """
-
-
-class Served(logging.Handler):
-    """The paths the live server answers (from its one-line request log), in order."""
-
-    def __init__(self):
-        super().__init__()
-        self.paths = []
-
-    def emit(self, record):
-        self.paths.append(record.args[1])
-
-
-@pytest.fixture
-def served():
-    handler = Served()
-    logger = logging.getLogger("linli.request")
-    level = logger.level
-    logger.addHandler(handler)
-    logger.setLevel(logging.INFO)
-    yield handler.paths
-    logger.removeHandler(handler)
-    logger.setLevel(level)
 
 
 @pytest.fixture(scope="session")

@@ -4,8 +4,6 @@ No stopwatch here (times belong in bench/): what is checked is what crosses the 
 and the login works on the slow link, and a repeat page fetches its HTML alone, because static
 files are fingerprinted and cached for a year without revalidation."""
 
-import logging
-
 import pytest
 from playwright.sync_api import expect
 
@@ -19,29 +17,6 @@ SLOW_3G = {
     "downloadThroughput": 250 * 1000 / 8,
     "uploadThroughput": 250 * 1000 / 8,
 }
-
-
-class Paths(logging.Handler):
-    """Collects the paths the live server answers (from its one-line request log)."""
-
-    def __init__(self):
-        super().__init__()
-        self.paths = []
-
-    def emit(self, record):
-        self.paths.append(record.args[1])
-
-
-@pytest.fixture
-def served():
-    handler = Paths()
-    logger = logging.getLogger("linli.request")
-    logger.addHandler(handler)
-    level = logger.level
-    logger.setLevel(logging.INFO)
-    yield handler.paths
-    logger.removeHandler(handler)
-    logger.setLevel(level)
 
 
 @pytest.mark.parametrize("js", [True], ids=["js"])
