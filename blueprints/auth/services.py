@@ -7,6 +7,7 @@ from datetime import timedelta
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import delete, select, update
+from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from blueprints.access import can
@@ -101,10 +102,16 @@ def load_session(token):
     """The account a device's token signs in, or None once the session ended or expired."""
     if not token or not isinstance(token, str):
         return None
-    user = db.session.scalar(
-        select(User)
-        .join(UserSession, UserSession.user_id == User.id)
-        .where(UserSession.token_hash == token_hash(token), UserSession.expires_at > utcnow())
+    # The grants come in the same statement: every staff page asks them.
+    user = (
+        db.session.scalars(
+            select(User)
+            .join(UserSession, UserSession.user_id == User.id)
+            .options(joinedload(User.grants))
+            .where(UserSession.token_hash == token_hash(token), UserSession.expires_at > utcnow())
+        )
+        .unique()
+        .first()
     )
     if user is None or not user.active:
         return None

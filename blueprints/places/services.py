@@ -1,6 +1,7 @@
 import math
 
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 from wtforms.fields.choices import SelectChoice
 
 from blueprints.places.models import Community, Department, Grid
@@ -24,7 +25,10 @@ def active_communities():
 
 
 def active_grids():
-    return db.session.scalars(select(Grid).where(Grid.active).order_by(Grid.code)).all()
+    """Active grids with their communities (a grid's name says its community)."""
+    return db.session.scalars(
+        select(Grid).options(joinedload(Grid.community)).where(Grid.active).order_by(Grid.code)
+    ).all()
 
 
 def grid_by_code(code):

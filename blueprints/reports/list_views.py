@@ -91,7 +91,6 @@ def queue():
         rows=rows,
         next_url=next_url,
         filters=filters,
-        states=STATES,
         urgencies=URGENCIES,
         grids=active_grids(),
         categories=intake.active_categories(),

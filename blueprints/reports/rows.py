@@ -7,7 +7,7 @@ from one RowWords instead and does no locale or database work of its own."""
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask import g
+from flask import g, url_for
 from flask_babel import get_locale, gettext
 
 from blueprints.reports.deadlines import LEFT_WORDS, time_left
@@ -23,8 +23,10 @@ class RowWords:
     tags: dict
     left_words: dict
     now: datetime
+    case_url: str  # a case's address without its ref: built once, not once per row
 
     def category(self, category):
+        """The name of a Category, or of a CaseRow's category, in the reader's language."""
         return category.name_en if self.english else category.name_zh
 
     def left(self, deadline):
@@ -49,6 +51,7 @@ def row_words():
             },
             left_words={unit: (str(a), str(b)) for unit, (a, b) in LEFT_WORDS.items()},
             now=utcnow(),
+            case_url=url_for("reports.show", ref="0")[:-1],
         )
         g.row_words = words
     return words
