@@ -27,6 +27,11 @@ def render(template, block=None, status=200, **context):
         body = "".join(tmpl.blocks[block](tmpl.new_context(context)))
     else:
         body = render_template(template, **context)
+    return page_response(body, status)
+
+
+def page_response(body, status=200):
+    """A page's answer, which differs by whether htmx asked for a fragment of it."""
     response = make_response(body, status)
     response.vary.update(("HX-Request", "HX-Request-Type"))
     return response

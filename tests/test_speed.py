@@ -14,7 +14,7 @@ from blueprints.auth.models import RoleGrant, User
 from blueprints.reports import follows, intake, refs, services
 from blueprints.reports.models import ReportState
 from extensions import db
-from tests.conftest import login
+from tests.conftest import TOKEN, login
 from tests.factories import create_report
 
 DISPATCHER, WORKER, HANDLER = "13800000003", "13800000002", "13800000004"
@@ -373,3 +373,44 @@ def test_a_case_page_hidden_now_is_a_404_not_a_304(app, client, demo, login_as, 
         db.session.execute(db.delete(RoleGrant).where(RoleGrant.user_id == person(WORKER).id))
         db.session.commit()
     assert client.get(url, headers={"If-None-Match": tag}).status_code == 404
+
+
+def test_the_public_home_is_drawn_once_per_language_and_size(app, client, demo):
+    app.extensions.pop("linli_public_home", None)
+    with rendered(app) as drawn:
+        first = client.get("/")
+        again = app.test_client().get("/")
+    assert first.status_code == again.status_code == 200
+    assert drawn.count("main/index.html") == 1
+    tokens = [TOKEN.search(r.get_data(as_text=True))[1] for r in (first, again)]
+    assert tokens[0] != tokens[1]  # each visitor's own, never the kept page's placeholder
+    body = again.get_data(as_text=True)
+    assert body.count(tokens[1]) == 3  # htmx's header, the language and text-size forms
+    assert "邻里，办好身边事" in body
+    # The second visitor's token works: the page in English, drawn once more for that language.
+    switched = app.test_client()
+    token = TOKEN.search(switched.get("/").get_data(as_text=True))[1]
+    answer = switched.post(
+        "/prefs/language", data={"lang": "en", "next": "/", "csrf_token": token}, csrf=False
+    )
+    assert answer.status_code == 303
+    with rendered(app) as drawn:
+        english = switched.get("/").get_data(as_text=True)
+        switched.get("/")
+        switched.set_cookie("size", "large")
+        large = switched.get("/").get_data(as_text=True)
+    assert drawn.count("main/index.html") == 2
+    assert 'lang="en"' in english
+    assert 'class="large"' in large
+
+
+def test_a_home_page_of_ones_own_is_never_the_kept_one(app, client, demo, login_as):
+    client.get("/")
+    with client.session_transaction() as session:
+        session["_flashes"] = [("info", "一条提示")]
+    assert "一条提示" in client.get("/").get_data(as_text=True)
+    assert "一条提示" not in client.get("/?from=poster").get_data(as_text=True)
+    login_as(RESIDENT)
+    body = client.get("/").get_data(as_text=True)
+    assert "邻里，办好身边事" not in body
+    assert "我的账号" in body

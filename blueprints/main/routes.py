@@ -1,12 +1,16 @@
-from flask import Blueprint, redirect, request, session, url_for
+import secrets
+
+from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+from flask_babel import get_locale
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
 from sqlalchemy import text
 
 from blueprints.access import PUBLIC, allow, safe_next
 from blueprints.admin import services as admin_services
 from blueprints.auth.models import Role
 from blueprints.auth.services import set_locale
-from blueprints.htmx import render
+from blueprints.htmx import page_response, render
 from blueprints.main import features
 from blueprints.notices.services import unread_count
 from blueprints.places.models import Grid
@@ -20,6 +24,8 @@ YEAR = 365 * 24 * 3600
 @bp.route("/")
 @allow(PUBLIC)
 def index():
+    if shared_home():
+        return public_home()
     grid = db.session.get(Grid, session["grid_id"]) if session.get("grid_id") else None
     context = {"grid": grid}
     if current_user.is_authenticated:
@@ -29,6 +35,37 @@ def index():
         context["grants"] = [g for g in current_user.grants if g.role != Role.GRID_WORKER]
         context["unread"] = unread_count(current_user)
     return render("main/index.html", home_parts=features.home_parts(), **context)
+
+
+# The home page as everyone who is not signed in sees it is kept by language and text size
+# (app.extensions["linli_public_home"]); its CSRF token (of the language and text-size forms)
+# is a placeholder there, swapped for the reader's own.
+TOKEN_SLOT = secrets.token_hex(16)
+
+
+def shared_home():
+    """Does this visit see the same home page as every other visitor in its language and size?"""
+    return not (
+        current_user.is_authenticated
+        or request.query_string
+        or session.get("grid_id")
+        or session.get("_flashes")
+        or current_app.debug
+    )
+
+
+def public_home():
+    kept = current_app.extensions.setdefault("linli_public_home", {})
+    key = (str(get_locale()), request.cookies.get("size") == "large")
+    page = kept.get(key)
+    if page is None:
+        page = kept[key] = render_template(
+            "main/index.html",
+            home_parts=features.home_parts(),
+            grid=None,
+            csrf_token=lambda: TOKEN_SLOT,
+        )
+    return page_response(page.replace(TOKEN_SLOT, generate_csrf()))
 
 
 @bp.route("/healthz")
