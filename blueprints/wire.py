@@ -12,6 +12,7 @@ from urllib.parse import quote
 from flask import abort, current_app, g, request, session
 from flask_babel import get_locale, get_translations
 from flask_login import current_user
+from markupsafe import Markup
 
 from blueprints.auth.models import Role
 from blueprints.timeutil import local, utcnow
@@ -93,6 +94,16 @@ def page_globals(app):
         ngettext=lambda s, p, n: translations().ungettext(s, p, n),
         newstyle=True,
     )
+
+    @app.template_global()
+    def language_part(name):
+        """A template that shows nothing but fixed words and addresses, drawn once per language
+        and kept (app.extensions["linli_language_parts"]); drawn afresh each time when debugging."""
+        kept = app.extensions.setdefault("linli_language_parts", {})
+        key = (name, str(get_locale()))
+        if key not in kept or app.debug:
+            kept[key] = Markup(app.jinja_env.get_template(name).render())
+        return kept[key]
 
     @app.context_processor
     def page_context():

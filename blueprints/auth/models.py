@@ -131,9 +131,14 @@ class RoleGrant(db.Model):
     def label(self):
         return ROLES[self.role]
 
+    @property
+    def everywhere(self):
+        """A grant of no place holds everywhere (admins only); read from the ids, not the places."""
+        return not (self.grid_id or self.community_id or self.department_id or self.street_id)
+
     def covers(self, place):
         """Does this grant reach `place` (a Street, Community, Grid or Department)?"""
-        if self.place is None:
+        if self.everywhere:
             return True
         if place is None:
             return False

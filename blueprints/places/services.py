@@ -1,4 +1,5 @@
 import math
+from typing import NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -29,6 +30,23 @@ def active_grids():
     return db.session.scalars(
         select(Grid).options(joinedload(Grid.community)).where(Grid.active).order_by(Grid.code)
     ).all()
+
+
+class GridOption(NamedTuple):
+    id: int
+    label: str
+
+
+def grid_options():
+    """The active grids as a filter lists them, named as Grid.__str__ names them (read as
+    columns: no ORM objects)."""
+    rows = db.session.execute(
+        select(Grid.id, Grid.name, Community.name)
+        .join(Community, Community.id == Grid.community_id)
+        .where(Grid.active)
+        .order_by(Grid.code)
+    )
+    return [GridOption(id, f"{community} · {name}") for id, name, community in rows]
 
 
 def grid_by_code(code):

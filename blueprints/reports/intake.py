@@ -60,6 +60,16 @@ def new_draft_key():
     return secrets.token_urlsafe(18)
 
 
+def category_options():
+    """The active categories as a filter lists them: id, name_zh and name_en (RowWords.category
+    names them), read as columns."""
+    return db.session.execute(
+        select(Category.id, Category.name_zh, Category.name_en)
+        .where(Category.active)
+        .order_by(Category.group, Category.id)
+    ).all()
+
+
 def active_categories():
     return db.session.scalars(
         select(Category).where(Category.active).order_by(Category.group, Category.id)

@@ -12,7 +12,7 @@ from blueprints.auth.models import Role
 from blueprints.errors import Refused
 from blueprints.htmx import render
 from blueprints.inputs import parse_int, strict_int
-from blueprints.places.services import active_grids
+from blueprints.places.services import grid_options
 from blueprints.reports import claims, intake, lists
 from blueprints.reports.blueprint import bp
 from blueprints.reports.models import (
@@ -92,8 +92,8 @@ def queue():
         next_url=next_url,
         filters=filters,
         urgencies=URGENCIES,
-        grids=active_grids(),
-        categories=intake.active_categories(),
+        grids=grid_options(),
+        categories=intake.category_options(),
     )
 
 

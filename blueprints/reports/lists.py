@@ -128,8 +128,8 @@ def dispatcher_queue(
 def place_filter(grants):
     clauses = []
     for g in grants:
-        if not (g.street_id or g.community_id or g.grid_id or g.department_id):
-            return True  # a grant with no place holds everywhere (RoleGrant.place)
+        if g.everywhere:
+            return True
         if g.street_id:
             clauses.append(Community.street_id == g.street_id)
         elif g.community_id:
