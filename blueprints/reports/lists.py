@@ -21,12 +21,13 @@ from blueprints.reports.models import (
 from blueprints.timeutil import utcnow
 from extensions import db
 
+# What changes when any list row may have: the newest case, step and "me too" (three reads of
+# a primary key's last entry). Built once, as it is asked on every poll.
+NEWEST = select(*(select(func.max(t.id)).scalar_subquery() for t in (Report, ReportEvent, MeToo)))
+
 
 def lists_version():
-    """What changes when any list row may have: the newest case, step and "me too" (three
-    reads of a primary key's last entry)."""
-    newest = [select(func.max(t.id)).scalar_subquery() for t in (Report, ReportEvent, MeToo)]
-    return tuple(db.session.execute(select(*newest)).one())
+    return tuple(db.session.execute(NEWEST).one())
 
 
 # ---- lists -------------------------------------------------------------------------------

@@ -42,8 +42,8 @@ def normalize_ref(text):
     return digits
 
 
-def find_report(ref, *loads):
-    return db.session.scalar(select(Report).options(*loads).where(Report.ref == ref))
+def find_report(ref):
+    return db.session.scalar(select(Report).where(Report.ref == ref))
 
 
 # ---- tracking codes: what lets a reporter without an account follow their case ------------

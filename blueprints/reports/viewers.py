@@ -3,13 +3,12 @@ the public; the cases this phone tracks; and the version of a case as one viewer
 
 from flask import abort, session
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from blueprints.access import can
 from blueprints.auth.models import Role
 from blueprints.places.models import Grid
-from blueprints.reports import refs
 from blueprints.reports.models import Report, ReportEvent, ReportPhoto
 from extensions import db
 
@@ -57,23 +56,32 @@ CASE_LOADS = (
 )
 
 
+CASE = select(Report).options(*CASE_LOADS).where(Report.ref == bindparam("ref"))
+
+
 def report_or_404(ref):
-    report = refs.find_report(ref, *CASE_LOADS)
+    report = db.session.scalar(CASE, {"ref": ref})
     if report is None:
         abort(404)
     return report
 
 
+# A case's photos (how many, how many shown to the public) and its newest event: built once.
+CASE_STAMP = select(
+    func.count(ReportPhoto.id),
+    func.count(ReportPhoto.id).filter(ReportPhoto.fit_for_public),
+    select(func.max(ReportEvent.id))
+    .where(ReportEvent.report_id == bindparam("report_id"))
+    .scalar_subquery(),
+).where(ReportPhoto.report_id == bindparam("report_id"))
+
+
 def case_version(report):
     """What changes when the case page may have, for anyone: the row's version (every step and
     edit), its "me too" count (counted in SQL without a version), its newest event, and its
-    photos (how many, how many shown to the public). One statement; names, categories and
-    the staff to choose from are left to the page's minute (see wire.unchanged_since)."""
-    newest = select(func.max(ReportEvent.id)).where(ReportEvent.report_id == report.id)
-    photos = select(
-        func.count(ReportPhoto.id), func.count(ReportPhoto.id).filter(ReportPhoto.fit_for_public)
-    ).where(ReportPhoto.report_id == report.id)
-    shown = db.session.execute(photos.add_columns(newest.scalar_subquery())).one()
+    photos. One statement; names, categories and the staff to choose from are left to the
+    page's minute (see wire.unchanged_since)."""
+    shown = db.session.execute(CASE_STAMP, {"report_id": report.id}).one()
     return (report.id, report.version, report.metoo_count, *shown)
 
 
