@@ -7,7 +7,7 @@ from one RowWords instead and does no locale or database work of its own."""
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask import g, url_for
+from flask import current_app, g, url_for
 from flask_babel import get_locale, gettext
 
 from blueprints.reports.deadlines import LEFT_WORDS, time_left
@@ -35,23 +35,35 @@ class RowWords:
 
 def row_words():
     """This request's RowWords, made on first use (again only if the language changed, as
-    force_locale does for a message in someone else's language)."""
+    force_locale does for a message in someone else's language). Its words are translated once
+    per language for the whole process (app.extensions["linli_row_words"]); only the clock and
+    the case link are the request's own."""
     locale = str(get_locale())
     words = g.get("row_words")
     if words is None or words.locale != locale:
+        kept = current_app.extensions.setdefault("linli_row_words", {})
+        if locale not in kept:
+            kept[locale] = translated_words()
         words = RowWords(
             locale=locale,
             english=locale.startswith("en"),
-            states={code: str(label) for code, label in STATES.items()},
-            tags={
-                "urgent": gettext("紧急"),
-                "overdue": gettext("已超时"),
-                "supervised": gettext("督办"),
-                "metoo": gettext("%(n)s人也遇到"),
-            },
-            left_words={unit: (str(a), str(b)) for unit, (a, b) in LEFT_WORDS.items()},
+            **kept[locale],
             now=utcnow(),
             case_url=url_for("reports.show", ref="0")[:-1],
         )
         g.row_words = words
     return words
+
+
+def translated_words():
+    """The fixed words of a list row, in the language of the moment."""
+    return {
+        "states": {code: str(label) for code, label in STATES.items()},
+        "tags": {
+            "urgent": gettext("紧急"),
+            "overdue": gettext("已超时"),
+            "supervised": gettext("督办"),
+            "metoo": gettext("%(n)s人也遇到"),
+        },
+        "left_words": {unit: (str(a), str(b)) for unit, (a, b) in LEFT_WORDS.items()},
+    }
