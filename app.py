@@ -67,6 +67,10 @@ class Config:
     # Phones stay signed in: a permanent session and a remember-me cookie, both for 30 days.
     PERMANENT_SESSION_LIFETIME = timedelta(days=30)
     REMEMBER_COOKIE_DURATION = timedelta(days=30)
+    # The cookie is sent again only when the session changes, not on every answer: the device
+    # session it names ends 30 days after sign-in whatever happens (auth.services.REMEMBERED),
+    # so re-sending it would move nothing but 280 bytes down a 2G link with each page.
+    SESSION_REFRESH_EACH_REQUEST = False
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = os.environ.get("COOKIE_SECURE") == "1"
