@@ -3,6 +3,7 @@
 import hashlib
 import secrets
 from datetime import timedelta
+from functools import cache
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -98,15 +99,18 @@ def start_session(user, remember, locale):
     return token
 
 
-# The account a device session signs in, with its grants (every staff page asks them). Built
-# once: putting this select together costs more than running it, on every signed-in request.
-SESSION_USER = (
-    select(User)
-    .join(UserSession, UserSession.user_id == User.id)
-    .options(joinedload(User.grants))
-    .where(UserSession.token_hash == bindparam("token_hash"))
-    .where(UserSession.expires_at > bindparam("now"))
-)
+@cache
+def session_user():
+    """The account a device session signs in, with its grants (every staff page asks them).
+    Built once, on first use (its loader options need every model mapped): putting this
+    select together costs more than running it, on every signed-in request."""
+    return (
+        select(User)
+        .join(UserSession, UserSession.user_id == User.id)
+        .options(joinedload(User.grants))
+        .where(UserSession.token_hash == bindparam("token_hash"))
+        .where(UserSession.expires_at > bindparam("now"))
+    )
 
 
 def load_session(token):
@@ -114,7 +118,7 @@ def load_session(token):
     if not token or not isinstance(token, str):
         return None
     given = {"token_hash": token_hash(token), "now": utcnow()}
-    user = db.session.scalars(SESSION_USER, given).unique().first()
+    user = db.session.scalars(session_user(), given).unique().first()
     if user is None or not user.active:
         return None
     user.session_token = token

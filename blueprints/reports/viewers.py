@@ -1,6 +1,8 @@
 """Who is looking at a case: its staff, its reporter (signed in, or this phone tracking it), or
 the public; the cases this phone tracks; and the version of a case as one viewer sees it."""
 
+from functools import cache
+
 from flask import abort, session
 from flask_login import current_user
 from sqlalchemy import bindparam, func, select
@@ -45,22 +47,26 @@ def viewer(report):
     abort(404)
 
 
-# What deciding who is looking needs of a case, loaded with it: its place, category and
-# department in the same statement, its helpers in one more. (The page's timeline and photos
-# are one statement each when it is drawn, and never read for a 304.)
-CASE_LOADS = (
-    joinedload(Report.grid).joinedload(Grid.community),
-    joinedload(Report.category),
-    joinedload(Report.department),
-    selectinload(Report.helper_departments),
-)
-
-
-CASE = select(Report).options(*CASE_LOADS).where(Report.ref == bindparam("ref"))
+@cache
+def case_select():
+    """A case by its ref, with what deciding who is looking needs: its place, category and
+    department in the same statement, its helpers in one more. (The page's timeline and photos
+    are one statement each when it is drawn, and never read for a 304.) Built once, on first
+    use: its loader options need every model mapped."""
+    return (
+        select(Report)
+        .options(
+            joinedload(Report.grid).joinedload(Grid.community),
+            joinedload(Report.category),
+            joinedload(Report.department),
+            selectinload(Report.helper_departments),
+        )
+        .where(Report.ref == bindparam("ref"))
+    )
 
 
 def report_or_404(ref):
-    report = db.session.scalar(CASE, {"ref": ref})
+    report = db.session.scalar(case_select(), {"ref": ref})
     if report is None:
         abort(404)
     return report
