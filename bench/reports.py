@@ -752,6 +752,8 @@ def pages(app, refs, rng):
         ("tasks (grid worker)", worker, lambda _i: "/reports/tasks"),
         ("tasks (D01 handler)", handler, lambda _i: "/reports/tasks"),
         ("/reports/<ref> (dispatcher)", dispatcher, lambda i: f"/reports/{tracked[i % n]}"),
+        ("open311 requests.json", anonymous, lambda _i: "/open311/v2/requests.json"),
+        ("open311 updates.json", anonymous, lambda _i: "/open311/v2/servicerequestupdates.json"),
     ]
 
 
