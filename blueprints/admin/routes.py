@@ -34,7 +34,7 @@ from blueprints.auth.models import ROLES, Role, RoleGrant, User
 from blueprints.auth.people import grid_roster
 from blueprints.errors import Refused
 from blueprints.htmx import render
-from blueprints.inputs import parse_int
+from blueprints.inputs import parse_id
 from blueprints.places.models import Community, Department, Grid, Street
 from blueprints.reports.models import Category
 from extensions import db
@@ -137,7 +137,7 @@ def index(kind):
 
 def after_id(value):
     """An account id from ?after=, or a 400 for a key no page could have sent."""
-    number = parse_int(value) if value else None
+    number = parse_id(value) if value else None
     if value and number is None:
         abort(400)
     return number

@@ -6,7 +6,7 @@ from blueprints.access import PUBLIC, SIGNED_IN, allow, can
 from blueprints.auth.models import Role
 from blueprints.errors import Conflict, Refused
 from blueprints.htmx import advance, render, wants_fragment
-from blueprints.inputs import parse_int
+from blueprints.inputs import parse_id
 from blueprints.main import features
 from blueprints.orgs import documents, lifecycle, rules, services
 from blueprints.orgs.cli import tick
@@ -463,7 +463,7 @@ def index():
     # Keyset pages: ?after= the last organization on the page before, the filters kept.
     after = None
     if args.get("after"):
-        after = db.session.get(Org, parse_int(args["after"], 0)) or abort(400)
+        after = db.session.get(Org, parse_id(args["after"]) or 0) or abort(400)
     orgs, more = services.directory(text, kind, community, after=after)
     next_url = None
     if more:
