@@ -57,6 +57,10 @@ class Config:
     OPEN311_JURISDICTION = os.environ.get("OPEN311_JURISDICTION", "linli")
     HOTLINE = os.environ.get("HOTLINE", "12345")
     OPEN311_CONTACT = os.environ.get("OPEN311_CONTACT", HOTLINE)
+    # Every public Open311 read, per client address. A 12345 platform that polls each minute
+    # asks for the new requests and updates, two to five calls: at most 300 an hour. A scraper
+    # walking request ids or pulling the lists in a loop passes one a second within the minute.
+    OPEN311_READ_LIMIT = os.environ.get("OPEN311_READ_LIMIT", "60/minute;1000/hour")
     # Where residents and clients reach this site: links in text messages, Open311 discovery
     # and photo links are built on it, never on the Host header of a request.
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/")

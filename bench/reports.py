@@ -100,6 +100,7 @@ ASSIGNED = {"dispatched", "signed", "in_progress", "handled", "verified", "close
 DISPATCHER_STEPS = {"accept", "return", "merge", "dispatch"}
 ASSIGNEE_STEPS = {"sign", "start", "handle"}
 NOTES = {"return": "不属于本街道管辖，已告知向区里反映。", "handle": "已到现场处理完毕。"}
+OPEN311 = "/open311/v2/requests.json"
 HEADERS = {"Accept-Encoding": "gzip", "Accept-Language": "zh-CN,zh;q=0.9"}
 NEXT_LINK = re.compile(r'<a class="link" href="([^"]+)">下一页</a>')
 REPORT_SQL = re.compile(r"\bFROM (report|report_event)\b")
@@ -752,6 +753,9 @@ def pages(app, refs, rng):
         ("tasks (grid worker)", worker, lambda _i: "/reports/tasks"),
         ("tasks (D01 handler)", handler, lambda _i: "/reports/tasks"),
         ("/reports/<ref> (dispatcher)", dispatcher, lambda i: f"/reports/{tracked[i % n]}"),
+        ("open311 requests.json", anonymous, lambda _i: OPEN311),
+        ("open311 …?page_size=1000", anonymous, lambda _i: f"{OPEN311}?page_size=1000"),
+        ("open311 updates.json", anonymous, lambda _i: "/open311/v2/servicerequestupdates.json"),
     ]
 
 

@@ -15,6 +15,7 @@ from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.routing import IntegerConverter
 
 INT_MAX = 2**63 - 1
+ID_MAX = 2**31 - 1
 INTEGER = re.compile(r"[+-]?[0-9]{1,19}")
 CONTROLS = re.compile("[\x01-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 
@@ -26,6 +27,13 @@ def parse_int(value, default=None):
         return default
     number = int(text)
     return number if -INT_MAX <= number <= INT_MAX else default
+
+
+def parse_id(value):
+    """A row id from a query argument, or None: an id column is an INTEGER, and PostgreSQL
+    refuses to compare one with a number it cannot hold (a DataError, a 500)."""
+    number = parse_int(value)
+    return number if number is not None and 0 < number <= ID_MAX else None
 
 
 def strict_int(value):

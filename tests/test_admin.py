@@ -1,7 +1,10 @@
 """Admin pages: places, categories, accounts and role grants."""
 
 import gzip
+import html
+import re
 from datetime import datetime
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from sqlalchemy import select
@@ -353,18 +356,29 @@ def test_grid_page_lists_its_workers_and_links_to_the_qr_page(admin):
     assert 'href="/places/grids/G01"' in page
 
 
-def test_lists_are_paginated(admin):
-    for n in range(55):
-        db.session.add(Street(code=f"T{n:02d}", name=f"街道{n}"))
+def test_lists_are_keyset_paged_by_code(admin):
+    for n in range(105):
+        db.session.add(Street(code=f"T{n:03d}", name=f"街道{n}"))
     db.session.commit()
     first = text(admin.get("/admin/streets"))
-    assert "T00" in first
-    assert "T55" not in first
-    assert 'href="/admin/streets?page=2"' in first
-    second = text(admin.get("/admin/streets?page=2"))
-    assert "T54" in second
-    assert "T00" not in second
-    assert 'href="/admin/streets?page=1"' in second
+    assert "编号：T000" in first
+    assert "编号：T050" not in first
+    # S01 (the demo's street) sorts first: the first page ends at T048.
+    assert 'href="/admin/streets?after=T048"' in first
+    assert "第一页" not in first
+    second = text(admin.get("/admin/streets?after=T048"))
+    assert "编号：T049" in second
+    assert "编号：T048" not in second
+    assert 'href="/admin/streets">第一页</a>' in second
+    assert 'href="/admin/streets?after=T098"' in second
+    last = text(admin.get("/admin/streets?after=T098"))
+    assert "编号：T104" in last
+    assert "下一页" not in last
+
+
+@pytest.mark.parametrize("after", ["T" * 21, "T\x00", "\n"])
+def test_a_forged_list_key_is_400(admin, after):
+    assert admin.get("/admin/grids", query_string={"after": after}).status_code == 400
 
 
 # Accounts
@@ -386,15 +400,25 @@ def test_user_list_masks_phones_and_searches(admin):
     assert "没有找到账号" in page
 
 
-def test_user_list_is_paginated_and_small(admin, create_user):
+def test_user_list_is_keyset_paged_by_id_and_small(admin, create_user):
     for n in range(60):
         create_user(f"139{n:08d}", name=f"居民{n}")
     response = admin.get("/admin/users", headers={"Accept-Encoding": "gzip"})
     assert len(response.data) < 14 * 1024
     page = gzip.decompress(response.data).decode()
     assert page.count("/admin/users/") == 50
-    assert 'href="/admin/users?page=2"' in page
-    assert "居民59" in text(admin.get("/admin/users?page=2"))
+    last = db.session.scalars(select(User.id).order_by(User.id).limit(50)).all()[-1]
+    assert f'href="/admin/users?after={last}"' in page
+    second = text(admin.get(f"/admin/users?after={last}"))
+    assert "居民59" in second
+    assert "下一页" not in second
+    # A search keeps its words on the next page.
+    found = text(admin.get("/admin/users?q=居民"))
+    link = re.search(r'href="(/admin/users\?[^"]+)">下一页', found).group(1)
+    assert parse_qs(urlsplit(html.unescape(link)).query)["q"] == ["居民"]
+    assert "居民59" in text(admin.get(html.unescape(link)))
+    for forged in ("x", "1.5", "²", "-1", str(2**31), str(2**64)):
+        assert admin.get("/admin/users", query_string={"after": forged}).status_code == 400
 
 
 def test_user_page_shows_the_account(admin):

@@ -1,6 +1,7 @@
 """Organization filing through the test client: the steps of an application, the two reviews,
 approval with a filing number and a certificate, the directory, and who may see what."""
 
+import html
 import io
 import re
 from datetime import timedelta
@@ -664,3 +665,41 @@ def test_a_listing_may_be_declined_only_while_the_application_is_open(
     assert "这份申请已经办完了" in client.get(response.headers["Location"]).get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(FilingPerson, person.id).status == "listed"
+
+
+def test_the_directory_is_keyset_paged_with_its_filters_kept(client, demo, ctx):
+    c01 = community("C01")
+    until = utcnow() + timedelta(days=365)
+    for n in range(64):
+        # Names repeat in pairs: the id keeps their order and no page repeats or skips one.
+        db.session.add(
+            Org(
+                number=f"T{n:03d}",
+                community_id=c01.id,
+                name=f"测试队{n // 2:02d}",
+                kind="culture",
+                valid_until=until,
+            )
+        )
+    db.session.commit()
+    expected = db.session.scalars(
+        select(Org.number)
+        .where(Org.state == "active", Org.name.contains("测试队"))
+        .order_by(Org.name, Org.id)
+    ).all()
+    url, seen, pages = "/orgs/?q=测试队&kind=culture", [], 0
+    while url:
+        page = client.get(url)
+        assert page.status_code == 200
+        body = page.get_data(as_text=True)
+        seen += re.findall(r"· (T\d{3})</span>", body)
+        found = re.search(r'<a class="link" href="([^"]+)">下一页</a>', body)
+        url = html.unescape(found.group(1)) if found else None
+        if url:
+            assert "q=" in url
+            assert "kind=culture" in url
+        pages += 1
+    assert seen == expected
+    assert pages == 3
+    for forged in ("999999", "x", "-5", str(2**31), str(2**62)):
+        assert client.get("/orgs/", query_string={"after": forged}).status_code == 400

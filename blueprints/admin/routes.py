@@ -34,6 +34,7 @@ from blueprints.auth.models import ROLES, Role, RoleGrant, User
 from blueprints.auth.people import grid_roster
 from blueprints.errors import Refused
 from blueprints.htmx import render
+from blueprints.inputs import parse_id
 from blueprints.places.models import Community, Department, Grid, Street
 from blueprints.reports.models import Category
 from extensions import db
@@ -107,18 +108,46 @@ def home():
 @bp.route("/<kind>")
 @allow(Role.ADMIN)
 def index(kind):
-    # Bounded so that the row offset stays a 64-bit number whatever the link says.
-    page = min(max(request.args.get("page", 1, type=int), 1), 10**6)
+    # Keyset pages: ?after= is the last row's key on the page before (an account's id, a
+    # place's or category's code), kept with the search so the next page is the same list.
+    after = request.args.get("after") or None
     if kind == "users":
         # Accounts are not a table-driven kind: their list has a search box.
         query = request.args.get("q", "").strip()[:40]
-        found, more = services.search_users(query, page)
+        found, more = services.search_users(query, after_id(after))
         return render(
-            "admin/users.html", users=found, query=query, page=page, more=more, roles=ROLES
+            "admin/users.html",
+            users=found,
+            query=query,
+            after=after,
+            next_after=found[-1].id if more else None,
+            roles=ROLES,
         )
     spec = kind_or_404(kind)
-    rows, more = services.list_rows(spec.model, page)
-    return render("admin/index.html", kind=kind, spec=spec, rows=rows, page=page, more=more)
+    rows, more = services.list_rows(spec.model, after_code(after, spec.model))
+    return render(
+        "admin/index.html",
+        kind=kind,
+        spec=spec,
+        rows=rows,
+        after=after,
+        next_after=rows[-1].code if more else None,
+    )
+
+
+def after_id(value):
+    """An account id from ?after=, or a 400 for a key no page could have sent."""
+    number = parse_id(value) if value else None
+    if value and number is None:
+        abort(400)
+    return number
+
+
+def after_code(value, model):
+    """A code from ?after=, or a 400 for a key no page could have sent."""
+    if value and (len(value) > model.code.type.length or not value.isprintable()):
+        abort(400)
+    return value
 
 
 @bp.route("/<kind>/new", methods=["GET", "POST"])

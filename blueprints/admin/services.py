@@ -61,24 +61,28 @@ PROFILE_FIELDS = {"name": _l("称呼"), "grid": _l("所在网格")}
 # Lists
 
 
-def page_of(stmt, page):
-    """One page of rows, and whether there is another after it."""
-    rows = db.session.scalars(stmt.limit(PAGE_SIZE + 1).offset((page - 1) * PAGE_SIZE)).all()
+def page_of(stmt, key, after):
+    """One page of rows in the order of a unique key, from the first after `after` (None: from
+    the start), and whether there is another after it. The database seeks to the key in its
+    index, however far down the list the page is."""
+    if after is not None:
+        stmt = stmt.where(key > after)
+    rows = db.session.scalars(stmt.order_by(key).limit(PAGE_SIZE + 1)).all()
     return rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
 
 
-def list_rows(model, page):
-    return page_of(select(model).order_by(model.code), page)
+def list_rows(model, after=None):
+    return page_of(select(model), model.code, after)
 
 
-def search_users(query, page):
+def search_users(query, after=None):
     """By name, or by any run of phone digits."""
-    stmt = select(User).options(selectinload(User.grants)).order_by(User.id)
+    stmt = select(User).options(selectinload(User.grants))
     if query:
         digits = "".join(ch for ch in query if ch.isdigit())
         by_name = User.name.contains(query, autoescape=True)
         stmt = stmt.where(or_(by_name, User.phone.contains(digits)) if digits else by_name)
-    return page_of(stmt, page)
+    return page_of(stmt, User.id, after)
 
 
 def account_log(user, limit=50):

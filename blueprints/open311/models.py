@@ -2,11 +2,18 @@ import hashlib
 import secrets
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from blueprints.reports.models import Report, ReportEvent
 from blueprints.timeutil import utcnow
 from extensions import db
+
+# The orders the Open311 lists page by (blueprints/open311/lists.py). With the id in the index,
+# PostgreSQL seeks straight to a cursor's (time, id) and reads on in order; SQLite keeps the
+# rowid in every index anyway.
+Index("ix_report_created_id", Report.created_at, Report.id)
+Index("ix_report_event_at_id", ReportEvent.at, ReportEvent.id)
 
 
 def hash_key(key):

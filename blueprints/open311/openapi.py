@@ -2,6 +2,7 @@
 
 from flask import jsonify
 
+from blueprints.open311.lists import MAX_PAGE_SIZE, PAGE_SIZE
 from blueprints.reports.models import DESCRIPTION_MAX, DESCRIPTION_MIN
 
 FMT = {
@@ -26,25 +27,53 @@ REASONS = {
     "403": "Missing, wrong or revoked api_key",
     "404": "Not found (also: an unknown format or jurisdiction_id)",
     "413": "Request body too large",
-    "429": "Too many requests for this api_key",
+    "429": "Too many requests: for this api_key (POST), or from this address (GET)",
+}
+HEADERS = {
+    "429": {
+        "Retry-After": {
+            "description": "Seconds to wait before asking again",
+            "required": True,
+            "schema": {"type": "integer", "minimum": 0},
+        }
+    }
 }
 
 
 def errors(*codes):
-    return {code: {"description": REASONS[code], "content": ERROR_BODY} for code in codes}
+    return {
+        code: {
+            "description": REASONS[code],
+            "content": ERROR_BODY,
+            **({"headers": HEADERS[code]} if code in HEADERS else {}),
+        }
+        for code in codes
+    }
 
 
-ERRORS = errors("400", "404")
+# Every public GET is rate-limited per client address (blueprints/open311/routes.py).
+ERRORS = errors("400", "404", "429")
 
 
-def ok(schema):
+def ok(schema, headers=None):
     return {
         "description": "OK",
+        **({"headers": headers} if headers else {}),
         "content": {
             "application/json": {"schema": schema},
             "text/xml": {"schema": {"type": "string"}},
         },
     }
+
+
+# A list's next page (blueprints/open311/lists.py): absent on the last page.
+NEXT_PAGE = {
+    "Link": {
+        "description": 'RFC 8288: <the next page\'s URL>; rel="next", on every page but the last',
+        "required": False,
+        "schema": {"type": "string"},
+    }
+}
 
 
 def array_of(name):
@@ -180,6 +209,20 @@ DATES = [
     ),
     query("end_date", "ISO 8601", type="string", format="date-time"),
 ]
+PAGING = [
+    query(
+        "page_size",
+        f"Linli extension: results a page, {PAGE_SIZE} unless given",
+        type="integer",
+        minimum=1,
+        maximum=MAX_PAGE_SIZE,
+    ),
+    query(
+        "after",
+        "Linli extension: the opaque cursor from a page's Link header; it carries the page's "
+        "filters, which may be repeated beside it but not changed",
+    ),
+]
 POST_FIELDS = {
     "api_key": STRING,
     "jurisdiction_id": STRING,
@@ -239,8 +282,9 @@ def document(base):
                     query("service_code", "comma-separated codes"),
                     *DATES,
                     query("status", "open or closed", type="string", enum=["open", "closed"]),
+                    *PAGING,
                 ],
-                "responses": {"200": ok(array_of("ServiceRequest")), **ERRORS},
+                "responses": {"200": ok(array_of("ServiceRequest"), NEXT_PAGE), **ERRORS},
             },
             "post": {
                 "summary": "Create a service request",
@@ -293,8 +337,8 @@ def document(base):
         "/v2/servicerequestupdates.{fmt}": {
             "get": {
                 "summary": "Updates on service requests (FixMyStreet extension)",
-                "parameters": [FMT, JURISDICTION, *DATES],
-                "responses": {"200": ok(array_of("Update")), **ERRORS},
+                "parameters": [FMT, JURISDICTION, *DATES, *PAGING],
+                "responses": {"200": ok(array_of("Update"), NEXT_PAGE), **ERRORS},
             }
         },
     }

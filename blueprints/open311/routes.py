@@ -4,12 +4,15 @@ GET  /open311/discovery.{fmt}
 GET  /open311/v2/services.{fmt}                  non-sensitive categories
 GET  /open311/v2/services/<code>.{fmt}           a service definition: the category's questions
 POST /open311/v2/requests.{fmt}                  file a report (api_key required)
-GET  /open311/v2/requests.{fmt}                  find reports (at most 90 days, 1000 results)
+GET  /open311/v2/requests.{fmt}                  find reports (at most 90 days), in keyset pages
 GET  /open311/v2/requests/<id>.{fmt}             one report, as a list of one
 GET  /open311/v2/tokens/<token>.{fmt}            the request id behind a token
-GET  /open311/v2/servicerequestupdates.{fmt}     FixMyStreet's updates extension
+GET  /open311/v2/servicerequestupdates.{fmt}     FixMyStreet's updates extension, in keyset pages
 GET  /open311/openapi.json                        an OpenAPI document of all of the above
 Admin pages: /open311/keys (issue, revoke).
+
+The public GETs share one rate limit per client address (OPEN311_READ_LIMIT); a list's next
+page is in its `Link: <…>; rel="next"` header (blueprints/open311/lists.py).
 """
 
 from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
@@ -20,7 +23,7 @@ from blueprints.access import PUBLIC, allow
 from blueprints.auth.models import Role
 from blueprints.htmx import render
 from blueprints.main import features
-from blueprints.open311 import inputs, services
+from blueprints.open311 import inputs, lists, services
 from blueprints.open311.formats import answer, error
 from blueprints.open311.models import ApiKey, hash_key
 from blueprints.open311.openapi import document
@@ -31,6 +34,10 @@ bp = Blueprint("open311", __name__, url_prefix="/open311")
 bp.record_once(features.home("open311/_home.html", order=70))
 
 FMT = "<any(json,xml):fmt>"
+
+# One budget per client address for every public read (the address nginx saw: ProxyFix with
+# PROXY_COUNT). Set in OPEN311_READ_LIMIT; see app.py for why the default fits.
+reads = limiter.shared_limit(lambda: current_app.config["OPEN311_READ_LIMIT"], scope="open311-read")
 
 
 def jurisdiction_ok():
@@ -75,12 +82,14 @@ def discovery(fmt):
 
 @bp.route(f"/v2/services.{FMT}")
 @allow(PUBLIC)
+@reads
 def services_list(fmt):
     return answer(fmt, "services", [services.service_json(c) for c in services.public_categories()])
 
 
 @bp.route(f"/v2/services/<code>.{FMT}")
 @allow(PUBLIC)
+@reads
 def service_definition(code, fmt):
     category = services.category_by_code(code)
     if category is None:
@@ -115,13 +124,16 @@ def create(fmt):
 
 @bp.route(f"/v2/requests.{FMT}")
 @allow(PUBLIC)
+@reads
 def requests_list(fmt):
-    rows = services.find_requests(request.args)
-    return answer(fmt, "service_requests", [services.request_json(r) for r in rows])
+    rows, after = lists.find_requests(request.args)
+    response = answer(fmt, "service_requests", [services.request_json(r) for r in rows])
+    return with_next(response, "open311.requests_list", fmt, after)
 
 
 @bp.route(f"/v2/requests/<ref>.{FMT}")
 @allow(PUBLIC)
+@reads
 def request_one(ref, fmt):
     report = services.find_request(ref)
     if report is None:
@@ -131,6 +143,7 @@ def request_one(ref, fmt):
 
 @bp.route(f"/v2/tokens/<token>.{FMT}")
 @allow(PUBLIC)
+@reads
 def token(token, fmt):
     report = services.find_by_token(token)
     if report is None:
@@ -140,8 +153,21 @@ def token(token, fmt):
 
 @bp.route(f"/v2/servicerequestupdates.{FMT}")
 @allow(PUBLIC)
+@reads
 def updates(fmt):
-    return answer(fmt, "service_request_updates", services.updates(request.args))
+    items, after = lists.find_updates(request.args)
+    response = answer(fmt, "service_request_updates", items)
+    return with_next(response, "open311.updates", fmt, after)
+
+
+def with_next(response, endpoint, fmt, after):
+    """The next page's address in an RFC 8288 Link header, on the configured public address
+    (never the Host header); the cursor carries the query, so only the page size travels beside it."""
+    if after:
+        size = {"page_size": request.args["page_size"]} if "page_size" in request.args else {}
+        url = services.public_url(endpoint, fmt=fmt, after=after, **size)
+        response.headers["Link"] = f'<{url}>; rel="next"'
+    return response
 
 
 @bp.route("/openapi.json")

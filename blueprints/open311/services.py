@@ -17,7 +17,6 @@ from blueprints.reports.models import (
     OPEN_STATES,
     Category,
     Report,
-    ReportEvent,
     ReportState,
     resident_words,
 )
@@ -103,7 +102,7 @@ def status_of(state):
 def agency(report):
     if report.department:
         return str(report.department)
-    if report.assignee:
+    if report.assignee_id:
         return f"{report.grid.name}网格员"
     return f"{report.grid.community.street.name}指挥中心"
 
@@ -190,58 +189,8 @@ def public_reports():
     )
 
 
-def find_requests(args):
-    query = public_reports()
-    ids = [i.strip() for i in args.get("service_request_id", "").split(",") if i.strip()]
-    start, end = date_window(args)  # checked even when the ids override it
-    if ids:
-        query = query.where(Report.ref.in_(ids[:MAX_RESULTS]))
-    else:
-        query = query.where(Report.created_at >= start, Report.created_at <= end)
-    if args.get("service_code"):
-        query = query.where(Category.code.in_(args["service_code"].split(",")))
-    status = args.get("status")
-    if status:
-        wanted = set(status.split(","))
-        if not wanted <= {"open", ReportState.CLOSED}:
-            raise ApiError(400, "status must be open or closed")
-        if wanted == {"open"}:
-            query = query.where(Report.state.in_(OPEN_STATES))
-        elif wanted == {ReportState.CLOSED}:
-            query = query.where(Report.state.not_in(OPEN_STATES))
-    return db.session.scalars(query.order_by(Report.created_at.desc()).limit(MAX_RESULTS)).all()
-
-
 def find_request(ref):
     return db.session.scalar(public_reports().where(Report.ref == ref))
-
-
-def updates(args):
-    start, end = date_window(args)
-    events = db.session.scalars(
-        select(ReportEvent)
-        .join(Report)
-        .join(Category)
-        .where(
-            Category.sensitive.is_(False),
-            ReportEvent.public.is_(True),
-            ReportEvent.at >= start,
-            ReportEvent.at <= end,
-        )
-        .order_by(ReportEvent.id)
-        .limit(MAX_RESULTS)
-    ).all()
-    return [
-        {
-            "update_id": str(e.id),
-            "service_request_id": e.report.ref,
-            "status": status_of(e.to_state or e.report.state),
-            "updated_datetime": stamp(e.at),
-            "description": resident_words(e.to_state, e.report) if e.to_state else "",
-            "media_url": None,
-        }
-        for e in events
-    ]
 
 
 # ---- filing ------------------------------------------------------------------------------

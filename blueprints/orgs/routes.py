@@ -6,6 +6,7 @@ from blueprints.access import PUBLIC, SIGNED_IN, allow, can
 from blueprints.auth.models import Role
 from blueprints.errors import Conflict, Refused
 from blueprints.htmx import advance, render, wants_fragment
+from blueprints.inputs import parse_id
 from blueprints.main import features
 from blueprints.orgs import documents, lifecycle, rules, services
 from blueprints.orgs.cli import tick
@@ -18,6 +19,7 @@ from blueprints.orgs.models import (
     PERSON_STATUS,
     PURPOSES,
     FilingPerson,
+    Org,
 )
 from blueprints.orgs.workflow import flow
 from blueprints.places.models import Community
@@ -458,10 +460,20 @@ def index():
     kind = args.get("kind") if args.get("kind") in KINDS else ""
     community = args.get("community", type=int)
     text = args.get("q", "")[:40]
+    # Keyset pages: ?after= the last organization on the page before, the filters kept.
+    after = None
+    if args.get("after"):
+        after = db.session.get(Org, parse_id(args["after"]) or 0) or abort(400)
+    orgs, more = services.directory(text, kind, community, after=after)
+    next_url = None
+    if more:
+        kept = {k: v for k, v in (("q", text), ("kind", kind), ("community", community)) if v}
+        next_url = url_for("orgs.index", **kept, after=orgs[-1].id)
     return render(
         "orgs/index.html",
         block="results",
-        orgs=services.directory(text, kind, community),
+        orgs=orgs,
+        next_url=next_url,
         q=text,
         kind=kind,
         community=community,

@@ -5,7 +5,7 @@ workflow.flow.apply; the life of an approved organization is in orgs/lifecycle.p
 import json
 
 from flask_babel import gettext as _
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, tuple_
 
 from blueprints.access import can
 from blueprints.auth.models import Role
@@ -247,7 +247,9 @@ def public_events(filing, user):
 # ---- the public directory -------------------------------------------------------------------
 
 
-def directory(text="", kind="", community_id=None):
+def directory(text="", kind="", community_id=None, after=None):
+    """A page of active organizations by name (then id, as names may repeat), from the one
+    after the Org `after` on; and whether there is another page."""
     query = select(Org).where(Org.state == "active")
     if text:
         query = query.where(Org.name.contains(text.strip()[:40], autoescape=True))
@@ -255,7 +257,10 @@ def directory(text="", kind="", community_id=None):
         query = query.where(Org.kind == kind)
     if community_id:
         query = query.where(Org.community_id == community_id)
-    return db.session.scalars(query.order_by(Org.name).limit(PAGE)).all()
+    if after is not None:
+        query = query.where(tuple_(Org.name, Org.id) > tuple_(after.name, after.id))
+    rows = db.session.scalars(query.order_by(Org.name, Org.id).limit(PAGE + 1)).all()
+    return rows[:PAGE], len(rows) > PAGE
 
 
 def communities():
