@@ -37,15 +37,18 @@ class GridOption(NamedTuple):
     label: str
 
 
+GRID_OPTIONS = (
+    select(Grid.id, Grid.name, Community.name)
+    .join(Community, Community.id == Grid.community_id)
+    .where(Grid.active)
+    .order_by(Grid.code)
+)
+
+
 def grid_options():
     """The active grids as a filter lists them, named as Grid.__str__ names them (read as
-    columns: no ORM objects)."""
-    rows = db.session.execute(
-        select(Grid.id, Grid.name, Community.name)
-        .join(Community, Community.id == Grid.community_id)
-        .where(Grid.active)
-        .order_by(Grid.code)
-    )
+    columns, with a select built once: the queue asks on every visit)."""
+    rows = db.session.execute(GRID_OPTIONS)
     return [GridOption(id, f"{community} · {name}") for id, name, community in rows]
 
 
