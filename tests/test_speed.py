@@ -414,3 +414,17 @@ def test_a_home_page_of_ones_own_is_never_the_kept_one(app, client, demo, login_
     body = client.get("/").get_data(as_text=True)
     assert "邻里，办好身边事" not in body
     assert "我的账号" in body
+
+
+def test_whom_to_send_a_case_to_is_read_only_when_a_step_asks(app, client, demo, login_as):
+    with app.app_context():
+        accepted = create_report(state=ReportState.ACCEPTED).ref
+        submitted = create_report(state=ReportState.SUBMITTED).ref
+    login_as(DISPATCHER)
+    page = client.get(f"/reports/{accepted}").get_data(as_text=True)
+    assert "交给谁处理" in page
+    assert "李网格" in page  # G01's grid worker, among the people to send it to
+    asking = len(page_sql(app, client, f"/reports/{accepted}"))
+    page = client.get(f"/reports/{submitted}").get_data(as_text=True)
+    assert "交给谁处理" not in page  # accept or return: nobody to choose yet
+    assert len(page_sql(app, client, f"/reports/{submitted}")) == asking - 2

@@ -76,7 +76,7 @@ def show_page(report, status=200, error=None, typed=None, phone=None, looking=No
         can_reveal=role == "staff" and services.may_reveal_phone(report, current_user),
         can_publish=role == "staff" and report.is_public and can(report.grid, Role.DISPATCHER),
         place=place_links(report) if role == "staff" else None,
-        assignees=assignee_choices(report) if role == "staff" else None,
+        assignees=assignee_choices(report) if asks_assignee(actions) else None,
         urgencies=URGENCIES,
         ratings={k: v for k, v in RATINGS.items() if k != "no_response"},
         states=STATES,
@@ -97,6 +97,11 @@ def place_links(report):
         "geo": geo.geo_uri(report.lat, report.lng, label),
         "amap": geo.amap_marker(report.lat, report.lng, label),
     }
+
+
+def asks_assignee(actions):
+    """Does one of the page's steps ask whom to send the case to (dispatch, transfer)?"""
+    return any("assignee" in step.needs for step in actions.values())
 
 
 def assignee_choices(report):
