@@ -9,9 +9,10 @@ import pytest
 from PIL import Image
 from sqlalchemy import func, select
 
+from blueprints.auth.models import Role
 from blueprints.auth.people import staff_for
 from blueprints.notices.models import Notice
-from blueprints.places.models import Department, Grid
+from blueprints.places.models import Community, Department, Grid
 from blueprints.reports import intake, refs, services
 from blueprints.reports.models import Category, PhoneReveal, Report, ReportPhoto
 from blueprints.timeutil import utcnow
@@ -746,6 +747,51 @@ def test_queue_pages_follow_the_deadline_without_gaps_or_repeats(client, demo, l
     assert len(set(seen)) == 45
     deadlines = [report(ref).deadline_at for ref in seen]
     assert deadlines == sorted(deadlines)
+
+
+def test_the_queue_shows_each_dispatcher_the_cases_of_their_places(
+    client, demo, ctx, login_as, create_user
+):
+    refs_in = {}
+    for code in ("G01", "G02", "G04", "G06"):
+        data = intake.ReportAnswers(
+            category_id=category("garbage").id,
+            grid_id=grid(code).id,
+            description=f"{code}的垃圾没清",
+            address="门口",
+        )
+        refs_in[code] = intake.submit_report(f"place-{code}", data).ref
+    c01, c02 = (
+        db.session.scalar(select(Community).where(Community.code == c)) for c in ("C01", "C02")
+    )
+    department = db.session.scalar(select(Department).where(Department.code == "D01"))
+    people = {
+        "13900000101": [(Role.DISPATCHER, c01)],
+        "13900000102": [(Role.DISPATCHER, grid("G04"))],
+        "13900000103": [(Role.DISPATCHER, grid("G01")), (Role.DISPATCHER, c02)],
+        "13900000104": [(Role.DISPATCHER, department)],
+        "13900000105": [(Role.ADMIN, None)],
+    }
+    for phone, roles in people.items():
+        create_user(phone, roles=roles)
+    expected = {
+        "13900000101": {"G01", "G02"},
+        "13900000102": {"G04"},
+        "13900000103": {"G01", "G04", "G06"},
+        "13900000104": set(),
+        "13900000105": {"G01", "G02", "G04", "G06"},
+        DISPATCHER: {"G01", "G02", "G04", "G06"},  # the demo's street dispatcher
+    }
+    for phone, codes in expected.items():
+        client.post("/auth/logout", data={})
+        login_as(phone)
+        html = client.get("/reports/queue").get_data(as_text=True)
+        shown = set(re.findall(r'href="/reports/(\d{12})"', html))
+        assert shown == {refs_in[c] for c in codes}, phone
+        # A filter narrows within the person's places, never beyond them.
+        narrowed = client.get(f"/reports/queue?grid={grid('G04').id}").get_data(as_text=True)
+        shown = set(re.findall(r'href="/reports/(\d{12})"', narrowed))
+        assert shown == ({refs_in["G04"]} if "G04" in codes else set()), phone
 
 
 def test_case_page_queries_do_not_grow_with_staff(client, filed, login_as, create_user, app):
