@@ -186,32 +186,50 @@ TASKS_PAGE = 100
 def my_tasks(user, after=None):
     """Cases sent to me or my department, and handled cases in my grids waiting for verification,
     soonest deadline first; keyset-paginated by (deadline, id), TASKS_PAGE + 1 rows to tell
-    whether there is more.
-
-    One query per source, each read from its own index in deadline order and cut at the page,
-    then merged: an OR of the three would read every row of all three to sort them."""
+    whether there is more."""
     departments = [g.department_id for g in user.grants_for(Role.HANDLER) if g.department_id]
     grids = [g.grid_id for g in user.grants_for(Role.GRID_WORKER) if g.grid_id]
+    after_deadline, after_id = after or (None, None)
+    given = {
+        "me": user.id,
+        "departments": departments,
+        "grids": grids,
+        "after_deadline": after_deadline,
+        "after_id": after_id,
+    }
+    given = {name: value for name, value in given.items() if value}
+    return case_rows(tasks_select(bool(departments), bool(grids), after is not None), given)
+
+
+@cache
+def tasks_select(departments, grids, after):
+    """The task list's select for one shape (whether the person holds departments, grids, and
+    which page), built once. One query per source, each read from its own index in deadline
+    order and cut at the page, then merged: an OR of the three would read every row of all
+    three to sort them."""
+    me = bindparam("me")
     working = (ReportState.DISPATCHED, ReportState.SIGNED, ReportState.IN_PROGRESS)
-    sources = [and_(Report.assignee_id == user.id, Report.state.in_(working))]
+    sources = [and_(Report.assignee_id == me, Report.state.in_(working))]
     if departments:
-        sources.append(and_(Report.department_id.in_(departments), Report.state.in_(working)))
+        held = Report.department_id.in_(bindparam("departments", expanding=True))
+        sources.append(and_(held, Report.state.in_(working)))
     if grids:
         # Checked by another worker: a case one handled oneself is not one's to verify.
-        someone_else = or_(Report.assignee_id.is_(None), Report.assignee_id != user.id)
-        sources.append(
-            and_(Report.grid_id.in_(grids), Report.state == ReportState.HANDLED, someone_else)
-        )
+        someone_else = or_(Report.assignee_id.is_(None), Report.assignee_id != me)
+        held = Report.grid_id.in_(bindparam("grids", expanding=True))
+        sources.append(and_(held, Report.state == ReportState.HANDLED, someone_else))
     order = (Report.deadline_at, Report.id)
     parts = []
     for where in sources:
         part = select(Report.id).where(where)
         if after:
-            part = part.where(tuple_(*order) > tuple_(*after))
+            part = part.where(
+                tuple_(*order) > tuple_(bindparam("after_deadline"), bindparam("after_id"))
+            )
         # Wrapped: SQLite allows no ORDER BY or LIMIT on a member of a UNION itself.
         parts.append(select(part.order_by(*order).limit(TASKS_PAGE + 1).subquery()))
     ids = union(*parts).subquery()
-    return case_rows(
+    return (
         select(*ROW_COLUMNS)
         .select_from(Report)
         .join(ids, Report.id == ids.c.id)
