@@ -1,7 +1,7 @@
 import math
 from typing import NamedTuple
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 from wtforms.fields.choices import SelectChoice
 
@@ -56,11 +56,14 @@ def grid_by_code(code):
     return db.session.scalar(select(Grid).where(Grid.code == code))
 
 
+STREET_DEPARTMENTS = select(Department).where(
+    Department.street_id == bindparam("street_id"), Department.active
+)
+
+
 def street_departments(street_id):
     """The active departments a street's command centre dispatches to."""
-    return db.session.scalars(
-        select(Department).where(Department.street_id == street_id, Department.active)
-    ).all()
+    return db.session.scalars(STREET_DEPARTMENTS, {"street_id": street_id}).all()
 
 
 def nearest_grid(lat, lng):
