@@ -417,10 +417,24 @@ def person_phone(filing_id, person_id):
 @bp.route("/mine")
 @allow(SIGNED_IN)
 def mine():
+    # Two lists, each in pages of its own: one's links keep the other's place.
+    args = request.args
+    filings_after = services.MY_FILINGS.read(args)
+    filings, more = services.my_filings(current_user, filings_after)
+    filing_links = services.MY_FILINGS.links(
+        "orgs.mine", filings, more, filings_after, listed_after=args.get("listed_after")
+    )
+    listed_after = services.LISTED_ON.read(args)
+    listed, more = services.listed_on(current_user, listed_after)
+    listed_links = services.LISTED_ON.links(
+        "orgs.mine", listed, more, listed_after, filings_after=args.get("filings_after")
+    )
     return render(
         "orgs/mine.html",
-        filings=services.my_filings(current_user),
-        listed=services.listed_on(current_user),
+        filings=filings,
+        filing_links=filing_links,
+        listed=listed,
+        listed_links=listed_links,
         orgs=lifecycle.officer_of(current_user),
     )
 
@@ -447,7 +461,10 @@ def listed(person_id):
 @bp.route("/queue")
 @allow(Role.COMMUNITY_REVIEWER, Role.STREET_REVIEWER)
 def queue():
-    return render("orgs/queue.html", rows=services.review_queue(current_user))
+    after = services.REVIEWS.read(request.args)
+    rows, more = services.review_queue(current_user, after)
+    links = services.REVIEWS.links("orgs.queue", rows, more, after)
+    return render("orgs/queue.html", rows=rows, links=links)
 
 
 # ---- approved organizations: directory, page, certificate, verification --------------------------
