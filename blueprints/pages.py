@@ -60,9 +60,10 @@ class Keyset:
 
     def links(self, endpoint, rows, more, after, **kept):
         """The page's links: to the first page (from a later one), to the next (when there is
-        one). `kept` are the list's other query arguments (filters, other lists' keys); only
-        they travel, as any other key (_external, _scheme) would steer url_for."""
-        kept = {name: value for name, value in kept.items() if value}
+        one). `kept` are the list's other query arguments (filters, the keys of the page's other
+        lists; its own is left out); only they travel, as any other key (_external, _scheme)
+        would steer url_for."""
+        kept = {name: value for name, value in kept.items() if value and name != self.arg}
         following = None
         if more:
             key = "_".join(
@@ -77,6 +78,18 @@ class Keyset:
 class Links:
     first: str | None
     next: str | None
+
+
+def side_by_side(endpoint, args, *lists):
+    """A page of several lists, each a (Keyset, find) pair where find(after) gives a page of rows
+    and whether there are more: each list's (rows, links), its links keeping the others' places."""
+    kept = {keyset.arg: args.get(keyset.arg) for keyset, _find in lists}
+    shown = []
+    for keyset, find in lists:
+        after = keyset.read(args)
+        rows, more = find(after)
+        shown.append((rows, keyset.links(endpoint, rows, more, after, **kept)))
+    return shown
 
 
 def parse(column, text):

@@ -25,14 +25,14 @@ FIRST = re.compile(r'<a class="link" href="([^"]+)">第一页</a>')
 
 def walk(client, url, row, anchor=None):
     """The rows (what the regex `row` finds) of every page from `url` on, in order, and the
-    URLs of the pages after the first. `anchor`: the text the list's own pager follows (a page
-    with several lists has a pager for each)."""
+    URLs of the pages after the first. `anchor`: the heading of the list, on a page with
+    several (its section runs to the next <h2>)."""
     found, later = [], []
     while url:
         response = client.get(url)
         assert response.status_code == 200, url
         page = response.get_data(as_text=True)
-        part = page.split(anchor, 1)[1] if anchor else page
+        part = page.split(anchor, 1)[1].split("<h2", 1)[0] if anchor else page
         if later:
             assert FIRST.search(part), "a later page links back to the first"
         found += re.findall(row, part)

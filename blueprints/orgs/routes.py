@@ -1,7 +1,10 @@
+from functools import partial
+
 from flask import Blueprint, abort, flash, redirect, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from blueprints import pages
 from blueprints.access import PUBLIC, SIGNED_IN, allow, can
 from blueprints.auth.models import Role
 from blueprints.errors import Conflict, Refused
@@ -418,16 +421,11 @@ def person_phone(filing_id, person_id):
 @allow(SIGNED_IN)
 def mine():
     # Two lists, each in pages of its own: one's links keep the other's place.
-    args = request.args
-    filings_after = services.MY_FILINGS.read(args)
-    filings, more = services.my_filings(current_user, filings_after)
-    filing_links = services.MY_FILINGS.links(
-        "orgs.mine", filings, more, filings_after, listed_after=args.get("listed_after")
-    )
-    listed_after = services.LISTED_ON.read(args)
-    listed, more = services.listed_on(current_user, listed_after)
-    listed_links = services.LISTED_ON.links(
-        "orgs.mine", listed, more, listed_after, filings_after=args.get("filings_after")
+    (filings, filing_links), (listed, listed_links) = pages.side_by_side(
+        "orgs.mine",
+        request.args,
+        (services.MY_FILINGS, partial(services.my_filings, current_user)),
+        (services.LISTED_ON, partial(services.listed_on, current_user)),
     )
     return render(
         "orgs/mine.html",
