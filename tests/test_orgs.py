@@ -26,6 +26,7 @@ from blueprints.orgs.workflow import flow
 from blueprints.places.models import Community
 from blueprints.timeutil import utcnow
 from extensions import db
+from tests.keyset import FIRST, FORGED, walk
 
 RESIDENT, OFFICER, COMMUNITY, STREET, ADMIN = (
     "13800000001",
@@ -703,3 +704,71 @@ def test_the_directory_is_keyset_paged_with_its_filters_kept(client, demo, ctx):
     assert pages == 3
     for forged in ("999999", "x", "-5", str(2**31), str(2**62)):
         assert client.get("/orgs/", query_string={"after": forged}).status_code == 400
+
+
+# ---- lists in keyset pages ---------------------------------------------------------------------
+
+
+def test_the_review_queue_pages_by_deadline_then_id(client, demo, ctx, login_as):
+    applicant = user(RESIDENT)
+    soon = utcnow() + timedelta(days=3)
+    for n in range(70):
+        # Deadlines shared by several applications: the id orders them, none is lost.
+        db.session.add(
+            Filing(
+                applicant_id=applicant.id,
+                community_id=community("C01" if n % 5 else "C02").id,
+                name=f"审核队{n:02d}",
+                state="community_review" if n % 7 else "street_review",
+                deadline_at=soon + timedelta(hours=n % 4),
+            )
+        )
+    db.session.commit()
+    expected = db.session.scalars(
+        select(Filing.name)
+        .where(Filing.state == "community_review", Filing.community_id == community("C01").id)
+        .order_by(Filing.deadline_at, Filing.id)
+    ).all()
+    login_as(COMMUNITY)
+    names, later = walk(client, "/orgs/queue", r">(审核队\d\d)</a>")
+    assert names == expected
+    assert len(later) == 1
+    for forged in FORGED:
+        assert client.get("/orgs/queue", query_string={"after": forged}).status_code == 400
+
+
+def test_my_filings_and_listings_page_apart_each_keeping_the_others_place(
+    client, demo, ctx, login_as
+):
+    applicant, listed = user(OFFICER), user(RESIDENT)
+    for n in range(40):
+        filing = Filing(applicant_id=applicant.id, community_id=community("C01").id)
+        filing.name = f"我的申请{n:02d}"
+        filing.people.append(FilingPerson(name="张阿姨", user_id=listed.id))
+        db.session.add(filing)
+    db.session.add(Filing(applicant_id=listed.id, name="她自己的", state="withdrawn"))
+    db.session.commit()
+    login_as(OFFICER)
+    names, later = walk(client, "/orgs/mine", r">(我的申请\d\d)</a>")
+    assert names == [f"我的申请{n:02d}" for n in reversed(range(40))]
+    assert len(later) == 1
+    client.post("/auth/logout", data={})
+    login_as(RESIDENT)
+    page = client.get("/orgs/mine?filings_after=5").get_data(as_text=True)
+    assert "您还没有申请过" in page, "a withdrawn application is not listed"
+    people = db.session.scalars(
+        select(FilingPerson.id).where(FilingPerson.user_id == listed.id)
+    ).all()
+    shown, later = walk(client, "/orgs/mine", r'href="/orgs/listed/(\d+)"')
+    assert shown == [str(i) for i in sorted(people, reverse=True)]
+    assert len(later) == 1
+    assert "filings_after=" not in later[0]
+    listed_key = later[0].split("=")[1]
+    both = client.get(f"{later[0]}&filings_after=7").get_data(as_text=True)
+    assert FIRST.findall(both) == [
+        f"/orgs/mine?listed_after={listed_key}",
+        "/orgs/mine?filings_after=7",
+    ], "each list's links keep the other's place"
+    for arg in ("filings_after", "listed_after"):
+        for forged in FORGED:
+            assert client.get("/orgs/mine", query_string={arg: forged}).status_code == 400

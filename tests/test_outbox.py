@@ -12,6 +12,7 @@ from blueprints.notices.models import Outbox
 from blueprints.timeutil import utcnow
 from extensions import db
 from tests.conftest import login
+from tests.keyset import FORGED, walk
 
 
 class FlakyGateway:
@@ -107,3 +108,21 @@ def test_a_message_claimed_by_a_loop_that_died_is_sent_once_more(app, ctx, loop_
 def test_residents_cannot_see_the_outbox(client, demo):
     login(client, "13800000001")
     assert client.get("/notices/outbox").status_code == 403
+
+
+def test_the_undelivered_texts_page_newest_first_and_skip_the_sent(client, demo, ctx):
+    for n in range(120):
+        state = ("failed", "held", "sent")[n % 3]
+        db.session.add(Outbox(phone=f"139{n:08d}", text="x", state=state, attempts=1))
+    db.session.add(Outbox(phone="13900009999", text="x", state="pending", attempts=0))
+    db.session.commit()
+    login(client, "13800000009")
+    phones, later = walk(client, "/notices/outbox", r"<strong>139\*\*\*\*(\d{4})</strong>")
+    assert phones == [f"{n:04d}" for n in reversed(range(120)) if n % 3 != 2]
+    assert len(later) == 1
+
+
+@pytest.mark.parametrize("forged", FORGED)
+def test_a_forged_outbox_key_is_400(client, demo, forged):
+    login(client, "13800000009")
+    assert client.get("/notices/outbox", query_string={"after": forged}).status_code == 400

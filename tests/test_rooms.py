@@ -23,6 +23,7 @@ from blueprints.volunteers.activities import new_code, to_utc
 from blueprints.volunteers.models import Activity, Shift
 from extensions import db
 from tests.conftest import login
+from tests.keyset import FORGED, walk
 
 OFFICER, GREEN, REVIEWER, WORKER, ADMIN = (
     "13800000005",  # officer of 夕阳红合唱队 (approved)
@@ -655,3 +656,55 @@ def test_when_the_check_misses_an_overlap_the_database_says_just_taken(
     assert response.status_code == 409
     assert "这个时间已被预订。这间屋子当天 19:00 以后空闲。" in response.get_data(as_text=True)
     assert len(holding(room)) == 1
+
+
+# ---- the lists in keyset pages ---------------------------------------------------------------
+
+
+def test_the_approval_queue_pages_by_deadline_then_id_and_holds_only_the_reviewers(
+    client, room, ctx
+):
+    other = Room(community=community("C02"), name="别处的屋子", capacity=10)
+    db.session.add(other)
+    db.session.commit()
+    day = a_tuesday(2)
+    soon = utcnow() + timedelta(days=1)
+    for n in range(70):
+        booking = make_booking(
+            room if n % 5 else other.id,
+            day + timedelta(days=n // 10),
+            time(8 + n % 10),
+            time(9 + n % 10),
+            state="requested",
+        )
+        booking.purpose = f"申请{n:02d}"
+        booking.deadline_at = soon + timedelta(hours=n % 3)
+    db.session.commit()
+    expected = db.session.scalars(
+        select(Booking.id).where(Booking.room_id == room).order_by(Booking.deadline_at, Booking.id)
+    ).all()
+    login(client, REVIEWER)
+    shown, later = walk(client, "/rooms/queue", r'href="/rooms/bookings/(\d+)"')
+    assert shown == [str(i) for i in expected]
+    assert len(later) == 1
+    for forged in FORGED:
+        assert client.get("/rooms/queue", query_string={"after": forged}).status_code == 400
+
+
+def test_my_bookings_page_soonest_first_from_a_week_ago(client, room, ctx):
+    day = a_tuesday(1)
+    for n in range(45):
+        make_booking(room, day + timedelta(days=n // 10), time(8 + n % 10), time(9 + n % 10))
+    make_booking(room, local(utcnow()).date() - timedelta(days=9), time(9), time(10))
+    expected = db.session.scalars(
+        select(Booking.id)
+        .where(Booking.starts_at > utcnow() - timedelta(days=7))
+        .order_by(Booking.starts_at, Booking.id)
+    ).all()
+    assert len(expected) == 45
+    login(client, OFFICER)
+    shown, later = walk(client, "/rooms/mine", r'href="/rooms/bookings/(\d+)"')
+    assert shown == [str(i) for i in expected]
+    assert len(later) == 1
+    for forged in FORGED:
+        assert client.get("/rooms/mine", query_string={"after": forged}).status_code == 400

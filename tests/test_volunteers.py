@@ -15,6 +15,7 @@ from blueprints.volunteers import hours, profiles, signups
 from blueprints.volunteers.activities import new_code
 from blueprints.volunteers.models import (
     Activity,
+    Certificate,
     HoursRecord,
     Shift,
     Signup,
@@ -22,6 +23,7 @@ from blueprints.volunteers.models import (
 )
 from blueprints.workflow import Refused
 from extensions import db
+from tests.keyset import FORGED, walk
 
 RESIDENT, WORKER, ADMIN = "13800000001", "13800000002", "13800000009"
 # A real-format ID number with a valid GB 11643 check digit, born 1956-04-12.
@@ -747,3 +749,51 @@ def test_an_approved_groups_officer_posts_in_its_name_and_its_page_lists_it(
     client.post("/auth/logout", data={})
     login_as("13900000052")
     assert client.get(f"/volunteers/shifts/{activity.shifts[0].id}").status_code == 403
+
+
+# ---- a volunteer's lists in keyset pages ---------------------------------------------------------
+
+
+def test_my_shifts_records_and_certificates_each_page_newest_first(client, demo, login_as, ctx):
+    profile = make_profile(RESIDENT, name="张桂兰")
+    start = utcnow().replace(microsecond=0) + timedelta(days=3)
+    for n in range(35):
+        # Two shifts at each hour: the sign-up's id parts them.
+        shift = make_shift(start + timedelta(hours=n // 2 * 4), title=f"班次{n:02d}")
+        db.session.add(Signup(shift_id=shift.id, profile_id=profile.id, state="confirmed"))
+        record_for(profile, day=date(2026, 11, 1) + timedelta(days=n // 3))
+        db.session.add(
+            Certificate(
+                number=f"N{n:09d}",
+                profile_id=profile.id,
+                minutes=60,
+                first_day=date(2026, 1, 1),
+                last_day=date(2026, 1, 2),
+                issuer="桃花社区",
+            )
+        )
+    db.session.commit()
+    login_as(RESIDENT)
+    signed = db.session.scalars(
+        select(Signup.id)
+        .join(Shift)
+        .where(Signup.profile_id == profile.id)
+        .order_by(Shift.starts_at.desc(), Signup.id.desc())
+    ).all()
+    shown, later = walk(client, "/volunteers/mine", r'/volunteers/signups/(\d+)"', "我的班次</h2>")
+    assert shown == [str(i) for i in signed]
+    assert len(later) == 1
+    records = db.session.scalars(
+        select(HoursRecord.id).order_by(HoursRecord.served_on.desc(), HoursRecord.id.desc())
+    ).all()
+    shown, later = walk(
+        client, "/volunteers/mine", r'/volunteers/hours/(\d+)"', "服务时长记录</h2>"
+    )
+    assert shown == [str(i) for i in records]
+    assert len(later) == 1
+    shown, later = walk(client, "/volunteers/mine", r"证明 (N\d+)</a>", "志愿服务证明</h2>")
+    assert shown == [f"N{n:09d}" for n in reversed(range(35))]
+    assert "records_after" not in later[0]
+    for arg in ("shifts_after", "records_after", "certificates_after"):
+        for forged in FORGED:
+            assert client.get("/volunteers/mine", query_string={arg: forged}).status_code == 400

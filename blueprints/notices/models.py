@@ -10,7 +10,11 @@ from extensions import db
 
 
 class Notice(db.Model):
-    __table_args__ = (Index("ix_notice_user_read", "user_id", "read", "id"),)
+    __table_args__ = (
+        Index("ix_notice_user_read", "user_id", "read", "id"),
+        # The inbox, newest first, read a page at a time.
+        Index("ix_notice_user_id", "user_id", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id"))

@@ -1,7 +1,7 @@
 import time
 
 import click
-from flask import Blueprint, abort, redirect, url_for
+from flask import Blueprint, abort, redirect, request, url_for
 from flask_login import current_user
 
 from blueprints import sms
@@ -18,7 +18,10 @@ bp.record_once(features.home("notices/_home.html", order=30))
 @bp.route("/")
 @allow(SIGNED_IN)
 def index():
-    return render("notices/index.html", threads=services.threads(current_user))
+    after = services.INBOX.read(request.args)
+    threads, notices, more = services.threads(current_user, after)
+    links = services.INBOX.links("notices.index", notices, more, after)
+    return render("notices/index.html", threads=threads, links=links)
 
 
 @bp.route("/<int:notice_id>")
@@ -44,7 +47,10 @@ def read():
 @allow(Role.ADMIN)
 def outbox():
     """Texts that could not be delivered, for an admin to look at and send again."""
-    return render("notices/outbox.html", rows=services.undelivered())
+    after = services.UNDELIVERED.read(request.args)
+    rows, more = services.undelivered(after)
+    links = services.UNDELIVERED.links("notices.outbox", rows, more, after)
+    return render("notices/outbox.html", rows=rows, links=links)
 
 
 @bp.route("/outbox/<int:message_id>/retry", methods=["POST"])

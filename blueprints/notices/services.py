@@ -4,7 +4,13 @@ from dataclasses import dataclass
 from sqlalchemy import func, select, update
 
 from blueprints.notices.models import Notice, Outbox
+from blueprints.pages import Keyset
 from extensions import db
+
+# A person's messages, newest first: a page is the messages of its threads (a long thread may go
+# on in the next page's); the admin's undelivered texts, newest first.
+INBOX = Keyset(Notice.id, newest_first=True, size=50)
+UNDELIVERED = Keyset(Outbox.id, newest_first=True, size=50)
 
 
 def notify(users, msgid, url="", **params):
@@ -23,12 +29,6 @@ def unread_count(user):
     return db.session.scalar(
         select(func.count(Notice.id)).where(Notice.user_id == user.id, Notice.read.is_(False))
     )
-
-
-def inbox(user, limit=50):
-    return db.session.scalars(
-        select(Notice).where(Notice.user_id == user.id).order_by(Notice.id.desc()).limit(limit)
-    ).all()
 
 
 @dataclass
@@ -54,13 +54,14 @@ class Thread:
         return " ".join(ref[i : i + 4] for i in range(0, 12, 4))
 
 
-def threads(user, limit=100):
-    """The inbox as news: one thread per case (or per page a message links to), the thread
-    with the newest message first."""
+def threads(user, after=None):
+    """A page of the inbox as news: one thread per case (or per page a message links to), the
+    thread with the newest message first; the page's messages, and whether there are more."""
+    notices, more = INBOX.page(select(Notice).where(Notice.user_id == user.id), after)
     grouped = {}
-    for notice in inbox(user, limit):
+    for notice in notices:
         grouped.setdefault(notice.url or f"#{notice.id}", []).append(notice)
-    return [Thread(notices) for notices in grouped.values()]
+    return [Thread(notices) for notices in grouped.values()], notices, more
 
 
 def open_thread(user, notice_id):
@@ -86,10 +87,10 @@ def mark_all_read(user):
     db.session.commit()
 
 
-def undelivered(limit=100):
-    return db.session.scalars(
-        select(Outbox)
-        .where(Outbox.state.in_(("failed", "held", "pending")), Outbox.attempts > 0)
-        .order_by(Outbox.id.desc())
-        .limit(limit)
-    ).all()
+def undelivered(after=None):
+    """A page of the texts the gateway did not take, and whether there are more. They are read
+    through ix_outbox_state_next (the few not sent), not through every text ever sent."""
+    return UNDELIVERED.page(
+        select(Outbox).where(Outbox.state.in_(("failed", "held", "pending")), Outbox.attempts > 0),
+        after,
+    )

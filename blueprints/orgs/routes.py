@@ -1,7 +1,10 @@
+from functools import partial
+
 from flask import Blueprint, abort, flash, redirect, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from blueprints import pages
 from blueprints.access import PUBLIC, SIGNED_IN, allow, can
 from blueprints.auth.models import Role
 from blueprints.errors import Conflict, Refused
@@ -417,10 +420,19 @@ def person_phone(filing_id, person_id):
 @bp.route("/mine")
 @allow(SIGNED_IN)
 def mine():
+    # Two lists, each in pages of its own: one's links keep the other's place.
+    (filings, filing_links), (listed, listed_links) = pages.side_by_side(
+        "orgs.mine",
+        request.args,
+        (services.MY_FILINGS, partial(services.my_filings, current_user)),
+        (services.LISTED_ON, partial(services.listed_on, current_user)),
+    )
     return render(
         "orgs/mine.html",
-        filings=services.my_filings(current_user),
-        listed=services.listed_on(current_user),
+        filings=filings,
+        filing_links=filing_links,
+        listed=listed,
+        listed_links=listed_links,
         orgs=lifecycle.officer_of(current_user),
     )
 
@@ -447,7 +459,10 @@ def listed(person_id):
 @bp.route("/queue")
 @allow(Role.COMMUNITY_REVIEWER, Role.STREET_REVIEWER)
 def queue():
-    return render("orgs/queue.html", rows=services.review_queue(current_user))
+    after = services.REVIEWS.read(request.args)
+    rows, more = services.review_queue(current_user, after)
+    links = services.REVIEWS.links("orgs.queue", rows, more, after)
+    return render("orgs/queue.html", rows=rows, links=links)
 
 
 # ---- approved organizations: directory, page, certificate, verification --------------------------

@@ -21,6 +21,7 @@ from blueprints.orgs.models import (
     Org,
 )
 from blueprints.orgs.workflow import filing_url, flow
+from blueprints.pages import Keyset
 from blueprints.places.models import Community
 from blueprints.words import N_
 from extensions import db
@@ -28,6 +29,11 @@ from extensions import db
 REVIEWER_ROLES = (Role.COMMUNITY_REVIEWER, Role.STREET_REVIEWER, Role.ADMIN)
 MAX_PEOPLE = 200
 PAGE = 30
+# A person's applications and the ones that list them, newest first (each its own ?…after=, as
+# they share a page); the reviewers' queue, soonest deadline first.
+MY_FILINGS = Keyset(Filing.id, newest_first=True, arg="filings_after")
+LISTED_ON = Keyset(FilingPerson.id, newest_first=True, arg="listed_after")
+REVIEWS = Keyset(Filing.deadline_at, Filing.id)
 
 
 # ---- who may see an application ----------------------------------------------------------
@@ -45,22 +51,22 @@ def find_filing(filing_id):
     return db.session.get(Filing, filing_id)
 
 
-def my_filings(user):
-    return db.session.scalars(
-        select(Filing)
-        .where(Filing.applicant_id == user.id, Filing.state != "withdrawn")
-        .order_by(Filing.id.desc())
-    ).all()
+def my_filings(user, after=None):
+    """A page of this person's applications, and whether there are more."""
+    return MY_FILINGS.page(
+        select(Filing).where(Filing.applicant_id == user.id, Filing.state != "withdrawn"), after
+    )
 
 
-def listed_on(user):
-    """Applications that list this person (they may decline)."""
-    return db.session.scalars(
+def listed_on(user, after=None):
+    """A page of the applications that list this person (they may decline), and whether there
+    are more."""
+    return LISTED_ON.page(
         select(FilingPerson)
         .join(Filing)
-        .where(FilingPerson.user_id == user.id, Filing.state.not_in(("withdrawn", "refused")))
-        .order_by(FilingPerson.id.desc())
-    ).all()
+        .where(FilingPerson.user_id == user.id, Filing.state.not_in(("withdrawn", "refused"))),
+        after,
+    )
 
 
 # ---- the answers, step by step (each saved at once: a dropped link loses nothing) --------------
@@ -215,22 +221,21 @@ def reveal_person_phone(person, viewer):
 # ---- reviewers -------------------------------------------------------------------------------
 
 
-def review_queue(user):
-    """Applications waiting for this reviewer, the soonest deadline first."""
+def review_queue(user, after=None):
+    """A page of the applications waiting for this reviewer, the soonest deadline first (every
+    one under review has a deadline), and whether there are more."""
     places = communities()
     first = [c.id for c in places if can(c, Role.COMMUNITY_REVIEWER, user=user)]
     final = [c.id for c in places if can(c, Role.STREET_REVIEWER, user=user)]
-    return db.session.scalars(
-        select(Filing)
-        .where(
+    return REVIEWS.page(
+        select(Filing).where(
             or_(
                 (Filing.state == "community_review") & Filing.community_id.in_(first),
                 (Filing.state == "street_review") & Filing.community_id.in_(final),
             )
-        )
-        .order_by(Filing.deadline_at, Filing.id)
-        .limit(PAGE)
-    ).all()
+        ),
+        after,
+    )
 
 
 def act(filing, action, user, version, reasons=None, **given):

@@ -274,10 +274,16 @@ def ics(booking_id):
 @bp.route("/queue")
 @allow(Role.ADMIN, Role.COMMUNITY_REVIEWER)
 def queue():
-    return render("rooms/queue.html", rows=services.queue_for(current_user), now=utcnow())
+    after = services.DECISIONS.read(request.args)
+    rows, more = services.queue_for(current_user, after)
+    links = services.DECISIONS.links("rooms.queue", rows, more, after)
+    return render("rooms/queue.html", rows=rows, links=links, now=utcnow())
 
 
 @bp.route("/mine")
 @allow(SIGNED_IN)
 def mine():
-    return render("rooms/mine.html", rows=services.bookings_of(current_user), now=utcnow())
+    after = services.BOOKINGS.read(request.args)
+    rows, more = services.bookings_of(current_user, after)
+    links = services.BOOKINGS.links("rooms.mine", rows, more, after)
+    return render("rooms/mine.html", rows=rows, links=links, now=utcnow())

@@ -23,6 +23,7 @@ from blueprints.calendar.services import exceptions_between
 from blueprints.errors import Conflict, Refused
 from blueprints.notices.services import notify
 from blueprints.orgs.models import Org
+from blueprints.pages import Keyset
 from blueprints.places.models import Community
 from blueprints.rooms.models import (
     FACILITIES,
@@ -516,29 +517,36 @@ def tell_waiting(booking):
         db.session.delete(wait)
 
 
-def queue_for(user):
-    """Requests waiting for this reviewer's decision, the nearest deadline first."""
-    rows = db.session.scalars(
+# Requests by the nearest deadline (every request has one), a person's bookings soonest first.
+DECISIONS = Keyset(Booking.deadline_at, Booking.id)
+BOOKINGS = Keyset(Booking.starts_at, Booking.id)
+
+
+def queue_for(user, after=None):
+    """A page of the requests waiting for this reviewer's decision, the nearest deadline
+    first, and whether there are more. Asked of the communities they decide for, so that the
+    page holds only theirs and goes on where it stopped."""
+    places = db.session.scalars(select(Community)).all()
+    mine = [c.id for c in places if can(c, *DECIDERS, user=user)]
+    return DECISIONS.page(
         select(Booking)
-        .where(Booking.state == BookingState.REQUESTED)
-        .order_by(Booking.deadline_at, Booking.id)
-        .limit(300)
-    ).all()
-    return [b for b in rows if may_decide(user, b)][:100]
+        .join(Room)
+        .where(Booking.state == BookingState.REQUESTED, Room.community_id.in_(mine)),
+        after,
+    )
 
 
-def bookings_of(user):
-    """What this person booked, and what their groups booked, still to come (soonest first)."""
+def bookings_of(user, after=None):
+    """A page of what this person booked, and what their groups booked, from a week ago on
+    (soonest first), and whether there are more."""
     groups = select(Org.id).where(Org.officer_id == user.id)
-    return db.session.scalars(
-        select(Booking)
-        .where(
+    return BOOKINGS.page(
+        select(Booking).where(
             (Booking.booked_by_id == user.id) | Booking.org_id.in_(groups),
             Booking.ends_at > utcnow() - timedelta(days=7),
-        )
-        .order_by(Booking.starts_at)
-        .limit(100)
-    ).all()
+        ),
+        after,
+    )
 
 
 def upcoming_for_org(org):

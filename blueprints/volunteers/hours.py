@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from blueprints.notices.services import notify
+from blueprints.pages import Keyset
 from blueprints.timeutil import utcnow
 from blueprints.volunteers.activities import may_organize, may_run
 from blueprints.volunteers.models import (
@@ -134,12 +135,14 @@ def apply(record, action, actor, version=None, **given):
     return FLOW.apply(record, action, actor, version, None, **given)
 
 
-def records_of(profile):
-    return db.session.scalars(
-        select(HoursRecord)
-        .where(HoursRecord.profile_id == profile.id)
-        .order_by(HoursRecord.served_on.desc(), HoursRecord.id.desc())
-    ).all()
+# A volunteer's service records, the latest day first; their certificates, the newest first.
+RECORDS = Keyset(HoursRecord.served_on, HoursRecord.id, newest_first=True, arg="records_after")
+CERTIFICATES = Keyset(Certificate.id, newest_first=True, arg="certificates_after")
+
+
+def records_of(profile, after=None):
+    """A page of this volunteer's service records, and whether there are more."""
+    return RECORDS.page(select(HoursRecord).where(HoursRecord.profile_id == profile.id), after)
 
 
 def approved_minutes(profile):
@@ -231,17 +234,20 @@ def new_number():
 
 def issue_certificate(profile):
     """A certificate of every approved hour so far."""
-    approved = [r for r in records_of(profile) if r.state == "approved"]
-    if not approved:
+    first_day, last_day = db.session.execute(
+        select(func.min(HoursRecord.served_on), func.max(HoursRecord.served_on)).where(
+            HoursRecord.profile_id == profile.id, HoursRecord.state == "approved"
+        )
+    ).one()
+    if first_day is None:
         raise Refused(_("还没有认定的服务时长，认定后才能开证明。"))
-    days = [r.served_on for r in approved]
     for _try in range(5):
         certificate = Certificate(
             number=new_number(),
             profile_id=profile.id,
             minutes=approved_minutes(profile),
-            first_day=min(days),
-            last_day=max(days),
+            first_day=first_day,
+            last_day=last_day,
             issuer=_("%(community)s · 邻里志愿服务", community=profile.community.name),
         )
         db.session.add(certificate)
@@ -265,12 +271,9 @@ def find_certificate(number):
     return db.session.scalar(select(Certificate).where(Certificate.number == number))
 
 
-def certificates_of(profile):
-    return db.session.scalars(
-        select(Certificate)
-        .where(Certificate.profile_id == profile.id)
-        .order_by(Certificate.id.desc())
-    ).all()
+def certificates_of(profile, after=None):
+    """A page of this volunteer's certificates, and whether there are more."""
+    return CERTIFICATES.page(select(Certificate).where(Certificate.profile_id == profile.id), after)
 
 
 def revoke_certificate(certificate):

@@ -1,9 +1,11 @@
 from datetime import timedelta
+from functools import partial
 
 from flask import Blueprint, abort, flash, make_response, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from blueprints import pages
 from blueprints.access import PUBLIC, SIGNED_IN, allow
 from blueprints.auth.models import Role
 from blueprints.errors import or_404
@@ -73,10 +75,7 @@ def index():
 def show(activity_id):
     activity = or_404(db.session.get(Activity, activity_id))
     profile = profiles.profile_of(current_user)
-    mine = {}
-    if profile:
-        for s in signups.my_signups(profile):
-            mine[s.shift_id] = s
+    mine = signups.signups_for(profile, activity) if profile else {}
     return render(
         "volunteers/show.html",
         activity=activity,
@@ -489,15 +488,26 @@ def mine():
     if volunteer is None:  # not a volunteer yet: the page says how to become one
         return render("volunteers/mine.html", profile=None)
     total = hours.approved_minutes(volunteer) / 60
+    # Three lists, each in pages of its own.
+    (rows, links), (records, record_links), (certificates, certificate_links) = pages.side_by_side(
+        "volunteers.mine",
+        request.args,
+        (signups.MY_SIGNUPS, partial(signups.my_signups, volunteer)),
+        (hours.RECORDS, partial(hours.records_of, volunteer)),
+        (hours.CERTIFICATES, partial(hours.certificates_of, volunteer)),
+    )
     return render(
         "volunteers/mine.html",
         profile=volunteer,
-        rows=signups.my_signups(volunteer),
+        rows=rows,
+        links=links,
         position=signups.waitlist_position,
-        records=hours.records_of(volunteer),
+        records=records,
+        record_links=record_links,
         total=round(total, 1),
         stars=hours.stars(total),
-        certificates=hours.certificates_of(volunteer),
+        certificates=certificates,
+        certificate_links=certificate_links,
         now=utcnow(),
         soon=utcnow() + timedelta(days=1),
     )

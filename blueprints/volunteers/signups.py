@@ -20,6 +20,7 @@ from blueprints.access import can
 from blueprints.auth.models import Role
 from blueprints.auth.people import staff_for
 from blueprints.notices.services import notify
+from blueprints.pages import Keyset
 from blueprints.sms import message, send_sms
 from blueprints.timeutil import local, utcnow
 from blueprints.volunteers.activities import may_run
@@ -574,17 +575,39 @@ def confirm_page_signup(token):
     return signup
 
 
-def my_signups(profile):
-    if profile is None:
-        return []
-    return db.session.scalars(
+# A volunteer's shifts, the latest first (the id parts shifts at the same hour).
+MY_SIGNUPS = Keyset(
+    Shift.starts_at,
+    Signup.id,
+    newest_first=True,
+    arg="shifts_after",
+    key=lambda signup: (signup.shift.starts_at, signup.id),
+)
+
+
+def my_signups(profile, after=None):
+    """A page of this volunteer's sign-ups, and whether there are more."""
+    return MY_SIGNUPS.page(
         select(Signup)
         .join(Shift)
         .where(Signup.profile_id == profile.id, Signup.state != "new")
-        .options(selectinload(Signup.shift).selectinload(Shift.activity))
-        .order_by(Shift.starts_at.desc())
-        .limit(100)
-    ).all()
+        .options(selectinload(Signup.shift).selectinload(Shift.activity)),
+        after,
+    )
+
+
+def signups_for(profile, activity):
+    """This volunteer's sign-ups to the activity's shifts, by shift."""
+    rows = db.session.scalars(
+        select(Signup)
+        .join(Shift)
+        .where(
+            Signup.profile_id == profile.id,
+            Signup.state != "new",
+            Shift.activity_id == activity.id,
+        )
+    )
+    return {signup.shift_id: signup for signup in rows}
 
 
 def roster(shift):
