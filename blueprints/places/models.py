@@ -35,6 +35,11 @@ class Community(db.Model):
         return self.name
 
 
+def grid_label(community, grid):
+    """How a grid is named wherever it is listed: its community, then its own name."""
+    return f"{community} · {grid}"
+
+
 class Grid(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(20), unique=True)
@@ -53,7 +58,7 @@ class Grid(db.Model):
         return self.community.street
 
     def __str__(self):
-        return f"{self.community.name} · {self.name}"
+        return grid_label(self.community.name, self.name)
 
 
 class Department(db.Model):

@@ -5,7 +5,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 from wtforms.fields.choices import SelectChoice
 
-from blueprints.places.models import Community, Department, Grid
+from blueprints.places.models import Community, Department, Grid, grid_label
 from extensions import db
 
 
@@ -49,7 +49,7 @@ def grid_options():
     """The active grids as a filter lists them, named as Grid.__str__ names them (read as
     columns, with a select built once: the queue asks on every visit)."""
     rows = db.session.execute(GRID_OPTIONS)
-    return [GridOption(id, f"{community} · {name}") for id, name, community in rows]
+    return [GridOption(id, grid_label(community, name)) for id, name, community in rows]
 
 
 def grid_by_code(code):

@@ -18,7 +18,8 @@ from sqlalchemy import (
 )
 
 from blueprints.auth.models import Role
-from blueprints.places.models import Community, Grid
+from blueprints.places.models import Community, Grid, grid_label
+from blueprints.reports import refs
 from blueprints.reports.models import (
     OPEN_STATES,
     Category,
@@ -69,7 +70,7 @@ class CaseRow:
 
     @property
     def grouped_ref(self):
-        return " ".join(self.ref[i : i + 4] for i in range(0, len(self.ref), 4))
+        return refs.grouped_code(self.ref)
 
     @property
     def is_open(self):
@@ -81,7 +82,7 @@ class CaseRow:
 
     @property
     def grid(self):
-        return f"{self.community} · {self.grid_name}"
+        return grid_label(self.community, self.grid_name)
 
 
 ROW_COLUMNS = (
