@@ -4,6 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
+# The tests run on this many processes (pytest-xdist), one per core; PYTEST_WORKERS=0 runs them in one.
+PYTEST_WORKERS ?= $(shell nproc)
 export FLASK_APP := app.py
 SOURCES := app.py extensions.py blueprints templates
 
@@ -24,7 +26,7 @@ db: $(VENV)/.runtime
 test: $(VENV)/.dev compile browser nginx
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
