@@ -4,6 +4,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
+# The tests run on this many processes (pytest-xdist), one per core; PYTEST_WORKERS=0 runs them in
+# one. Each test module stays on one worker (--dist loadscope), so a module's live server, or the
+# elderly-modes pages found once for all ten roles, is set up once rather than on each worker.
+PYTEST_WORKERS ?= $(shell nproc)
 export FLASK_APP := app.py
 SOURCES := app.py extensions.py blueprints templates
 
@@ -24,7 +28,7 @@ db: $(VENV)/.runtime
 test: $(VENV)/.dev compile browser nginx
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadscope $(PYTEST_ARGS)
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .

@@ -1,13 +1,19 @@
 """Fixtures: one app per session on SQLite (or DATABASE_URL), emptied after every test.
 
+Under pytest-xdist each worker process has its own session, so its own SQLite file (in its own
+temporary folder) or its own PostgreSQL database beside DATABASE_URL's (`<name>_gw0`, ...): one
+worker emptying its tables after a test never touches another's.
+
 The test client sends a real CSRF token with every POST, as a browser would; pass
 csrf=False to post without one."""
 
 import os
 import re
+from contextlib import contextmanager
 
 import pytest
 from flask.testing import FlaskClient
+from sqlalchemy.engine import make_url
 
 from app import create_app, database_url
 from blueprints.auth.models import User
@@ -41,16 +47,45 @@ class FormClient(FlaskClient):
         return super().post(*args, **kwargs)
 
 
+@contextmanager
+def worker_database():
+    """DATABASE_URL's database; under xdist, a fresh one of this worker's own, dropped after."""
+    url = make_url(database_url())
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker or url.get_backend_name() != "postgresql":
+        yield url.render_as_string(hide_password=False)
+        return
+    import psycopg
+
+    name = f"{url.database}_{worker}"
+    admin = url.set(drivername="postgresql", database="postgres").render_as_string(
+        hide_password=False
+    )
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 @pytest.fixture(scope="session")
-def app(tmp_path_factory):
-    if os.environ.get("DATABASE_URL"):
-        uri = database_url()
-    else:
-        uri = "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.db")
+def database_uri(tmp_path_factory):
+    if not os.environ.get("DATABASE_URL"):
+        yield "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.db")
+        return
+    with worker_database() as uri:
+        yield uri
+
+
+@pytest.fixture(scope="session")
+def app(database_uri, tmp_path_factory):
     app = create_app(
         {
             "TESTING": True,
-            "SQLALCHEMY_DATABASE_URI": uri,
+            "SQLALCHEMY_DATABASE_URI": database_uri,
             "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
             "SMS_SENDER": "tests.conftest:RecordingSender",
             "SMS_DELIVERY": "inline",

@@ -1,11 +1,17 @@
 """What every page must do at a phone's width (DESIGN.md §4), checked in a real browser."""
 
+import re
+
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
 from blueprints.main.cli import DEMO_PASSWORD
 
 AXE = Axe()
+
+# Where 下一步 on a report's details leads: the similar reports nearby, or straight to the photos.
+# Wait for it before asking page.url which: the click returns before the next page is there.
+AFTER_DETAILS = re.compile(r"/reports/new/(similar|photos)$")
 
 # Each visible control's box; a checkbox or radio is measured by its label, the real target.
 TARGETS_JS = """

@@ -7,6 +7,8 @@ import pytest
 from PIL import Image
 from playwright.sync_api import expect
 
+from tests.browser.helpers import AFTER_DETAILS
+
 pytestmark = pytest.mark.browser
 
 
@@ -31,6 +33,7 @@ def test_report_a_problem_and_track_it(page, check, browser, browser_context_arg
     page.get_by_label("在哪个网格").select_option(label="桃花社区 · 第三网格")
     page.get_by_label("具体位置").fill("东门保安亭旁边")
     page.get_by_role("button", name="下一步").click()
+    page.wait_for_url(AFTER_DETAILS)
     if "/similar" in page.url:
         check(page)
         page.get_by_role("link", name="不是同一件事，继续反映").click()

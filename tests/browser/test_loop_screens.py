@@ -8,7 +8,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.helpers import log_in
+from tests.browser.helpers import AFTER_DETAILS, log_in
 from tests.browser.test_intake import photo_bytes
 
 pytestmark = pytest.mark.browser
@@ -28,7 +28,7 @@ def fill_report(page, photos=2, contact=True):
     page.get_by_label("在哪个网格").select_option(label="桃花社区 · 第一网格")
     page.get_by_label("具体位置").fill("3栋门口")
     page.get_by_role("button", name="下一步").click()
-    expect(page.locator("h1")).not_to_have_text("问题和地点")
+    page.wait_for_url(AFTER_DETAILS)
     if "/similar" in page.url:
         page.get_by_role("link", name="不是同一件事，继续反映").click()
     expect(page.locator("h1")).to_have_text("拍张照片（可以不拍）")

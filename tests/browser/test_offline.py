@@ -21,7 +21,7 @@ from sqlalchemy import select
 from blueprints.reports.models import Report
 from extensions import db
 from tests.browser.conftest import VIEWPORT, live_app, serve
-from tests.browser.helpers import check_page, log_in
+from tests.browser.helpers import AFTER_DETAILS, check_page, log_in
 
 pytestmark = pytest.mark.browser
 
@@ -203,6 +203,7 @@ def test_a_photo_upload_shows_its_progress_on_a_slow_link(browser, served):
     page.get_by_label("在哪个网格").select_option(label="桃花社区 · 第二网格")
     page.get_by_label("具体位置").fill("二号楼")
     page.get_by_role("button", name="下一步").click()
+    page.wait_for_url(AFTER_DETAILS)
     if "/similar" in page.url:
         page.get_by_role("link", name="不是同一件事，继续反映").click()
     expect(page.locator("h1")).to_have_text("拍张照片（可以不拍）")

@@ -11,6 +11,7 @@ from PIL import Image
 from playwright.sync_api import expect
 
 from tests.browser.conftest import VIEWPORT, live_app, serve
+from tests.browser.helpers import AFTER_DETAILS
 
 pytestmark = pytest.mark.browser
 
@@ -48,6 +49,7 @@ def test_a_quick_tap_sends_the_shrunk_photo(browser, measured):
     page.get_by_label("在哪个网格").select_option(label="桃花社区 · 第三网格")
     page.get_by_label("具体位置").fill("东门")
     page.get_by_role("button", name="下一步").click()
+    page.wait_for_url(AFTER_DETAILS)
     if "/similar" in page.url:
         page.get_by_role("link", name="不是同一件事，继续反映").click()
     expect(page.locator("h1")).to_have_text("拍张照片（可以不拍）")

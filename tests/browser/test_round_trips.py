@@ -10,6 +10,7 @@ from sqlalchemy import select
 from blueprints.reports.models import Report
 from extensions import db
 from tests.browser.conftest import VIEWPORT, live_app, serve
+from tests.browser.helpers import AFTER_DETAILS
 
 pytestmark = pytest.mark.browser
 
@@ -43,7 +44,7 @@ def file_text_only(browser, url, js, text):
     page.get_by_label("在哪个网格").select_option(label="桃花社区 · 第一网格")
     page.get_by_label("具体位置").fill("5栋楼下")
     page.get_by_role("button", name="下一步").click()
-    expect(page.locator("h1")).not_to_have_text("问题和地点")
+    page.wait_for_url(AFTER_DETAILS)
     if "/similar" in page.url:
         page.get_by_role("link", name="不是同一件事，继续反映").click()
     expect(page.locator("h1")).to_have_text("拍张照片（可以不拍）")

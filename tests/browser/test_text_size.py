@@ -8,7 +8,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.helpers import log_in
+from tests.browser.helpers import AFTER_DETAILS, log_in
 from tests.browser.test_more_pages import PAGES
 
 pytestmark = pytest.mark.browser
@@ -100,7 +100,7 @@ def test_no_small_text_on_any_step_of_reporting(page, large):
     page.get_by_label("在哪个网格").select_option(label="桃花社区 · 第三网格")
     page.get_by_label("具体位置").fill("东门")
     page.get_by_role("button", name="下一步").click()
-    page.wait_for_url(re.compile(r"/reports/new/(similar|photos)$"))
+    page.wait_for_url(AFTER_DETAILS)
     if "/similar" in page.url:
         pages["similar"] = small_text(page, large)
         page.get_by_role("link", name="不是同一件事，继续反映").click()
