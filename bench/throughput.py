@@ -3,7 +3,8 @@
     .venv/bin/python bench/throughput.py                      # this checkout
     .venv/bin/python bench/throughput.py --code /tmp/linli-main   # another checkout of the app
 
-Both servers run gunicorn with the same workers and threads (gunicorn.conf.py of the checkout).
+Both servers run gunicorn with the same workers and threads (gunicorn.conf.py of the checkout),
+and neither replaces its workers while measured (--max-requests 0; see serve()).
 Linli serves a temp SQLite file, migrated and loaded with the demo (as tests/live.py does). Rounds
 are interleaved (every page once per round) so that a change in the machine's load falls on
 all pages alike; `wrk` (Debian's package) makes the load. Prints the median over the rounds of
@@ -63,6 +64,12 @@ def serve(app, cwd, env, workers, log):
             str(env["LINLI_CODE"]) + "/gunicorn.conf.py",
             "--workers",
             str(workers),
+            # No worker turnover while measuring: at thousands of requests a second the bare
+            # page would end a worker every few seconds, and wrk's kept-alive connections then
+            # all reconnect to the other one, halving the rate for the rest of the round. What a
+            # new worker costs is measured apart (README).
+            "--max-requests",
+            "0",
             "--bind",
             f"127.0.0.1:{port}",
             "--no-control-socket",
