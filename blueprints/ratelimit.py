@@ -30,6 +30,10 @@ log = logging.getLogger("linli.ratelimit")
 SMS_PER_NUMBER = ("3/10 minutes", "10/day")
 
 
+# How flask-limiter marks a view it wraps with a limit of its own.
+LIMITED_MARK = "__wrapper-limiter-instance"
+
+
 @limiter.request_filter
 def has_no_limits():
     """Every limit here is a view's own (@limiter.limit) and is checked as that view runs; the
@@ -39,9 +43,6 @@ def has_no_limits():
     functools.wraps carries the mark out through @allow."""
     view = current_app.view_functions.get(request.endpoint or "")
     return view is not None and not hasattr(view, LIMITED_MARK)
-
-
-LIMITED_MARK = "__wrapper-limiter-instance"
 
 
 class RateCounter(db.Model):

@@ -2,7 +2,6 @@ import math
 from typing import NamedTuple
 
 from sqlalchemy import bindparam, select
-from sqlalchemy.orm import joinedload
 from wtforms.fields.choices import SelectChoice
 
 from blueprints.places.models import Community, Department, Grid, grid_label
@@ -22,13 +21,6 @@ def grid_choices(none_label=None):
 def active_communities():
     return db.session.scalars(
         select(Community).where(Community.active).order_by(Community.code)
-    ).all()
-
-
-def active_grids():
-    """Active grids with their communities (a grid's name says its community)."""
-    return db.session.scalars(
-        select(Grid).options(joinedload(Grid.community)).where(Grid.active).order_by(Grid.code)
     ).all()
 
 
