@@ -139,6 +139,26 @@ def kept(page, served, path, longest=30):
     return keep
 
 
+# Once the service worker is active it has kept the shell (the CSS, the scripts, the one-page
+# form and the offline page): it fetches them when it installs, after the first page that
+# registers it has loaded. Under load that can still be going on at the next visit.
+SETTLED_JS = """async () => {
+  const sw = navigator.serviceWorker;
+  if (!sw || !document.getElementById("net")) return "no worker";
+  const settle = async () => {
+    const reg = await sw.ready;
+    const next = reg.installing || reg.waiting;
+    if (next) await new Promise((done) => {
+      const check = () => ["activated", "redundant"].includes(next.state) && done();
+      next.addEventListener("statechange", check);
+      check();
+    });
+    return "active";
+  };
+  return Promise.race([settle(), new Promise((late) => setTimeout(() => late("late"), 30000))]);
+}"""
+
+
 def visit_twice(page, cdp, url, live_server, adapter, wire, served, problems):
     """A first visit with nothing cached (its bytes, text sizes, targets, read aloud), then a
     repeat visit that fetches only the HTML."""
@@ -160,6 +180,8 @@ def visit_twice(page, cdp, url, live_server, adapter, wire, served, problems):
     check_reading(page, problems, url)
     path = response.request.url.removeprefix(live_server).split("?")[0]
     offline = page.locator("[data-offline]").count()
+    if page.evaluate(SETTLED_JS) == "late":
+        problems["service worker not active 30 s after the page loaded"].append(url)
     if offline:
         kept(page, served, path)
     served.clear()
