@@ -141,18 +141,23 @@ def kept(page, served, path, longest=30):
 
 # Once the service worker is active it has kept the shell (the CSS, the scripts, the one-page
 # form and the offline page): it fetches them when it installs, after the first page that
-# registers it has loaded. Under load that can still be going on at the next visit.
+# registers it has loaded. And each page opened in its scope makes the browser check sw.js for a
+# new version, in the background. Under load either can still be going on at the next visit, so
+# this waits for the install, then asks for the check itself and waits for it (its answer is
+# cached for a day, so the repeat visit's own check costs nothing).
 SETTLED_JS = """async () => {
   const sw = navigator.serviceWorker;
-  if (!sw || !document.getElementById("net")) return "no worker";
+  if (!sw) return "no worker";
   const settle = async () => {
-    const reg = await sw.ready;
+    const reg = document.getElementById("net") ? await sw.ready : await sw.getRegistration();
+    if (!reg) return "no worker";
     const next = reg.installing || reg.waiting;
     if (next) await new Promise((done) => {
       const check = () => ["activated", "redundant"].includes(next.state) && done();
       next.addEventListener("statechange", check);
       check();
     });
+    await reg.update().catch(() => 0);
     return "active";
   };
   return Promise.race([settle(), new Promise((late) => setTimeout(() => late("late"), 30000))]);
