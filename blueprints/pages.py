@@ -48,14 +48,16 @@ class Keyset:
             abort(400)
 
     def page(self, query, after):
-        """The page of `query` (a select() of one entity) after the key `after` (None: from the
-        start), and whether there is another after it."""
+        """The page of `query` after the key `after` (None: from the start), and whether there
+        is another after it. A select() of one entity gives its objects; of more, their rows."""
         key = tuple_(*self.columns) if len(self.columns) > 1 else self.columns[0]
         if after is not None:
             seek = tuple_(*after) if len(after) > 1 else after[0]
             query = query.where(key < seek if self.newest_first else key > seek)
         order = [c.desc() for c in self.columns] if self.newest_first else self.columns
-        rows = db.session.scalars(query.order_by(*order).limit(self.size + 1)).unique().all()
+        result = db.session.execute(query.order_by(*order).limit(self.size + 1))
+        one = len(query.column_descriptions) == 1
+        rows = (result.scalars() if one else result).unique().all()
         return rows[: self.size], len(rows) > self.size
 
     def links(self, endpoint, rows, more, after, **kept):

@@ -797,3 +797,59 @@ def test_my_shifts_records_and_certificates_each_page_newest_first(client, demo,
     for arg in ("shifts_after", "records_after", "certificates_after"):
         for forged in FORGED:
             assert client.get("/volunteers/mine", query_string={arg: forged}).status_code == 400
+
+
+def test_the_public_list_pages_by_each_activitys_next_shift_and_past_ones_latest_first(
+    client, demo, ctx
+):
+    """Beyond the first page nothing was reachable before: every activity still to come is on
+    one page or the next, by when its next shift starts, with that shift's time and seats."""
+    soon = utcnow().replace(microsecond=0) + timedelta(days=2)
+    made = []
+    for n in range(45):
+        shift = make_shift(soon + timedelta(hours=(45 - n) * 5), title=f"活动{n:02d}", capacity=3)
+        if n % 3 == 0:  # an earlier shift, already over: the list shows the next one
+            shift.activity.shifts.append(
+                Shift(
+                    starts_at=soon - timedelta(days=5 + n),
+                    ends_at=soon - timedelta(days=5 + n) + timedelta(hours=2),
+                    capacity=3,
+                    code=new_code(),
+                )
+            )
+        made.append(shift)
+    made[-1].taken = 3  # the soonest is full
+    db.session.commit()
+    upcoming = [s.activity_id for s in sorted(made, key=lambda s: s.starts_at)]
+    row = r'/volunteers/activities/(\d+)"'
+    shown, later = walk(client, "/volunteers/", row)
+    assert shown == [str(i) for i in upcoming]
+    assert len(later) == 2
+    page = client.get("/volunteers/").get_data(as_text=True)
+    items = {
+        i: page.split(f'/volunteers/activities/{i}"', 1)[1].split("</li>", 1)[0]
+        for i in upcoming[:2]
+    }
+    assert "已满，可以候补" in items[upcoming[0]]
+    assert "还剩 3 个名额" in items[upcoming[1]]
+    assert f"{made[-2].starts_at + timedelta(hours=8):%H:%M}" in items[upcoming[1]]
+    # The filters travel with the pages; the day filter shows that day's shift.
+    day = (made[0].starts_at + timedelta(hours=8)).date()
+    that_day = [
+        s.activity_id
+        for s in sorted(made, key=lambda s: s.starts_at)
+        if (s.starts_at + timedelta(hours=8)).date() == day
+    ]
+    shown, _later = walk(client, f"/volunteers/?day={day.isoformat()}&community=0", row)
+    assert shown == [str(i) for i in that_day]
+    # Over: the latest first.
+    over = sorted(
+        (s for s in db.session.scalars(select(Shift)) if s.ends_at < utcnow()),
+        key=lambda s: (s.starts_at, s.activity_id),
+        reverse=True,
+    )
+    shown, later = walk(client, "/volunteers/?past=1", row)
+    assert shown == [str(s.activity_id) for s in over]
+    assert all("past=1" in url for url in later)
+    for forged in FORGED:
+        assert client.get("/volunteers/", query_string={"after": forged}).status_code == 400

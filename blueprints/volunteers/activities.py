@@ -4,12 +4,13 @@ import secrets
 from datetime import UTC, datetime, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
 from blueprints.access import can
 from blueprints.auth.models import Role
 from blueprints.orgs.models import Org
+from blueprints.pages import Keyset
 from blueprints.places.models import Community
 from blueprints.timeutil import LOCAL, utcnow
 from blueprints.volunteers.models import Activity, Shift
@@ -143,22 +144,22 @@ def add_shift(user, activity, data):
     return shift
 
 
-def list_activities(community_id=None, day=None, skill=None, past=False, org_id=None):
-    """Activities with a shift still to come (or, past=True, already over), soonest first."""
+def activity_list(community_id=None, day=None, skill=None, past=False, org_id=None, size=20):
+    """The public list, as a select and the Keyset that pages it: each activity with a shift
+    still to come that matches (past=True: already over), and when its soonest such shift starts
+    (past: its latest), in that order (past: latest first). Still to come is read from the
+    index on when shifts end: the years of shifts already over are not read for it."""
     now = utcnow()
-    query = select(Activity).join(Shift).options(selectinload(Activity.shifts))
-    query = query.where(Shift.ends_at < now) if past else query.where(Shift.ends_at >= now)
+    shifts = [Shift.ends_at < now] if past else [Shift.ends_at >= now]
     if community_id:
-        query = query.where(Activity.community_id == community_id)
+        shifts.append(Activity.community_id == community_id)
     if org_id:
-        query = query.where(Activity.org_id == org_id)
+        shifts.append(Activity.org_id == org_id)
     if day:
-        start = datetime.combine(day, datetime.min.time())
-        query = query.where(
-            Shift.starts_at >= to_utc(start), Shift.starts_at < to_utc(start + timedelta(days=1))
-        )
+        start = to_utc(datetime.combine(day, datetime.min.time()))
+        shifts += [Shift.starts_at >= start, Shift.starts_at < start + timedelta(days=1)]
     if skill:
-        query = query.where(
+        shifts.append(
             or_(
                 Shift.skills == skill,
                 Shift.skills.like(f"{skill},%"),
@@ -166,10 +167,34 @@ def list_activities(community_id=None, day=None, skill=None, past=False, org_id=
                 Shift.skills.like(f"%,{skill},%"),
             )
         )
-    rows = (
-        db.session.scalars(query.distinct().order_by(Activity.id.desc()).limit(60)).unique().all()
+    shown = (func.max if past else func.min)(Shift.starts_at).label("shown")
+    matching = (
+        select(Shift.activity_id, shown)
+        .join(Activity)
+        .where(*shifts)
+        .group_by(Shift.activity_id)
+        .subquery()
     )
-    return sorted(rows, key=lambda a: min(s.starts_at for s in a.shifts))
+    query = (
+        select(Activity, matching.c.shown)
+        .join(matching, matching.c.activity_id == Activity.id)
+        .options(selectinload(Activity.shifts), selectinload(Activity.community))
+    )
+    keyset = Keyset(
+        matching.c.shown,
+        Activity.id,
+        newest_first=past,
+        size=size,
+        key=lambda row: (row.shown, row.Activity.id),
+    )
+    return query, keyset
+
+
+def list_activities(community_id=None, org_id=None, size=60):
+    """The first page of activities still to come: [(activity, when its next shift starts)]."""
+    query, keyset = activity_list(community_id=community_id, org_id=org_id, size=size)
+    rows, _more = keyset.page(query, None)
+    return rows
 
 
 def get_shift(shift_id):

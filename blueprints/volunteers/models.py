@@ -137,7 +137,8 @@ class Shift(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     activity_id: Mapped[int] = mapped_column(ForeignKey("activity.id"), index=True)
     starts_at: Mapped[datetime] = mapped_column(index=True)
-    ends_at: Mapped[datetime]
+    # The public list reads the shifts still to come from it, not the years of those over.
+    ends_at: Mapped[datetime] = mapped_column(index=True)
     capacity: Mapped[int]
     # Seats confirmed or held for an offer, moved only by one UPDATE ... WHERE taken < capacity.
     taken: Mapped[int] = mapped_column(default=0)

@@ -61,13 +61,20 @@ def index():
     form.community.choices = [(0, _("全部社区"))] + [(c.id, c.name) for c in active_communities()]
     form.skill.choices = [("", _("全部技能"))] + [(k, v) for k, v in SKILLS.items()]
     form.validate()
-    rows = activities.list_activities(
+    past = request.args.get("past") == "1"
+    query, keyset = activities.activity_list(
         community_id=form.community.data or None,
         day=form.day.data if not form.day.errors else None,
         skill=form.skill.data or None,
-        past=request.args.get("past") == "1",
+        past=past,
     )
-    return render("volunteers/index.html", block="rows", form=form, rows=rows, now=utcnow())
+    after = keyset.read(request.args)
+    rows, more = keyset.page(query, after)
+    kept = {name: request.args.get(name) for name in ("community", "day", "skill", "past")}
+    links = keyset.links("volunteers.index", rows, more, after, **kept)
+    return render(
+        "volunteers/index.html", block="rows", form=form, rows=rows, links=links, past=past
+    )
 
 
 @bp.route("/activities/<int:activity_id>")
@@ -155,7 +162,7 @@ def organize():
     rows = [
         a
         for c in places
-        for a in activities.list_activities(community_id=c.id)
+        for a, _starts in activities.list_activities(community_id=c.id)
         if activities.may_run(current_user, a)
     ]
     return render(
