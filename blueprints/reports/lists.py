@@ -194,20 +194,20 @@ def my_tasks(user, after=None):
     given = {
         "me": user.id,
         "departments": departments,
-        "grids": grids,
         "after_deadline": after_deadline,
         "after_id": after_id,
     }
     given = {name: value for name, value in given.items() if value}
-    return case_rows(tasks_select(bool(departments), bool(grids), after is not None), given)
+    given.update((f"grid_{n}", grid) for n, grid in enumerate(grids))
+    return case_rows(tasks_select(bool(departments), len(grids), after is not None), given)
 
 
 @cache
 def tasks_select(departments, grids, after):
-    """The task list's select for one shape (whether the person holds departments, grids, and
-    which page), built once. One query per source, each read from its own index in deadline
-    order and cut at the page, then merged: an OR of the three would read every row of all
-    three to sort them."""
+    """The task list's select for one shape (whether the person holds departments, how many
+    grids, and which page), built once. One query per source, each read from its own index in
+    deadline order and cut at the page, then merged: an OR of the three would read every row of
+    all three to sort them."""
     me = bindparam("me")
     # One part per state: an index on (who, state, deadline) gives each part in deadline order,
     # where `state IN` three states would read all of a person's working cases to sort them.
@@ -216,11 +216,14 @@ def tasks_select(departments, grids, after):
     if departments:
         held = Report.department_id.in_(bindparam("departments", expanding=True))
         sources += [and_(held, Report.state == state) for state in working]
-    if grids:
-        # Checked by another worker: a case one handled oneself is not one's to verify.
-        someone_else = or_(Report.assignee_id.is_(None), Report.assignee_id != me)
-        held = Report.grid_id.in_(bindparam("grids", expanding=True))
-        sources.append(and_(held, Report.state == ReportState.HANDLED, someone_else))
+    # Handled cases to verify, one part per grid: `grid_id IN` several grids would have SQLite
+    # walk every grid's handled cases in deadline order (ix_report_queue) to find a page of
+    # this person's. Checked by another worker: a case one handled oneself is not one's to verify.
+    someone_else = or_(Report.assignee_id.is_(None), Report.assignee_id != me)
+    handled = Report.state == ReportState.HANDLED
+    sources += [
+        and_(Report.grid_id == bindparam(f"grid_{n}"), handled, someone_else) for n in range(grids)
+    ]
     order = (Report.deadline_at, Report.id)
     parts = []
     for where in sources:

@@ -181,7 +181,7 @@ class Report(db.Model):
         # My tasks: open cases of one person, one department, or one grid (to verify).
         Index("ix_report_assignee_state", "assignee_id", "state", "deadline_at"),
         Index("ix_report_department_state", "department_id", "state", "deadline_at"),
-        Index("ix_report_grid_state", "grid_id", "state"),
+        Index("ix_report_grid_state", "grid_id", "state", "deadline_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -224,7 +224,7 @@ class Report(db.Model):
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("report.id"))
     attributes: Mapped[str] = mapped_column(Text, default="{}")
     api_key_id: Mapped[int | None] = mapped_column(ForeignKey("api_key.id"))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     version: Mapped[int] = mapped_column(default=1)
 
