@@ -480,15 +480,16 @@ def index():
     if args.get("after"):
         after = db.session.get(Org, parse_id(args["after"]) or 0) or abort(400)
     orgs, more = services.directory(text, kind, community, after=after)
-    next_url = None
-    if more:
-        kept = {k: v for k, v in (("q", text), ("kind", kind), ("community", community)) if v}
-        next_url = url_for("orgs.index", **kept, after=orgs[-1].id)
+    kept = {k: v for k, v in (("q", text), ("kind", kind), ("community", community)) if v}
+    links = pages.Links(
+        first=url_for("orgs.index", **kept) if after else None,
+        next=url_for("orgs.index", **kept, after=orgs[-1].id) if more else None,
+    )
     return render(
         "orgs/index.html",
         block="results",
         orgs=orgs,
-        next_url=next_url,
+        links=links,
         q=text,
         kind=kind,
         community=community,
