@@ -19,6 +19,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from blueprints import pages
 from blueprints.access import allow
 from blueprints.admin import services
 from blueprints.admin.forms import (
@@ -119,8 +120,7 @@ def index(kind):
             "admin/users.html",
             users=found,
             query=query,
-            after=after,
-            next_after=found[-1].id if more else None,
+            links=pager_links(kind, after, found[-1].id if more else None, q=query),
             roles=ROLES,
         )
     spec = kind_or_404(kind)
@@ -130,8 +130,18 @@ def index(kind):
         kind=kind,
         spec=spec,
         rows=rows,
-        after=after,
-        next_after=rows[-1].code if more else None,
+        links=pager_links(kind, after, rows[-1].code if more else None),
+    )
+
+
+def pager_links(kind, after, next_after, **kept):
+    """The list's links to its first page (from a later one) and to the next, the search kept."""
+    kept = {name: value for name, value in kept.items() if value}
+    first = url_for("admin.index", kind=kind, **kept) if after else None
+    if next_after is None:
+        return pages.Links(first=first, next=None)
+    return pages.Links(
+        first=first, next=url_for("admin.index", kind=kind, after=next_after, **kept)
     )
 
 
