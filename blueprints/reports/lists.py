@@ -227,14 +227,22 @@ def tasks_select(departments, grids, after):
     order = (Report.deadline_at, Report.id)
     parts = []
     for where in sources:
-        part = select(Report.id).where(where)
+        part = select(*order).where(where)
         if after:
             part = part.where(
                 tuple_(*order) > tuple_(bindparam("after_deadline"), bindparam("after_id"))
             )
         # Wrapped: SQLite allows no ORDER BY or LIMIT on a member of a UNION itself.
         parts.append(select(part.order_by(*order).limit(TASKS_PAGE + 1).subquery()))
-    ids = union(*parts).subquery()
+    # The page is cut from the parts' keys, which their indexes hold, before any case's row is
+    # read: joined first, every part's rows were read (up to 101 each), most to be dropped.
+    merged = union(*parts).subquery()
+    ids = (
+        select(merged.c.id)
+        .order_by(merged.c.deadline_at, merged.c.id)
+        .limit(TASKS_PAGE + 1)
+        .subquery()
+    )
     return (
         select(*ROW_COLUMNS)
         .select_from(Report)
