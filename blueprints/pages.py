@@ -65,21 +65,32 @@ class Keyset:
         one). `kept` are the list's other query arguments (filters, the keys of the page's other
         lists; its own is left out); only they travel, as any other key (_external, _scheme)
         would steer url_for."""
-        kept = {name: value for name, value in kept.items() if value and name != self.arg}
-        following = None
+        key = None
         if more:
             key = "_".join(
                 value.isoformat() if isinstance(value, date) else str(value)
                 for value in self.values(rows[-1])
             )
-            following = url_for(endpoint, **kept, **{self.arg: key})
-        return Links(first=url_for(endpoint, **kept) if after else None, next=following)
+        kept = {name: value for name, value in kept.items() if name != self.arg}
+        return links(endpoint, after, key, arg=self.arg, **kept)
 
 
 @dataclass
 class Links:
     first: str | None
     next: str | None
+
+
+def links(endpoint, after, key, arg="after", **kept):
+    """A keyset list's links: to its first page (when this one came after a key), and to the
+    page after `key` (None on the last page). `kept` are the list's other query arguments;
+    only those with a value travel, and only they (any other key, _external or _scheme, would
+    steer url_for)."""
+    kept = {name: value for name, value in kept.items() if value}
+    return Links(
+        first=url_for(endpoint, **kept) if after else None,
+        next=url_for(endpoint, **kept, **{arg: key}) if key is not None else None,
+    )
 
 
 def side_by_side(endpoint, args, *lists):

@@ -41,3 +41,11 @@ def walk(client, url, row, anchor=None):
         if url:
             later.append(url)
     return found, later
+
+
+def refuses_forged_keys(client, url, arg="after"):
+    """Every key in FORGED, sent to the list at `url` as `arg`, gets a 400: never a page of
+    something else, never a 500."""
+    for forged in FORGED:
+        response = client.get(url, query_string={arg: forged})
+        assert response.status_code == 400, (url, arg, forged, response.status_code)

@@ -120,7 +120,9 @@ def index(kind):
             "admin/users.html",
             users=found,
             query=query,
-            links=pager_links(kind, after, found[-1].id if more else None, q=query),
+            links=pages.links(
+                "admin.index", after, found[-1].id if more else None, kind=kind, q=query
+            ),
             roles=ROLES,
         )
     spec = kind_or_404(kind)
@@ -130,18 +132,7 @@ def index(kind):
         kind=kind,
         spec=spec,
         rows=rows,
-        links=pager_links(kind, after, rows[-1].code if more else None),
-    )
-
-
-def pager_links(kind, after, next_after, **kept):
-    """The list's links to its first page (from a later one) and to the next, the search kept."""
-    kept = {name: value for name, value in kept.items() if value}
-    first = url_for("admin.index", kind=kind, **kept) if after else None
-    if next_after is None:
-        return pages.Links(first=first, next=None)
-    return pages.Links(
-        first=first, next=url_for("admin.index", kind=kind, after=next_after, **kept)
+        links=pages.links("admin.index", after, rows[-1].code if more else None, kind=kind),
     )
 
 

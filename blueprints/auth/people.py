@@ -39,38 +39,36 @@ def staff_select(kind):
     )
 
 
+# For each kind of place, the grant columns that reach it: its own, then the places above it.
+REACHED_BY = {
+    "Grid": ("grid_id", "community_id", "street_id"),
+    "Community": ("community_id", "street_id"),
+    "Department": ("department_id", "street_id"),
+    "Street": ("street_id",),
+}
+
+
 def place_ids(place):
-    """The ids grants_covering() compares for a place: its own, and those of the places above."""
+    """The ids grants_covering() compares for a place, named as in REACHED_BY."""
     if isinstance(place, Grid):
-        return {
-            "grid_id": place.id,
-            "community_id": place.community_id,
-            "street_id": place.community.street_id,
-        }
-    if isinstance(place, Community):
-        return {"community_id": place.id, "street_id": place.street_id}
-    if isinstance(place, Department):
-        return {"department_id": place.id, "street_id": place.street_id}
-    return {"street_id": place.id}
+        ids = (place.id, place.community_id, place.community.street_id)
+    elif isinstance(place, Community | Department):
+        ids = (place.id, place.street_id)
+    else:
+        ids = (place.id,)
+    return dict(zip(REACHED_BY[type(place).__name__], ids, strict=True))
 
 
 def grants_covering(kind):
-    """RoleGrant.covers() as SQL, for a kind of place ("Grid", "Community", "Department",
-    "Street") whose ids (place_ids()) come as parameters: a grant of the place, of a place
-    above it, or of everywhere."""
+    """RoleGrant.covers() as SQL, for a kind of place whose ids (place_ids()) come as
+    parameters: a grant of the place, of a place above it, or of everywhere."""
     everywhere = and_(
         RoleGrant.street_id.is_(None),
         RoleGrant.community_id.is_(None),
         RoleGrant.grid_id.is_(None),
         RoleGrant.department_id.is_(None),
     )
-    own = {
-        "Grid": ("grid_id", "community_id", "street_id"),
-        "Community": ("community_id", "street_id"),
-        "Department": ("department_id", "street_id"),
-        "Street": ("street_id",),
-    }[kind]
-    above = or_(*(getattr(RoleGrant, name) == bindparam(name) for name in own))
+    above = or_(*(getattr(RoleGrant, name) == bindparam(name) for name in REACHED_BY[kind]))
     return or_(everywhere, above)
 
 

@@ -107,11 +107,17 @@ def find_requests(args):
     if key:
         query = query.where(tuple_(Report.created_at, Report.id) < tuple_(*key))
     rows = reports_of(query.limit(size + 1))
+    return cut(rows, size, "requests", filters, window, lambda report: report.created_at)
+
+
+def cut(rows, size, kind, filters, window, moment):
+    """A page of `rows` (read one past the page), and the cursor to the next page, which
+    starts after the last row's (moment, id); None when there is none."""
     if len(rows) <= size:
         return rows, None
     rows = rows[:size]
     last = rows[-1]
-    return rows, make_cursor("requests", filters, window, [last.created_at.isoformat(), last.id])
+    return rows, make_cursor(kind, filters, window, [moment(last).isoformat(), last.id])
 
 
 def time_and_id(saved):
@@ -162,11 +168,7 @@ def find_updates(args):
         query = query.where(tuple_(ReportEvent.at, ReportEvent.id) > tuple_(*key))
     order = (ReportEvent.at, ReportEvent.id)
     events = db.session.scalars(query.order_by(*order).limit(size + 1)).all()
-    cursor = None
-    if len(events) > size:
-        events = events[:size]
-        last = events[-1]
-        cursor = make_cursor("updates", filters, (start, end), [last.at.isoformat(), last.id])
+    events, cursor = cut(events, size, "updates", filters, (start, end), lambda event: event.at)
     return [update_json(e) for e in events], cursor
 
 

@@ -480,11 +480,8 @@ def index():
     if args.get("after"):
         after = db.session.get(Org, parse_id(args["after"]) or 0) or abort(400)
     orgs, more = services.directory(text, kind, community, after=after)
-    kept = {k: v for k, v in (("q", text), ("kind", kind), ("community", community)) if v}
-    links = pages.Links(
-        first=url_for("orgs.index", **kept) if after else None,
-        next=url_for("orgs.index", **kept, after=orgs[-1].id) if more else None,
-    )
+    key = orgs[-1].id if more else None
+    links = pages.links("orgs.index", after, key, q=text, kind=kind, community=community)
     return render(
         "orgs/index.html",
         block="results",
