@@ -17,6 +17,7 @@ from blueprints.reports import intake, refs, services
 from blueprints.reports.models import Category, PhoneReveal, Report, ReportPhoto
 from blueprints.timeutil import utcnow
 from extensions import db
+from tests.keyset import refuses_forged_keys, walk
 
 RESIDENT, WORKER, DISPATCHER, HANDLER, ADMIN = (
     "13800000001",
@@ -737,16 +738,15 @@ def test_queue_pages_follow_the_deadline_without_gaps_or_repeats(client, demo, l
         )
         intake.submit_report(f"bulk-{i}", data)
     login_as(DISPATCHER)
-    seen, url = [], "/reports/queue"
-    while url:
-        html = client.get(url).get_data(as_text=True)
-        seen += re.findall(r'href="/reports/(\d{12})"', html)
-        found = re.search(r'<a class="link" href="([^"]+)">下一页</a>', html)
-        url = found.group(1).replace("&amp;", "&") if found else None
+    seen, later = walk(client, "/reports/queue", r'href="/reports/(\d{12})"')
+    assert len(later) == 1
     assert len(seen) == 45
     assert len(set(seen)) == 45
     deadlines = [report(ref).deadline_at for ref in seen]
     assert deadlines == sorted(deadlines)
+    refuses_forged_keys(client, "/reports/queue")
+    login_as(WORKER)
+    refuses_forged_keys(client, "/reports/tasks")
 
 
 def test_the_queue_shows_each_dispatcher_the_cases_of_their_places(

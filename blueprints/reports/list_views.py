@@ -1,8 +1,6 @@
 """Lists: a resident's own reports, the command centre's queue, each person's tasks, the reveal log."""
 
-from datetime import datetime
-
-from flask import abort, flash, redirect, request, session, url_for
+from flask import flash, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -11,13 +9,15 @@ from blueprints.access import SIGNED_IN, allow
 from blueprints.auth.models import Role
 from blueprints.errors import Refused
 from blueprints.htmx import render
-from blueprints.inputs import parse_int, strict_int
+from blueprints.inputs import parse_int
+from blueprints.pages import Keyset
 from blueprints.places.services import grid_options
 from blueprints.reports import claims, intake, lists
 from blueprints.reports.blueprint import bp
 from blueprints.reports.models import (
     STATES,
     URGENCIES,
+    Report,
 )
 from extensions import limiter
 
@@ -69,7 +69,7 @@ def queue():
     if unchanged:
         return unchanged
     args = request.args
-    after = page_after(args)
+    after = PAGES.read(args)
     filters = {
         "state": args.get("state") if args.get("state") in STATES else None,
         "grid_id": args.get("grid", type=int),
@@ -80,16 +80,12 @@ def queue():
     rows = lists.dispatcher_queue(current_user, after=after, **filters)
     more = len(rows) > lists.PAGE
     rows = rows[: lists.PAGE]
-    next_url = None
-    if more and rows[-1].deadline_at:
-        # Only the filters travel on: any other key (_external, _scheme) would steer url_for.
-        kept = {k: args[k] for k in QUEUE_FILTERS if args.get(k)}
-        next_url = url_for("reports.queue", **kept, after=after_key(rows[-1]))
+    kept = {name: args.get(name) for name in QUEUE_FILTERS}
     return render(
         "reports/queue.html",
         block="rows",
         rows=rows,
-        next_url=next_url,
+        links=PAGES.links("reports.queue", rows, has_next(rows, more), after, **kept),
         filters=filters,
         urgencies=URGENCIES,
         grids=grid_options(),
@@ -103,30 +99,22 @@ def tasks():
     unchanged = wire.unchanged_since(*lists.lists_version())
     if unchanged:
         return unchanged
-    rows = lists.my_tasks(current_user, after=page_after(request.args))
+    after = PAGES.read(request.args)
+    rows = lists.my_tasks(current_user, after=after)
     more = len(rows) > lists.TASKS_PAGE
     rows = rows[: lists.TASKS_PAGE]
-    next_url = None
-    if more and rows[-1].deadline_at:
-        next_url = url_for("reports.tasks", after=after_key(rows[-1]))
-    return render(
-        "reports/tasks.html", rows=rows, groups=lists.grouped_tasks(rows), next_url=next_url
-    )
+    links = PAGES.links("reports.tasks", rows, has_next(rows, more), after)
+    return render("reports/tasks.html", rows=rows, groups=lists.grouped_tasks(rows), links=links)
 
 
-def page_after(args):
-    """The (deadline, id) a list's page starts after: ?after=2026-12-01T08:00:00_42."""
-    if not args.get("after"):
-        return None
-    stamp, _sep, last = args["after"].partition("_")
-    try:
-        return (datetime.fromisoformat(stamp), strict_int(last))
-    except ValueError:
-        abort(400)
+# The queue's and the task list's pages: ?after=2026-12-01T08:00:00_42, the (deadline, id) of
+# the page before's last case.
+PAGES = Keyset(Report.deadline_at, Report.id)
 
 
-def after_key(row):
-    return f"{row.deadline_at.isoformat()}_{row.id}"
+def has_next(rows, more):
+    """A next page can start only after a case with a deadline (open cases all have one)."""
+    return more and rows[-1].deadline_at is not None
 
 
 @bp.route("/reveals")
