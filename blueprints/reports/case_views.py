@@ -26,6 +26,7 @@ from blueprints.reports.models import (
     STATES,
     URGENCIES,
     ReportPhoto,
+    grouped_code,
 )
 from blueprints.reports.viewers import (
     case_version,
@@ -41,7 +42,7 @@ from extensions import db, limiter
 def receipt_code(report):
     receipt = session.get("receipt")
     if receipt and receipt[0] == report.id:
-        return refs.grouped_code(receipt[1])
+        return grouped_code(receipt[1])
     return None
 
 

@@ -19,7 +19,6 @@ from sqlalchemy import (
 
 from blueprints.auth.models import Role
 from blueprints.places.models import Community, Grid, grid_label
-from blueprints.reports import refs
 from blueprints.reports.models import (
     OPEN_STATES,
     Category,
@@ -28,6 +27,7 @@ from blueprints.reports.models import (
     Report,
     ReportEvent,
     ReportState,
+    grouped_code,
     open_case,
 )
 from blueprints.timeutil import utcnow
@@ -70,7 +70,7 @@ class CaseRow:
 
     @property
     def grouped_ref(self):
-        return refs.grouped_code(self.ref)
+        return grouped_code(self.ref)
 
     @property
     def is_open(self):

@@ -165,6 +165,11 @@ RATINGS = {
 }
 
 
+def grouped_code(code):
+    """A reference or tracking code in fours, as a bank card is read aloud."""
+    return " ".join(code[i : i + 4] for i in range(0, len(code), 4))
+
+
 class Report(db.Model):
     __table_args__ = (
         Index("ix_report_queue", "state", "deadline_at", "id"),
@@ -261,7 +266,7 @@ class Report(db.Model):
 
     @property
     def grouped_ref(self):
-        return " ".join(self.ref[i : i + 4] for i in range(0, len(self.ref), 4))
+        return grouped_code(self.ref)
 
     @property
     def state_label(self):

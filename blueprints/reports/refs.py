@@ -12,6 +12,7 @@ from blueprints.errors import Refused
 from blueprints.reports.models import (
     Report,
     ReportEvent,
+    grouped_code,
 )
 from blueprints.sms import message, send_sms
 from blueprints.timeutil import utcnow
@@ -62,11 +63,6 @@ def tracking_code(key):
 
 def tracking_hash(code):
     return hashlib.sha256(code.encode()).hexdigest()
-
-
-def grouped_code(code):
-    """In fours, as a bank card is read aloud."""
-    return " ".join(code[i : i + 4] for i in range(0, len(code), 4))
 
 
 def find_by_tracking_code(code):
