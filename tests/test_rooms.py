@@ -706,3 +706,17 @@ def test_my_bookings_page_soonest_first_from_a_week_ago(client, room, ctx):
     assert shown == [str(i) for i in expected]
     assert len(later) == 1
     refuses_forged_keys(client, "/rooms/mine")
+
+
+def test_a_calendar_file_holds_a_hostile_purpose_as_text(client, room, ctx):
+    booking = make_booking(room, a_tuesday(), time(19), time(21))
+    booking.purpose = "排练\rBEGIN:VALARM\r\nTRIGGER:-PT1M;X=1\nEND:VALARM"
+    db.session.commit()
+    login(client, OFFICER)
+    raw = client.get(f"/rooms/bookings/{booking.id}/calendar.ics").get_data()
+    assert b"\r" not in raw.replace(b"\r\n", b"")
+    lines = raw.decode().replace("\r\n ", "").split("\r\n")
+    assert "BEGIN:VALARM" not in lines
+    assert not [line for line in lines if line.startswith(("TRIGGER", "END:VALARM"))]
+    summary = next(line for line in lines if line.startswith("SUMMARY:"))
+    assert summary.endswith("排练\\nBEGIN:VALARM\\nTRIGGER:-PT1M\\;X=1\\nEND:VALARM")

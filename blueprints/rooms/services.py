@@ -21,6 +21,7 @@ from blueprints.auth.models import Role
 from blueprints.auth.people import staff_for
 from blueprints.calendar.services import exceptions_between
 from blueprints.errors import Conflict, Refused
+from blueprints.exports import ICS_STAMP, ics_file
 from blueprints.notices.services import notify
 from blueprints.orgs.models import Org
 from blueprints.pages import Keyset
@@ -586,7 +587,6 @@ def tick(now=None):
 
 # ---- the calendar file -----------------------------------------------------------------------
 
-ICS_STAMP = "%Y%m%dT%H%M%SZ"
 ICS_STATUS = {
     BookingState.REQUESTED: "TENTATIVE",
     BookingState.APPROVED: "CONFIRMED",
@@ -594,48 +594,29 @@ ICS_STATUS = {
 }
 
 
-def ics_text(text):
-    """A TEXT value (RFC 5545 §3.3.11): backslash, semicolon, comma and newline escaped."""
-    text = text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
-    return text.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "\\n")
-
-
-def ics_fold(line):
-    """Lines of at most 75 octets (§3.1), folded with CRLF and a space, never inside a character."""
-    out, current = [], ""
-    for char in line:
-        limit = 75 if not out else 74
-        if len((current + char).encode()) > limit:
-            out.append(current)
-            current = char
-        else:
-            current += char
-    out.append(current)
-    return "\r\n ".join(out)
-
-
 def ics(booking):
     host = urlsplit(current_app.config["PUBLIC_BASE_URL"]).hostname or "linli"
     room = booking.room
-    lines = [
-        "BEGIN:VCALENDAR",
-        "VERSION:2.0",
-        "PRODID:-//Linli//Rooms//ZH",
-        "CALSCALE:GREGORIAN",
-        "BEGIN:VEVENT",
-        f"UID:room-booking-{booking.id}@{host}",
-        f"DTSTAMP:{utcnow().strftime(ICS_STAMP)}",
-        f"DTSTART:{booking.starts_at.strftime(ICS_STAMP)}",
-        f"DTEND:{booking.ends_at.strftime(ICS_STAMP)}",
-        f"SEQUENCE:{booking.version}",
-        "SUMMARY:" + ics_text(f"{room.name}：{booking.purpose or booking.holder}"),
-        "LOCATION:" + ics_text(f"{room.community.name} {room.name}"),
-        "DESCRIPTION:" + ics_text(f"{booking.holder}\n{booking.purpose}"),
-        "STATUS:" + ICS_STATUS.get(booking.state, "CANCELLED"),
-        "END:VEVENT",
-        "END:VCALENDAR",
-    ]
-    return "".join(ics_fold(line) + "\r\n" for line in lines)
+    return ics_file(
+        [
+            ("BEGIN", "VCALENDAR"),
+            ("VERSION", "2.0"),
+            ("PRODID", "-//Linli//Rooms//ZH"),
+            ("CALSCALE", "GREGORIAN"),
+            ("BEGIN", "VEVENT"),
+            ("UID", f"room-booking-{booking.id}@{host}"),
+            ("DTSTAMP", utcnow().strftime(ICS_STAMP)),
+            ("DTSTART", booking.starts_at.strftime(ICS_STAMP)),
+            ("DTEND", booking.ends_at.strftime(ICS_STAMP)),
+            ("SEQUENCE", booking.version),
+            ("SUMMARY", f"{room.name}：{booking.purpose or booking.holder}"),
+            ("LOCATION", f"{room.community.name} {room.name}"),
+            ("DESCRIPTION", f"{booking.holder}\n{booking.purpose}"),
+            ("STATUS", ICS_STATUS.get(booking.state, "CANCELLED")),
+            ("END", "VEVENT"),
+            ("END", "VCALENDAR"),
+        ]
+    )
 
 
 def parse_day(text):

@@ -2,8 +2,6 @@
 deleted), due within 10 working days; corrections asked and answered on its timeline; totals,
 star levels, the organizer's CSV, and certificates anyone can verify by number."""
 
-import csv
-import io
 import secrets
 
 from flask_babel import gettext as _
@@ -11,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from blueprints.exports import csv_text
 from blueprints.notices.services import notify
 from blueprints.pages import Keyset
 from blueprints.timeutil import utcnow
@@ -200,29 +199,26 @@ CSV_COLUMNS = (
 def export_csv(shift, user):
     """The shift's approved records, with the volunteer number and the masked ID only. Each
     export is logged: the file names people."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow([str(c) for c in CSV_COLUMNS])
     approved = [r for r in shift_records(shift) if r.state == "approved"]
     db.session.add(RecordExport(shift_id=shift.id, user_id=user.id, rows=len(approved)))
     db.session.commit()
-    for r in approved:
-        writer.writerow(
-            [
-                r.profile.number,
-                r.profile.real_name,
-                r.profile.id_masked,
-                r.activity_title,
-                r.served_on.isoformat(),
-                r.place,
-                r.content,
-                f"{r.hours:.1f}",
-                r.organizer,
-                r.person_in_charge,
-            ]
-        )
+    rows = [
+        [
+            r.profile.number,
+            r.profile.real_name,
+            r.profile.id_masked,
+            r.activity_title,
+            r.served_on.isoformat(),
+            r.place,
+            r.content,
+            f"{r.hours:.1f}",
+            r.organizer,
+            r.person_in_charge,
+        ]
+        for r in approved
+    ]
     # A BOM, so spreadsheet programs on Windows read the Chinese as UTF-8.
-    return "\ufeff" + out.getvalue()
+    return "\ufeff" + csv_text([[str(c) for c in CSV_COLUMNS], *rows])
 
 
 # ---- certificates ------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from blueprints import pages
 from blueprints.access import PUBLIC, SIGNED_IN, allow
 from blueprints.auth.models import Role
 from blueprints.errors import or_404
+from blueprints.exports import ICS_STAMP, ics_file
 from blueprints.htmx import advance, render
 from blueprints.main import features
 from blueprints.places.routes import qr_svg
@@ -453,36 +454,33 @@ def export(shift_id):
 @allow(PUBLIC)
 def ics(shift_id):
     shift = or_404(activities.get_shift(shift_id))
-    stamp = "%Y%m%dT%H%M%SZ"
-    lines = [
-        "BEGIN:VCALENDAR",
-        "VERSION:2.0",
-        "PRODID:-//Linli//Volunteers//ZH",
-        "BEGIN:VEVENT",
-        f"UID:shift-{shift.id}@linli",
-        f"DTSTAMP:{utcnow().strftime(stamp)}",
-        f"DTSTART:{shift.starts_at.strftime(stamp)}",
-        f"DTEND:{shift.ends_at.strftime(stamp)}",
-        "SUMMARY:" + ics_text(shift.activity.title),
-        "LOCATION:" + ics_text(shift.activity.place),
-        "BEGIN:VALARM",
-        "TRIGGER:-PT12H",
-        "ACTION:DISPLAY",
-        "DESCRIPTION:" + ics_text(shift.activity.title),
-        "END:VALARM",
-        "END:VEVENT",
-        "END:VCALENDAR",
-    ]
-    response = make_response("\r\n".join(lines) + "\r\n")
+    title = shift.activity.title
+    response = make_response(
+        ics_file(
+            [
+                ("BEGIN", "VCALENDAR"),
+                ("VERSION", "2.0"),
+                ("PRODID", "-//Linli//Volunteers//ZH"),
+                ("BEGIN", "VEVENT"),
+                ("UID", f"shift-{shift.id}@linli"),
+                ("DTSTAMP", utcnow().strftime(ICS_STAMP)),
+                ("DTSTART", shift.starts_at.strftime(ICS_STAMP)),
+                ("DTEND", shift.ends_at.strftime(ICS_STAMP)),
+                ("SUMMARY", title),
+                ("LOCATION", shift.activity.place),
+                ("BEGIN", "VALARM"),
+                ("TRIGGER", "-PT12H"),
+                ("ACTION", "DISPLAY"),
+                ("DESCRIPTION", title),
+                ("END", "VALARM"),
+                ("END", "VEVENT"),
+                ("END", "VCALENDAR"),
+            ]
+        )
+    )
     response.headers["Content-Type"] = "text/calendar; charset=utf-8"
     response.headers["Content-Disposition"] = f"attachment; filename=shift-{shift.id}.ics"
     return response
-
-
-def ics_text(text):
-    return (text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", " "))[
-        :200
-    ]
 
 
 # ---- my shifts and hours ------------------------------------------------------------------------
