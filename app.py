@@ -6,7 +6,6 @@ import secrets
 from datetime import timedelta
 
 from flask import Flask, current_app, has_request_context, request
-from werkzeug.middleware.proxy_fix import ProxyFix
 
 from extensions import babel, csrf, db, limiter, login_manager, migrate
 
@@ -50,6 +49,9 @@ class Config:
     # "inline": right after each commit (tests and `make dev`).
     SMS_DELIVERY = os.environ.get("SMS_DELIVERY", "loop")
     PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
+    # The proxies' own addresses (or networks), as gunicorn sees them: only a request from one
+    # of them is believed for its X-Forwarded-* headers (blueprints/proxies.py).
+    TRUSTED_PROXIES = os.environ.get("TRUSTED_PROXIES", "127.0.0.1,::1")
     # Behind the proxy: a request that waited longer than this for a worker gets a 503 at once
     # (blueprints/queue_timeout.py); 0 serves every request however late.
     QUEUE_TIMEOUT_SECONDS = float(os.environ.get("QUEUE_TIMEOUT_SECONDS", "10"))
@@ -109,8 +111,11 @@ def create_app(test_config=None):
         app.instance_path, "uploads"
     )
     if app.config["PROXY_COUNT"]:
-        n = app.config["PROXY_COUNT"]
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
+        from blueprints.proxies import TrustedProxyFix
+
+        app.wsgi_app = TrustedProxyFix(
+            app.wsgi_app, app.config["PROXY_COUNT"], app.config["TRUSTED_PROXIES"]
+        )
 
     import blueprints.ratelimit  # noqa: F401  (registers the linlidb:// storage)
     from blueprints import queue_timeout

@@ -10,6 +10,8 @@ from flask.ctx import RequestContext
 from flask.globals import request_ctx
 from werkzeug.test import EnvironBuilder
 
+from blueprints.links import public_url
+
 
 def is_htmx():
     return request.headers.get("HX-Request") == "true"
@@ -62,7 +64,7 @@ def advance(url):
         url,
         method="GET",
         headers=headers,
-        base_url=request.host_url,
+        base_url=public_url("/"),
         environ_base={"REMOTE_ADDR": request.remote_addr},
     ).get_environ()
     nested = RequestContext(app, environ, session=request_ctx.session)

@@ -17,6 +17,7 @@ SMS_DELIVERY="inline" (tests, `make dev`) the same delivery runs right after eac
 import importlib
 import json
 import logging
+import re
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -70,15 +71,55 @@ class Text(str):
     locale = ""
 
 
+# Texts go out under the service's signature, so they say only our own fixed words: a template
+# (its msgid starts with the signature, SIGNATURE) and values the system made, each checked for
+# its kind here. Nothing anyone typed (an activity's title, a group's or a room's name, a
+# reason) goes in: a text names the thing in fixed words and links to the page that says more.
+# This is also how gateways approve templates: fixed words, typed parameters.
+SIGNATURE = "【邻里】"
+WHEN = re.compile(r"[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}(–[0-9]{2}:[0-9]{2})?")  # 12-07 19:00
+KINDS = {
+    "code": re.compile(r"[0-9]{4,8}( [0-9]{4})*"),  # one-time codes; tracking codes in fours
+    "ref": re.compile(r"[0-9]{4} [0-9]{4} [0-9]{4}"),  # a report's reference, in fours
+    "number": re.compile(r"[A-Z0-9]{1,10}-[0-9]{4}-[0-9]{4,6}"),  # a filing's, S01-2026-0007
+    "m": re.compile(r"[0-9]{1,4}"),  # minutes
+    "when": WHEN,
+    "until": WHEN,
+    "start": WHEN,
+    "hotline": re.compile(r"[0-9+ -]{3,20}"),
+    "link": None,  # a path on PUBLIC_BASE_URL: see checked()
+}
+LINK_PATH = re.compile(r"/[A-Za-z0-9/_.~%?=&-]*")
+
+
+def checked(name, value):
+    """The value as it goes into a text, or ValueError when it is not of its name's kind."""
+    text = str(value)
+    if name not in KINDS:
+        raise ValueError(f"a text may not carry {name!r}: only {sorted(KINDS)}")
+    if name == "link":
+        base = current_app.config["PUBLIC_BASE_URL"]
+        fits = text.startswith(base + "/") and LINK_PATH.fullmatch(text[len(base) :])
+    else:
+        fits = KINDS[name].fullmatch(text)
+    if not fits:
+        raise ValueError(f"{name!r} is not a {name} the system made: {text[:40]!r}")
+    return text
+
+
 def message(locale, msgid, **params):
-    """A text in the reader's language, whatever the language of the request that caused it."""
+    """A text in the reader's language, whatever the language of the request that caused it:
+    a template of ours, with values of the kinds in KINDS only."""
+    if not str(msgid).startswith(SIGNATURE):
+        raise ValueError(f"not a text template (no {SIGNATURE}): {str(msgid)[:40]!r}")
+    params = {name: checked(name, value) for name, value in params.items()}
     locale = locale or current_app.config["BABEL_DEFAULT_LOCALE"]
     # Flask-Babel forces nothing while `g` is empty (in a CLI job, say): give it something.
     g.message_locale = locale
     with force_locale(locale):
         text = Text(gettext(msgid, **params))
     text.msgid, text.locale = str(msgid), locale
-    text.params = {name: str(value) for name, value in params.items()}
+    text.params = params
     return text
 
 

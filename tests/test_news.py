@@ -105,29 +105,33 @@ def test_the_reporter_is_texted_what_changed_at_every_turn(client, demo, login_a
     assert texts_to(sms)[-1].startswith("【邻里】已收到您的反映")
     assert "/reports/t/" in texts_to(sms)[-1]
     dispatch_to_worker(client, login_as, ref, upto="sign")
-    assert texts_to(sms)[-1] == f"【邻里】您反映的问题 {grouped} 已交给第一网格网格员处理。"
+    track = "http://127.0.0.1:5000/reports/track"
+    assert texts_to(sms)[-1] == f"【邻里】您反映的问题 {grouped} 已交给处理人员办理。进度：{track}"
     act(client, ref, "start")
     act(client, ref, "handle", note="换了灯泡")
     assert len(texts_to(sms)) == 2, "signing, starting and handling are no texts"
     as_user(client, login_as, DISPATCHER)
     act(client, ref, "verify")
     assert texts_to(sms)[-1] == (
-        f"【邻里】您反映的问题 {grouped} 已处理好，请在邻里查看并评价是否满意。"
+        f"【邻里】您反映的问题 {grouped} 已处理好，请打开链接评价是否满意：{track}"
     )
     assert rate(resident, ref, "unsatisfied").status_code == 303
     assert report(ref).state == "reopened"
     # The number has had three texts in ten minutes: the fourth waits in the outbox, held.
     held = db.session.scalars(select(Outbox).where(Outbox.phone == PHONE)).all()[-1]
     assert held.state == "held"
-    assert held.text == f"【邻里】您反映的问题 {grouped} 已重新安排处理，处理好后会再请您评价。"
+    assert held.text == (
+        f"【邻里】您反映的问题 {grouped} 已重新安排处理，处理好后会再请您评价。进度：{track}"
+    )
 
 
-def test_a_returned_report_is_texted_with_its_reason(client, demo, login_as, ctx, sms):
+def test_a_returned_report_is_texted_with_a_link_to_its_reason(client, demo, login_as, ctx, sms):
     ref, _key = file_report(client)
     as_user(client, login_as, DISPATCHER)
     act(client, ref, "return", reason="不属于本街道管辖")
     assert texts_to(sms)[-1] == (
-        f"【邻里】您反映的问题 {report(ref).grouped_ref} 暂不受理：不属于本街道管辖"
+        f"【邻里】您反映的问题 {report(ref).grouped_ref} 暂不受理，原因请看："
+        "http://127.0.0.1:5000/reports/track"
     )
 
 

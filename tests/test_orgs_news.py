@@ -21,14 +21,15 @@ def texts_to(phone):
 def test_the_applicant_hears_the_approval_with_its_number(client, submitted, login_as, ctx):
     login_as(COMMUNITY)
     assert act(client, submitted, "pass").status_code == 303
+    link = f"http://127.0.0.1:5000/orgs/f/{submitted}"
     assert texts_to(OFFICER) == [
-        "【邻里】您的备案申请“桃花社区夕阳红合唱队”社区已初审通过，现在由街道审核。"
+        f"【邻里】您的备案申请社区已初审通过，现在由街道审核。详情：{link}"
     ]
     login_as(STREET)
     assert act(client, submitted, "approve").status_code == 303
     number = stored(submitted).org.number
     assert texts_to(OFFICER)[-1] == (
-        f"【邻里】您的备案申请“桃花社区夕阳红合唱队”已准予备案，备案编号 {number}。"
+        f"【邻里】您的备案申请已准予备案，备案编号 {number}。详情：{link}"
     )
     login_as(OFFICER)
     inbox = client.get("/notices/").get_data(as_text=True)
@@ -45,8 +46,8 @@ def test_a_return_names_the_reasons_and_an_english_applicant_reads_english(
     reason = "成员名单里有两位不是本社区居民"
     assert act(client, submitted, "return", reason_people=reason).status_code == 303
     (text,) = texts_to(OFFICER)
-    assert text.startswith("[Linli] Your application")
-    assert reason in text
+    assert text.startswith("[Linli] Your group's application was returned for changes.")
+    assert reason not in text  # the text links to it: what anyone typed is never texted
     assert "您的" not in text
     assert "修改" not in text
     notice = db.session.scalar(select(Notice).where(Notice.user_id == officer.id))
@@ -59,5 +60,7 @@ def test_a_refusal_gives_the_reason(client, submitted, login_as, ctx):
     login_as(COMMUNITY)
     assert act(client, submitted, "refuse", reason="活动内容不属于社区社会组织").status_code == 303
     assert texts_to(OFFICER) == [
-        "【邻里】您的备案申请“桃花社区夕阳红合唱队”不予备案，原因：活动内容不属于社区社会组织"
+        f"【邻里】您的备案申请不予备案，原因请看：http://127.0.0.1:5000/orgs/f/{submitted}"
     ]
+    login_as(OFFICER)
+    assert "活动内容不属于社区社会组织" in client.get(f"/orgs/f/{submitted}").get_data(as_text=True)

@@ -64,13 +64,13 @@ def test_grants_reach_down_the_place_tree(demo, ctx):
     assert can(g04, "admin", user=user("13800000009"))
 
 
-def test_grid_page_shows_a_qr_code_of_the_pick_link(client, demo, login_as):
+def test_grid_page_shows_a_qr_code_of_the_pick_link(app, client, demo, login_as):
     login_as("13800000002")
     response = client.get("/places/grids/G01")
     html = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "<svg" in html
-    assert "http://localhost/places/g/G01" in html
+    assert app.config["PUBLIC_BASE_URL"] + "/places/g/G01" in html
     assert "138****0001" in html
     assert "13800000001" not in html
 

@@ -18,6 +18,7 @@ from blueprints.orgs.models import Org
 from blueprints.places.models import Community
 from blueprints.rooms import services
 from blueprints.rooms.models import Booking, BookingState, Room, RoomHours, RoomWait
+from blueprints.rooms.workflow import when_text
 from blueprints.timeutil import local, utcnow
 from blueprints.volunteers.activities import new_code, to_utc
 from blueprints.volunteers.models import Activity, Shift
@@ -437,7 +438,15 @@ def test_declining_needs_a_reason_and_the_booker_reads_it(client, room, ctx, sms
     db.session.refresh(booking)
     assert booking.state == BookingState.DECLINED
     assert booking.reason == "这天要开居民议事会"
-    assert any(phone == OFFICER and "这天要开居民议事会" in text for phone, text in sms)
+    link = f"http://127.0.0.1:5000/rooms/bookings/{booking.id}"
+    assert (
+        OFFICER,
+        f"【邻里】您预订的活动室（{when_text(booking)}）未批准，原因请看：{link}",
+    ) in sms
+    login(client, OFFICER)
+    assert "这天要开居民议事会" in client.get(f"/rooms/bookings/{booking.id}").get_data(
+        as_text=True
+    )
     # A declined booking frees the slot.
     assert holding(room) == []
 

@@ -587,7 +587,8 @@ def test_a_grid_worker_signs_up_and_cancels_for_a_consenting_resident(
     assert signup.state == "confirmed"
     assert signup.events[-1].actor_id == person(WORKER).id
     assert "代办" in signup.events[-1].detail_text
-    assert any(phone == RESIDENT and "网格员为您报名" in text for phone, text in sms)
+    link = f"http://127.0.0.1:5000/volunteers/signups/{signup.id}"
+    assert (RESIDENT, f"【邻里】网格员为您办理了一项志愿活动的报名事宜。详情：{link}") in sms
     client.post(f"/volunteers/signups/{signup.id}/act/cancel", data={})
     db.session.expire_all()
     assert db.session.get(Signup, signup.id).state == "cancelled"

@@ -22,6 +22,7 @@ from flask_login import current_user
 from blueprints.access import PUBLIC, allow
 from blueprints.auth.models import Role
 from blueprints.htmx import render
+from blueprints.links import public_url
 from blueprints.main import features
 from blueprints.open311 import inputs, lists, services
 from blueprints.open311.formats import answer, error
@@ -59,14 +60,14 @@ def check_jurisdiction():
 @bp.route(f"/discovery.{FMT}")
 @allow(PUBLIC)
 def discovery(fmt):
-    endpoint = services.public_url("open311.services_list", fmt="json").rsplit("/", 1)[0]
+    endpoint = public_url(url_for("open311.services_list", fmt="json")).rsplit("/", 1)[0]
     return answer(
         fmt,
         "discovery",
         {
             "changeset": "2026-11-26T00:00:00+08:00",
             "contact": current_app.config["OPEN311_CONTACT"],
-            "key_service": services.public_url("open311.keys"),
+            "key_service": public_url(url_for("open311.keys")),
             "endpoints": [
                 {
                     "specification": "http://wiki.open311.org/GeoReport_v2",
@@ -165,7 +166,7 @@ def with_next(response, endpoint, fmt, after):
     (never the Host header); the cursor carries the query, so only the page size travels beside it."""
     if after:
         size = {"page_size": request.args["page_size"]} if "page_size" in request.args else {}
-        url = services.public_url(endpoint, fmt=fmt, after=after, **size)
+        url = public_url(url_for(endpoint, fmt=fmt, after=after, **size))
         response.headers["Link"] = f'<{url}>; rel="next"'
     return response
 
@@ -173,7 +174,7 @@ def with_next(response, endpoint, fmt, after):
 @bp.route("/openapi.json")
 @allow(PUBLIC)
 def openapi():
-    return document(services.public_url("open311.services_list", fmt="json").rsplit("/", 2)[0])
+    return document(public_url(url_for("open311.services_list", fmt="json")).rsplit("/", 2)[0])
 
 
 # ---- admin: API keys -----------------------------------------------------------------------

@@ -5,9 +5,10 @@ import json
 from dataclasses import asdict
 from datetime import datetime, timedelta
 
-from flask import current_app, url_for
+from flask import url_for
 from sqlalchemy import select, update
 
+from blueprints.links import public_url
 from blueprints.open311.formats import stamp
 from blueprints.open311.models import ApiKey, hash_key
 from blueprints.places.models import Community, Grid
@@ -107,15 +108,10 @@ def agency(report):
     return f"{report.grid.community.street.name}指挥中心"
 
 
-def public_url(endpoint, **values):
-    """An absolute URL on the configured address: a forged Host header cannot steer clients."""
-    return current_app.config["PUBLIC_BASE_URL"].rstrip("/") + url_for(endpoint, **values)
-
-
 def public_photo(report):
     for photo in report.photos:
         if photo.fit_for_public:
-            return public_url("reports.photo", photo_id=photo.id)
+            return public_url(url_for("reports.photo", photo_id=photo.id))
     return None
 
 

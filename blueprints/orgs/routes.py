@@ -10,6 +10,7 @@ from blueprints.auth.models import Role
 from blueprints.errors import Conflict, Refused
 from blueprints.htmx import advance, render, wants_fragment
 from blueprints.inputs import parse_id
+from blueprints.links import public_url
 from blueprints.main import features
 from blueprints.orgs import documents, lifecycle, rules, services
 from blueprints.orgs.cli import tick
@@ -534,7 +535,7 @@ def certificate(org_id):
     org = org_or_404(org_id)
     if not (lifecycle.is_officer(org, current_user) or lifecycle.is_reviewer(org, current_user)):
         abort(403)
-    link = url_for("orgs.verify", number=org.number, _external=True)
+    link = public_url(url_for("orgs.verify", number=org.number))
     return render("orgs/certificate.html", org=org, qr=qr_svg(link), link=link)
 
 

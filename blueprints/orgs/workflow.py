@@ -17,6 +17,7 @@ from flask_babel import lazy_gettext as _l
 
 from blueprints.auth.models import Role
 from blueprints.errors import Refused
+from blueprints.links import public_url
 from blueprints.orgs import rules
 from blueprints.orgs.models import PARTS, REVIEW_STATES, Filing, FilingEvent
 from blueprints.timeutil import utcnow
@@ -70,15 +71,21 @@ NEEDS = {
 }
 
 
-# What the applicant is told of each decision, in the inbox and by text, in plain words.
+# What the applicant is told of each decision, in plain words: in the inbox with the filing's
+# name and the reviewer's reasons, by text in fixed words with a link to them.
 APPLICANT_NEWS = {
     "pass": N_("您的备案申请“%(name)s”社区已初审通过，现在由街道审核。"),
     "approve": N_("您的备案申请“%(name)s”已准予备案，备案编号 %(number)s。"),
     "return": N_("您的备案申请“%(name)s”被退回，需要修改：%(reason)s。改好后请重新提交。"),
     "refuse": N_("您的备案申请“%(name)s”不予备案，原因：%(reason)s"),
 }
-SMS_TEXT = N_("【邻里】%(text)s")
-REASON_SHOWN = 120  # characters of the reviewer's reasons in a text message
+APPLICANT_TEXTS = {
+    "pass": N_("【邻里】您的备案申请社区已初审通过，现在由街道审核。详情：%(link)s"),
+    "approve": N_("【邻里】您的备案申请已准予备案，备案编号 %(number)s。详情：%(link)s"),
+    "return": N_("【邻里】您的备案申请被退回，需要修改。要改的地方请看：%(link)s"),
+    "refuse": N_("【邻里】您的备案申请不予备案，原因请看：%(link)s"),
+}
+REASON_SHOWN = 120  # characters of the reviewer's reasons in an inbox message
 
 
 def tell_applicant(filing, action, url):
@@ -87,16 +94,14 @@ def tell_applicant(filing, action, url):
     from blueprints.sms import message, send_sms
 
     reason = filing.events[-1].note if filing.events else ""
-    params = {
-        "name": filing.name,
-        "number": filing.org.number if filing.org else "",
-        "reason": reason[:REASON_SHOWN],
-    }
+    number = filing.org.number if filing.org else ""
+    params = {"name": filing.name, "number": number, "reason": reason[:REASON_SHOWN]}
     applicant = filing.applicant
     notify([applicant], APPLICANT_NEWS[action], url, **params)
     if applicant.phone:
-        text = message(applicant.locale, APPLICANT_NEWS[action], **params)
-        send_sms(applicant.phone, message(applicant.locale, SMS_TEXT, text=text))
+        given = {"number": number} if action == "approve" else {}
+        text = message(applicant.locale, APPLICANT_TEXTS[action], link=public_url(url), **given)
+        send_sms(applicant.phone, text)
 
 
 def filing_url(filing):

@@ -9,6 +9,7 @@ from blueprints.access import PUBLIC, allow, require
 from blueprints.auth.models import Role
 from blueprints.auth.people import grid_residents, grid_roster
 from blueprints.htmx import render
+from blueprints.links import public_url
 from blueprints.places import services
 
 bp = Blueprint("places", __name__, url_prefix="/places")
@@ -34,7 +35,7 @@ def qr_svg(url):
 def grid(code):
     grid = grid_by_code(code)
     require(grid, Role.ADMIN, Role.GRID_WORKER, Role.DISPATCHER)
-    link = url_for("places.pick", code=grid.code, _external=True)
+    link = public_url(url_for("places.pick", code=grid.code))
     return render(
         "places/grid.html",
         grid=grid,

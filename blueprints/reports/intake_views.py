@@ -13,6 +13,7 @@ from blueprints.errors import Refused
 from blueprints.geo import parse_point
 from blueprints.htmx import advance, render
 from blueprints.inputs import parse_int
+from blueprints.links import public_url
 from blueprints.places.models import Grid
 from blueprints.places.services import grid_choices, nearest_grid
 from blueprints.reports import intake, refs
@@ -371,5 +372,5 @@ def give_receipt(report, key):
     given, in the reporter's language."""
     code = refs.tracking_code(key)
     session["receipt"] = [report.id, code]
-    link = current_app.config["PUBLIC_BASE_URL"] + url_for("reports.follow", code=code)
+    link = public_url(url_for("reports.follow", code=code))
     refs.send_receipt(report, code, link, report.reporter_locale)

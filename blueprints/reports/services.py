@@ -14,6 +14,7 @@ from blueprints.access import can
 from blueprints.auth.models import Role, User
 from blueprints.auth.people import staff_for
 from blueprints.errors import Conflict, Refused
+from blueprints.links import public_url
 from blueprints.notices.services import notify
 from blueprints.places.models import Department
 from blueprints.reports.deadlines import set_deadline
@@ -280,20 +281,23 @@ def handed_to(report, locale):
 
 
 # What changed, in plain words, for the reporter and for whoever follows the case. Keyed by the
-# step, or by (step, where it led); each entry: (inbox msgid, SMS msgid or None).
+# step, or by (step, where it led); each entry: (inbox msgid, SMS msgid or None). A text names
+# nobody and quotes no reason (blueprints/sms.py): its link leads to the case, ref and code asked.
+HANDED_TEXT = N_("【邻里】您反映的问题 %(ref)s 已交给处理人员办理。进度：%(link)s")
+TRACK_PATH = "/reports/track"
 NEWS = {
     "accept": (N_("已受理，正在安排人员"), None),
     "return": (
         N_("暂不受理：%(reason)s"),
-        N_("【邻里】您反映的问题 %(ref)s 暂不受理：%(reason)s"),
+        N_("【邻里】您反映的问题 %(ref)s 暂不受理，原因请看：%(link)s"),
     ),
     ("dispatch", "grid"): (
         N_("已交给%(grid)s网格员处理"),
-        N_("【邻里】您反映的问题 %(ref)s 已交给%(grid)s网格员处理。"),
+        HANDED_TEXT,
     ),
     ("dispatch", "department"): (
         N_("已交给%(department)s处理"),
-        N_("【邻里】您反映的问题 %(ref)s 已交给%(department)s处理。"),
+        HANDED_TEXT,
     ),
     "sign": (N_("处理人已接单"), None),
     "start": (N_("正在处理"), None),
@@ -305,12 +309,12 @@ NEWS = {
 # Ready to rate: the reporter is asked; a follower is told it is done.
 READY = (
     N_("已处理好，请您评价"),
-    N_("【邻里】您反映的问题 %(ref)s 已处理好，请在邻里查看并评价是否满意。"),
+    N_("【邻里】您反映的问题 %(ref)s 已处理好，请打开链接评价是否满意：%(link)s"),
 )
 READY_FOR_FOLLOWERS = N_("已处理好，等反映人评价")
 REOPENED = (
     N_("您不满意，已重新安排处理"),
-    N_("【邻里】您反映的问题 %(ref)s 已重新安排处理，处理好后会再请您评价。"),
+    N_("【邻里】您反映的问题 %(ref)s 已重新安排处理，处理好后会再请您评价。进度：%(link)s"),
 )
 FOR_FOLLOWERS = {
     ReportState.REOPENED: N_("反映人不满意，正在重新处理"),
@@ -356,9 +360,8 @@ def tell_reporter(report, action, to):
     if report.reporter:
         notify([report.reporter], inbox, report_url(report), **values)
     if text and report.reporter_phone:
-        send_sms(
-            report.reporter_phone, message(locale, text, **values | {"ref": report.grouped_ref})
-        )
+        link = public_url(TRACK_PATH)
+        send_sms(report.reporter_phone, message(locale, text, ref=report.grouped_ref, link=link))
 
 
 def tell(report, action, _before, to, public):

@@ -22,6 +22,7 @@ from blueprints.auth.people import staff_for
 from blueprints.calendar.services import exceptions_between
 from blueprints.errors import Conflict, Refused
 from blueprints.exports import ICS_STAMP, ics_file
+from blueprints.links import public_url
 from blueprints.notices.services import notify
 from blueprints.orgs.models import Org
 from blueprints.pages import Keyset
@@ -469,26 +470,37 @@ def tell_deciders(booking, msgid, admins=False, **extra):
     )
 
 
+# What the booker is told of a decision they did not take: in the inbox with the room and the
+# reason, by text in fixed words with a link.
+BOOKER_NEWS = {
+    "approve": (
+        N_("您预订的“%(room)s”（%(when)s）已批准。"),
+        N_("【邻里】您预订的活动室（%(when)s）已批准。详情：%(link)s"),
+    ),
+    "decline": (
+        N_("您预订的“%(room)s”（%(when)s）未批准：%(reason)s"),
+        N_("【邻里】您预订的活动室（%(when)s）未批准，原因请看：%(link)s"),
+    ),
+    "expire": (
+        N_("您预订的“%(room)s”（%(when)s）开始前没有审批，已自动取消。"),
+        N_("【邻里】您预订的活动室（%(when)s）开始前没有审批，已自动取消。详情：%(link)s"),
+    ),
+    "cancel": (
+        N_("您预订的“%(room)s”（%(when)s）已被社区取消：%(reason)s"),
+        N_("【邻里】您预订的活动室（%(when)s）已被社区取消，原因请看：%(link)s"),
+    ),
+}
+
+
 def tell(booking, action, before, after):
     url, room, when = booking_url(booking), booking.room.name, when_text(booking)
     booker, actor = booking.booked_by, booking.events[-1].actor
     if action in ("approve", "decline", "expire") or (
         action == "cancel" and actor is not None and actor.id != booker.id
     ):
-        msgid = {
-            "approve": N_("【邻里】您预订的“%(room)s”（%(when)s）已批准。"),
-            "decline": N_("【邻里】您预订的“%(room)s”（%(when)s）未批准：%(reason)s"),
-            "expire": N_("【邻里】您预订的“%(room)s”（%(when)s）开始前没有审批，已自动取消。"),
-            "cancel": N_("【邻里】您预订的“%(room)s”（%(when)s）已被社区取消：%(reason)s"),
-        }[action]
-        notify([booker], msgid, url, room=room, when=when, reason=booking.reason)
-        send_sms(
-            booker.phone,
-            message(booker.locale, msgid, room=room, when=when, reason=booking.reason)
-            + " "
-            + current_app.config["PUBLIC_BASE_URL"]
-            + url,
-        )
+        inbox, text = BOOKER_NEWS[action]
+        notify([booker], inbox, url, room=room, when=when, reason=booking.reason)
+        send_sms(booker.phone, message(booker.locale, text, when=when, link=public_url(url)))
     if action == "cancel" and before == BookingState.REQUESTED:
         tell_deciders(booking, N_("“%(room)s”的预订申请已被申请人撤回：%(when)s"))
     if after in (BookingState.CANCELLED, BookingState.DECLINED):

@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from blueprints.access import can
 from blueprints.auth.models import Role, User
+from blueprints.links import public_url
 from blueprints.notices.services import notify
 from blueprints.places.models import Community
 from blueprints.sms import message, send_sms
@@ -176,10 +177,6 @@ def read_token(purpose, token, max_age):
     return data["id"], data.get("b", "")
 
 
-def public_url(path):
-    return current_app.config["PUBLIC_BASE_URL"] + path
-
-
 def ask_guardian(profile):
     """The guardian is asked by inbox (an account) or by SMS (a phone only), with a signed link."""
     path = "/volunteers/guardian/" + make_token("guardian", profile.id, profile.guardian_phone)
@@ -195,8 +192,7 @@ def ask_guardian(profile):
         locale = current_app.config["BABEL_DEFAULT_LOCALE"]
     text = message(
         locale,
-        N_("【邻里】%(name)s 想做志愿者，请您作为监护人打开链接确认：%(link)s"),
-        name=profile.masked_name,
+        N_("【邻里】有一位未成年人想做志愿者，填了您做监护人。请打开链接查看并确认：%(link)s"),
         link=public_url(path),
     )
     send_sms(profile.guardian_phone, text)

@@ -11,6 +11,7 @@ from blueprints.auth.models import Role
 from blueprints.errors import or_404
 from blueprints.exports import ICS_STAMP, ics_file
 from blueprints.htmx import advance, render
+from blueprints.links import public_url
 from blueprints.main import features
 from blueprints.places.routes import qr_svg
 from blueprints.places.services import active_communities
@@ -581,7 +582,7 @@ def certificate(number):
     item = hours.find_certificate(number)
     if item is None or item.profile.user_id != current_user.id:
         abort(404)
-    link = url_for("volunteers.verify_one", number=item.number, _external=True)
+    link = public_url(url_for("volunteers.verify_one", number=item.number))
     return render("volunteers/certificate.html", certificate=item, qr=qr_svg(link), link=link)
 
 

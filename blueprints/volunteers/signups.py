@@ -9,7 +9,6 @@ by the unique constraint on (shift, profile)."""
 import hmac
 from datetime import timedelta
 
-from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, select, update
@@ -419,8 +418,7 @@ def tell(signup, action, _after):
             resident.phone,
             message(
                 resident.locale,
-                N_("【邻里】“%(title)s”空出一个名额给您，请在 %(until)s 前确认：%(link)s"),
-                title=title,
+                N_("【邻里】您候补的志愿活动空出一个名额给您，请在 %(until)s 前确认：%(link)s"),
                 until=local(signup.deadline_at).strftime("%m-%d %H:%M"),
                 link=confirm_link(signup),
             ),
@@ -445,7 +443,10 @@ def tell(signup, action, _after):
         state = str(signup.state_label)
         words = PROXY_WORDS[action]
         notify([resident], words, signup_url(signup), title=title, state=state)
-        send_sms(resident.phone, message(resident.locale, words, title=title, state=state))
+        send_sms(
+            resident.phone,
+            message(resident.locale, PROXY_TEXT, link=public_url(signup_url(signup))),
+        )
 
 
 PROXY_WORDS = {
@@ -455,6 +456,7 @@ PROXY_WORDS = {
     "decline": N_("网格员为您放弃了“%(title)s”的名额"),
     "confirm_coming": N_("网格员为您确认会参加“%(title)s”"),
 }
+PROXY_TEXT = N_("【邻里】网格员为您办理了一项志愿活动的报名事宜。详情：%(link)s")
 
 
 def organizers_of(shift):
@@ -655,8 +657,9 @@ def day_before(now):
             resident.phone,
             message(
                 resident.locale,
-                N_("【邻里】提醒：“%(title)s”%(start)s 开始，请点链接确认会来或取消：%(link)s"),
-                title=title,
+                N_(
+                    "【邻里】提醒：您报名的志愿活动 %(start)s 开始，请点链接确认会来或取消：%(link)s"
+                ),
                 start=start,
                 link=confirm_link(signup),
             ),
@@ -702,4 +705,4 @@ def tick(now=None):
 
 
 def code_url(shift):
-    return current_app.config["PUBLIC_BASE_URL"] + f"/volunteers/shifts/{shift.id}/check-in"
+    return public_url(f"/volunteers/shifts/{shift.id}/check-in")
