@@ -26,7 +26,7 @@ from tests.factories import DISPATCHER, create_report, person
 
 submitted = test_orgs.submitted  # fixtures: an application with the community; a room
 room = test_rooms.room
-HOSTILE = '<script>alert(1)</script> http://evil.example/x?"a"; =HYPERLINK("evil")'
+HOSTILE = '<script>x</script> http://evil.example/"; =HYPERLINK(1)'  # fits a title
 PUBLIC = "https://linli.example.cn"
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -91,7 +91,9 @@ def test_a_hostile_title_name_or_reason_never_reaches_a_text(
     # Volunteers: an offer, a grid worker's sign-up for someone, the day-before reminder.
     shift = test_volunteers.make_shift(title=HOSTILE, capacity=1)
     shift.activity.place = HOSTILE
-    first, second = (test_volunteers.make_profile(f"1370000020{i}", name=HOSTILE) for i in (1, 2))
+    first, second = (
+        test_volunteers.make_profile(f"1370000020{i}", name=HOSTILE[:40]) for i in (1, 2)
+    )
     a, _b = test_volunteers.join(shift, first), test_volunteers.join(shift, second)
     signups.act(a, "cancel", first.user)
     soon = test_volunteers.make_shift(
