@@ -377,15 +377,30 @@ def test_check_in_opens_an_hour_before_and_the_code_expires(demo, ctx):
         signups.check_code(signup, late.code, "check_in")
 
 
-def test_wrong_codes_are_rate_limited(client, demo, login_as, ctx):
-    login_as(RESIDENT)
-    profile = make_profile(RESIDENT, name="张桂兰")
-    shift = checked_in_shift()
-    join(shift, profile)
+def test_wrong_codes_count_per_shift_and_person(client, demo, login_as, ctx):
+    """Ten wrong codes stop the person who typed them, on this shift only; a neighbour on the
+    same network types the right code and is checked in."""
+    guesser, neighbour = make_profile(RESIDENT, name="张桂兰"), make_profile("13900000075")
+    shift, other = checked_in_shift(), checked_in_shift()
+    mine, theirs = join(shift, guesser), join(shift, neighbour)
+    elsewhere = join(other, make_profile("13900000076"))
     url = f"/volunteers/shifts/{shift.id}/check-in"
     wrong = "000000" if shift.code != "000000" else "111111"
+    login_as(RESIDENT)
     statuses = [client.post(url, data={"code": wrong}).status_code for _ in range(11)]
     assert statuses == [422] * 10 + [429]
+    stopped = client.post(url, data={"code": shift.code})
+    assert stopped.status_code == 429
+    assert "输错的次数太多" in stopped.get_data(as_text=True)
+    login_as("13900000075", "x" * 10)
+    assert client.post(url, data={"code": shift.code}).status_code == 303
+    db.session.expire_all()
+    assert db.session.get(Signup, mine.id).state == "confirmed"
+    assert db.session.get(Signup, mine.id).code_tries == signups.CODE_TRIES
+    assert db.session.get(Signup, theirs.id).state == "checked_in"
+    assert db.session.get(Signup, theirs.id).code_tries == 0
+    signups.check_code(db.session.get(Signup, elsewhere.id), other.code, "check_in")
+    assert db.session.get(Signup, elsewhere.id).state == "checked_in"
 
 
 def test_a_missing_check_out_is_closed_and_flagged_by_the_tick(demo, ctx):

@@ -342,19 +342,10 @@ def confirm(token):
 # ---- check-in -------------------------------------------------------------------------------
 
 
-def shift_key():
-    return f"shift-code:{request.view_args.get('shift_id')}"
-
-
-def wrong_code(response):
-    return response.status_code == 422
-
-
 @bp.route("/shifts/<int:shift_id>/check-in", methods=["GET", "POST"])
 @allow(SIGNED_IN)
-# Wrong codes only: 30 an hour per shift from anyone, 10 an hour per address.
-@limiter.limit("30/hour", methods=["POST"], key_func=shift_key, deduct_when=wrong_code)
-@limiter.limit("10/hour", methods=["POST"], deduct_when=wrong_code)
+# Wrong codes are counted per shift and person, in the database (signups.check_code): a count per
+# shift or per address would let one person's guesses lock out everyone on site.
 def check_in(shift_id):
     shift = or_404(activities.get_shift(shift_id))
     volunteer = profiles.profile_of(current_user)
@@ -368,12 +359,14 @@ def check_in(shift_id):
             signup=item,
             form=None,
         )
+    too_many = False
     if form.validate_on_submit():
         action = "check_in" if item.state == "confirmed" else "check_out"
         try:
             signups.check_code(item, form.code.data, action)
         except Refused as e:
             db.session.rollback()
+            too_many = isinstance(e, signups.TooManyTries)
             field_error(form, e)
             if not e.field:
                 form.code.errors.append(form.form_errors.pop())
@@ -382,7 +375,7 @@ def check_in(shift_id):
             return redirect(url_for("volunteers.signup", signup_id=item.id), 303)
     return render(
         "volunteers/check_in.html",
-        status=422 if form.errors else 200,
+        status=429 if too_many else 422 if form.errors else 200,
         shift=shift,
         signup=item,
         form=form,

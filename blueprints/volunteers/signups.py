@@ -42,6 +42,7 @@ OFFER_HOURS = 12
 CHECK_IN_OPENS = timedelta(hours=1)
 CODE_LASTS = timedelta(hours=2)  # after the shift's end: late check-outs, then the clock closes
 HOURS_DUE_WORKDAYS = 10
+CODE_TRIES = 10  # wrong check-in codes one person may type for one shift
 NO_SEAT = _l("这个班次已经满了。")
 
 
@@ -535,15 +536,40 @@ def offer_free_seats(shift):
         db.session.refresh(shift)
 
 
+class TooManyTries(Refused):
+    """This person typed too many wrong codes for this shift."""
+
+
+def count_try(signup, by):
+    """Move this person's count of code tries for this shift by `by` (+1 takes a try, -1 gives
+    it back), in one UPDATE that never goes past CODE_TRIES, committed at once so that a wrong
+    code is counted even though its request is refused. True when it moved."""
+    moved = db.session.execute(
+        update(Signup)
+        .where(Signup.id == signup.id, (Signup.code_tries + by).between(0, CODE_TRIES))
+        .values(code_tries=Signup.code_tries + by)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.commit()
+    return moved == 1
+
+
 def check_code(signup, code, action):
     """Check in or out with the code the organizer shows. A wrong code (or one of another shift)
-    raises Refused on the code field."""
+    raises Refused on the code field. Tries count per shift and person: a try is taken before the
+    code is compared (so parallel guesses cannot all pass one stale count) and given back when
+    the code was right; someone else's wrong guesses never stop this person."""
     shift = signup.shift
     now = utcnow()
     if now >= shift.ends_at + CODE_LASTS:
         raise Refused(_("签到码已经过期了。"), field="code")
+    if not count_try(signup, 1):
+        raise TooManyTries(
+            _("签到码输错的次数太多了，请找现场的组织者帮您记到场。"), field="code"
+        )
     if not hmac.compare_digest((code or "").strip().encode(), shift.code.encode()):
         raise Refused(_("签到码不对，请看清组织者出示的6位数字。"), field="code")
+    count_try(signup, -1)
     apply(signup, action, signup.profile.user, code_ok=True)
     return signup
 
