@@ -564,9 +564,7 @@ def check_code(signup, code, action):
     if now >= shift.ends_at + CODE_LASTS:
         raise Refused(_("签到码已经过期了。"), field="code")
     if not count_try(signup, 1):
-        raise TooManyTries(
-            _("签到码输错的次数太多了，请找现场的组织者帮您记到场。"), field="code"
-        )
+        raise TooManyTries(_("签到码输错的次数太多了，请找现场的组织者帮您记到场。"), field="code")
     if not hmac.compare_digest((code or "").strip().encode(), shift.code.encode()):
         raise Refused(_("签到码不对，请看清组织者出示的6位数字。"), field="code")
     count_try(signup, -1)
