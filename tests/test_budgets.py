@@ -185,6 +185,7 @@ def volunteer_url(url):
         VolunteerProfile,
     )
     from blueprints.volunteers.profiles import make_token
+    from blueprints.volunteers.signups import confirm_token
 
     load_demo_volunteers()
     activity = db.session.scalar(select(Activity).where(Activity.title == "社区助老送餐"))
@@ -208,7 +209,7 @@ def volunteer_url(url):
         "CERT": db.session.scalar(
             select(Certificate.number).where(Certificate.profile_id == wang.id)
         ),
-        "CONFIRM": make_token("confirm", signup.id),
+        "CONFIRM": confirm_token(signup),
         "TOKEN": make_token("guardian", minor.id, minor.guardian_phone),
     }
     for key, value in values.items():

@@ -5,6 +5,7 @@ import re
 from datetime import date, datetime, timedelta
 
 import pytest
+from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import func, select
 
 from blueprints.auth.models import User
@@ -637,11 +638,56 @@ def test_the_day_before_link_confirms_and_cancels_without_signing_in(client, dem
     assert "提醒：您报名的“%(title)s”在 %(start)s 开始" in notices
 
 
+def readable(token):
+    """What anyone holding a signed link can read in it: itsdangerous signs, it does not hide."""
+    return str(URLSafeTimedSerializer("not-our-key").load_payload(token.rsplit(".", 2)[0].encode()))
+
+
+def test_an_offer_link_accepts_signed_out_once_and_never_cancels_a_later_sign_up(
+    client, demo, ctx, sms
+):
+    shift = make_shift(capacity=1)
+    first, second = make_profile("13900000111"), make_profile("13900000112")
+    a, b = join(shift, first), join(shift, second)
+    signups.act(a, "cancel", first.user)
+    offer = next(re.search(r"(/volunteers/c/\S+)", t)[1] for p, t in sms if p == second.user.phone)
+    assert second.user.phone not in readable(offer.rsplit("/", 1)[1])
+    assert "接受名额" in client.get(offer).get_data(as_text=True)
+    accepted = client.post(offer, data={"action": "accept"})
+    assert accepted.status_code == 303
+    db.session.expire_all()
+    assert db.session.get(Signup, b.id).state == "confirmed"
+    # The next page goes on with a new link; the offer link has done its one thing.
+    assert client.get(accepted.headers["Location"]).status_code == 200
+    used = client.get(offer)
+    assert used.status_code == 404
+    assert "已经用过了" in used.get_data(as_text=True)
+    signups.act(db.session.get(Signup, b.id), "cancel", second.user)
+    join(shift, db.session.get(VolunteerProfile, second.id))
+    assert client.post(offer, data={"action": "cancel"}).status_code == 404
+    assert client.post(offer, data={"action": "decline"}).status_code == 404
+    db.session.expire_all()
+    assert db.session.get(Signup, b.id).state == "confirmed"
+
+
+def test_no_signed_link_carries_a_phone(demo, ctx):
+    minor = make_profile(
+        "13900000121", born=date(2012, 1, 1), guardian_phone=WORKER, guardian_name="李网格"
+    )
+    token = profiles.make_token("guardian", minor.id, minor.guardian_phone)
+    assert WORKER not in readable(token)
+    assert profiles.guardian_profile(token).id == minor.id
+    minor.guardian_phone = "13900000122"
+    db.session.commit()
+    with pytest.raises(Refused, match="链接不对"):
+        profiles.guardian_profile(token)
+
+
 def test_after_the_cut_off_the_link_shows_the_organizer(client, demo, ctx):
     profile = make_profile(RESIDENT, name="张桂兰")
     shift = make_shift(start=utcnow() + timedelta(hours=20), cancel_hours=24)
     signup = join(shift, profile)
-    link = "/volunteers/c/" + profiles.make_token("confirm", signup.id)
+    link = "/volunteers/c/" + signups.confirm_token(signup)
     page = client.get(link).get_data(as_text=True)
     assert "取消报名" not in page
     assert "已过取消截止时间" in page

@@ -153,14 +153,27 @@ def serializer(purpose):
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=SALTS[purpose])
 
 
+def seal(purpose, bound):
+    """A keyed digest of the value a link is bound to. A token is signed, not encrypted: anyone
+    holding it can read it, so it never carries the value itself (a guardian's phone)."""
+    secret = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(secret, f"link:{purpose}:{bound}".encode(), hashlib.sha256).hexdigest()[:32]
+
+
 def make_token(purpose, ident, bound=""):
-    """A signed link's token: what it is for, the row it opens, and a value it is bound to (a
-    guardian's phone), so a link sent to an earlier guardian stops working when they change."""
-    return serializer(purpose).dumps({"id": ident, "for": purpose, "b": bound})
+    """A signed link's token: what it is for, the row it opens, and the seal of a value it is
+    bound to (a guardian's phone, a sign-up's stage), so the link stops working when that
+    value changes: a link sent to an earlier guardian, an offer link once the offer is over."""
+    return serializer(purpose).dumps({"id": ident, "for": purpose, "b": seal(purpose, bound)})
+
+
+def still_bound(purpose, sealed, bound):
+    """Whether a token's seal (from read_token) is that of the value the row holds now."""
+    return isinstance(sealed, str) and hmac.compare_digest(sealed, seal(purpose, bound))
 
 
 def read_token(purpose, token, max_age):
-    """(id, bound) a signed link carries, or Refused saying whether it ran out or is not ours."""
+    """(id, seal) a signed link carries, or Refused saying whether it ran out or is not ours."""
     try:
         data = serializer(purpose).loads(token, max_age=max_age)
     except SignatureExpired:
@@ -204,9 +217,13 @@ def ask_guardian(profile):
 
 
 def guardian_profile(token):
-    ident, phone = read_token("guardian", token, GUARDIAN_DAYS * 86400)
+    ident, sealed = read_token("guardian", token, GUARDIAN_DAYS * 86400)
     profile = db.session.get(VolunteerProfile, ident)
-    if profile is None or not profile.guardian_phone or profile.guardian_phone != phone:
+    if (
+        profile is None
+        or not profile.guardian_phone
+        or not still_bound("guardian", sealed, profile.guardian_phone)
+    ):
         raise Refused(_("这个链接不对，请用短信或消息里的原链接。"))
     return profile
 

@@ -326,7 +326,8 @@ def confirm(token):
             item = db.session.get(Signup, item.id)
         else:
             flash(_("已完成：%(step)s", step=signups.FLOW.label_of(action)), "success")
-            return redirect(url_for("volunteers.confirm", token=token), 303)
+            # A step that changed the state retired this link: the page goes on with a new one.
+            return redirect(url_for("volunteers.confirm", token=signups.confirm_token(item)), 303)
     return render(
         "volunteers/confirm.html",
         status=422 if error else 200,

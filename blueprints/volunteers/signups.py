@@ -32,7 +32,13 @@ from blueprints.volunteers.models import (
     SignupEvent,
     VolunteerProfile,
 )
-from blueprints.volunteers.profiles import find_by_number, make_token, public_url, read_token
+from blueprints.volunteers.profiles import (
+    find_by_number,
+    make_token,
+    public_url,
+    read_token,
+    still_bound,
+)
 from blueprints.volunteers.workflow import ACTIVE, SIGNUP_EVENTS, SIGNUP_TRANSITIONS
 from blueprints.words import N_
 from blueprints.workflow import Change, Flow, Refused, claim, due_after, each_claimed
@@ -307,8 +313,14 @@ def signup_url(signup):
     return f"/volunteers/signups/{signup.id}"
 
 
+def confirm_token(signup):
+    """The token of a link that acts on this sign-up without signing in, while it stays at the
+    stage it is in now."""
+    return make_token("confirm", signup.id, signup.stage)
+
+
 def confirm_link(signup):
-    return public_url("/volunteers/c/" + make_token("confirm", signup.id))
+    return public_url("/volunteers/c/" + confirm_token(signup))
 
 
 class SignupFlow(Flow):
@@ -372,6 +384,7 @@ class SignupFlow(Flow):
         tell(signup, action, after)
 
     def entered(self, signup, _action, _before):
+        signup.stage += 1  # the signed links sent so far stop working
         signup.reminded_for = signup.overdue_for = ""
         if signup.state == "offered":
             offer_ends = due_after(utcnow(), hours=OFFER_HOURS)
@@ -591,11 +604,16 @@ def walk_in(shift, number, actor):
 
 
 def confirm_page_signup(token):
-    """The sign-up a day-before (or offer) link opens, without signing in."""
-    ident, _bound = read_token("confirm", token, 3 * 86400)
+    """The sign-up a day-before (or offer) link opens, without signing in, while the sign-up is
+    at the stage the link was sent for."""
+    ident, sealed = read_token("confirm", token, 3 * 86400)
     signup = db.session.get(Signup, ident)
     if signup is None:
         raise Refused(_("这个链接不对，请用短信或消息里的原链接。"))
+    if not still_bound("confirm", sealed, signup.stage):
+        raise Refused(
+            _("这个链接已经用过了，或者报名情况已经变了。请登录后在“我的志愿服务”里查看。")
+        )
     return signup
 
 
