@@ -27,6 +27,7 @@ from extensions import db
 from tests.keyset import refuses_forged_keys, walk
 
 RESIDENT, WORKER, ADMIN = "13800000001", "13800000002", "13800000009"
+OFFICER = "13800000005"  # the demo's organization officer of C01: a second organizer
 # A real-format ID number with a valid GB 11643 check digit, born 1956-04-12.
 GOOD_ID = "110101195604120012"
 
@@ -491,6 +492,9 @@ def test_hours_are_approved_declined_corrected_and_never_lost(client, demo, logi
         client.post(f"/volunteers/hours/{one.id}/act/approve", data={"hours": "4"}).status_code
         == 303
     )
+    login_as(OFFICER)  # more than the time recorded: a second organizer agrees
+    assert client.post(f"/volunteers/hours/{one.id}/act/agree", data={}).status_code == 303
+    login_as(WORKER)
     no_reason = client.post(f"/volunteers/hours/{two.id}/act/decline", data={"reason": ""})
     assert no_reason.status_code == 422
     client.post(f"/volunteers/hours/{two.id}/act/decline", data={"reason": "没有签到"})
@@ -510,6 +514,91 @@ def test_hours_are_approved_declined_corrected_and_never_lost(client, demo, logi
         "reopen",
     ]
     assert hours.approved_minutes(profile) == 240
+
+
+def test_nobody_reviews_their_own_hours(client, demo, login_as, ctx):
+    """The grid worker organizes the activity and also served in it: someone else reviews."""
+    record = record_for(make_profile(WORKER, name="李网格"))
+    login_as(WORKER)
+    page = client.get(f"/volunteers/hours/{record.id}").get_data(as_text=True)
+    assert 'id="act-approve"' not in page
+    assert 'id="act-decline"' not in page
+    url = f"/volunteers/hours/{record.id}/act/"
+    for action, data in (("approve", {"hours": "1"}), ("decline", {"reason": "算了"})):
+        refused = client.post(url + action, data=data)
+        assert refused.status_code == 422
+        assert "不能审核自己的服务时长" in refused.get_data(as_text=True)
+    assert db.session.get(HoursRecord, record.id).state == "pending"
+    hours.apply(record, "approve", person(OFFICER))
+    refused = client.post(url + "reopen", data={"reason": "再看看"})
+    assert refused.status_code == 422
+    db.session.expire_all()
+    record = db.session.get(HoursRecord, record.id)
+    assert record.state == "approved"
+    assert [(e.action, e.actor.phone) for e in record.events] == [("approve", OFFICER)]
+
+
+def test_more_than_the_time_served_counts_once_a_second_organizer_agrees(
+    client, demo, login_as, ctx
+):
+    profile = make_profile(RESIDENT, name="张桂兰")
+    shift = checked_in_shift()
+    signup = join(shift, profile)
+    signups.check_code(signup, shift.code, "check_in")
+    signups.check_code(signup, shift.code, "check_out")
+    # Came half an hour early and stayed half an hour late: four hours on a three-hour shift.
+    signup = db.session.get(Signup, signup.id)
+    signup.arrived_at = shift.starts_at - timedelta(minutes=30)
+    signup.left_at = shift.ends_at + timedelta(minutes=30)
+    db.session.commit()
+    record = db.session.scalar(select(HoursRecord).where(HoursRecord.signup_id == signup.id))
+    assert hours.most_minutes(record) == 240
+    url = f"/volunteers/hours/{record.id}/act/"
+    login_as(WORKER)
+    over = client.post(url + "approve", data={"hours": "4.5"}, follow_redirects=True)
+    assert "要第二位组织者同意才计入" in over.get_data(as_text=True)
+    db.session.expire_all()
+    record = db.session.get(HoursRecord, record.id)
+    assert record.state == "awaiting_second"
+    assert hours.approved_minutes(profile) == 0
+    again = client.post(url + "agree", data={})
+    assert again.status_code == 422
+    assert "另一位组织者同意" in again.get_data(as_text=True)
+    login_as(RESIDENT)
+    assert client.post(url + "agree", data={}).status_code == 422
+    assert hours.approved_minutes(profile) == 0
+    login_as(OFFICER)
+    assert client.post(url + "agree", data={}).status_code == 303
+    db.session.expire_all()
+    record = db.session.get(HoursRecord, record.id)
+    assert (record.state, hours.approved_minutes(profile)) == ("approved", 270)
+    steps = [(e.action, e.actor.phone, e.at is not None) for e in record.events[-2:]]
+    assert steps == [("approve", WORKER, True), ("agree", OFFICER, True)]
+    page = client.get(f"/volunteers/hours/{record.id}").get_data(as_text=True)
+    assert "同意这个时长" in page
+    # Reopened, then approved by one organizer as recorded: the agreed extra does not stay.
+    login_as(WORKER)
+    client.post(url + "reopen", data={"reason": "核对"})
+    assert client.post(url + "approve", data={"hours": "4"}).status_code == 303
+    assert hours.approved_minutes(profile) == 240
+    client.post(url + "reopen", data={"reason": "再核对"})
+    client.post(url + "approve", data={"hours": ""})
+    db.session.expire_all()
+    assert hours.approved_minutes(profile) == db.session.get(HoursRecord, record.id).minutes
+
+
+def test_a_roster_entry_is_approved_up_to_the_shifts_length(demo, ctx):
+    shift = checked_in_shift()
+    walker = make_profile("13900000131")
+    signups.walk_in(shift, walker.number, person(WORKER))
+    signup = db.session.scalar(select(Signup).where(Signup.profile_id == walker.id))
+    signups.apply(signup, "check_out", person(WORKER))
+    record = db.session.scalar(select(HoursRecord).where(HoursRecord.signup_id == signup.id))
+    assert hours.most_minutes(record) == shift.minutes == 180
+    hours.apply(record, "approve", person(WORKER), hours="3.5")
+    assert db.session.get(HoursRecord, record.id).state == "awaiting_second"
+    hours.apply(record, "decline", person(OFFICER), reason="只能按班次算")
+    assert hours.approved_minutes(walker) == 0
 
 
 def test_overdue_approvals_are_flagged_once(demo, ctx):

@@ -43,7 +43,12 @@ SIGNUP_STATES = {
     "attended": _l("已完成"),
     "absent": _l("缺席"),
 }
-HOURS_STATES = {"pending": _l("待审核"), "approved": _l("已认定"), "declined": _l("未认定")}
+HOURS_STATES = {
+    "pending": _l("待审核"),
+    "awaiting_second": _l("等第二位组织者同意"),
+    "approved": _l("已认定"),
+    "declined": _l("未认定"),
+}
 
 
 def mask_name(name):

@@ -549,7 +549,12 @@ def hours_act(record_id, action):
         db.session.rollback()
         return record(record_id, status=422, error=(action, str(e)))
     else:
-        flash(_("已完成：%(step)s", step=hours.FLOW.label_of(action)), "success")
+        if item.state == "awaiting_second":
+            flash(
+                _("超过签到签退时间的时长，要第二位组织者同意才计入。已请其他组织者确认。"), "error"
+            )
+        else:
+            flash(_("已完成：%(step)s", step=hours.FLOW.label_of(action)), "success")
     return redirect(url_for("volunteers.record", record_id=record_id), 303)
 
 

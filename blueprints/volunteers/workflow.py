@@ -54,8 +54,15 @@ HOURS_TRANSITIONS = {
     ),
     ("approved", "reopen"): step("pending", {"organizer"}, {"reason"}, _l("重新审核")),
     ("declined", "reopen"): step("pending", {"organizer"}, {"reason"}, _l("重新审核")),
+    # More than the time served, approved by one organizer, counts once a second one agrees.
+    ("awaiting_second", "agree"): step("approved", {"organizer"}, (), _l("同意这个时长")),
+    ("awaiting_second", "decline"): step(
+        "declined", {"organizer"}, {"reason"}, _l("不予认定"), danger=True
+    ),
 }
-for state in ("pending", "approved", "declined"):
+# Review is never the volunteer's own, even when they also organize (hours.py, refusal).
+REVIEW = ("approve", "agree", "decline", "reopen")
+for state in ("pending", "awaiting_second", "approved", "declined"):
     HOURS_TRANSITIONS[(state, "ask_correction")] = step(
         None, {"volunteer"}, {"note"}, _l("申请更正")
     )
