@@ -62,14 +62,14 @@ def _approve(record, _actor, given):
 
 
 def most_minutes(record):
-    """The most one organizer may approve: the time between check-in and check-out, or the
-    shift's length when the organizer put the person on the roster (or the clock checked them
-    out); a record of no shift, its own minutes."""
+    """The most one organizer may approve: the time between the volunteer's own check-in and
+    check-out, or the shift's length when an organizer (or the clock) put the person on the
+    roster or checked them out; a record of no shift, its own minutes."""
     signup = db.session.get(Signup, record.signup_id) if record.signup_id else None
     if signup is None or record.shift is None:
         return record.minutes
-    by_code = any(event.action == "check_in" for event in signup.events)
-    if by_code and signup.left_at is not None and not signup.no_checkout:
+    own = {e.action for e in signup.events if e.actor_id == signup.profile.user_id}
+    if {"check_in", "check_out"} <= own:
         served = int((signup.left_at - signup.arrived_at).total_seconds() // 60)
     else:
         served = record.shift.minutes

@@ -549,7 +549,7 @@ def hours_act(record_id, action):
         db.session.rollback()
         return record(record_id, status=422, error=(action, str(e)))
     else:
-        if item.state == "awaiting_second":
+        if action == "approve" and item.state == "awaiting_second":
             flash(
                 _("超过签到签退时间的时长，要第二位组织者同意才计入。已请其他组织者确认。"), "error"
             )
