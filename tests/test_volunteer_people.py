@@ -93,6 +93,20 @@ def test_one_account_asks_guardians_at_most_three_times_a_day(client, demo, logi
     assert db.session.scalar(select(VolunteerProfile.guardian_phone)) == phones[2]
 
 
+def test_saving_other_answers_again_asks_the_guardian_no_more(client, demo, login_as, ctx, sms):
+    """While consent is pending, a minor may fix their skills or times as often as they like:
+    only a new guardian number sends a text and counts towards the three asks a day."""
+    login_as(RESIDENT)
+    form = minor_form(guardian_phone=NO_ACCOUNT, guardian_name="孩子妈妈")
+    assert client.post("/volunteers/profile", data=form).status_code == 303
+    for times in ("周末上午", "周末下午", "周三晚上", "周日全天"):
+        form = minor_form(guardian_phone=NO_ACCOUNT, guardian_name="孩子妈妈", availability=times)
+        assert client.post("/volunteers/profile", data=form).status_code == 303
+    assert [to for to, _text in sms] == [NO_ACCOUNT]
+    db.session.expire_all()
+    assert db.session.scalar(select(VolunteerProfile.availability)) == "周日全天"
+
+
 # ---- walk-ins ---------------------------------------------------------------------------------
 
 

@@ -126,12 +126,12 @@ def save_profile(user, data):
             raise Refused(_("身份证号里的出生日期和您填的不一样。"), field="id_number")
         profile.id_hash, profile.id_masked = id_hash(number), mask_id(number)
     minor = age_today(profile.birth_date) < 18
-    if minor:
-        set_guardian(profile, user, data)
-    else:
+    # The guardian is asked when their number is new to the profile; saving other answers again
+    # sends nothing.
+    ask = minor and set_guardian(profile, user, data)
+    if not minor:
         profile.guardian_user_id = None
         profile.guardian_name = profile.guardian_phone = ""
-    ask = minor and profile.guardian_consent_at is None
     # Counted before the flush: on SQLite the counter's own write must not wait for this one.
     if ask and not within(GUARDIAN_ASKS, "guardian-ask", str(user.id)):
         db.session.rollback()
@@ -153,7 +153,7 @@ def save_profile(user, data):
 def set_guardian(profile, user, data):
     """The guardian as typed. Nobody is looked up by the phone, so the page says the same, as
     fast, whether or not the number has an account; the account is linked when its holder
-    consents through the link sent to that phone."""
+    consents through the link sent to that phone. True when the number changed."""
     phone = (data.get("guardian_phone") or "").strip()
     name = (data.get("guardian_name") or "").strip()
     if not phone:
@@ -162,11 +162,13 @@ def set_guardian(profile, user, data):
         raise Refused(_("监护人不能是您自己。"), field="guardian_phone")
     if not name:
         raise Refused(_("请填写监护人的姓名。"), field="guardian_name")
-    if phone != profile.guardian_phone:
+    changed = phone != profile.guardian_phone
+    if changed:
         profile.guardian_user_id = None
         profile.guardian_consent_at = None
     profile.guardian_phone = phone
     profile.guardian_name = name[:40]
+    return changed
 
 
 SALTS = {"guardian": "volunteers-guardian-consent", "confirm": "volunteers-shift-confirm"}
