@@ -78,6 +78,7 @@ PAGES = [
     (None, "/volunteers/c/CONFIRM"),
     ("13800000021", "/volunteers/mine"),
     ("13800000021", "/volunteers/profile"),
+    ("13800000021", "/volunteers/pass"),
     ("13800000021", "/volunteers/signups/SIGNUP"),
     ("13800000021", "/volunteers/hours/RECORD"),
     ("13800000021", "/volunteers/shifts/SHIFT/check-in"),

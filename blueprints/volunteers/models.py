@@ -63,7 +63,8 @@ def mask_name(name):
 class VolunteerProfile(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), unique=True)
-    # V + community code + the profile's id: unique because the id is, never guessed twice.
+    # V + community code + six random digits (numbers given before were the profile's id): shown
+    # on records and certificates, never a way to find someone.
     number: Mapped[str | None] = mapped_column(String(30), unique=True)
     real_name: Mapped[str] = mapped_column(String(40))
     birth_date: Mapped[date]
@@ -80,6 +81,10 @@ class VolunteerProfile(db.Model):
     guardian_name: Mapped[str] = mapped_column(String(40), default="")
     guardian_phone: Mapped[str] = mapped_column(String(11), default="")
     guardian_consent_at: Mapped[datetime | None]
+    # The code the volunteer shows an organizer to be added to a shift on the spot: random,
+    # short-lived, used once, and replaced (so revoked) whenever the volunteer asks for a new one.
+    pass_code: Mapped[str | None] = mapped_column(String(10), unique=True)
+    pass_code_until: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     user: Mapped["User"] = relationship(foreign_keys=[user_id])

@@ -204,6 +204,30 @@ def profile():
     )
 
 
+@bp.route("/pass", methods=["GET", "POST"])
+@allow(SIGNED_IN)
+@limiter.limit("20/hour", methods=["POST"])
+def show_pass():
+    """The code (and QR) a volunteer shows an organizer to be added to a shift on the spot."""
+    volunteer = profiles.profile_of(current_user)
+    if volunteer is None:
+        flash(_("请先填写志愿者资料。"), "error")
+        return redirect(url_for("volunteers.profile"), 303)
+    if request.method == "POST":
+        if request.form.get("action") == "revoke":
+            profiles.revoke_pass(volunteer)
+        else:
+            profiles.show_pass(volunteer)
+        return redirect(url_for("volunteers.show_pass"), 303)
+    live = volunteer.pass_code and volunteer.pass_code_until > utcnow()
+    return render(
+        "volunteers/pass.html",
+        profile=volunteer,
+        live=live,
+        qr=qr_svg(volunteer.pass_code) if live else None,
+    )
+
+
 @bp.route("/guardian/<token>", methods=["GET", "POST"])
 @allow(PUBLIC)
 @limiter.limit("20/hour", methods=["POST"])
@@ -413,19 +437,29 @@ def roster(shift_id, walk_form=None, status=200):
     )
 
 
+def organizer_key():
+    return f"walk-in:{current_user.get_id()}"
+
+
+def wrong_code(response):
+    return response.status_code == 422
+
+
 @bp.route("/shifts/<int:shift_id>/walk-in", methods=["POST"])
 @allow(SIGNED_IN)  # staff of a community, or the officer of an approved group: checked inside
+# Refusals only (a wrong code among them): 20 an hour per organizer, wherever they type from.
+@limiter.limit("20/hour", key_func=organizer_key, deduct_when=wrong_code)
 def walk_in(shift_id):
     shift = shift_for_organizer(shift_id)
     form = WalkInForm()
     if form.validate_on_submit():
         try:
-            signups.walk_in(shift, form.number.data, current_user)
+            signups.walk_in(shift, form.code.data, current_user)
         except Refused as e:
             db.session.rollback()
             field_error(form, e)
             if not e.field:
-                form.number.errors.append(form.form_errors.pop())
+                form.code.errors.append(form.form_errors.pop())
         else:
             flash(_("已记为到场。"), "success")
             return redirect(url_for("volunteers.roster", shift_id=shift_id), 303)

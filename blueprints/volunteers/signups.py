@@ -33,11 +33,11 @@ from blueprints.volunteers.models import (
     VolunteerProfile,
 )
 from blueprints.volunteers.profiles import (
-    find_by_number,
     make_token,
     public_url,
     read_token,
     still_bound,
+    take_pass,
 )
 from blueprints.volunteers.workflow import ACTIVE, SIGNUP_EVENTS, SIGNUP_TRANSITIONS
 from blueprints.words import N_
@@ -222,6 +222,7 @@ def _mark_present(signup, _actor, _given):
 
 
 def _walk_in(signup, actor, given):
+    check_age(signup.profile, signup.shift)
     check_overlap(signup.profile, signup.shift, signup.id)
     signup.walk_in = True
     _mark_present(signup, actor, given)
@@ -585,11 +586,15 @@ def check_code(signup, code, action):
     return signup
 
 
-def walk_in(shift, number, actor):
-    """The organizer adds someone who came without signing up, by their volunteer number."""
-    profile = find_by_number(number)
+def walk_in(shift, code, actor):
+    """The organizer adds someone who came without signing up, by the code the volunteer shows
+    (never by volunteer number: numbers can be guessed, and would name whoever has one). Any
+    code but a live one gets the same answer."""
+    profile = take_pass(code)
     if profile is None:
-        raise Refused(_("没有这个志愿者编号。"), field="number")
+        raise Refused(
+            _("这个现场码不对或已经过期。请志愿者在“我的志愿服务”里重新出示。"), field="code"
+        )
     signup = db.session.scalar(
         select(Signup).where(Signup.shift_id == shift.id, Signup.profile_id == profile.id)
     )

@@ -1,7 +1,7 @@
 """signup code tries and stage
 
 Revision ID: d4f6a8c0e2b3
-Revises: c3e5a7b9d1f2
+Revises: e4a6c8d0f2b3
 Create Date: 2026-12-07 12:10:00.000000
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'd4f6a8c0e2b3'
-down_revision = 'c3e5a7b9d1f2'
+down_revision = 'e4a6c8d0f2b3'
 branch_labels = None
 depends_on = None
 
