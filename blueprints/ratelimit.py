@@ -134,15 +134,20 @@ def hashed(value):
 _fallback = FixedWindowRateLimiter(MemoryStorage())
 
 
+def within(limits, scope, key):
+    """Count one hit of key against each limit ("3/day", ...); False once one is used up."""
+    parsed = [parse(limit) for limit in limits]
+    try:
+        return all(limiter.limiter.hit(limit, scope, key) for limit in parsed)
+    except (StorageError, *as_tuple(limiter.storage.base_exceptions)):
+        log.warning("rate limit storage unreachable: counting %s in memory", scope)
+        return all(_fallback.hit(limit, scope, key) for limit in parsed)
+
+
 def allow_sms_to(phone):
     """Count one text message to this number; False when the number has had enough for now."""
     key = hashed(phone)
-    limits = [parse(limit) for limit in SMS_PER_NUMBER]
-    try:
-        allowed = all(limiter.limiter.hit(limit, "sms-to", key) for limit in limits)
-    except (StorageError, *as_tuple(limiter.storage.base_exceptions)):
-        log.warning("rate limit storage unreachable: counting text messages in memory")
-        allowed = all(_fallback.hit(limit, "sms-to", key) for limit in limits)
+    allowed = within(SMS_PER_NUMBER, "sms-to", key)
     if not allowed:
         log.warning("sms to %s… held back: too many for one number", key[:8])
     return allowed
