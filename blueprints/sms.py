@@ -81,7 +81,8 @@ WHEN = re.compile(r"[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}(–[0-9]{2}:[0-9]{2})?")
 KINDS = {
     "code": re.compile(r"[0-9]{4,8}( [0-9]{4})*"),  # one-time codes; tracking codes in fours
     "ref": re.compile(r"[0-9]{4} [0-9]{4} [0-9]{4}"),  # a report's reference, in fours
-    "number": re.compile(r"[A-Z0-9]{1,10}-[0-9]{4}-[0-9]{4,6}"),  # a filing's, S01-2026-0007
+    # A filing number: the street's code (letters, digits, "_"), the year, a count.
+    "number": re.compile(r"[A-Za-z0-9_]{1,20}-[0-9]{4}-[0-9]{4,6}"),
     "m": re.compile(r"[0-9]{1,4}"),  # minutes
     "when": WHEN,
     "until": WHEN,
