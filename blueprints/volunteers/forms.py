@@ -138,6 +138,7 @@ class ActivityForm(FlaskForm, ShiftFields):
     )
     contact_phone = StringField(
         _l("联系电话"),
+        filters=[normalize_phone],
         validators=[Optional(), Length(max=20, message=_l("不能超过20个字"))],
         render_kw={"type": "tel"},
     )
