@@ -55,8 +55,8 @@ def test_no_route_fails_on_ids_past_an_integer_or_dates_at_the_ends_of_time(
     tokens = {client: token_of(client) for client in clients}
     names = field_names()
     failures = []
-    for value in PAST_INTEGER + ENDS_OF_TIME:
-        path = fill(rule, PAST_INTEGER[len(value) % 2], value)
+    for i, value in enumerate(PAST_INTEGER[:1] + ENDS_OF_TIME):
+        path = fill(rule, PAST_INTEGER[i % 2], value)
         values = dict.fromkeys(names, value)
         for client in clients:
             if method == "GET":
