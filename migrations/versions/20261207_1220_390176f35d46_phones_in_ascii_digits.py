@@ -7,8 +7,8 @@ number (NFKC, each decimal digit as ASCII, no spaces, dashes or brackets). Only 
 character outside ASCII are read: every other row was stored normalised already.
 
 An account whose number, once normalised, is another account's is left as it is and named (by
-its id) in the log: two accounts for one number cannot be merged by a migration (the plain one is the one
-that signs in; an administrator decides about the other).
+its id) in the log: two accounts for one number cannot be merged by a migration. The plain one
+is the one that signs in; an administrator decides about the other.
 
 The old spellings are not kept, so the downgrade changes nothing.
 
