@@ -13,7 +13,7 @@ is the one that signs in; an administrator decides about the other.
 The old spellings are not kept, so the downgrade changes nothing.
 
 Revision ID: 390176f35d46
-Revises: c3e5a7b9d1f2
+Revises: d4f6a8c0e2b3
 Create Date: 2026-12-07 12:20:00.000000
 
 """
@@ -26,7 +26,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '390176f35d46'
-down_revision = 'c3e5a7b9d1f2'
+down_revision = "d4f6a8c0e2b3"
 branch_labels = None
 depends_on = None
 
