@@ -15,6 +15,7 @@ from blueprints.mydata.models import AccountRemoval
 from blueprints.mydata.retention import anonymise
 from blueprints.orgs.demo import load_demo_orgs
 from blueprints.orgs.models import REVIEW_STATES, Filing, FilingPerson, Org
+from blueprints.reports.claims import answer_claim
 from blueprints.reports.demo import load_demo_reports
 from blueprints.reports.models import PhoneReveal, Report, ReportEvent, ReportPhoto, ReportState
 from blueprints.timeutil import utcnow
@@ -86,6 +87,35 @@ def test_my_data_shows_my_own_and_who_saw_my_phone(everything, client):
     assert client.get("/mydata/", follow_redirects=False).status_code == 200
     client.post("/auth/logout", data={})
     assert client.get("/mydata/download.json").status_code == 302
+
+
+def test_a_report_with_my_phone_is_mine_only_once_claimed(demo, ctx, client, create_user):
+    # Two reports filed without an account from 139…678, before the number was given to someone
+    # else, who signs up with it and proves it: only the one they claim is theirs.
+    claimed, other = create_report(), create_report(description="家里老人走失了，很着急")
+    claimed.reporter_name = other.reporter_name = "钱先生"
+    db.session.commit()
+    holder = db.session.get(User, create_user("13912345678", name="新机主"))
+    login(client, "13912345678")
+    page = client.get("/mydata/").get_data(as_text=True)
+    assert claimed.ref not in page
+    assert "钱先生" not in page
+    download = json.loads(client.get("/mydata/download.json").get_data(as_text=True))
+    assert download["reports"] == []
+    holder.phone_verified_at = utcnow()
+    db.session.commit()
+    answer_claim(holder, claimed.id, mine=True)
+    page = client.get("/mydata/").get_data(as_text=True)
+    assert claimed.ref in page
+    assert other.ref not in page
+    assert "老人走失" not in page
+    download = json.loads(client.get("/mydata/download.json").get_data(as_text=True))
+    assert [r["ref"] for r in download["reports"]] == [claimed.ref]
+    response = client.post("/mydata/delete", data={"password": "linli-demo", "sure": "y"})
+    assert response.status_code == 303
+    db.session.expire_all()
+    assert (claimed.reporter_id, claimed.reporter_phone, claimed.reporter_name) == (None, "", "")
+    assert (other.reporter_phone, other.reporter_name) == ("13912345678", "钱先生")
 
 
 def test_deleting_needs_the_password_and_the_tick(everything, client):

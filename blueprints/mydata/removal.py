@@ -12,7 +12,7 @@ import secrets
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import delete, select, update
 
 from blueprints.auth.models import ResetCode, UserSession
 from blueprints.mydata.models import AccountRemoval
@@ -74,10 +74,11 @@ def blockers(user):
 
 
 def erase_reports(user):
-    phone = user.phone
+    """Only the reports this account owns: one filed without an account, with the same phone,
+    is someone else's until it is claimed."""
     db.session.execute(
         update(Report)
-        .where(or_(Report.reporter_id == user.id, Report.reporter_phone == phone))
+        .where(Report.reporter_id == user.id)
         .values(reporter_id=None, reporter_phone="", reporter_name="")
     )
     db.session.execute(delete(MeToo).where(MeToo.who == f"user:{user.id}"))
