@@ -15,6 +15,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select, update
 
 from blueprints.auth.models import ResetCode, UserSession
+from blueprints.auth.services import hold_account
 from blueprints.mydata.models import AccountRemoval
 from blueprints.notices.models import Notice, Outbox
 from blueprints.orgs.models import REVIEW_STATES, Filing, FilingPerson, Org, OrgMember
@@ -143,7 +144,10 @@ def erase_account(user):
 
 
 def delete_account(user):
-    """Erase and anonymise (the module's docstring says what), in one transaction."""
+    """Erase and anonymise (the module's docstring says what), in one transaction. The
+    account's row is locked first: a report being sent from it meanwhile is either stored before
+    and erased here, or refused (auth.services.hold_account)."""
+    hold_account(user, erasing=True)
     if blockers(user):
         raise ValueError("blocked")
     erase_reports(user)
