@@ -5,7 +5,7 @@ from functools import cache
 
 from flask import abort, session
 from flask_login import current_user
-from sqlalchemy import bindparam, false, func, or_, select, true
+from sqlalchemy import bindparam, func, or_, select, true
 from sqlalchemy.orm import joinedload, selectinload
 
 from blueprints.access import can
@@ -72,24 +72,27 @@ def openable_by(user):
             )
         )
     )
-    departments = select(Department.id)
-    if not any(g.everywhere for g in handler_grants):
-        departments = departments.where(
-            or_(
-                Department.id.in_([g.department_id for g in handler_grants if g.department_id]),
-                Department.street_id.in_([g.street_id for g in handler_grants if g.street_id]),
-            )
-        )
-    helped = select(report_helper.c.report_id).where(report_helper.c.department_id.in_(departments))
     public = select(Category.id).where(Category.sensitive.is_(False))
-    return or_(
+    held = [
         Report.category_id.in_(public),
         Report.reporter_id == user.id,
         Report.assignee_id == user.id,
         Report.grid_id.in_(grids),
-        Report.department_id.in_(departments) if handler_grants else false(),
-        Report.id.in_(helped) if handler_grants else false(),
-    )
+    ]
+    if handler_grants:
+        departments = select(Department.id)
+        if not any(g.everywhere for g in handler_grants):
+            departments = departments.where(
+                or_(
+                    Department.id.in_([g.department_id for g in handler_grants if g.department_id]),
+                    Department.street_id.in_([g.street_id for g in handler_grants if g.street_id]),
+                )
+            )
+        helped = select(report_helper.c.report_id).where(
+            report_helper.c.department_id.in_(departments)
+        )
+        held += [Report.department_id.in_(departments), Report.id.in_(helped)]
+    return or_(*held)
 
 
 @cache
