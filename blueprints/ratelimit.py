@@ -12,8 +12,10 @@ import hashlib
 import hmac
 import logging
 import time
+from contextlib import contextmanager
+from contextvars import ContextVar
 
-from flask import current_app, request
+from flask import current_app, g, has_request_context, request
 from limits import parse
 from limits.errors import StorageError
 from limits.storage import MemoryStorage, Storage
@@ -59,13 +61,49 @@ UPSERT = text(
                    ELSE rate_counter.count + :amount END,
       expires_at = CASE WHEN rate_counter.expires_at <= :now THEN :now + :expiry
                         ELSE rate_counter.expires_at END
-    RETURNING count
+    RETURNING count, expires_at
     """
 )
 
+# Set while counting for work that is not the request's own (a text delivered right after the
+# request's commit): that count takes a short connection of its own.
+apart = ContextVar("rate counts apart from the request", default=False)
+
+
+@contextmanager
+def counting(write=False):
+    """The connection a count is read or written on.
+
+    In a request it is the request's own, the session's: a thread never holds one pooled
+    connection while it waits for a second (sixteen threads on a pool of fifteen stall for the
+    pool's timeout). A write is committed at once, before the view runs or after it has
+    finished, so a count stays counted when the request fails; what the request had read stays
+    loaded. Outside a request (the delivery loop) a count takes a short connection of its own."""
+    if apart.get() or not has_request_context():
+        with db.engine.begin() if write else db.engine.connect() as conn:
+            yield conn
+        return
+    session = db.session()
+    yield session.connection()
+    if write:
+        kept = session.expire_on_commit
+        session.expire_on_commit = False
+        try:
+            session.commit()
+        finally:
+            session.expire_on_commit = kept
+
+
+def seen():
+    """This request's own counts as its hits left them, for the answer's headers: key ->
+    (count, expires_at)."""
+    if apart.get() or not has_request_context():
+        return {}
+    return g.setdefault("rate_counts", {})
+
 
 class DatabaseStorage(Storage):
-    """Fixed-window counters in the `rate_counter` table, on the app's own connection pool.
+    """Fixed-window counters in the `rate_counter` table (see counting() for the connection).
 
     Each hit is its own short transaction, so a count stays counted when the request fails."""
 
@@ -76,39 +114,46 @@ class DatabaseStorage(Storage):
         return SQLAlchemyError
 
     def incr(self, key, expiry, amount=1):
-        with db.engine.begin() as conn:
-            return conn.execute(
+        with counting(write=True) as conn:
+            row = conn.execute(
                 UPSERT, {"key": key, "amount": amount, "now": time.time(), "expiry": expiry}
-            ).scalar_one()
+            ).one()
+        seen()[key] = (row.count, row.expires_at)
+        return row.count
 
     def _row(self, key):
-        with db.engine.connect() as conn:
+        known = seen().get(key)
+        if known:
+            return known
+        with counting() as conn:
             return conn.execute(
                 select(RateCounter.count, RateCounter.expires_at).where(RateCounter.key == key)
             ).first()
 
     def get(self, key):
         row = self._row(key)
-        return row.count if row and row.expires_at > time.time() else 0
+        return row[0] if row and row[1] > time.time() else 0
 
     def get_expiry(self, key):
         row = self._row(key)
-        return row.expires_at if row and row.expires_at > time.time() else time.time()
+        return row[1] if row and row[1] > time.time() else time.time()
 
     def check(self):
         try:
-            with db.engine.connect() as conn:
+            with counting() as conn:
                 conn.execute(text("SELECT 1"))
         except SQLAlchemyError:
             return False
         return True
 
     def reset(self):
-        with db.engine.begin() as conn:
+        seen().clear()
+        with counting(write=True) as conn:
             return conn.execute(delete(RateCounter)).rowcount
 
     def clear(self, key):
-        with db.engine.begin() as conn:
+        seen().pop(key, None)
+        with counting(write=True) as conn:
             conn.execute(delete(RateCounter).where(RateCounter.key == key))
 
 
@@ -138,11 +183,14 @@ def allow_sms_to(phone):
     """Count one text message to this number; False when the number has had enough for now."""
     key = hashed(phone)
     limits = [parse(limit) for limit in SMS_PER_NUMBER]
+    counted_apart = apart.set(True)
     try:
         allowed = all(limiter.limiter.hit(limit, "sms-to", key) for limit in limits)
     except (StorageError, *as_tuple(limiter.storage.base_exceptions)):
         log.warning("rate limit storage unreachable: counting text messages in memory")
         allowed = all(_fallback.hit(limit, "sms-to", key) for limit in limits)
+    finally:
+        apart.reset(counted_apart)
     if not allowed:
         log.warning("sms to %s… held back: too many for one number", key[:8])
     return allowed

@@ -1,0 +1,139 @@
+"""Bursts and sustained load against a real gunicorn: one worker with its threads, as a small
+`make run` would serve them. Every answer is a page or a polite refusal within seconds, and what
+was stored is what the answers said."""
+
+import threading
+import time
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from blueprints.main.cli import DEMO_PASSWORD
+from tests.live import TOKEN, at_once, browser, live_gunicorn, post
+from tests.test_reports import DISPATCHER
+
+MEMBER = "13800000004"
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory):
+    return tmp_path_factory.mktemp("load")
+
+
+@pytest.fixture(scope="module")
+def server(folder):
+    with live_gunicorn(folder, workers=1, env={"PROXY_COUNT": "1"}) as running:
+        yield running
+
+
+def stored(server, query, **params):
+    engine = create_engine(server.database)
+    try:
+        with engine.connect() as conn:
+            return conn.execute(text(query), params).all()
+    finally:
+        engine.dispose()
+
+
+def signed_in(server, phone, address):
+    session = browser(server, address)
+    answer = post(session, server, "/auth/login", phone=phone, password=DEMO_PASSWORD)
+    assert answer.status_code == 303, answer.text[:300]
+    return session
+
+
+def test_sixty_sign_ups_at_once_on_one_worker_all_answered_within_seconds(server):
+    # Ten addresses, six presses each: the sign-up form lets five an address through a minute.
+    phones = [f"1390000{i:04d}" for i in range(60)]
+    clients = [browser(server, f"10.9.{i % 10}.1") for i in range(60)]
+    started = time.monotonic()
+    answers = at_once(
+        60,
+        lambda i: post(
+            clients[i], server, "/auth/signup", phone=phones[i], password="burst-password"
+        ),
+    )
+    took = time.monotonic() - started
+    statuses = [getattr(a, "status_code", a) for a in answers]
+    assert all(isinstance(s, int) and s < 500 for s in statuses), [s for s in statuses if s != 303]
+    assert statuses.count(303) == 50, statuses
+    assert statuses.count(429) == 10, statuses
+    assert took < 15, took
+    kept = {row.phone for row in stored(server, 'SELECT phone FROM "user"')}
+    for phone, status in zip(phones, statuses, strict=True):
+        assert (phone in kept) == (status == 303), (phone, status)
+
+
+def test_two_leave_presses_at_once_give_one_leave_and_one_polite_answer(server):
+    (org_id,) = stored(server, "SELECT id FROM org WHERE state = 'active' ORDER BY id")[0]
+    member = signed_in(server, MEMBER, "10.8.0.1")
+    member.token = TOKEN.search(member.get(f"{server.url}/orgs/{org_id}", timeout=10).text)[1]
+    for _round in range(3):
+        assert post(member, server, f"/orgs/{org_id}/join").status_code == 303
+        answers = at_once(2, lambda _i: post(member, server, f"/orgs/{org_id}/leave"))
+        statuses = sorted(a.status_code for a in answers)
+        assert statuses == [303, 422], statuses
+        refused = next(a for a in answers if a.status_code == 422)
+        assert "您已经不在这个组织的名单上了" in refused.text
+    left = stored(
+        server,
+        'SELECT count(*) FROM org_member m JOIN "user" u ON u.id = m.user_id'
+        " WHERE m.org_id = :org AND u.phone = :phone",
+        org=org_id,
+        phone=MEMBER,
+    )
+    assert left[0][0] == 0
+
+
+def test_the_queue_reads_while_texts_go_out_and_the_ticks_run(tmp_path):
+    with live_gunicorn(tmp_path, workers=4) as server:
+        sustained_reads_during_deliveries(server, tmp_path)
+
+
+def sustained_reads_during_deliveries(server, folder):
+    """Ten readers of the dispatcher's queue for some seconds, while texts keep arriving in the
+    outbox and the delivery loop sends them, and the ticks run: every read is a page, every
+    tick finishes, and the loop is still sending afterwards."""
+    from blueprints import jobs
+    from blueprints.sms import send_sms
+    from extensions import db
+
+    dispatcher = signed_in(server, DISPATCHER, "10.7.0.1")
+    app = server.app()
+    phones = [f"1370000{i:04d}" for i in range(200)]
+    errors, reads = [], []
+    done = threading.Event()
+
+    def read():
+        while not done.is_set():
+            answer = dispatcher.get(server.url + "/reports/queue", timeout=30)
+            reads.append(answer.status_code)
+
+    def write_and_tick():
+        try:
+            with app.app_context():
+                for start in range(0, len(phones), 20):
+                    for phone in phones[start : start + 20]:
+                        send_sms(phone, f"load {phone}")
+                    db.session.commit()
+                    for name in ("reports", "volunteers", "rooms", "orgs"):
+                        jobs.run(name)
+                    time.sleep(0.2)
+                db.engine.dispose()
+        except Exception as e:  # any failure is the test's finding
+            errors.append(e)
+        finally:
+            done.set()
+
+    readers = [threading.Thread(target=read) for _ in range(10)]
+    writer = threading.Thread(target=write_and_tick)
+    for t in (*readers, writer):
+        t.start()
+    for t in (*readers, writer):
+        t.join(120)
+    assert errors == []
+    assert reads
+    assert set(reads) == {200}, sorted(set(reads))
+    sent = {phone for phone, _text in server.sms(settle=30)}
+    assert set(phones) <= sent
+    assert "Traceback" not in (folder / "deliver.log").read_text()
