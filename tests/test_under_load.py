@@ -2,11 +2,13 @@
 `make run` would serve them. Every answer is a page or a polite refusal within seconds, and what
 was stored is what the answers said."""
 
+import sqlite3
 import threading
 import time
 
 import pytest
 from sqlalchemy import create_engine, text
+from sqlalchemy.exc import OperationalError
 
 from blueprints.main.cli import DEMO_PASSWORD
 from tests.live import TOKEN, at_once, browser, live_gunicorn, post
@@ -85,55 +87,93 @@ def test_two_leave_presses_at_once_give_one_leave_and_one_polite_answer(server):
     assert left[0][0] == 0
 
 
-def test_the_queue_reads_while_texts_go_out_and_the_ticks_run(tmp_path):
-    with live_gunicorn(tmp_path, workers=4) as server:
-        sustained_reads_during_deliveries(server, tmp_path)
+def keep_reading(session, url, reads, done):
+    while not done.is_set():
+        reads.append(session.get(url, timeout=30).status_code)
 
 
-def sustained_reads_during_deliveries(server, folder):
-    """Ten readers of the dispatcher's queue for some seconds, while texts keep arriving in the
-    outbox and the delivery loop sends them, and the ticks run: every read is a page, every
-    tick finishes, and the loop is still sending afterwards."""
+def read_slowly(server, done):
+    """A reader that takes its time (a long export, say): a list of the cases, half read."""
+    engine = create_engine(server.database)
+    try:
+        with engine.connect() as conn:
+            cases = conn.execute(text("SELECT id FROM report ORDER BY id"))
+            cases.fetchone()
+            done.wait(8)
+            cases.close()
+    finally:
+        engine.dispose()
+
+
+def queue_texts_and_tick(app, phones, errors, done):
     from blueprints import jobs
     from blueprints.sms import send_sms
     from extensions import db
 
+    try:
+        with app.app_context():
+            for start in range(0, len(phones), 20):
+                for phone in phones[start : start + 20]:
+                    send_sms(phone, f"load {phone}")
+                db.session.commit()
+                for name in ("reports", "volunteers", "rooms", "orgs"):
+                    jobs.run(name)
+                time.sleep(0.5)
+            db.engine.dispose()
+    except Exception as e:  # any failure is the test's finding
+        errors.append(e)
+    finally:
+        done.set()
+
+
+def test_the_queue_reads_while_texts_go_out_and_the_ticks_run(server, folder):
+    """Ten readers of the dispatcher's queue, and one slow reader, while texts keep arriving in
+    the outbox, the delivery loop sends them and the ticks run: every read is a page, every tick
+    finishes, and the loop sends every text."""
     dispatcher = signed_in(server, DISPATCHER, "10.7.0.1")
-    app = server.app()
-    phones = [f"1370000{i:04d}" for i in range(200)]
+    phones = [f"1370000{i:04d}" for i in range(100)]
     errors, reads = [], []
     done = threading.Event()
-
-    def read():
-        while not done.is_set():
-            answer = dispatcher.get(server.url + "/reports/queue", timeout=30)
-            reads.append(answer.status_code)
-
-    def write_and_tick():
-        try:
-            with app.app_context():
-                for start in range(0, len(phones), 20):
-                    for phone in phones[start : start + 20]:
-                        send_sms(phone, f"load {phone}")
-                    db.session.commit()
-                    for name in ("reports", "volunteers", "rooms", "orgs"):
-                        jobs.run(name)
-                    time.sleep(0.2)
-                db.engine.dispose()
-        except Exception as e:  # any failure is the test's finding
-            errors.append(e)
-        finally:
-            done.set()
-
-    readers = [threading.Thread(target=read) for _ in range(10)]
-    writer = threading.Thread(target=write_and_tick)
-    for t in (*readers, writer):
+    threads = [
+        *(
+            threading.Thread(
+                target=keep_reading, args=(dispatcher, server.url + "/reports/queue", reads, done)
+            )
+            for _ in range(10)
+        ),
+        threading.Thread(target=read_slowly, args=(server, done)),
+        threading.Thread(target=queue_texts_and_tick, args=(server.app(), phones, errors, done)),
+    ]
+    for t in threads:
         t.start()
-    for t in (*readers, writer):
+    for t in threads:
         t.join(120)
     assert errors == []
     assert reads
     assert set(reads) == {200}, sorted(set(reads))
-    sent = {phone for phone, _text in server.sms(settle=30)}
+    sent = {phone for phone, _text in server.sms(settle=20)}
     assert set(phones) <= sent
     assert "Traceback" not in (folder / "deliver.log").read_text()
+
+
+class Stop(Exception):
+    """Ends the delivery loop in a test."""
+
+
+def test_the_delivery_loop_goes_on_after_a_database_error(runner, monkeypatch, caplog):
+    from blueprints import sms
+
+    locked = OperationalError("UPDATE outbox", {}, sqlite3.OperationalError("database is locked"))
+    rounds = iter([locked, {"sent": 1, "retry": 0, "failed": 0, "held": 0}, Stop()])
+
+    def deliver_outbox():
+        outcome = next(rounds)
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
+
+    monkeypatch.setattr(sms, "deliver_outbox", deliver_outbox)
+    result = runner.invoke(args=["notices", "deliver", "--loop", "--every", "0"])
+    assert isinstance(result.exception, Stop), result.exception
+    assert "sent 1, retry 0" in result.output
+    assert "database is locked" in caplog.text
