@@ -65,27 +65,31 @@ UPSERT = text(
     """
 )
 
-# Set while counting for work that is not the request's own (a text delivered right after the
-# request's commit): that count takes a short connection of its own.
-apart = ContextVar("rate counts apart from the request", default=False)
+# Where a count is written. AT_ONCE: a limit on a view, checked before the view runs or after it
+# has finished, is committed at once on the request's connection, so it stays counted when the
+# request fails. WITH_THE_WORK: a service's own count (within()) joins the request's transaction.
+# APART: on a short connection of its own (a text delivered right after a commit).
+AT_ONCE, WITH_THE_WORK, APART = "at once", "with the work", "apart"
+counted = ContextVar("where a rate count is written", default=AT_ONCE)
 
 
 @contextmanager
 def counting(write=False):
-    """The connection a count is read or written on.
+    """The connection a count is read or written on (see `counted`).
 
     In a request it is the request's own, the session's: a thread never holds one pooled
     connection while it waits for a second (sixteen threads on a pool of fifteen stall for the
-    pool's timeout). A write is committed at once, before the view runs or after it has
-    finished, so a count stays counted when the request fails; what the request had read stays
-    loaded. Outside a request (the delivery loop) a count takes a short connection of its own."""
-    if apart.get() or not has_request_context():
+    pool's timeout), and on SQLite a count never waits for its own request's write. A count
+    committed at once leaves what the request had read loaded. Outside a request (the delivery
+    loop, the ticks) a count takes a short connection of its own."""
+    where = counted.get()
+    if where == APART or not has_request_context():
         with db.engine.begin() if write else db.engine.connect() as conn:
             yield conn
         return
     session = db.session()
     yield session.connection()
-    if write:
+    if write and where == AT_ONCE:
         kept = session.expire_on_commit
         session.expire_on_commit = False
         try:
@@ -97,7 +101,7 @@ def counting(write=False):
 def seen():
     """This request's own counts as its hits left them, for the answer's headers: key ->
     (count, expires_at)."""
-    if apart.get() or not has_request_context():
+    if counted.get() == APART or not has_request_context():
         return {}
     return g.setdefault("rate_counts", {})
 
@@ -179,18 +183,27 @@ def hashed(value):
 _fallback = FixedWindowRateLimiter(MemoryStorage())
 
 
+def within(limits, scope, key, apart=False):
+    """Count one hit of key against each limit ("3/day", ...); False once one is used up.
+
+    A service's count is part of its transaction: kept when its work is committed, undone when
+    it is rolled back. `apart`: on a short connection of its own (a text delivered after the
+    request's commit)."""
+    parsed = [parse(limit) for limit in limits]
+    where = counted.set(APART if apart else WITH_THE_WORK)
+    try:
+        return all(limiter.limiter.hit(limit, scope, key) for limit in parsed)
+    except (StorageError, *as_tuple(limiter.storage.base_exceptions)):
+        log.warning("rate limit storage unreachable: counting %s in memory", scope)
+        return all(_fallback.hit(limit, scope, key) for limit in parsed)
+    finally:
+        counted.reset(where)
+
+
 def allow_sms_to(phone):
     """Count one text message to this number; False when the number has had enough for now."""
     key = hashed(phone)
-    limits = [parse(limit) for limit in SMS_PER_NUMBER]
-    counted_apart = apart.set(True)
-    try:
-        allowed = all(limiter.limiter.hit(limit, "sms-to", key) for limit in limits)
-    except (StorageError, *as_tuple(limiter.storage.base_exceptions)):
-        log.warning("rate limit storage unreachable: counting text messages in memory")
-        allowed = all(_fallback.hit(limit, "sms-to", key) for limit in limits)
-    finally:
-        apart.reset(counted_apart)
+    allowed = within(SMS_PER_NUMBER, "sms-to", key, apart=True)
     if not allowed:
         log.warning("sms to %s… held back: too many for one number", key[:8])
     return allowed

@@ -289,9 +289,9 @@ def certificate_number(endpoint, filled):
 
 
 def confirm_token(endpoint, filled):
-    from blueprints.volunteers.profiles import make_token
+    from blueprints.volunteers import signups
 
-    return [make_token("confirm", volunteer_demo()[3].id)]
+    return [signups.confirm_token(volunteer_demo()[3])]
 
 
 def guardian_token(endpoint, filled):

@@ -78,6 +78,7 @@ PAGES = [
     (None, "/volunteers/c/CONFIRM"),
     ("13800000021", "/volunteers/mine"),
     ("13800000021", "/volunteers/profile"),
+    ("13800000021", "/volunteers/pass"),
     ("13800000021", "/volunteers/signups/SIGNUP"),
     ("13800000021", "/volunteers/hours/RECORD"),
     ("13800000021", "/volunteers/shifts/SHIFT/check-in"),
@@ -185,6 +186,7 @@ def volunteer_url(url):
         VolunteerProfile,
     )
     from blueprints.volunteers.profiles import make_token
+    from blueprints.volunteers.signups import confirm_token
 
     load_demo_volunteers()
     activity = db.session.scalar(select(Activity).where(Activity.title == "社区助老送餐"))
@@ -208,7 +210,7 @@ def volunteer_url(url):
         "CERT": db.session.scalar(
             select(Certificate.number).where(Certificate.profile_id == wang.id)
         ),
-        "CONFIRM": make_token("confirm", signup.id),
+        "CONFIRM": confirm_token(signup),
         "TOKEN": make_token("guardian", minor.id, minor.guardian_phone),
     }
     for key, value in values.items():

@@ -178,3 +178,66 @@ def test_one_person_pressing_six_overlapping_shifts_at_once_gets_one(server):
     assert len(refused) == len(shift_ids) - 1
     page = session.get(server.url + refused[0].headers["Location"], timeout=10).text
     assert "不能同时参加两个班次" in page
+
+
+def test_wrong_codes_at_once_count_for_the_guesser_only(server):
+    """One person sends sixteen wrong check-in codes at once while a neighbour types the right
+    one: the guesser's tries are all counted (ten wrong answers, then refusals, ten stored, none
+    lost between workers) and the neighbour is checked in."""
+    app = server.app()
+    with app.app_context():
+        community = db.session.scalar(select(Community).where(Community.code == "C01"))
+        start = utcnow() + timedelta(minutes=30)
+        activity = Activity(
+            title="签到码测试", place="社区广场", community_id=community.id, signup_deadline=start
+        )
+        shift = Shift(
+            starts_at=start, ends_at=start + timedelta(hours=2), capacity=2, taken=2, code="246810"
+        )
+        activity.shifts.append(shift)
+        db.session.add(activity)
+        people = []
+        for phone in ("13799980001", "13799980002"):
+            user = User(phone=phone, name="签到的人", grid=community.grids[0])
+            user.set_password(DEMO_PASSWORD)
+            profile = VolunteerProfile(
+                user=user,
+                real_name="签到的人",
+                birth_date=date(1970, 1, 1),
+                community_id=community.id,
+                rules_accepted_at=utcnow(),
+                number=f"VC01R{phone[-6:]}",
+            )
+            signup = Signup(shift=shift, profile=profile, state="confirmed")
+            db.session.add(signup)
+            people.append((phone, signup))
+        db.session.commit()
+        shift_id, (guesser, neighbour) = shift.id, [s.id for _p, s in people]
+        db.session.remove()
+        db.engine.dispose()
+
+    sessions = []
+    for phone, _signup in people:
+        session = browser(server, "10.9.0.1")  # one network on site
+        signed_in = post(session, server, "/auth/login", phone=phone, password=DEMO_PASSWORD)
+        assert signed_in.status_code == 303
+        session.token = TOKEN.search(session.get(server.url + "/volunteers/", timeout=10).text)[1]
+        sessions.append(session)
+    url, tries = f"/volunteers/shifts/{shift_id}/check-in", 16
+    answers = at_once(
+        tries + 1,
+        lambda i: post(
+            sessions[i == tries], server, url, code="246810" if i == tries else "135790"
+        ),
+    )
+    statuses = [getattr(a, "status_code", a) for a in answers]
+    assert statuses[tries] == 303, (statuses, server.log()[-3000:])
+    assert sorted(statuses[:tries]) == [422] * signups.CODE_TRIES + [429] * (
+        tries - signups.CODE_TRIES
+    ), statuses
+    with app.app_context():
+        mine, theirs = db.session.get(Signup, guesser), db.session.get(Signup, neighbour)
+        assert (mine.state, mine.code_tries) == ("confirmed", signups.CODE_TRIES)
+        assert (theirs.state, theirs.code_tries) == ("checked_in", 0)
+        db.session.remove()
+        db.engine.dispose()

@@ -5,6 +5,7 @@ import re
 from datetime import date, datetime, timedelta
 
 import pytest
+from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import func, select
 
 from blueprints.auth.models import User
@@ -26,6 +27,7 @@ from extensions import db
 from tests.keyset import refuses_forged_keys, walk
 
 RESIDENT, WORKER, ADMIN = "13800000001", "13800000002", "13800000009"
+OFFICER = "13800000005"  # the demo's organization officer of C01: a second organizer
 # A real-format ID number with a valid GB 11643 check digit, born 1956-04-12.
 GOOD_ID = "110101195604120012"
 
@@ -150,20 +152,25 @@ def test_a_minor_names_a_guardian_who_consents_by_a_signed_link(client, demo, lo
         "rules": "y",
     }
     assert client.post("/volunteers/profile", data=dict(form)).status_code == 422
-    ok = client.post("/volunteers/profile", data={**form, "guardian_phone": WORKER})
+    guardian = {"guardian_phone": WORKER, "guardian_name": "李家长"}
+    ok = client.post("/volunteers/profile", data={**form, **guardian})
     assert ok.status_code == 303
-    notice = db.session.scalar(select(Notice).where(Notice.user_id == person(WORKER).id))
-    assert notice.url.startswith("/volunteers/guardian/")
-    assert any(phone == WORKER and "/volunteers/guardian/" in text for phone, text in sms)
+    # The link comes by text, to the phone typed (an account there is not looked up).
+    [(to, text)] = sms
+    assert to == WORKER
+    link = "/volunteers/guardian/" + text.rsplit("/volunteers/guardian/", 1)[1]
     shift = make_shift()
     profile = db.session.scalar(select(VolunteerProfile))
+    assert (profile.guardian_name, profile.guardian_user_id) == ("李家长", None)
     with pytest.raises(Refused, match="监护人同意"):
         join(shift, profile)
-    forged = client.get("/volunteers/guardian/" + notice.url.rsplit("/", 1)[1] + "x")
+    forged = client.get(link + "x")
     assert forged.status_code == 404
-    assert client.post(notice.url, data={"agree": "yes"}).status_code == 303
+    assert client.post(link, data={"agree": "yes"}).status_code == 303
     db.session.expire_all()
-    assert db.session.get(VolunteerProfile, profile.id).guardian_consent_at is not None
+    consented = db.session.get(VolunteerProfile, profile.id)
+    assert consented.guardian_consent_at is not None
+    assert consented.guardian_user_id == person(WORKER).id  # proved by the link: now linked
     assert join(shift, db.session.get(VolunteerProfile, profile.id)).state == "confirmed"
 
 
@@ -377,15 +384,30 @@ def test_check_in_opens_an_hour_before_and_the_code_expires(demo, ctx):
         signups.check_code(signup, late.code, "check_in")
 
 
-def test_wrong_codes_are_rate_limited(client, demo, login_as, ctx):
-    login_as(RESIDENT)
-    profile = make_profile(RESIDENT, name="张桂兰")
-    shift = checked_in_shift()
-    join(shift, profile)
+def test_wrong_codes_count_per_shift_and_person(client, demo, login_as, ctx):
+    """Ten wrong codes stop the person who typed them, on this shift only; a neighbour on the
+    same network types the right code and is checked in."""
+    guesser, neighbour = make_profile(RESIDENT, name="张桂兰"), make_profile("13900000075")
+    shift, other = checked_in_shift(), checked_in_shift()
+    mine, theirs = join(shift, guesser), join(shift, neighbour)
+    elsewhere = join(other, make_profile("13900000076"))
     url = f"/volunteers/shifts/{shift.id}/check-in"
     wrong = "000000" if shift.code != "000000" else "111111"
+    login_as(RESIDENT)
     statuses = [client.post(url, data={"code": wrong}).status_code for _ in range(11)]
     assert statuses == [422] * 10 + [429]
+    stopped = client.post(url, data={"code": shift.code})
+    assert stopped.status_code == 429
+    assert "输错的次数太多" in stopped.get_data(as_text=True)
+    login_as("13900000075", "x" * 10)
+    assert client.post(url, data={"code": shift.code}).status_code == 303
+    db.session.expire_all()
+    assert db.session.get(Signup, mine.id).state == "confirmed"
+    assert db.session.get(Signup, mine.id).code_tries == signups.CODE_TRIES
+    assert db.session.get(Signup, theirs.id).state == "checked_in"
+    assert db.session.get(Signup, theirs.id).code_tries == 0
+    signups.check_code(db.session.get(Signup, elsewhere.id), other.code, "check_in")
+    assert db.session.get(Signup, elsewhere.id).state == "checked_in"
 
 
 def test_a_missing_check_out_is_closed_and_flagged_by_the_tick(demo, ctx):
@@ -420,13 +442,12 @@ def test_roster_marks_present_absent_and_walk_in(client, demo, login_as, ctx):
     assert marked.status_code == 303, marked.get_data(as_text=True)[-3000:]
     db.session.expire_all()
     assert db.session.get(Signup, first.id).state == "absent"
-    bad = client.post(f"/volunteers/shifts/{shift.id}/walk-in", data={"number": "VC01999999"})
+    bad = client.post(f"/volunteers/shifts/{shift.id}/walk-in", data={"code": "0123456789"})
     assert bad.status_code == 422
-    assert "没有这个志愿者编号" in bad.get_data(as_text=True)
+    assert "这个现场码不对或已经过期" in bad.get_data(as_text=True)
+    code = profiles.show_pass(walk).pass_code
     assert (
-        client.post(
-            f"/volunteers/shifts/{shift.id}/walk-in", data={"number": walk.number}
-        ).status_code
+        client.post(f"/volunteers/shifts/{shift.id}/walk-in", data={"code": code}).status_code
         == 303
     )
     row = db.session.scalar(select(Signup).where(Signup.profile_id == walk.id))
@@ -475,6 +496,9 @@ def test_hours_are_approved_declined_corrected_and_never_lost(client, demo, logi
         client.post(f"/volunteers/hours/{one.id}/act/approve", data={"hours": "4"}).status_code
         == 303
     )
+    login_as(OFFICER)  # more than the time recorded: a second organizer agrees
+    assert client.post(f"/volunteers/hours/{one.id}/act/agree", data={}).status_code == 303
+    login_as(WORKER)
     no_reason = client.post(f"/volunteers/hours/{two.id}/act/decline", data={"reason": ""})
     assert no_reason.status_code == 422
     client.post(f"/volunteers/hours/{two.id}/act/decline", data={"reason": "没有签到"})
@@ -494,6 +518,91 @@ def test_hours_are_approved_declined_corrected_and_never_lost(client, demo, logi
         "reopen",
     ]
     assert hours.approved_minutes(profile) == 240
+
+
+def test_nobody_reviews_their_own_hours(client, demo, login_as, ctx):
+    """The grid worker organizes the activity and also served in it: someone else reviews."""
+    record = record_for(make_profile(WORKER, name="李网格"))
+    login_as(WORKER)
+    page = client.get(f"/volunteers/hours/{record.id}").get_data(as_text=True)
+    assert 'id="act-approve"' not in page
+    assert 'id="act-decline"' not in page
+    url = f"/volunteers/hours/{record.id}/act/"
+    for action, data in (("approve", {"hours": "1"}), ("decline", {"reason": "算了"})):
+        refused = client.post(url + action, data=data)
+        assert refused.status_code == 422
+        assert "不能审核自己的服务时长" in refused.get_data(as_text=True)
+    assert db.session.get(HoursRecord, record.id).state == "pending"
+    hours.apply(record, "approve", person(OFFICER))
+    refused = client.post(url + "reopen", data={"reason": "再看看"})
+    assert refused.status_code == 422
+    db.session.expire_all()
+    record = db.session.get(HoursRecord, record.id)
+    assert record.state == "approved"
+    assert [(e.action, e.actor.phone) for e in record.events] == [("approve", OFFICER)]
+
+
+def test_more_than_the_time_served_counts_once_a_second_organizer_agrees(
+    client, demo, login_as, ctx
+):
+    profile = make_profile(RESIDENT, name="张桂兰")
+    shift = checked_in_shift()
+    signup = join(shift, profile)
+    signups.check_code(signup, shift.code, "check_in")
+    signups.check_code(signup, shift.code, "check_out")
+    # Came half an hour early and stayed half an hour late: four hours on a three-hour shift.
+    signup = db.session.get(Signup, signup.id)
+    signup.arrived_at = shift.starts_at - timedelta(minutes=30)
+    signup.left_at = shift.ends_at + timedelta(minutes=30)
+    db.session.commit()
+    record = db.session.scalar(select(HoursRecord).where(HoursRecord.signup_id == signup.id))
+    assert hours.most_minutes(record) == 240
+    url = f"/volunteers/hours/{record.id}/act/"
+    login_as(WORKER)
+    over = client.post(url + "approve", data={"hours": "4.5"}, follow_redirects=True)
+    assert "要第二位组织者同意才计入" in over.get_data(as_text=True)
+    db.session.expire_all()
+    record = db.session.get(HoursRecord, record.id)
+    assert record.state == "awaiting_second"
+    assert hours.approved_minutes(profile) == 0
+    again = client.post(url + "agree", data={})
+    assert again.status_code == 422
+    assert "另一位组织者同意" in again.get_data(as_text=True)
+    login_as(RESIDENT)
+    assert client.post(url + "agree", data={}).status_code == 422
+    assert hours.approved_minutes(profile) == 0
+    login_as(OFFICER)
+    assert client.post(url + "agree", data={}).status_code == 303
+    db.session.expire_all()
+    record = db.session.get(HoursRecord, record.id)
+    assert (record.state, hours.approved_minutes(profile)) == ("approved", 270)
+    steps = [(e.action, e.actor.phone, e.at is not None) for e in record.events[-2:]]
+    assert steps == [("approve", WORKER, True), ("agree", OFFICER, True)]
+    page = client.get(f"/volunteers/hours/{record.id}").get_data(as_text=True)
+    assert "同意这个时长" in page
+    # Reopened, then approved by one organizer as recorded: the agreed extra does not stay.
+    login_as(WORKER)
+    client.post(url + "reopen", data={"reason": "核对"})
+    assert client.post(url + "approve", data={"hours": "4"}).status_code == 303
+    assert hours.approved_minutes(profile) == 240
+    client.post(url + "reopen", data={"reason": "再核对"})
+    client.post(url + "approve", data={"hours": ""})
+    db.session.expire_all()
+    assert hours.approved_minutes(profile) == db.session.get(HoursRecord, record.id).minutes
+
+
+def test_a_roster_entry_is_approved_up_to_the_shifts_length(demo, ctx):
+    shift = checked_in_shift()
+    walker = make_profile("13900000131")
+    signups.walk_in(shift, profiles.show_pass(walker).pass_code, person(WORKER))
+    signup = db.session.scalar(select(Signup).where(Signup.profile_id == walker.id))
+    signups.apply(signup, "check_out", person(WORKER))
+    record = db.session.scalar(select(HoursRecord).where(HoursRecord.signup_id == signup.id))
+    assert hours.most_minutes(record) == shift.minutes == 180
+    hours.apply(record, "approve", person(WORKER), hours="3.5")
+    assert db.session.get(HoursRecord, record.id).state == "awaiting_second"
+    hours.apply(record, "decline", person(OFFICER), reason="只能按班次算")
+    assert hours.approved_minutes(walker) == 0
 
 
 def test_overdue_approvals_are_flagged_once(demo, ctx):
@@ -622,11 +731,56 @@ def test_the_day_before_link_confirms_and_cancels_without_signing_in(client, dem
     assert "提醒：您报名的“%(title)s”在 %(start)s 开始" in notices
 
 
+def readable(token):
+    """What anyone holding a signed link can read in it: itsdangerous signs, it does not hide."""
+    return str(URLSafeTimedSerializer("not-our-key").load_payload(token.rsplit(".", 2)[0].encode()))
+
+
+def test_an_offer_link_accepts_signed_out_once_and_never_cancels_a_later_sign_up(
+    client, demo, ctx, sms
+):
+    shift = make_shift(capacity=1)
+    first, second = make_profile("13900000111"), make_profile("13900000112")
+    a, b = join(shift, first), join(shift, second)
+    signups.act(a, "cancel", first.user)
+    offer = next(re.search(r"(/volunteers/c/\S+)", t)[1] for p, t in sms if p == second.user.phone)
+    assert second.user.phone not in readable(offer.rsplit("/", 1)[1])
+    assert "接受名额" in client.get(offer).get_data(as_text=True)
+    accepted = client.post(offer, data={"action": "accept"})
+    assert accepted.status_code == 303
+    db.session.expire_all()
+    assert db.session.get(Signup, b.id).state == "confirmed"
+    # The next page goes on with a new link; the offer link has done its one thing.
+    assert client.get(accepted.headers["Location"]).status_code == 200
+    used = client.get(offer)
+    assert used.status_code == 404
+    assert "已经用过了" in used.get_data(as_text=True)
+    signups.act(db.session.get(Signup, b.id), "cancel", second.user)
+    join(shift, db.session.get(VolunteerProfile, second.id))
+    assert client.post(offer, data={"action": "cancel"}).status_code == 404
+    assert client.post(offer, data={"action": "decline"}).status_code == 404
+    db.session.expire_all()
+    assert db.session.get(Signup, b.id).state == "confirmed"
+
+
+def test_no_signed_link_carries_a_phone(demo, ctx):
+    minor = make_profile(
+        "13900000121", born=date(2012, 1, 1), guardian_phone=WORKER, guardian_name="李网格"
+    )
+    token = profiles.make_token("guardian", minor.id, minor.guardian_phone)
+    assert WORKER not in readable(token)
+    assert profiles.guardian_profile(token).id == minor.id
+    minor.guardian_phone = "13900000122"
+    db.session.commit()
+    with pytest.raises(Refused, match="链接不对"):
+        profiles.guardian_profile(token)
+
+
 def test_after_the_cut_off_the_link_shows_the_organizer(client, demo, ctx):
     profile = make_profile(RESIDENT, name="张桂兰")
     shift = make_shift(start=utcnow() + timedelta(hours=20), cancel_hours=24)
     signup = join(shift, profile)
-    link = "/volunteers/c/" + profiles.make_token("confirm", signup.id)
+    link = "/volunteers/c/" + signups.confirm_token(signup)
     page = client.get(link).get_data(as_text=True)
     assert "取消报名" not in page
     assert "已过取消截止时间" in page

@@ -23,6 +23,7 @@ from blueprints.volunteers.models import (
     Signup,
     VolunteerProfile,
 )
+from blueprints.volunteers.profiles import new_number
 from blueprints.volunteers.signups import minutes_served
 from extensions import db
 
@@ -63,11 +64,10 @@ def demo_profiles(c01):
                 community_id=c01.id,
                 skills=skills,
                 proxy_consent=proxy,
+                number=new_number(c01),
                 rules_accepted_at=utcnow(),
             )
             db.session.add(profile)
-            db.session.flush()
-            profile.number = f"V{c01.code}{profile.id:06d}"
         people[phone] = profile
     for child, guardian in GUARDIANS.items():
         profile = people[child]

@@ -161,10 +161,10 @@ class CodeForm(FlaskForm):
 
 
 class WalkInForm(FlaskForm):
-    number = StringField(
-        _l("志愿者编号"),
-        validators=[DataRequired(_l("请输入志愿者编号")), Length(max=30)],
-        render_kw={"autocomplete": "off"},
+    code = StringField(
+        _l("志愿者出示的现场码"),
+        validators=[DataRequired(_l("请输入志愿者出示的10位现场码")), Length(max=30)],
+        render_kw={"inputmode": "numeric", "autocomplete": "off", "maxlength": 30},
     )
 
 

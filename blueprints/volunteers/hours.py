@@ -21,12 +21,13 @@ from blueprints.volunteers.models import (
     HoursEvent,
     HoursRecord,
     RecordExport,
+    Signup,
 )
 from blueprints.volunteers.signups import HOURS_DUE_WORKDAYS
 from blueprints.volunteers.signups import organizers_of as shift_organizers
-from blueprints.volunteers.workflow import HOURS_EVENTS, HOURS_TRANSITIONS
+from blueprints.volunteers.workflow import HOURS_EVENTS, HOURS_TRANSITIONS, REVIEW
 from blueprints.words import N_
-from blueprints.workflow import Flow, Refused, due_after
+from blueprints.workflow import Change, Flow, Refused, due_after
 from extensions import db
 
 NEEDS = {"reason": _l("请写明原因。"), "note": _l("请写几句说明。")}
@@ -35,9 +36,11 @@ ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 
 
 def _approve(record, _actor, given):
-    """The organizer may approve more than the shift's length (stayed late by arrangement)."""
+    """Blank approves the time recorded. An organizer may approve up to the time served (see
+    most_minutes); more waits for a second organizer to agree before it counts."""
     raw = (given.get("hours") or "").strip()
     if not raw:
+        record.approved_minutes = None
         return None
     try:
         hours = float(raw)
@@ -46,7 +49,37 @@ def _approve(record, _actor, given):
     if not 0 <= hours <= 24:
         raise Refused(_("认定的时长要在0到24小时之间。"), field="hours")
     record.approved_minutes = round(hours * 60)
-    return None
+    most = most_minutes(record)
+    if record.approved_minutes <= most:
+        return None
+    return Change(
+        to="awaiting_second",
+        detail=(
+            N_("认定时长超过签到到签退的%(most)s小时，要第二位组织者同意才计入"),
+            {"most": round(most / 60, 1)},
+        ),
+    )
+
+
+def most_minutes(record):
+    """The most one organizer may approve: the time between the volunteer's own check-in and
+    check-out, or the shift's length when an organizer (or the clock) put the person on the
+    roster or checked them out; a record of no shift, its own minutes."""
+    signup = db.session.get(Signup, record.signup_id) if record.signup_id else None
+    if signup is None or record.shift is None:
+        return record.minutes
+    own = {e.action for e in signup.events if e.actor_id == signup.profile.user_id}
+    if {"check_in", "check_out"} <= own:
+        served = int((signup.left_at - signup.arrived_at).total_seconds() // 60)
+    else:
+        served = record.shift.minutes
+    return max(record.minutes, served)
+
+
+def proposer(record):
+    """Who approved the hours now waiting for a second organizer."""
+    approvals = [e for e in record.events if e.action == "approve"]
+    return approvals[-1].actor_id if approvals else None
 
 
 def _decline(record, _actor, given):
@@ -95,16 +128,32 @@ class HoursFlow(Flow):
         "volunteer": lambda r, u, _c: u.is_authenticated and r.profile.user_id == u.id,
         "organizer": lambda r, u, _c: may_run_record(u, r),
     }
-    open_states = ("pending",)
+    open_states = ("pending", "awaiting_second")
 
     def place_of(self, record):
         return record.community
 
+    def refusal(self, record, action, user):
+        if action not in REVIEW or not user.is_authenticated:
+            return None
+        if record.profile.user_id == user.id:
+            return _("您不能审核自己的服务时长，请其他组织者审核。")
+        if action == "agree" and proposer(record) == user.id:
+            return _("超出的时长要另一位组织者同意，请其他组织者来确认。")
+        return None
+
     def record(self, record, action, actor, before, after, note="", public=True, detail=None):
         record.events.append(HoursEvent.step(action, actor, before, after, note, public, detail))
 
-    def tell(self, record, action, _before, _after, _public):
-        if action in ("approve", "decline", "answer", "reopen"):
+    def tell(self, record, action, _before, after, _public):
+        if after == "awaiting_second":
+            notify(
+                [u for u in organizers_of(record) if u.id != proposer(record)],
+                N_("“%(title)s”有一条服务时长要第二位组织者同意"),
+                record_url(record),
+                title=record.activity_title,
+            )
+        elif action in ("approve", "agree", "decline", "answer", "reopen"):
             notify(
                 [record.profile.user],
                 N_("您在“%(title)s”的服务时长有新消息"),
@@ -115,7 +164,9 @@ class HoursFlow(Flow):
     def entered(self, record, _action, _before):
         record.reminded_for = record.overdue_for = ""
         record.deadline_at = (
-            due_after(utcnow(), workdays=HOURS_DUE_WORKDAYS) if record.state == "pending" else None
+            due_after(utcnow(), workdays=HOURS_DUE_WORKDAYS)
+            if record.state in self.open_states
+            else None
         )
 
     def overdue(self, record):
@@ -170,7 +221,7 @@ def pending_for(user):
     """Records waiting for this organizer, overdue first."""
     rows = db.session.scalars(
         select(HoursRecord)
-        .where(HoursRecord.state == "pending")
+        .where(HoursRecord.state.in_(FLOW.open_states))
         .order_by(HoursRecord.deadline_at, HoursRecord.id)
         .limit(200)
     ).all()

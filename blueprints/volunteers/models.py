@@ -43,7 +43,12 @@ SIGNUP_STATES = {
     "attended": _l("已完成"),
     "absent": _l("缺席"),
 }
-HOURS_STATES = {"pending": _l("待审核"), "approved": _l("已认定"), "declined": _l("未认定")}
+HOURS_STATES = {
+    "pending": _l("待审核"),
+    "awaiting_second": _l("等第二位组织者同意"),
+    "approved": _l("已认定"),
+    "declined": _l("未认定"),
+}
 
 
 def mask_name(name):
@@ -58,7 +63,8 @@ def mask_name(name):
 class VolunteerProfile(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), unique=True)
-    # V + community code + the profile's id: unique because the id is, never guessed twice.
+    # V + community code + six random digits (numbers given before were the profile's id): shown
+    # on records and certificates, never a way to find someone.
     number: Mapped[str | None] = mapped_column(String(30), unique=True)
     real_name: Mapped[str] = mapped_column(String(40))
     birth_date: Mapped[date]
@@ -75,6 +81,10 @@ class VolunteerProfile(db.Model):
     guardian_name: Mapped[str] = mapped_column(String(40), default="")
     guardian_phone: Mapped[str] = mapped_column(String(11), default="")
     guardian_consent_at: Mapped[datetime | None]
+    # The code the volunteer shows an organizer to be added to a shift on the spot: random,
+    # short-lived, used once, and replaced (so revoked) whenever the volunteer asks for a new one.
+    pass_code: Mapped[str | None] = mapped_column(String(10), unique=True)
+    pass_code_until: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     user: Mapped["User"] = relationship(foreign_keys=[user_id])
@@ -188,6 +198,10 @@ class Signup(db.Model):
     # Closed by the clock without a check-out: the organizer should look at the hours.
     no_checkout: Mapped[bool] = mapped_column(default=False)
     walk_in: Mapped[bool] = mapped_column(default=False)
+    # Tries of the shift's check-in code by this person, moved only by one UPDATE (signups.py).
+    code_tries: Mapped[int] = mapped_column(default=0)
+    # One more at each change of state; a signed link carries it and stops working at the next.
+    stage: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     version: Mapped[int] = mapped_column(default=1)
 

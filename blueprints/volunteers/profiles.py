@@ -1,21 +1,25 @@
 """Volunteer profiles: the ID number check, the volunteer number, a minor's guardian consent,
-and the signed links that work without signing in."""
+the code a volunteer shows to be added to a shift on the spot, and the signed links that work
+without signing in."""
 
 import hashlib
 import hmac
 import os
-from datetime import date
+import secrets
+import unicodedata
+from datetime import date, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from blueprints.access import can
 from blueprints.auth.models import Role, User
 from blueprints.notices.services import notify
 from blueprints.places.models import Community
+from blueprints.ratelimit import within
 from blueprints.sms import message, send_sms
 from blueprints.timeutil import local, utcnow
 from blueprints.volunteers.models import VolunteerProfile
@@ -26,6 +30,9 @@ from extensions import db
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 ID_CHECK = "10X98765432"
 GUARDIAN_DAYS = 7
+# How often one account may have a guardian asked to consent (each ask is a text to a phone).
+GUARDIAN_ASKS = ("3/day",)
+PASS_MINUTES = 30
 
 
 # ---- the ID number (GB 11643) ---------------------------------------------------------------
@@ -76,10 +83,15 @@ def profile_of(user):
     return db.session.scalar(select(VolunteerProfile).where(VolunteerProfile.user_id == user.id))
 
 
-def find_by_number(number):
-    return db.session.scalar(
-        select(VolunteerProfile).where(VolunteerProfile.number == (number or "").strip().upper())
-    )
+def new_number(community):
+    """V, the community's code and six random digits, drawn again while taken. Numbers given
+    before were the profile's id in order: they stay as they are, and none is drawn twice."""
+    while True:
+        number = f"V{community.code}{secrets.randbelow(10**6):06d}"
+        if not db.session.scalar(
+            select(VolunteerProfile.id).where(VolunteerProfile.number == number)
+        ):
+            return number
 
 
 def age_today(birth):
@@ -96,7 +108,9 @@ def save_profile(user, data):
     profile = profile_of(user)
     fresh = profile is None
     if fresh:
-        profile = VolunteerProfile(user_id=user.id, rules_accepted_at=utcnow())
+        profile = VolunteerProfile(
+            user_id=user.id, number=new_number(community), rules_accepted_at=utcnow()
+        )
         db.session.add(profile)
     profile.real_name = data["real_name"].strip()
     profile.birth_date = data["birth_date"]
@@ -112,38 +126,49 @@ def save_profile(user, data):
             raise Refused(_("身份证号里的出生日期和您填的不一样。"), field="id_number")
         profile.id_hash, profile.id_masked = id_hash(number), mask_id(number)
     minor = age_today(profile.birth_date) < 18
-    if minor:
-        set_guardian(profile, user, data)
-    else:
+    # The guardian is asked when their number is new to the profile; saving other answers again
+    # sends nothing.
+    ask = minor and set_guardian(profile, user, data)
+    if not minor:
         profile.guardian_user_id = None
         profile.guardian_name = profile.guardian_phone = ""
+    # Counted before the flush: on SQLite the counter's own write must not wait for this one.
+    if ask and not within(GUARDIAN_ASKS, "guardian-ask", str(user.id)):
+        db.session.rollback()
+        raise Refused(
+            _("今天已经请监护人确认过3次了，请明天再试，或请监护人打开短信里的链接。"),
+            field="guardian_phone",
+        )
     try:
         db.session.flush()
     except IntegrityError:
         db.session.rollback()
         raise Refused(_("这个身份证号已经登记过志愿者了。"), field="id_number") from None
-    if fresh:
-        profile.number = f"V{community.code}{profile.id:06d}"
     db.session.commit()
-    if minor and profile.guardian_consent_at is None:
+    if ask:
         ask_guardian(profile)
     return profile
 
 
 def set_guardian(profile, user, data):
+    """The guardian as typed. Nobody is looked up by the phone, so the page says the same, as
+    fast, whether or not the number has an account; the account is linked when its holder
+    consents through the link sent to that phone. True when the number changed."""
     phone = (data.get("guardian_phone") or "").strip()
     name = (data.get("guardian_name") or "").strip()
     if not phone:
         raise Refused(_("未满18岁要填监护人的手机号。"), field="guardian_phone")
     if phone == user.phone:
         raise Refused(_("监护人不能是您自己。"), field="guardian_phone")
-    guardian = db.session.scalar(select(User).where(User.phone == phone))
+    if not name:
+        raise Refused(_("请填写监护人的姓名。"), field="guardian_name")
     changed = phone != profile.guardian_phone
-    profile.guardian_user_id = guardian.id if guardian else None
-    profile.guardian_phone = phone
-    profile.guardian_name = name[:40] or (guardian.display_name if guardian else "")
     if changed:
+        profile.guardian_user_id = None
         profile.guardian_consent_at = None
+    profile.guardian_phone = phone
+    profile.guardian_name = name[:40]
+    return changed
 
 
 SALTS = {"guardian": "volunteers-guardian-consent", "confirm": "volunteers-shift-confirm"}
@@ -153,14 +178,27 @@ def serializer(purpose):
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=SALTS[purpose])
 
 
+def seal(purpose, bound):
+    """A keyed digest of the value a link is bound to. A token is signed, not encrypted: anyone
+    holding it can read it, so it never carries the value itself (a guardian's phone)."""
+    secret = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(secret, f"link:{purpose}:{bound}".encode(), hashlib.sha256).hexdigest()[:32]
+
+
 def make_token(purpose, ident, bound=""):
-    """A signed link's token: what it is for, the row it opens, and a value it is bound to (a
-    guardian's phone), so a link sent to an earlier guardian stops working when they change."""
-    return serializer(purpose).dumps({"id": ident, "for": purpose, "b": bound})
+    """A signed link's token: what it is for, the row it opens, and the seal of a value it is
+    bound to (a guardian's phone, a sign-up's stage), so the link stops working when that
+    value changes: a link sent to an earlier guardian, an offer link once the offer is over."""
+    return serializer(purpose).dumps({"id": ident, "for": purpose, "b": seal(purpose, bound)})
+
+
+def still_bound(purpose, sealed, bound):
+    """Whether a token's seal (from read_token) is that of the value the row holds now."""
+    return isinstance(sealed, str) and hmac.compare_digest(sealed, seal(purpose, bound))
 
 
 def read_token(purpose, token, max_age):
-    """(id, bound) a signed link carries, or Refused saying whether it ran out or is not ours."""
+    """(id, seal) a signed link carries, or Refused saying whether it ran out or is not ours."""
     try:
         data = serializer(purpose).loads(token, max_age=max_age)
     except SignatureExpired:
@@ -181,22 +219,12 @@ def public_url(path):
 
 
 def ask_guardian(profile):
-    """The guardian is asked by inbox (an account) or by SMS (a phone only), with a signed link."""
+    """A text to the guardian's phone: fixed words and a signed link, nothing anyone typed (the
+    page behind the link says who asks)."""
     path = "/volunteers/guardian/" + make_token("guardian", profile.id, profile.guardian_phone)
-    if profile.guardian is not None:
-        notify(
-            [profile.guardian],
-            N_("%(name)s 想做志愿者，请您作为监护人确认同意"),
-            path,
-            name=profile.masked_name,
-        )
-        locale = profile.guardian.locale
-    else:
-        locale = current_app.config["BABEL_DEFAULT_LOCALE"]
     text = message(
-        locale,
-        N_("【邻里】%(name)s 想做志愿者，请您作为监护人打开链接确认：%(link)s"),
-        name=profile.masked_name,
+        current_app.config["BABEL_DEFAULT_LOCALE"],
+        N_("【邻里】有一位未成年人想做志愿者，填了您做监护人。请打开链接查看并确认：%(link)s"),
         link=public_url(path),
     )
     send_sms(profile.guardian_phone, text)
@@ -204,9 +232,13 @@ def ask_guardian(profile):
 
 
 def guardian_profile(token):
-    ident, phone = read_token("guardian", token, GUARDIAN_DAYS * 86400)
+    ident, sealed = read_token("guardian", token, GUARDIAN_DAYS * 86400)
     profile = db.session.get(VolunteerProfile, ident)
-    if profile is None or not profile.guardian_phone or profile.guardian_phone != phone:
+    if (
+        profile is None
+        or not profile.guardian_phone
+        or not still_bound("guardian", sealed, profile.guardian_phone)
+    ):
         raise Refused(_("这个链接不对，请用短信或消息里的原链接。"))
     return profile
 
@@ -214,9 +246,54 @@ def guardian_profile(token):
 def record_guardian_consent(profile):
     if profile.guardian_consent_at is None:
         profile.guardian_consent_at = utcnow()
+        # The link went to this phone, so its account (if any) is the guardian's.
+        profile.guardian_user_id = db.session.scalar(
+            select(User.id).where(User.phone == profile.guardian_phone)
+        )
         notify([profile.user], N_("您的监护人已同意您做志愿者"), "/volunteers/profile")
         db.session.commit()
     return profile
+
+
+# ---- the code a walk-in shows -------------------------------------------------------------------
+
+
+def normalize_pass(text):
+    return "".join(c for c in unicodedata.normalize("NFKC", text or "") if c in "0123456789")
+
+
+def show_pass(profile):
+    """A fresh code for the volunteer to show an organizer; the one before stops working."""
+    for _try in range(5):
+        profile.pass_code = f"{secrets.randbelow(10**10):010d}"
+        profile.pass_code_until = utcnow() + timedelta(minutes=PASS_MINUTES)
+        try:
+            db.session.commit()
+        except IntegrityError:  # a code still stored: draw again
+            db.session.rollback()
+            continue
+        return profile
+    raise Refused(_("系统忙，请再试一次。"))
+
+
+def revoke_pass(profile):
+    profile.pass_code = profile.pass_code_until = None
+    db.session.commit()
+
+
+def take_pass(code):
+    """The profile whose live code this is, the code used up in the same statement (two
+    organizers typing it at once add the person once); None for any other code."""
+    code = normalize_pass(code)
+    if len(code) != 10:
+        return None
+    ident = db.session.scalar(
+        update(VolunteerProfile)
+        .where(VolunteerProfile.pass_code == code, VolunteerProfile.pass_code_until > utcnow())
+        .values(pass_code=None, pass_code_until=None)
+        .returning(VolunteerProfile.id)
+    )
+    return db.session.get(VolunteerProfile, ident) if ident else None
 
 
 def proxy_profiles(grids):

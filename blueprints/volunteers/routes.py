@@ -204,6 +204,30 @@ def profile():
     )
 
 
+@bp.route("/pass", methods=["GET", "POST"])
+@allow(SIGNED_IN)
+@limiter.limit("20/hour", methods=["POST"])
+def show_pass():
+    """The code (and QR) a volunteer shows an organizer to be added to a shift on the spot."""
+    volunteer = profiles.profile_of(current_user)
+    if volunteer is None:
+        flash(_("请先填写志愿者资料。"), "error")
+        return redirect(url_for("volunteers.profile"), 303)
+    if request.method == "POST":
+        if request.form.get("action") == "revoke":
+            profiles.revoke_pass(volunteer)
+        else:
+            profiles.show_pass(volunteer)
+        return redirect(url_for("volunteers.show_pass"), 303)
+    live = volunteer.pass_code and volunteer.pass_code_until > utcnow()
+    return render(
+        "volunteers/pass.html",
+        profile=volunteer,
+        live=live,
+        qr=qr_svg(volunteer.pass_code) if live else None,
+    )
+
+
 @bp.route("/guardian/<token>", methods=["GET", "POST"])
 @allow(PUBLIC)
 @limiter.limit("20/hour", methods=["POST"])
@@ -326,7 +350,8 @@ def confirm(token):
             item = db.session.get(Signup, item.id)
         else:
             flash(_("已完成：%(step)s", step=signups.FLOW.label_of(action)), "success")
-            return redirect(url_for("volunteers.confirm", token=token), 303)
+            # A step that changed the state retired this link: the page goes on with a new one.
+            return redirect(url_for("volunteers.confirm", token=signups.confirm_token(item)), 303)
     return render(
         "volunteers/confirm.html",
         status=422 if error else 200,
@@ -342,19 +367,10 @@ def confirm(token):
 # ---- check-in -------------------------------------------------------------------------------
 
 
-def shift_key():
-    return f"shift-code:{request.view_args.get('shift_id')}"
-
-
-def wrong_code(response):
-    return response.status_code == 422
-
-
 @bp.route("/shifts/<int:shift_id>/check-in", methods=["GET", "POST"])
 @allow(SIGNED_IN)
-# Wrong codes only: 30 an hour per shift from anyone, 10 an hour per address.
-@limiter.limit("30/hour", methods=["POST"], key_func=shift_key, deduct_when=wrong_code)
-@limiter.limit("10/hour", methods=["POST"], deduct_when=wrong_code)
+# Wrong codes are counted per shift and person, in the database (signups.check_code): a count per
+# shift or per address would let one person's guesses lock out everyone on site.
 def check_in(shift_id):
     shift = or_404(activities.get_shift(shift_id))
     volunteer = profiles.profile_of(current_user)
@@ -368,12 +384,14 @@ def check_in(shift_id):
             signup=item,
             form=None,
         )
+    too_many = False
     if form.validate_on_submit():
         action = "check_in" if item.state == "confirmed" else "check_out"
         try:
             signups.check_code(item, form.code.data, action)
         except Refused as e:
             db.session.rollback()
+            too_many = isinstance(e, signups.TooManyTries)
             field_error(form, e)
             if not e.field:
                 form.code.errors.append(form.form_errors.pop())
@@ -382,7 +400,7 @@ def check_in(shift_id):
             return redirect(url_for("volunteers.signup", signup_id=item.id), 303)
     return render(
         "volunteers/check_in.html",
-        status=422 if form.errors else 200,
+        status=429 if too_many else 422 if form.errors else 200,
         shift=shift,
         signup=item,
         form=form,
@@ -419,19 +437,29 @@ def roster(shift_id, walk_form=None, status=200):
     )
 
 
+def organizer_key():
+    return f"walk-in:{current_user.get_id()}"
+
+
+def wrong_code(response):
+    return response.status_code == 422
+
+
 @bp.route("/shifts/<int:shift_id>/walk-in", methods=["POST"])
 @allow(SIGNED_IN)  # staff of a community, or the officer of an approved group: checked inside
+# Refusals only (a wrong code among them): 20 an hour per organizer, wherever they type from.
+@limiter.limit("20/hour", key_func=organizer_key, deduct_when=wrong_code)
 def walk_in(shift_id):
     shift = shift_for_organizer(shift_id)
     form = WalkInForm()
     if form.validate_on_submit():
         try:
-            signups.walk_in(shift, form.number.data, current_user)
+            signups.walk_in(shift, form.code.data, current_user)
         except Refused as e:
             db.session.rollback()
             field_error(form, e)
             if not e.field:
-                form.number.errors.append(form.form_errors.pop())
+                form.code.errors.append(form.form_errors.pop())
         else:
             flash(_("已记为到场。"), "success")
             return redirect(url_for("volunteers.roster", shift_id=shift_id), 303)
@@ -555,7 +583,12 @@ def hours_act(record_id, action):
         db.session.rollback()
         return record(record_id, status=422, error=(action, str(e)))
     else:
-        flash(_("已完成：%(step)s", step=hours.FLOW.label_of(action)), "success")
+        if action == "approve" and item.state == "awaiting_second":
+            flash(
+                _("超过签到签退时间的时长，要第二位组织者同意才计入。已请其他组织者确认。"), "error"
+            )
+        else:
+            flash(_("已完成：%(step)s", step=hours.FLOW.label_of(action)), "success")
     return redirect(url_for("volunteers.record", record_id=record_id), 303)
 
 

@@ -32,7 +32,13 @@ from blueprints.volunteers.models import (
     SignupEvent,
     VolunteerProfile,
 )
-from blueprints.volunteers.profiles import find_by_number, make_token, public_url, read_token
+from blueprints.volunteers.profiles import (
+    make_token,
+    public_url,
+    read_token,
+    still_bound,
+    take_pass,
+)
 from blueprints.volunteers.workflow import ACTIVE, SIGNUP_EVENTS, SIGNUP_TRANSITIONS
 from blueprints.words import N_
 from blueprints.workflow import Change, Flow, Refused, claim, due_after, each_claimed
@@ -42,6 +48,7 @@ OFFER_HOURS = 12
 CHECK_IN_OPENS = timedelta(hours=1)
 CODE_LASTS = timedelta(hours=2)  # after the shift's end: late check-outs, then the clock closes
 HOURS_DUE_WORKDAYS = 10
+CODE_TRIES = 10  # wrong check-in codes one person may type for one shift
 NO_SEAT = _l("这个班次已经满了。")
 
 
@@ -215,6 +222,7 @@ def _mark_present(signup, _actor, _given):
 
 
 def _walk_in(signup, actor, given):
+    check_age(signup.profile, signup.shift)
     check_overlap(signup.profile, signup.shift, signup.id)
     signup.walk_in = True
     _mark_present(signup, actor, given)
@@ -306,8 +314,14 @@ def signup_url(signup):
     return f"/volunteers/signups/{signup.id}"
 
 
+def confirm_token(signup):
+    """The token of a link that acts on this sign-up without signing in, while it stays at the
+    stage it is in now."""
+    return make_token("confirm", signup.id, signup.stage)
+
+
 def confirm_link(signup):
-    return public_url("/volunteers/c/" + make_token("confirm", signup.id))
+    return public_url("/volunteers/c/" + confirm_token(signup))
 
 
 class SignupFlow(Flow):
@@ -371,6 +385,7 @@ class SignupFlow(Flow):
         tell(signup, action, after)
 
     def entered(self, signup, _action, _before):
+        signup.stage += 1  # the signed links sent so far stop working
         signup.reminded_for = signup.overdue_for = ""
         if signup.state == "offered":
             offer_ends = due_after(utcnow(), hours=OFFER_HOURS)
@@ -535,24 +550,51 @@ def offer_free_seats(shift):
         db.session.refresh(shift)
 
 
+class TooManyTries(Refused):
+    """This person typed too many wrong codes for this shift."""
+
+
+def count_try(signup, by):
+    """Move this person's count of code tries for this shift by `by` (+1 takes a try, -1 gives
+    it back), in one UPDATE that never goes past CODE_TRIES, committed at once so that a wrong
+    code is counted even though its request is refused. True when it moved."""
+    moved = db.session.execute(
+        update(Signup)
+        .where(Signup.id == signup.id, (Signup.code_tries + by).between(0, CODE_TRIES))
+        .values(code_tries=Signup.code_tries + by)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.commit()
+    return moved == 1
+
+
 def check_code(signup, code, action):
     """Check in or out with the code the organizer shows. A wrong code (or one of another shift)
-    raises Refused on the code field."""
+    raises Refused on the code field. Tries count per shift and person: a try is taken before the
+    code is compared (so parallel guesses cannot all pass one stale count) and given back when
+    the code was right; someone else's wrong guesses never stop this person."""
     shift = signup.shift
     now = utcnow()
     if now >= shift.ends_at + CODE_LASTS:
         raise Refused(_("签到码已经过期了。"), field="code")
+    if not count_try(signup, 1):
+        raise TooManyTries(_("签到码输错的次数太多了，请找现场的组织者帮您记到场。"), field="code")
     if not hmac.compare_digest((code or "").strip().encode(), shift.code.encode()):
         raise Refused(_("签到码不对，请看清组织者出示的6位数字。"), field="code")
+    count_try(signup, -1)
     apply(signup, action, signup.profile.user, code_ok=True)
     return signup
 
 
-def walk_in(shift, number, actor):
-    """The organizer adds someone who came without signing up, by their volunteer number."""
-    profile = find_by_number(number)
+def walk_in(shift, code, actor):
+    """The organizer adds someone who came without signing up, by the code the volunteer shows
+    (never by volunteer number: numbers can be guessed, and would name whoever has one). Any
+    code but a live one gets the same answer."""
+    profile = take_pass(code)
     if profile is None:
-        raise Refused(_("没有这个志愿者编号。"), field="number")
+        raise Refused(
+            _("这个现场码不对或已经过期。请志愿者在“我的志愿服务”里重新出示。"), field="code"
+        )
     signup = db.session.scalar(
         select(Signup).where(Signup.shift_id == shift.id, Signup.profile_id == profile.id)
     )
@@ -567,11 +609,16 @@ def walk_in(shift, number, actor):
 
 
 def confirm_page_signup(token):
-    """The sign-up a day-before (or offer) link opens, without signing in."""
-    ident, _bound = read_token("confirm", token, 3 * 86400)
+    """The sign-up a day-before (or offer) link opens, without signing in, while the sign-up is
+    at the stage the link was sent for."""
+    ident, sealed = read_token("confirm", token, 3 * 86400)
     signup = db.session.get(Signup, ident)
     if signup is None:
         raise Refused(_("这个链接不对，请用短信或消息里的原链接。"))
+    if not still_bound("confirm", sealed, signup.stage):
+        raise Refused(
+            _("这个链接已经用过了，或者报名情况已经变了。请登录后在“我的志愿服务”里查看。")
+        )
     return signup
 
 

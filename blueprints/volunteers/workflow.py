@@ -7,7 +7,8 @@ with the effects and relations in signups.py and hours.py.
   "proxy"        a grid worker of the volunteer's grid, when the volunteer agreed to it;
   "organizer"    a grid worker, admin or org officer of the activity's community;
   "code_holder"  the volunteer, having typed the shift's check-in code;
-  "token"        whoever opened the volunteer's signed confirm link;
+  "token"        whoever opened the volunteer's signed link (offer or day-before), while the
+                 sign-up is at the stage the link was sent for;
   "system"       the clock (offers that run out, check-outs nobody made).
 """
 
@@ -19,8 +20,8 @@ SELF = {"volunteer", "proxy"}
 SIGNUP_TRANSITIONS = {
     ("new", "join"): step(None, SELF, (), _l("报名")),
     ("waitlisted", "offer"): step("offered", {"system"}, (), _l("空出名额，请确认")),
-    ("offered", "accept"): step("confirmed", SELF, (), _l("接受名额")),
-    ("offered", "decline"): step("declined", SELF, (), _l("放弃名额"), danger=True),
+    ("offered", "accept"): step("confirmed", {*SELF, "token"}, (), _l("接受名额")),
+    ("offered", "decline"): step("declined", {*SELF, "token"}, (), _l("放弃名额"), danger=True),
     ("offered", "expire"): step("expired", {"system"}, (), _l("名额保留时间已过")),
     ("confirmed", "confirm_coming"): step(None, {*SELF, "token"}, (), _l("确认会来")),
     ("confirmed", "cancel"): step("cancelled", {*SELF, "token"}, (), _l("取消报名"), danger=True),
@@ -53,8 +54,15 @@ HOURS_TRANSITIONS = {
     ),
     ("approved", "reopen"): step("pending", {"organizer"}, {"reason"}, _l("重新审核")),
     ("declined", "reopen"): step("pending", {"organizer"}, {"reason"}, _l("重新审核")),
+    # More than the time served, approved by one organizer, counts once a second one agrees.
+    ("awaiting_second", "agree"): step("approved", {"organizer"}, (), _l("同意这个时长")),
+    ("awaiting_second", "decline"): step(
+        "declined", {"organizer"}, {"reason"}, _l("不予认定"), danger=True
+    ),
 }
-for state in ("pending", "approved", "declined"):
+# Review is never the volunteer's own, even when they also organize (hours.py, refusal).
+REVIEW = ("approve", "agree", "decline", "reopen")
+for state in ("pending", "awaiting_second", "approved", "declined"):
     HOURS_TRANSITIONS[(state, "ask_correction")] = step(
         None, {"volunteer"}, {"note"}, _l("申请更正")
     )
