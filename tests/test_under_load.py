@@ -7,7 +7,7 @@ import threading
 import time
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, text
 from sqlalchemy.exc import OperationalError
 
 from blueprints.main.cli import DEMO_PASSWORD
@@ -177,3 +177,72 @@ def test_the_delivery_loop_goes_on_after_a_database_error(runner, monkeypatch, c
     assert isinstance(result.exception, Stop), result.exception
     assert "sent 1, retry 0" in result.output
     assert "database is locked" in caplog.text
+
+
+def count_of(key):
+    from extensions import db
+
+    with db.engine.connect() as conn:
+        return conn.execute(
+            text("SELECT count FROM rate_counter WHERE key = :key"), {"key": key}
+        ).scalar()
+
+
+def test_a_rate_count_takes_no_second_connection_and_outlives_a_failed_request(app):
+    from blueprints.ratelimit import WITH_THE_WORK, DatabaseStorage, counted
+    from extensions import db
+
+    storage = DatabaseStorage("linlidb://")
+    in_use = []
+
+    def checked_out(*_args):
+        in_use.append(db.engine.pool.checkedout())
+
+    with app.test_request_context("/auth/login", method="POST"):
+        db.session.execute(text("SELECT 1"))  # the request holds its connection
+        event.listen(db.engine, "checkout", checked_out)
+        try:
+            assert storage.incr("login", 60) == 1
+            assert storage.get("login") == 1
+            where = counted.set(WITH_THE_WORK)
+            try:
+                assert storage.incr("guardian-ask", 60) == 1
+            finally:
+                counted.reset(where)
+        finally:
+            event.remove(db.engine, "checkout", checked_out)
+        db.session.rollback()  # the request fails
+    assert max(in_use, default=1) == 1, in_use
+    with app.app_context():
+        assert count_of("login") == 1  # committed at once
+        assert count_of("guardian-ask") is None  # undone with the work it belonged to
+
+
+def test_a_sqlite_file_lets_readers_and_a_writer_through_together(app, tmp_path):
+    """blueprints/sqlite.py, on a SQLite file of its own (whatever database the suite runs on)."""
+    engine = create_engine(f"sqlite:///{tmp_path / 'shared.db'}")
+    try:
+        with engine.begin() as conn:
+            assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+            assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 15000
+            conn.exec_driver_sql("CREATE TABLE note (id INTEGER PRIMARY KEY, body TEXT)")
+            conn.exec_driver_sql("INSERT INTO note (body) VALUES ('a'), ('b'), ('c')")
+        with engine.connect() as reader, engine.connect() as writer, engine.connect() as late:
+            # A reader halfway through a list does not hold a writer up.
+            notes = reader.execute(text("SELECT body FROM note ORDER BY id"))
+            assert notes.fetchone() == ("a",)
+            started = time.monotonic()
+            writer.execute(text("INSERT INTO note (body) VALUES ('d')"))
+            writer.commit()
+            assert time.monotonic() - started < 1
+            notes.close()
+            # A connection that read before that commit still writes: its transaction begins
+            # at its first write (pysqlite's way, kept), so it is not a stale reader's.
+            assert late.execute(text("SELECT count(*) FROM note")).scalar() == 4
+            writer.execute(text("INSERT INTO note (body) VALUES ('e')"))
+            writer.commit()
+            late.execute(text("INSERT INTO note (body) VALUES ('f')"))
+            late.commit()
+            assert late.execute(text("SELECT count(*) FROM note")).scalar() == 6
+    finally:
+        engine.dispose()
