@@ -208,9 +208,11 @@ def cases(kind, ident):
 
 def open_month():
     """The month asked for, last month when none; only a month that is over is published (a
-    month still running would tell today's cases one by one)."""
-    period = parse_month(request.args.get("month", "")) or last_month()
-    if period.end > last_month().end:
+    month still running would tell today's cases one by one), and no month is made of one that
+    cannot be read."""
+    asked = request.args.get("month")
+    period = parse_month(asked) if asked else last_month()
+    if period is None or period.end > last_month().end:
         abort(404)
     return period
 
