@@ -1,27 +1,34 @@
 """What every request's input is allowed to be, decided once for the whole app.
 
-- An integer (a `<int:...>` URL part, `request.args.get(..., type=int)`, or parse_int()) is written
-  in ASCII digits and fits a signed 64-bit column: int() alone takes "٣" and numbers PostgreSQL's
-  BIGINT cannot hold, which turned a forged id into a 500.
+- An integer (a `<int:...>` URL part, `request.args.get(..., type=int)`, a select's `coerce=`, or
+  parse_int()) is written in ASCII digits and fits an INTEGER column, as every number a request
+  can reach is compared with one: int() alone takes "٣", and PostgreSQL refuses to compare an
+  INTEGER with 2**31 (a DataError, a 500).
+- A date or time (DateField, DateTimeLocalField, parse_date()) lies between 1900 and 2100: year 1
+  or 9999 cannot even be moved from Beijing time to UTC (an OverflowError, a 500).
 - Submitted text loses control characters (C0 but tab, newline and CR; DEL; C1; U+FFFE/U+FFFF) on the
   way in: nobody types them, and one of them makes every XML answer that carries the text ill-formed.
   NUL is left for wire.py to refuse with a 400, as before.
 """
 
 import re
+from datetime import date
 
+import wtforms
 from flask import Request as FlaskRequest
+from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.routing import IntegerConverter
 
-INT_MAX = 2**63 - 1
-ID_MAX = 2**31 - 1
-INTEGER = re.compile(r"[+-]?[0-9]{1,19}")
+INT_MAX = 2**31 - 1
+INTEGER = re.compile(r"[+-]?[0-9]{1,10}")
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2100, 12, 31)
+OUT_OF_TIME = _l("这个日期不对，请填写1900年到2100年之间的日期。")
 CONTROLS = re.compile("[\x01-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 
 
 def parse_int(value, default=None):
-    """An integer that a 64-bit column can hold, from ASCII digits; else `default`."""
+    """An integer that an INTEGER column can hold, from ASCII digits; else `default`."""
     text = value.strip() if isinstance(value, str) else ""
     if not INTEGER.fullmatch(text):
         return default
@@ -30,18 +37,45 @@ def parse_int(value, default=None):
 
 
 def parse_id(value):
-    """A row id from a query argument, or None: an id column is an INTEGER, and PostgreSQL
-    refuses to compare one with a number it cannot hold (a DataError, a 500)."""
+    """A row id from a query argument, or None."""
     number = parse_int(value)
-    return number if number is not None and 0 < number <= ID_MAX else None
+    return number if number is not None and number > 0 else None
 
 
 def strict_int(value):
-    """parse_int() for `type=` arguments, which expect a ValueError for a bad value."""
-    number = parse_int(value)
-    if number is None:
-        raise ValueError(f"not a 64-bit integer: {value!r}")
+    """parse_int() for `type=` arguments and a select's `coerce=`, which expect a ValueError for
+    a bad value. A select's own choices, already numbers, pass as they are."""
+    number = value if type(value) is int else parse_int(value)
+    if number is None or not -INT_MAX <= number <= INT_MAX:
+        raise ValueError(f"not an INTEGER: {value!r}")
     return number
+
+
+def parse_date(text):
+    """A YYYY-MM-DD between 1900 and 2100, or None."""
+    try:
+        day = date.fromisoformat(text or "")
+    except ValueError:
+        return None
+    return day if FIRST_DAY <= day <= LAST_DAY else None
+
+
+class BoundedDates:
+    """A form's date field that refuses, politely, a date outside 1900 to 2100."""
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        day = self.data.date() if hasattr(self.data, "date") else self.data
+        if day is not None and not FIRST_DAY <= day <= LAST_DAY:
+            raise ValueError(OUT_OF_TIME)
+
+
+class DateField(BoundedDates, wtforms.DateField):
+    pass
+
+
+class DateTimeLocalField(BoundedDates, wtforms.DateTimeLocalField):
+    pass
 
 
 def clean_text(text):
@@ -49,7 +83,8 @@ def clean_text(text):
 
 
 class CleanMultiDict(ImmutableMultiDict):
-    """Query and form values without control characters; `get(type=int)` bounded to 64 bits."""
+    """Query and form values without control characters; `get(type=int)` bounded to an
+    INTEGER."""
 
     def __init__(self, mapping=None):
         super().__init__(mapping)
@@ -67,9 +102,9 @@ class Request(FlaskRequest):
 
 
 class IdConverter(IntegerConverter):
-    """`<int:...>` as a row id: ASCII digits, at most 2**63 - 1 (else the URL is a 404)."""
+    """`<int:...>` as a row id: ASCII digits, at most 2**31 - 1 (else the URL is a 404)."""
 
-    regex = r"[0-9]{1,19}"
+    regex = r"[0-9]{1,10}"
 
     def __init__(self, map, fixed_digits=0, min=None, max=INT_MAX):
         super().__init__(map, fixed_digits=fixed_digits, min=min, max=max)

@@ -30,6 +30,29 @@ def test_sign_up_accepts_a_country_code(client, ctx):
     assert stored_user("13912345678") is not None
 
 
+def full_width(text):
+    """As a Chinese keyboard types it: １３９ １２３４－５６７８."""
+    return "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else "\u3000" for c in text)
+
+
+def test_full_width_digits_are_one_number_with_plain_ones(client, demo, ctx):
+    """A Chinese keyboard types １３９…: the account is stored in plain digits, signs in with
+    them, and a full-width spelling of a taken number is the same number."""
+    taken = client.post(
+        "/auth/signup", data={"phone": full_width("13800000001"), "password": "another one"}
+    )
+    assert taken.status_code == 422
+    assert "这个手机号已经注册过了" in taken.get_data(as_text=True)
+    client.post(
+        "/auth/signup", data={"phone": full_width("139 1234-5678"), "password": "long enough"}
+    )
+    assert stored_user("13912345678") is not None
+    client.post("/auth/logout")
+    response = client.post("/auth/login", data={"phone": "13912345678", "password": "long enough"})
+    assert response.status_code == 303
+    assert db.session.scalar(select(User).where(User.phone.like("%１%"))) is None
+
+
 def test_sign_up_errors_keep_what_was_typed(client, ctx):
     response = client.post(
         "/auth/signup", data={"phone": "12345", "password": "short", "name": "老李"}

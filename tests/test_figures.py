@@ -237,10 +237,16 @@ def test_who_sees_which_dashboard(cases, client, login_as, create_user):
 
 def test_figures_and_open_data_name_nobody(demo, ctx, client, login_as):
     load_demo_reports()
+    # Five weeks back, into a month that is over: open data publishes no other.
+    for report in db.session.scalars(select(Report)):
+        report.created_at -= timedelta(days=35)
+        for e in report.events:
+            e.at -= timedelta(days=35)
+    db.session.commit()
     refresh_facts()
     from blueprints.auth.models import User
 
-    month = date.today().strftime("%Y-%m")
+    month = (date.today().replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
     outputs = [
         client.get(f"/figures/open?month={month}"),
         client.get(f"/figures/open/cases.csv?month={month}"),
@@ -260,9 +266,11 @@ def test_figures_and_open_data_name_nobody(demo, ctx, client, login_as):
     for text in texts:
         assert not re.search(r"1[3-9]\d{9}", text)
         assert not [n for n in names if n in text]
-    rows = list(csv.DictReader(io.StringIO(texts[1])))
-    assert rows
-    assert set(rows[0]) == {
+    # The demo's few cases are each among fewer than five alike: none is published one by one
+    # (test_open_data_hides_sensitive_cases_and_small_counts shows rows that are).
+    reader = csv.DictReader(io.StringIO(texts[1]))
+    rows = list(reader)
+    assert set(reader.fieldnames) == {
         "category",
         "grid",
         "submitted_on",
@@ -279,9 +287,12 @@ def test_figures_and_open_data_name_nobody(demo, ctx, client, login_as):
 
 def test_open_data_hides_sensitive_cases_and_small_counts(demo, ctx, client):
     plain = create_category("figplain", hours_accept=4)
+    crowd = create_category("figcrowd", hours_accept=4)
     secret = create_category("figsecret", sensitive=True, hours_accept=4)
     for _ in range(3):
         timed(create_report(category=plain))
+    for _ in range(5):
+        timed(create_report(category=crowd))
     for _ in range(6):
         timed(create_report(category=secret))
     refresh_facts()
@@ -290,15 +301,51 @@ def test_open_data_hides_sensitive_cases_and_small_counts(demo, ctx, client):
     assert row.group(1) == "&lt;5"
     assert re.search(r"敏感类别（只公布件数）</th><td>6</td>", page)
     assert "figsecret" not in page
+    # The three figplain cases, counted "<5" on the page, are not in the download one by one
+    # either: a case row is published only among five alike (category, grid, day, state).
     data = client.get("/figures/open/cases.json?month=2026-11").get_json()
-    assert [c["category"] for c in data["cases"]] == ["figplain"] * 3
+    assert [c["category"] for c in data["cases"]] == ["figcrowd"] * 5
     assert data["licence"] == "CC-BY-4.0"
     assert "submitted_on" in data["schema"]
     assert "description" not in data["cases"][0]
     assert "address" not in data["cases"][0]
     text = client.get("/figures/open/cases.csv?month=2026-11").get_data(as_text=True)
     assert "figsecret" not in text
-    assert text.count("figplain") == 3
+    assert "figplain" not in text
+    assert text.count("figcrowd") == 5
+
+
+def test_open_data_publishes_only_months_that_are_over(demo, ctx, client):
+    timed(create_report(), created=utcnow())
+    refresh_facts()
+    this_month = date.today().strftime("%Y-%m")
+    for url in ("/figures/open", "/figures/open/cases.csv", "/figures/open/cases.json"):
+        assert client.get(f"{url}?month={this_month}").status_code == 404
+        assert client.get(f"{url}?month=2999-01").status_code == 404
+        assert client.get(url).status_code == 200  # last month
+    page = client.get("/figures/open").get_data(as_text=True)
+    assert f'value="{this_month}"' not in page
+
+
+def test_a_figures_cases_are_only_those_the_viewer_may_open(demo, ctx, client, login_as):
+    secret = create_category("figsecret", sensitive=True)
+    hidden = timed(create_report(category=secret))
+    shown = timed(create_report())
+    refresh_facts()
+    c01 = db.session.scalar(select(Community).where(Community.code == "C01"))
+    cases_url = f"/figures/community/{c01.id}/cases?measure=counted&month=2026-11"
+    login_as(COMMUNITY_REVIEWER)  # sees the community's figures, may not open its sensitive cases
+    assert client.get(f"/reports/{hidden.ref}").status_code == 404
+    listed = client.get(cases_url).get_data(as_text=True)
+    assert shown.ref in listed
+    assert hidden.ref not in listed
+    for staff in (DISPATCHER, GRID_WORKER):  # the case's own staff may open it, and see it here
+        client.post("/auth/logout", data={})
+        login_as(staff)
+        assert client.get(f"/reports/{hidden.ref}").status_code == 200
+        listed = client.get(cases_url).get_data(as_text=True)
+        assert shown.ref in listed
+        assert hidden.ref in listed
 
 
 def test_the_busiest_dashboards_fit_one_round_trip(everything_demo, client, login_as):

@@ -51,3 +51,31 @@ def test_upgrade_from_empty_matches_the_models(empty_database):
     assert drift == []
     assert {"user", "role_grant", "street", "community", "grid", "category"} <= tables
     assert left <= {"alembic_version"}
+
+
+def test_phones_typed_in_full_width_digits_are_stored_in_ascii(empty_database):
+    """A number typed on a Chinese keyboard was stored as typed; the migration rewrites it, and
+    leaves an account alone whose number would then be another account's."""
+    app = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": empty_database,
+            "RATELIMIT_STORAGE_URI": "memory://",
+        }
+    )
+    add_user = text(
+        'INSERT INTO "user" (phone, name, password_hash, active, must_change_password, locale,'
+        " created_at) VALUES (:phone, '', 'x', :yes, :no, 'zh_Hans', CURRENT_TIMESTAMP)"
+    )
+    typed = ["１３８００００１２３４", "13900005678", "１３９００００５６７８", "١٣٧٠٠٠٠٩٩٩٩"]
+    with app.app_context():
+        upgrade(revision="c3e5a7b9d1f2")
+        with db.engine.begin() as conn:
+            for phone in typed:
+                conn.execute(add_user, {"phone": phone, "yes": True, "no": False})
+        upgrade(revision="390176f35d46")
+        with db.engine.connect() as conn:
+            stored = conn.execute(text('SELECT phone FROM "user" ORDER BY id')).scalars().all()
+        downgrade(revision="base")
+        db.engine.dispose()
+    assert stored == ["13800001234", "13900005678", "１３９００００５６７８", "13700009999"]

@@ -4,17 +4,23 @@ afterwards nothing on any page or download names them. Retention empties old cas
 
 import json
 import re
+import threading
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 
 from blueprints.auth.models import User
+from blueprints.errors import Refused
 from blueprints.figures.facts import refresh_facts
+from blueprints.mydata import removal
 from blueprints.mydata.models import AccountRemoval
 from blueprints.mydata.retention import anonymise
 from blueprints.orgs.demo import load_demo_orgs
 from blueprints.orgs.models import REVIEW_STATES, Filing, FilingPerson, Org
+from blueprints.places.models import Grid
+from blueprints.reports import intake
+from blueprints.reports.claims import answer_claim
 from blueprints.reports.demo import load_demo_reports
 from blueprints.reports.models import PhoneReveal, Report, ReportEvent, ReportPhoto, ReportState
 from blueprints.timeutil import utcnow
@@ -22,7 +28,14 @@ from blueprints.volunteers.demo import load_demo_volunteers
 from blueprints.volunteers.models import Certificate, Signup, VolunteerProfile
 from extensions import db
 from tests.conftest import login
-from tests.factories import DISPATCHER, ORG_OFFICER, RESIDENT, create_report, person
+from tests.factories import (
+    DISPATCHER,
+    ORG_OFFICER,
+    RESIDENT,
+    create_category,
+    create_report,
+    person,
+)
 
 
 @pytest.fixture
@@ -86,6 +99,98 @@ def test_my_data_shows_my_own_and_who_saw_my_phone(everything, client):
     assert client.get("/mydata/", follow_redirects=False).status_code == 200
     client.post("/auth/logout", data={})
     assert client.get("/mydata/download.json").status_code == 302
+
+
+def test_a_report_with_my_phone_is_mine_only_once_claimed(demo, ctx, client, create_user):
+    # Two reports filed without an account from 139…678, before the number was given to someone
+    # else, who signs up with it and proves it: only the one they claim is theirs.
+    claimed, other = create_report(), create_report(description="家里老人走失了，很着急")
+    claimed.reporter_name = other.reporter_name = "钱先生"
+    db.session.commit()
+    holder = db.session.get(User, create_user("13912345678", name="新机主"))
+    login(client, "13912345678")
+    page = client.get("/mydata/").get_data(as_text=True)
+    assert claimed.ref not in page
+    assert "钱先生" not in page
+    download = json.loads(client.get("/mydata/download.json").get_data(as_text=True))
+    assert download["reports"] == []
+    holder.phone_verified_at = utcnow()
+    db.session.commit()
+    answer_claim(holder, claimed.id, mine=True)
+    page = client.get("/mydata/").get_data(as_text=True)
+    assert claimed.ref in page
+    assert other.ref not in page
+    assert "老人走失" not in page
+    download = json.loads(client.get("/mydata/download.json").get_data(as_text=True))
+    assert [r["ref"] for r in download["reports"]] == [claimed.ref]
+    response = client.post("/mydata/delete", data={"password": "linli-demo", "sure": "y"})
+    assert response.status_code == 303
+    db.session.expire_all()
+    assert (claimed.reporter_id, claimed.reporter_phone, claimed.reporter_name) == (None, "", "")
+    assert (other.reporter_phone, other.reporter_name) == ("13912345678", "钱先生")
+
+
+def send_report(reporter):
+    answers = intake.ReportAnswers(
+        category_id=create_category().id,
+        grid_id=db.session.scalar(select(Grid.id).where(Grid.code == "G01")),
+        description="楼道灯坏了",
+    )
+    return intake.submit_report("sent-as-deleted", answers, reporter=reporter)
+
+
+def reports_naming(phone, name):
+    return db.session.scalars(
+        select(Report.ref).where(or_(Report.reporter_phone == phone, Report.reporter_name == name))
+    ).all()
+
+
+def test_a_report_sent_after_the_account_was_deleted_is_refused(demo, app, ctx, create_user):
+    # The page that sends it loaded the account (as a request loads current_user); the account
+    # is deleted before the report is stored.
+    me = db.session.get(User, create_user("13912340001", name="孙阿姨"))
+    with app.app_context():
+        removal.delete_account(db.session.get(User, me.id))
+    with pytest.raises(Refused, match="账号已经删除"):
+        send_report(me)
+    assert reports_naming("13912340001", "孙阿姨") == []
+    assert db.session.scalar(select(Report).where(Report.reporter_id == me.id)) is None
+
+
+def test_a_report_sent_while_the_account_is_being_deleted_is_refused(
+    demo, app, ctx, create_user, monkeypatch
+):
+    # The deletion has erased the account's reports and not yet committed when the report is
+    # sent: the report waits for it (a lock on PostgreSQL, the write lock on SQLite), then sees
+    # the account gone. Before, it was stored beside the deletion, with the name and phone.
+    me = db.session.get(User, create_user("13912340002", name="周伯伯"))
+    halfway, go_on, failed = threading.Event(), threading.Event(), []
+    erase_orgs = removal.erase_orgs
+
+    def erase_orgs_slowly(user):
+        halfway.set()
+        go_on.wait(10)
+        erase_orgs(user)
+
+    def delete():
+        with app.app_context():
+            try:
+                removal.delete_account(db.session.get(User, me.id))
+            except Exception as e:  # shown by the assertion below
+                failed.append(e)
+
+    monkeypatch.setattr(removal, "erase_orgs", erase_orgs_slowly)
+    deleting = threading.Thread(target=delete)
+    deleting.start()
+    assert halfway.wait(10)
+    threading.Timer(0.5, go_on.set).start()
+    with pytest.raises(Refused, match="账号已经删除"):
+        send_report(me)
+    deleting.join(10)
+    assert failed == []
+    db.session.rollback()
+    assert reports_naming("13912340002", "周伯伯") == []
+    assert db.session.get(User, me.id).active is False
 
 
 def test_deleting_needs_the_password_and_the_tick(everything, client):

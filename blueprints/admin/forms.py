@@ -20,6 +20,7 @@ from wtforms.validators import (
 )
 
 from blueprints.auth.models import GRANTED_ROLES, ROLES
+from blueprints.inputs import strict_int
 from blueprints.reports.models import GROUPS, STAGES
 
 PICK_ONE = _l("请从列表里选一项")
@@ -58,7 +59,7 @@ def name_field(label=None, max_length=60):
 def place_select(label):
     return SelectField(
         label,
-        coerce=int,
+        coerce=strict_int,
         validators=[DataRequired(PICK_ONE)],
         invalid_choice_message=PICK_ONE,
     )
@@ -224,7 +225,7 @@ class UserForm(FlaskForm):
         validators=[Optional(), Length(max=40, message=_l("称呼不能超过40个字"))],
         render_kw={"maxlength": 40},
     )
-    grid_id = SelectField(_l("所在网格"), coerce=int, invalid_choice_message=PICK_ONE)
+    grid_id = SelectField(_l("所在网格"), coerce=strict_int, invalid_choice_message=PICK_ONE)
     active = BooleanField(_l("账号可以使用（取消勾选就是停用）"))
 
 

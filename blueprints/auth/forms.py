@@ -5,6 +5,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
 from blueprints.auth.models import ID_DOCUMENTS
+from blueprints.inputs import strict_int
 from blueprints.phones import is_mobile, normalize_phone
 
 
@@ -111,7 +112,7 @@ class AccountForm(FlaskForm):
         validators=[Optional(), Length(max=40, message=_l("称呼不能超过40个字"))],
         render_kw={"autocomplete": "name"},
     )
-    grid = SelectField(_l("我住在哪个网格"), coerce=int, validators=[Optional()])
+    grid = SelectField(_l("我住在哪个网格"), coerce=strict_int, validators=[Optional()])
 
 
 class AssistCodeForm(FlaskForm):

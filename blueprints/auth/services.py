@@ -32,6 +32,19 @@ def find_user(phone):
     return db.session.scalar(select(User).where(User.phone == phone))
 
 
+def hold_account(user, erasing=False):
+    """Lock this account's row until the transaction ends, and say whether it is still open.
+    Whatever links a row to an account (a report, a claim) asks in the transaction that stores
+    the link, after its own write; deleting the account (mydata/removal.py) takes the lock first.
+    So either the deletion waits and then erases the new link, or the link sees the account gone.
+    A link's foreign key already holds a KEY SHARE on the row, so a link takes NO KEY UPDATE (two
+    links at once queue, never deadlock); the deletion rewrites the phone, a unique key, so it
+    takes FOR UPDATE at once, and a link arriving meanwhile waits for it before it writes."""
+    return db.session.scalar(
+        select(User.active).where(User.id == user.id).with_for_update(key_share=not erasing)
+    )
+
+
 def record(user, action, actor=None, detail="", needs_review=False):
     db.session.add(
         AccountEvent(

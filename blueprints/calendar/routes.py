@@ -1,5 +1,3 @@
-from datetime import date
-
 from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 
@@ -8,6 +6,7 @@ from blueprints.auth.models import Role
 from blueprints.calendar import services
 from blueprints.errors import Refused
 from blueprints.htmx import render
+from blueprints.inputs import parse_date
 from blueprints.main import features
 from blueprints.timeutil import local, utcnow
 
@@ -20,9 +19,8 @@ bp.record_once(features.home("calendar/_home.html", order=60))
 def index():
     error = None
     if request.method == "POST":
-        try:
-            day = date.fromisoformat(request.form.get("day", ""))
-        except ValueError:
+        day = parse_date(request.form.get("day"))
+        if day is None:
             error = _("请按 2026-10-01 这样的格式填写日期。")
         else:
             workday = request.form.get("kind") == "workday"
@@ -46,9 +44,6 @@ def index():
 @bp.route("/<day>/delete", methods=["POST"])
 @allow(Role.ADMIN)
 def delete(day):
-    try:
-        services.clear_day(date.fromisoformat(day))
-    except ValueError:
-        abort(404)
+    services.clear_day(parse_date(day) or abort(404))
     flash(_("已删除。"), "success")
     return redirect(url_for("calendar.index"), 303)

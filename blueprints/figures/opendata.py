@@ -4,7 +4,7 @@ which would open the case page). Sensitive categories appear only as one count, 
 under 5 is published as "<5"."""
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import and_, func, select
 
 from blueprints.figures import rates
 from blueprints.figures.models import CaseFigure as F
@@ -69,7 +69,13 @@ def month_stats(period):
 
 
 def case_rows(period):
-    """The month's public cases, one dict each, in SCHEMA order (streamed, not loaded at once)."""
+    """The month's public cases, one dict each, in SCHEMA order (streamed, not loaded at once).
+    A case is published only among at least SMALL alike (the same category, grid, day and
+    state): counted by any of those columns, the file never shows fewer than SMALL, as the
+    page's "<5" promises; the hours are figures, not counted."""
+    alike = (F.category_id, F.grid_id, F.day, F.state)
+    public = (*period.where(F), F.sensitive == 0, F.counted == 1)
+    crowds = select(*alike).where(*public).group_by(*alike).having(func.count() >= SMALL).subquery()
     query = (
         select(
             Category.code,
@@ -83,7 +89,8 @@ def case_rows(period):
         )
         .join(Category, Category.id == F.category_id)
         .join(Grid, Grid.id == F.grid_id)
-        .where(*period.where(F), F.sensitive == 0, F.counted == 1)
+        .join(crowds, and_(*(column == crowds.c[column.key] for column in alike)))
+        .where(*public)
         .order_by(F.day, F.report_id)
         .execution_options(yield_per=2000)
     )

@@ -1,8 +1,10 @@
 """The period a figures page asks for: ?month=2026-11, or ?start=…&end=… (Beijing days)."""
 
-from datetime import date, timedelta
+import re
+from datetime import timedelta
 
 from blueprints.figures.rates import Period
+from blueprints.inputs import parse_date
 from blueprints.timeutil import local, utcnow
 
 LONGEST = timedelta(days=366)
@@ -13,23 +15,16 @@ def this_month():
 
 
 def parse_month(text):
-    try:
-        year, month = (int(part) for part in (text or "").split("-"))
-        return Period.month_of(date(year, month, 1))
-    except ValueError:
-        return None
+    first = parse_date(f"{text}-01") if re.fullmatch(r"[0-9]{4}-[0-9]{2}", text or "") else None
+    return Period.month_of(first) if first else None
 
 
 def parse_period(args):
     """The period asked for, or this month when nothing (or nonsense) is asked."""
     if args.get("month"):
         return parse_month(args["month"]) or this_month()
-    try:
-        start = date.fromisoformat(args.get("start", ""))
-        end = date.fromisoformat(args.get("end", ""))
-    except ValueError:
-        return this_month()
-    if end < start or end - start > LONGEST:
+    start, end = parse_date(args.get("start")), parse_date(args.get("end"))
+    if start is None or end is None or end < start or end - start > LONGEST:
         return this_month()
     return Period(start, end)
 

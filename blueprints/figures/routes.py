@@ -38,6 +38,7 @@ from blueprints.htmx import render
 from blueprints.main import features
 from blueprints.orgs.models import STATES as FILING_STATES
 from blueprints.reports.models import STATES, Report
+from blueprints.reports.viewers import openable_by
 from extensions import db
 
 bp = Blueprint("figures", __name__, url_prefix="/figures")
@@ -162,14 +163,20 @@ CASES_SHOWN = 100
 @bp.route(f"/{PLACE_KINDS}/cases")
 @allow(*STAFF)
 def cases(kind, ident):
-    """The cases behind one figure: reference, category, state and day, each a link to its case
-    page (which applies its own rules of who may open it)."""
+    """The cases behind one figure that the viewer may open (a figure of a place counts cases
+    they may not: a sensitive case in a neighbour's grid): reference, category, state and day,
+    each a link to its case page."""
     place = place_or_404(kind, ident)
     period = parse_period(request.args)
     measure = request.args.get("measure", "counted")
     if measure not in MEASURES:
         abort(404)
-    where = [*period.where(F), *dashboards.place_filter(place, F), MEASURES[measure]]
+    where = [
+        *period.where(F),
+        *dashboards.place_filter(place, F),
+        MEASURES[measure],
+        openable_by(current_user),
+    ]
     for name in CASE_FILTERS:
         value = request.args.get(name, type=int)
         if value is not None:
@@ -200,7 +207,14 @@ def cases(kind, ident):
 
 
 def open_month():
-    return parse_month(request.args.get("month", "")) or last_month()
+    """The month asked for, last month when none; only a month that is over is published (a
+    month still running would tell today's cases one by one), and no month is made of one that
+    cannot be read."""
+    asked = request.args.get("month")
+    period = parse_month(asked) if asked else last_month()
+    if period is None or period.end > last_month().end:
+        abort(404)
+    return period
 
 
 @bp.route("/open")
@@ -211,7 +225,7 @@ def open_data():
     return render(
         "figures/open.html",
         period=period,
-        months=recent_months(),
+        months=recent_months(13)[1:],
         per_category=per_category,
         sensitive=sensitive,
         per_community=per_community,

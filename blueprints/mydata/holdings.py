@@ -15,11 +15,11 @@ def when(dt):
 
 
 def own_reports(user):
-    """Reports filed from this account, or without one from this account's phone."""
+    """Reports linked to this account: filed from it, or taken into it through the claim flow
+    (reports/claims.py). A report filed without an account is never reached by its phone alone:
+    whoever signs up with a number must not read what its earlier holder reported."""
     return db.session.scalars(
-        select(Report)
-        .where(or_(Report.reporter_id == user.id, Report.reporter_phone == user.phone))
-        .order_by(Report.id)
+        select(Report).where(Report.reporter_id == user.id).order_by(Report.id)
     ).all()
 
 

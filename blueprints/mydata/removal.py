@@ -12,9 +12,10 @@ import secrets
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import delete, select, update
 
 from blueprints.auth.models import ResetCode, UserSession
+from blueprints.auth.services import hold_account
 from blueprints.mydata.models import AccountRemoval
 from blueprints.notices.models import Notice, Outbox
 from blueprints.orgs.models import REVIEW_STATES, Filing, FilingPerson, Org, OrgMember
@@ -74,10 +75,11 @@ def blockers(user):
 
 
 def erase_reports(user):
-    phone = user.phone
+    """Only the reports this account owns: one filed without an account, with the same phone,
+    is someone else's until it is claimed."""
     db.session.execute(
         update(Report)
-        .where(or_(Report.reporter_id == user.id, Report.reporter_phone == phone))
+        .where(Report.reporter_id == user.id)
         .values(reporter_id=None, reporter_phone="", reporter_name="")
     )
     db.session.execute(delete(MeToo).where(MeToo.who == f"user:{user.id}"))
@@ -142,7 +144,10 @@ def erase_account(user):
 
 
 def delete_account(user):
-    """Erase and anonymise (the module's docstring says what), in one transaction."""
+    """Erase and anonymise (the module's docstring says what), in one transaction. The
+    account's row is locked first: a report being sent from it meanwhile is either stored before
+    and erased here, or refused (auth.services.hold_account)."""
+    hold_account(user, erasing=True)
     if blockers(user):
         raise ValueError("blocked")
     erase_reports(user)

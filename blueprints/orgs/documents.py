@@ -1,21 +1,27 @@
 """Charters: checked by their first bytes, not by their name or the browser's word. A PDF is kept
-as it is and only ever sent as a download; a photo is re-encoded (which drops EXIF and GPS)."""
+as it is and only ever sent as a download; a photo is re-encoded (which drops EXIF and GPS). A
+file leaves the disk with the application that held it, or when another takes its place."""
 
-import io
+import contextlib
 import os
 import secrets
 
 from flask import current_app
 from flask_babel import gettext as _
-from PIL import Image, ImageOps, UnidentifiedImageError
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
+from blueprints import images
 from blueprints.errors import Refused
+from blueprints.orgs.models import Filing
+from extensions import db
 
 MAX_SIDE = 2000
-MAX_PIXELS = 40_000_000
+KINDS = {"JPEG", "PNG", "MPO"}
 PDF = b"%PDF-"
 JPEG = b"\xff\xd8\xff"
 PNG = b"\x89PNG\r\n\x1a\n"
+LET_GO = "charters_let_go"
 
 
 def folder():
@@ -40,17 +46,44 @@ def save_charter(stream):
     if not (data.startswith(JPEG) or data.startswith(PNG)):
         raise Refused(_("章程只能是 PDF、JPG 或 PNG 文件。"), field="charter")
     try:
-        image = Image.open(io.BytesIO(data))
-        if image.format not in ("JPEG", "PNG", "MPO") or image.width * image.height > MAX_PIXELS:
-            raise Refused(_("章程只能是 PDF、JPG 或 PNG 文件。"), field="charter")
-        image.load()
-    except (UnidentifiedImageError, OSError, Image.DecompressionBombError):
+        image = images.decode(data, KINDS, MAX_SIDE)
+    except images.TooManyPixels:
+        raise Refused(images.TOO_MANY_PIXELS, field="charter") from None
+    except images.NotAPicture:
         raise Refused(_("章程只能是 PDF、JPG 或 PNG 文件。"), field="charter") from None
-    image = ImageOps.exif_transpose(image).convert("RGB")
-    image.thumbnail((MAX_SIDE, MAX_SIDE))
     image.save(os.path.join(folder(), f"{name}.jpg"), "JPEG", quality=85, optimize=True)
     return f"{name}.jpg", "image/jpeg"
 
 
 def path_of(filename):
     return os.path.join(folder(), os.path.basename(filename))
+
+
+def remove_charter(filename):
+    """Delete a charter's file; one already gone (or none) is fine."""
+    if filename:
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(path_of(filename))
+
+
+def remove_after_commit(filename):
+    """Delete a charter's file once the change that lets go of it is stored; a change rolled
+    back still needs it."""
+    if filename:
+        db.session.info.setdefault(LET_GO, set()).add(filename)
+
+
+@event.listens_for(Filing, "after_delete")
+def filing_deleted(_mapper, _connection, filing):
+    remove_after_commit(filing.charter_file)
+
+
+@event.listens_for(Session, "after_commit")
+def remove_let_go(session):
+    for filename in session.info.pop(LET_GO, ()):
+        remove_charter(filename)
+
+
+@event.listens_for(Session, "after_rollback")
+def keep_let_go(session):
+    session.info.pop(LET_GO, None)

@@ -6,6 +6,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from blueprints.auth.forms import mobile_number
+from blueprints.inputs import strict_int
 from blueprints.orgs.models import KINDS
 from blueprints.phones import normalize_phone
 
@@ -16,7 +17,7 @@ def trimmed(value):
 
 class NameForm(FlaskForm):
     community = SelectField(
-        _l("在哪个社区活动"), coerce=int, validators=[DataRequired(_l("请选择社区"))]
+        _l("在哪个社区活动"), coerce=strict_int, validators=[DataRequired(_l("请选择社区"))]
     )
     name = StringField(
         _l("组织名称"),

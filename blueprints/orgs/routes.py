@@ -150,6 +150,13 @@ def apply():
     )
 
 
+def show_refusal(form, refusal, default):
+    """Show a refusal next to its field (else next to `default`); the status to answer with: 409
+    when someone saved the same application first, 422 otherwise."""
+    form[refusal.field if refusal.field in form else default].errors.append(str(refusal))
+    return 409 if isinstance(refusal, Conflict) else 422
+
+
 def step_form(filing, part):
     """The step's form, filled from the filing on a GET; the name step asks for the community
     of a new filing only (a change or renewal keeps its community)."""
@@ -182,6 +189,7 @@ def step(filing_id, part):
     if part not in STEP_FORMS or part not in STEPS[filing.purpose]:
         abort(404)
     form = step_form(filing, part)
+    status = 200
     if form.validate_on_submit():
         answers = {f.name: f.data for f in form if f.name != "csrf_token"}
         try:
@@ -189,13 +197,13 @@ def step(filing_id, part):
                 check_name(filing, answers)
             services.save_answers(filing, current_user, **answers)
         except Refused as e:
-            form[e.field or "name"].errors.append(str(e))
+            status = show_refusal(form, e, next(f.name for f in form if f.name != "csrf_token"))
         else:
             return advance(next_step(filing, part))
     steps = STEPS[filing.purpose]
     return render(
         "orgs/step.html",
-        status=422 if form.errors else 200,
+        status=422 if form.errors and status == 200 else status,
         form=form,
         part=part,
         filing=filing,
@@ -277,6 +285,7 @@ def charter(filing_id):
     form = CharterForm(data=None if request.method == "POST" else filing.model_charter)
     if request.method == "GET" and filing.charter_file:
         form.mode.data = "upload"
+    status = 200
     if form.validate_on_submit():
         try:
             if form.mode.data == "upload":
@@ -296,16 +305,19 @@ def charter(filing_id):
                 else:
                     services.save_model_charter(filing, current_user, **blanks)
         except Refused as e:
-            form.file.errors.append(str(e))
+            status = show_refusal(form, e, "file")
         if not form.errors:
             return advance(next_step(filing, "charter"))
-    return render("orgs/charter.html", status=422 if form.errors else 200, form=form, filing=filing)
+    status = 422 if form.errors and status == 200 else status
+    return render("orgs/charter.html", status=status, form=form, filing=filing)
 
 
 @bp.route("/f/<int:filing_id>/charter/file")
 @allow(SIGNED_IN)
 def charter_file(filing_id):
-    """Only ever a download, never shown inline, never cached: it holds names and signatures."""
+    """Only ever a download, never shown inline, never cached: it holds names and signatures.
+    Opened anyway (a browser's PDF viewer, a saved link), it runs sandboxed: no script of its own
+    on this site's origin."""
     filing = filing_or_404(filing_id)
     if not services.may_download_charter(filing, current_user):
         abort(404)
@@ -318,6 +330,7 @@ def charter_file(filing_id):
     )
     response.headers["Cache-Control"] = "private, no-store"
     response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "sandbox"
     return response
 
 

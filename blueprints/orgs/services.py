@@ -6,11 +6,12 @@ import json
 
 from flask_babel import gettext as _
 from sqlalchemy import or_, select, tuple_
+from sqlalchemy.orm.exc import StaleDataError
 
 from blueprints.access import can
 from blueprints.auth.models import Role
 from blueprints.auth.services import find_user
-from blueprints.errors import Refused
+from blueprints.errors import Conflict, Refused
 from blueprints.notices.services import notify
 from blueprints.orgs import documents, rules
 from blueprints.orgs.models import (
@@ -24,6 +25,7 @@ from blueprints.orgs.workflow import filing_url, flow
 from blueprints.pages import Keyset
 from blueprints.places.models import Community
 from blueprints.words import N_
+from blueprints.workflow import STALE
 from extensions import db
 
 REVIEWER_ROLES = (Role.COMMUNITY_REVIEWER, Role.STREET_REVIEWER, Role.ADMIN)
@@ -96,13 +98,25 @@ def start_filing(applicant, community, name):
     return filing
 
 
+def commit_draft(new_file=""):
+    """Store a change to an application being written. When the same draft is saved twice at
+    once, the later save finds its version moved on: it is refused (Conflict) and the file it
+    brought is removed with it."""
+    try:
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        documents.remove_charter(new_file)
+        raise Conflict(STALE) from None
+
+
 def save_answers(filing, user, **answers):
     editable_by(filing, user)
     if "community" in answers:
         filing.community = answers.pop("community")
     for name, value in answers.items():
         setattr(filing, name, value)
-    db.session.commit()
+    commit_draft()
     return filing
 
 
@@ -142,16 +156,21 @@ def remove_person(filing, user, person_id):
 
 
 def save_charter(filing, user, stream):
+    """The uploaded charter takes the place of the one before, whose file is removed."""
     editable_by(filing, user)
     name, mime = documents.save_charter(stream)
+    documents.remove_after_commit(filing.charter_file)
     filing.charter_file, filing.charter_type = name, mime
-    db.session.commit()
+    commit_draft(new_file=name)
 
 
 def save_model_charter(filing, user, **blanks):
+    """The model charter's blanks; an uploaded charter, now not used, is removed with its file."""
     editable_by(filing, user)
+    documents.remove_after_commit(filing.charter_file)
     filing.charter_fields = json.dumps(blanks, ensure_ascii=False)
-    db.session.commit()
+    filing.charter_file = filing.charter_type = ""
+    commit_draft()
 
 
 def may_download_charter(filing, user):

@@ -17,7 +17,7 @@ from flask_babel import lazy_gettext as _l
 
 from blueprints.auth.models import Role
 from blueprints.errors import Refused
-from blueprints.orgs import rules
+from blueprints.orgs import documents, rules
 from blueprints.orgs.models import PARTS, REVIEW_STATES, Filing, FilingEvent
 from blueprints.timeutil import utcnow
 from blueprints.words import N_
@@ -123,6 +123,7 @@ class FilingFlow(Flow):
             "pass": self.pass_community,
             "approve": self.approve,
             "return": self.send_back,
+            "discard": self.discard,
         }
 
     def place_of(self, filing):
@@ -149,6 +150,11 @@ class FilingFlow(Flow):
         if filing.purpose != "new":
             return Change(to="street_review")
         return None
+
+    def discard(self, filing, _actor, _given):
+        """A deleted draft keeps its timeline, not its charter's file."""
+        documents.remove_after_commit(filing.charter_file)
+        filing.charter_file = filing.charter_type = ""
 
     def pass_community(self, filing, _actor, _given):
         problem = rules.first_problem(filing) or rules.unconfirmed_on_paper(filing)

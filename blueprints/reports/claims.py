@@ -9,6 +9,7 @@ from datetime import timedelta
 from flask_babel import gettext as _
 from sqlalchemy import select, update
 
+from blueprints.auth.services import hold_account
 from blueprints.errors import Refused
 from blueprints.reports.models import Report
 from blueprints.reports.refs import event
@@ -52,7 +53,7 @@ def answer_claim(user, report_id, mine, declined=()):
         .values(reporter_id=user.id, reporter_locale=user.locale)
         .execution_options(synchronize_session=False)
     ).rowcount
-    if not taken:
+    if not taken or not hold_account(user):
         db.session.rollback()
         raise Refused(_("这条反映现在不能认领。"))
     db.session.expire(offered, ["reporter_id", "reporter_locale"])

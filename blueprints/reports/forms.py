@@ -16,6 +16,7 @@ from wtforms.validators import DataRequired, Length, Optional, Regexp, Validatio
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from blueprints.auth.forms import mobile_number
+from blueprints.inputs import strict_int
 from blueprints.phones import normalize_phone
 from blueprints.reports.models import ADDRESS_MAX, DESCRIPTION_MAX, DESCRIPTION_MIN, NAME_MAX
 
@@ -55,7 +56,7 @@ class DetailsForm(FlaskForm):
     )
     grid = SelectField(
         _l("在哪个网格"),
-        coerce=int,
+        coerce=strict_int,
         validators=[DataRequired(_l("请选择网格"))],
     )
     address = StringField(

@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from blueprints.auth.models import Role
 from blueprints.auth.people import staff_for
+from blueprints.auth.services import hold_account
 from blueprints.errors import Refused
 from blueprints.notices.services import notify
 from blueprints.places.models import Grid
@@ -175,6 +176,9 @@ def submit_report(
     except IntegrityError:
         db.session.rollback()
         return db.session.scalar(select(Report).where(Report.submission_key == key))
+    if reporter is not None and not hold_account(reporter):
+        db.session.rollback()
+        raise Refused(_("这个账号已经删除，反映没有提交。"))
     report.ref = make_ref(report)
     report.tracking_hash = tracking_hash(tracking_code(key))
     set_deadline(report)

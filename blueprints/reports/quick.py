@@ -11,6 +11,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired
 
 from blueprints.errors import Refused
+from blueprints.inputs import strict_int
 from blueprints.reports import intake, photos
 from blueprints.reports.forms import ContactForm, DetailsForm, ProxyForm
 from blueprints.reports.models import ReportPhoto
@@ -22,7 +23,7 @@ KEY = re.compile(r"[A-Za-z0-9_-]{16,40}")
 
 class QuickForm(DetailsForm, ContactForm):
     category = SelectField(
-        _l("问题分类"), coerce=int, validators=[DataRequired(_l("请选择一个问题分类。"))]
+        _l("问题分类"), coerce=strict_int, validators=[DataRequired(_l("请选择一个问题分类。"))]
     )
     photos = MultipleFileField(_l("照片"), render_kw={"accept": "image/*"})
     key = HiddenField()

@@ -5,13 +5,19 @@ from functools import cache
 
 from flask import abort, session
 from flask_login import current_user
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, func, or_, select, true
 from sqlalchemy.orm import joinedload, selectinload
 
 from blueprints.access import can
 from blueprints.auth.models import Role
-from blueprints.places.models import Grid
-from blueprints.reports.models import Report, ReportEvent, ReportPhoto
+from blueprints.places.models import Community, Department, Grid
+from blueprints.reports.models import (
+    Category,
+    Report,
+    ReportEvent,
+    ReportPhoto,
+    report_helper,
+)
 from extensions import db
 
 
@@ -45,6 +51,48 @@ def viewer(report):
     if report.is_public:
         return "public"
     abort(404)
+
+
+def openable_by(user):
+    """The cases `user` may open (viewer() gives them no 404), as one condition on Report, for
+    lists built elsewhere (a figure's cases): public ones, their own, and those is_staff_for
+    gives them, the same rule in SQL."""
+    grid_grants = user.grants_for(Role.DISPATCHER, Role.GRID_WORKER, Role.ADMIN)
+    handler_grants = user.grants_for(Role.HANDLER)
+    if any(g.everywhere for g in grid_grants):
+        return true()
+    grids = (
+        select(Grid.id)
+        .join(Community, Community.id == Grid.community_id)
+        .where(
+            or_(
+                Grid.id.in_([g.grid_id for g in grid_grants if g.grid_id]),
+                Grid.community_id.in_([g.community_id for g in grid_grants if g.community_id]),
+                Community.street_id.in_([g.street_id for g in grid_grants if g.street_id]),
+            )
+        )
+    )
+    public = select(Category.id).where(Category.sensitive.is_(False))
+    held = [
+        Report.category_id.in_(public),
+        Report.reporter_id == user.id,
+        Report.assignee_id == user.id,
+        Report.grid_id.in_(grids),
+    ]
+    if handler_grants:
+        departments = select(Department.id)
+        if not any(g.everywhere for g in handler_grants):
+            departments = departments.where(
+                or_(
+                    Department.id.in_([g.department_id for g in handler_grants if g.department_id]),
+                    Department.street_id.in_([g.street_id for g in handler_grants if g.street_id]),
+                )
+            )
+        helped = select(report_helper.c.report_id).where(
+            report_helper.c.department_id.in_(departments)
+        )
+        held += [Report.department_id.in_(departments), Report.id.in_(helped)]
+    return or_(*held)
 
 
 @cache

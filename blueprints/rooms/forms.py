@@ -2,7 +2,6 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    DateField,
     HiddenField,
     IntegerField,
     RadioField,
@@ -13,6 +12,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from blueprints.inputs import DateField, strict_int
 from blueprints.reports.forms import MultiCheckboxField
 from blueprints.rooms.models import FACILITIES
 from blueprints.rooms.services import MAX_WEEKS
@@ -22,7 +22,7 @@ TIME_HINT = _l("请填写时间，例如 19:00")
 
 class RoomForm(FlaskForm):
     community_id = SelectField(
-        _l("所在社区"), coerce=int, validators=[DataRequired(_l("请选择社区"))]
+        _l("所在社区"), coerce=strict_int, validators=[DataRequired(_l("请选择社区"))]
     )
     name = StringField(
         _l("屋子的名字"),

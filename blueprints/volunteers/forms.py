@@ -2,8 +2,6 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    DateField,
-    DateTimeLocalField,
     IntegerField,
     SelectField,
     StringField,
@@ -13,6 +11,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from blueprints.auth.forms import mobile_number, normalize_phone
+from blueprints.inputs import DateField, DateTimeLocalField, strict_int
 from blueprints.reports.forms import MultiCheckboxField
 from blueprints.volunteers.models import SKILLS
 
@@ -42,7 +41,7 @@ class ProfileForm(FlaskForm):
         _l("出生日期"), validators=[DataRequired(_l("请填写出生日期，例如 1958-03-08"))]
     )
     community_id = SelectField(
-        _l("所在社区"), coerce=int, validators=[DataRequired(_l("请选择社区"))]
+        _l("所在社区"), coerce=strict_int, validators=[DataRequired(_l("请选择社区"))]
     )
     skills = MultiCheckboxField(_l("会做什么"), choices=skill_choices(), validators=[Optional()])
     availability = StringField(
@@ -123,13 +122,13 @@ class ActivityForm(FlaskForm, ShiftFields):
     )
     community_id = SelectField(
         _l("社区"),
-        coerce=int,
+        coerce=strict_int,
         validators=[DataRequired(_l("请选择社区"))],
         invalid_choice_message=_l("请从列表里选一项"),
     )
     org_id = SelectField(
         _l("主办"),
-        coerce=int,
+        coerce=strict_int,
         validators=[Optional()],
         invalid_choice_message=_l("只有组织负责人能以组织的名义发布活动。"),
     )
@@ -138,6 +137,7 @@ class ActivityForm(FlaskForm, ShiftFields):
     )
     contact_phone = StringField(
         _l("联系电话"),
+        filters=[normalize_phone],
         validators=[Optional(), Length(max=20, message=_l("不能超过20个字"))],
         render_kw={"type": "tel"},
     )
@@ -172,7 +172,7 @@ class FilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    community = SelectField(_l("社区"), coerce=int, validators=[Optional()])
+    community = SelectField(_l("社区"), coerce=strict_int, validators=[Optional()])
     day = DateField(_l("日期"), validators=[Optional()])
     skill = SelectField(_l("技能"), validators=[Optional()])
 
