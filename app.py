@@ -6,6 +6,7 @@ import secrets
 from datetime import timedelta
 
 from flask import Flask, current_app, has_request_context, request
+from sqlalchemy.engine import make_url
 
 from extensions import babel, csrf, db, limiter, login_manager, migrate
 
@@ -17,6 +18,17 @@ def database_url(url=None):
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url[len(prefix) :]
     return url
+
+
+def pool_for_threads(url):
+    """A connection for each of a worker's threads (gunicorn.conf.py passes their number on): a
+    thread holds one at a time (rate counts use the request's own), so none waits for the pool;
+    the few extra are for texts delivered right after a commit (SMS_DELIVERY=inline). A SQLite
+    database in memory is one connection that every thread shares."""
+    url = make_url(url)
+    if url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):
+        return {}
+    return {"pool_size": int(os.environ.get("GUNICORN_THREADS", "16")), "max_overflow": 4}
 
 
 class Config:
@@ -102,6 +114,10 @@ def create_app(test_config=None):
     app.jinja_env.add_extension("jinja2.ext.do")
     if test_config:
         app.config.update(test_config)
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+        **pool_for_threads(app.config["SQLALCHEMY_DATABASE_URI"]),
+        **app.config["SQLALCHEMY_ENGINE_OPTIONS"],
+    }
     os.makedirs(app.instance_path, exist_ok=True)
     if not app.config["SECRET_KEY"]:
         if app.config["ENV_NAME"] == "production":
@@ -117,7 +133,9 @@ def create_app(test_config=None):
             app.wsgi_app, app.config["PROXY_COUNT"], app.config["TRUSTED_PROXIES"]
         )
 
-    import blueprints.ratelimit  # noqa: F401  (registers the linlidb:// storage)
+    # Imported for what they register: the linlidb:// storage; the set-up of SQLite connections.
+    import blueprints.ratelimit
+    import blueprints.sqlite  # noqa: F401
     from blueprints import queue_timeout
 
     queue_timeout.init_app(app)  # first of the request hooks

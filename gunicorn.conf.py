@@ -25,8 +25,7 @@ bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '5000')}"
 workers = int(os.environ.get("WEB_CONCURRENCY") or 2 * cores())
 worker_class = "gthread"
 # Threads per worker: this many slow uploads in one worker still leave the site answering.
-# SQLAlchemy's default pool (5 + 10 overflow) covers them: a thread holds a connection only
-# while its view runs, not while its body arrives.
+# The app's database pool has a connection for each (app.py, SQLALCHEMY_ENGINE_OPTIONS).
 threads = int(os.environ.get("GUNICORN_THREADS", "16"))
 # Seconds a worker's main loop may be silent before it is restarted; with threads this bounds a
 # stuck worker, not a slow request.
@@ -45,3 +44,8 @@ max_requests_jitter = 2000
 # account, network); gunicorn's access log would be a second, with the query string.
 accesslog = None
 errorlog = "-"
+
+
+def on_starting(server):
+    """The threads as finally set (--threads included), for the workers' database pool."""
+    os.environ["GUNICORN_THREADS"] = str(server.cfg.threads)

@@ -12,8 +12,10 @@ import hashlib
 import hmac
 import logging
 import time
+from contextlib import contextmanager
+from contextvars import ContextVar
 
-from flask import current_app, request
+from flask import current_app, g, has_request_context, request
 from limits import parse
 from limits.errors import StorageError
 from limits.storage import MemoryStorage, Storage
@@ -59,13 +61,53 @@ UPSERT = text(
                    ELSE rate_counter.count + :amount END,
       expires_at = CASE WHEN rate_counter.expires_at <= :now THEN :now + :expiry
                         ELSE rate_counter.expires_at END
-    RETURNING count
+    RETURNING count, expires_at
     """
 )
 
+# Where a count is written. AT_ONCE: a limit on a view, checked before the view runs or after it
+# has finished, is committed at once on the request's connection, so it stays counted when the
+# request fails. WITH_THE_WORK: a service's own count (within()) joins the request's transaction.
+# APART: on a short connection of its own (a text delivered right after a commit).
+AT_ONCE, WITH_THE_WORK, APART = "at once", "with the work", "apart"
+counted = ContextVar("where a rate count is written", default=AT_ONCE)
+
+
+@contextmanager
+def counting(write=False):
+    """The connection a count is read or written on (see `counted`).
+
+    In a request it is the request's own, the session's: a thread never holds one pooled
+    connection while it waits for a second (sixteen threads on a pool of fifteen stall for the
+    pool's timeout), and on SQLite a count never waits for its own request's write. A count
+    committed at once leaves what the request had read loaded. Outside a request (the delivery
+    loop, the ticks) a count takes a short connection of its own."""
+    where = counted.get()
+    if where == APART or not has_request_context():
+        with db.engine.begin() if write else db.engine.connect() as conn:
+            yield conn
+        return
+    session = db.session()
+    yield session.connection()
+    if write and where == AT_ONCE:
+        kept = session.expire_on_commit
+        session.expire_on_commit = False
+        try:
+            session.commit()
+        finally:
+            session.expire_on_commit = kept
+
+
+def seen():
+    """This request's own counts as its hits left them, for the answer's headers: key ->
+    (count, expires_at)."""
+    if counted.get() == APART or not has_request_context():
+        return {}
+    return g.setdefault("rate_counts", {})
+
 
 class DatabaseStorage(Storage):
-    """Fixed-window counters in the `rate_counter` table, on the app's own connection pool.
+    """Fixed-window counters in the `rate_counter` table (see counting() for the connection).
 
     Each hit is its own short transaction, so a count stays counted when the request fails."""
 
@@ -76,39 +118,46 @@ class DatabaseStorage(Storage):
         return SQLAlchemyError
 
     def incr(self, key, expiry, amount=1):
-        with db.engine.begin() as conn:
-            return conn.execute(
+        with counting(write=True) as conn:
+            row = conn.execute(
                 UPSERT, {"key": key, "amount": amount, "now": time.time(), "expiry": expiry}
-            ).scalar_one()
+            ).one()
+        seen()[key] = (row.count, row.expires_at)
+        return row.count
 
     def _row(self, key):
-        with db.engine.connect() as conn:
+        known = seen().get(key)
+        if known:
+            return known
+        with counting() as conn:
             return conn.execute(
                 select(RateCounter.count, RateCounter.expires_at).where(RateCounter.key == key)
             ).first()
 
     def get(self, key):
         row = self._row(key)
-        return row.count if row and row.expires_at > time.time() else 0
+        return row[0] if row and row[1] > time.time() else 0
 
     def get_expiry(self, key):
         row = self._row(key)
-        return row.expires_at if row and row.expires_at > time.time() else time.time()
+        return row[1] if row and row[1] > time.time() else time.time()
 
     def check(self):
         try:
-            with db.engine.connect() as conn:
+            with counting() as conn:
                 conn.execute(text("SELECT 1"))
         except SQLAlchemyError:
             return False
         return True
 
     def reset(self):
-        with db.engine.begin() as conn:
+        seen().clear()
+        with counting(write=True) as conn:
             return conn.execute(delete(RateCounter)).rowcount
 
     def clear(self, key):
-        with db.engine.begin() as conn:
+        seen().pop(key, None)
+        with counting(write=True) as conn:
             conn.execute(delete(RateCounter).where(RateCounter.key == key))
 
 
@@ -134,20 +183,27 @@ def hashed(value):
 _fallback = FixedWindowRateLimiter(MemoryStorage())
 
 
-def within(limits, scope, key):
-    """Count one hit of key against each limit ("3/day", ...); False once one is used up."""
+def within(limits, scope, key, apart=False):
+    """Count one hit of key against each limit ("3/day", ...); False once one is used up.
+
+    A service's count is part of its transaction: kept when its work is committed, undone when
+    it is rolled back. `apart`: on a short connection of its own (a text delivered after the
+    request's commit)."""
     parsed = [parse(limit) for limit in limits]
+    where = counted.set(APART if apart else WITH_THE_WORK)
     try:
         return all(limiter.limiter.hit(limit, scope, key) for limit in parsed)
     except (StorageError, *as_tuple(limiter.storage.base_exceptions)):
         log.warning("rate limit storage unreachable: counting %s in memory", scope)
         return all(_fallback.hit(limit, scope, key) for limit in parsed)
+    finally:
+        counted.reset(where)
 
 
 def allow_sms_to(phone):
     """Count one text message to this number; False when the number has had enough for now."""
     key = hashed(phone)
-    allowed = within(SMS_PER_NUMBER, "sms-to", key)
+    allowed = within(SMS_PER_NUMBER, "sms-to", key, apart=True)
     if not allowed:
         log.warning("sms to %s… held back: too many for one number", key[:8])
     return allowed

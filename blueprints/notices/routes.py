@@ -1,8 +1,10 @@
+import logging
 import time
 
 import click
 from flask import Blueprint, abort, redirect, request, url_for
 from flask_login import current_user
+from sqlalchemy.exc import SQLAlchemyError
 
 from blueprints import sms
 from blueprints.access import SIGNED_IN, allow
@@ -12,6 +14,7 @@ from blueprints.main import features
 from blueprints.notices import services
 
 bp = Blueprint("notices", __name__, url_prefix="/notices")
+log = logging.getLogger("linli.sms")
 bp.record_once(features.home("notices/_home.html", order=30))
 
 
@@ -66,7 +69,15 @@ def retry(message_id):
 def deliver(loop, every):
     """Send the texts waiting in the outbox (retrying failures with backoff)."""
     while True:
-        counts = sms.deliver_outbox()
+        try:
+            counts = sms.deliver_outbox()
+        except SQLAlchemyError as e:
+            if not loop:
+                raise
+            # The database was busy or away for a moment: the loop goes on, and a message this
+            # round had claimed is tried again once its claim runs out (sms.CLAIM_TIMEOUT).
+            log.warning("delivery round failed, trying again: %s", getattr(e, "orig", e))
+            counts = {}
         if not loop or any(counts.values()):
             click.echo("sent {sent}, retry {retry}, failed {failed}, held {held}".format(**counts))
         if not loop:

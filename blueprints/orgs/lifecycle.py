@@ -4,7 +4,7 @@ facts and renewals (applications the street decides), deregistration, expiry and
 from datetime import timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from blueprints.access import can
 from blueprints.auth.models import Role
@@ -200,11 +200,15 @@ def remove_member(org, officer, member_id):
 
 
 def leave(org, user):
-    """A member (or someone who asked) takes themselves off the list; their row goes."""
-    member = membership(org, user)
-    if member is None or org.officer_id == user.id:
+    """A member (or someone who asked) takes themselves off the list; their row goes. Of two
+    presses at once the row goes with one, and the other is told it has gone."""
+    if org.officer_id == user.id:
         refuse()
-    org.members.remove(member)
+    gone = db.session.execute(
+        delete(OrgMember).where(OrgMember.org_id == org.id, OrgMember.user_id == user.id)
+    ).rowcount
+    if not gone:
+        raise Refused(_("您已经不在这个组织的名单上了。"))
     db.session.commit()
 
 
