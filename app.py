@@ -31,6 +31,9 @@ def pool_for_threads(url):
     return {"pool_size": int(os.environ.get("GUNICORN_THREADS", "16")), "max_overflow": 4}
 
 
+DEV_BASE_URL = "http://127.0.0.1:5000"
+
+
 class Config:
     ENV_NAME = os.environ.get("LINLI_ENV", "development")
     # Without SECRET_KEY a random key is made once and kept in instance/ (see secret_key()).
@@ -77,7 +80,7 @@ class Config:
     OPEN311_READ_LIMIT = os.environ.get("OPEN311_READ_LIMIT", "60/minute;1000/hour")
     # Where residents and clients reach this site: links in text messages, Open311 discovery
     # and photo links are built on it, never on the Host header of a request.
-    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/")
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", DEV_BASE_URL).rstrip("/")
     MAX_CONTENT_LENGTH = 32 * 1024 * 1024
     MAX_PHOTO_BYTES = 10 * 1024 * 1024
     MAX_CHARTER_BYTES = 5 * 1024 * 1024
@@ -102,6 +105,18 @@ class Config:
     LANGUAGES = ("zh_Hans", "en")
 
 
+def check_texts_config(config):
+    """What texts carry from the settings is checked once, at start, rather than by every text
+    (blueprints/sms.py refuses a value of the wrong kind): a hotline in words, or a production
+    server whose links would point at 127.0.0.1."""
+    from blueprints.sms import KINDS
+
+    if not KINDS["hotline"].fullmatch(config["HOTLINE"]):
+        raise RuntimeError("HOTLINE is a phone number: digits, spaces, + and - only.")
+    if config["ENV_NAME"] == "production" and config["PUBLIC_BASE_URL"] == DEV_BASE_URL:
+        raise RuntimeError("Set PUBLIC_BASE_URL (https://...) before running in production.")
+
+
 def create_app(test_config=None):
     # INSTANCE_PATH: this instance's own folder (its secret_key, its SQLite file), when several
     # instances run from one copy of the code.
@@ -123,6 +138,7 @@ def create_app(test_config=None):
         if app.config["ENV_NAME"] == "production":
             raise RuntimeError("Set SECRET_KEY before running with LINLI_ENV=production.")
         app.config["SECRET_KEY"] = secret_key(app.instance_path)
+    check_texts_config(app.config)
     app.config["UPLOAD_FOLDER"] = app.config["UPLOAD_FOLDER"] or os.path.join(
         app.instance_path, "uploads"
     )

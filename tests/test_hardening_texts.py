@@ -11,6 +11,7 @@ import pytest
 from babel.messages.extract import extract_from_dir
 from sqlalchemy import select
 
+from app import create_app
 from blueprints import sms as texts
 from blueprints.notices.models import Outbox
 from blueprints.proxies import TrustedProxyFix
@@ -190,3 +191,16 @@ def test_forwarded_addresses_are_believed_only_from_the_proxy(app, client, monke
     through = {"X-Forwarded-For": "198.51.100.7"}
     assert client.get("/reports/t/0", headers=through, environ_base=nginx).status_code == 404
     assert "from=198.51.100." in caplog.records[-1].getMessage()
+
+
+def test_what_texts_take_from_the_settings_is_checked_at_start(tmp_path):
+    """A hotline in words would make every text that names it fail; a production server
+    without its public address would text links to 127.0.0.1. Both stop the start instead."""
+    base = {"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'x.db'}"}
+    with pytest.raises(RuntimeError, match="HOTLINE"):
+        create_app({**base, "HOTLINE": "市民热线12345"})
+    production = {**base, "ENV_NAME": "production", "SECRET_KEY": "k" * 32}
+    with pytest.raises(RuntimeError, match="PUBLIC_BASE_URL"):
+        create_app(production)
+    app = create_app({**production, "PUBLIC_BASE_URL": "https://linli.example.gov.cn"})
+    assert app.config["PUBLIC_BASE_URL"] == "https://linli.example.gov.cn"
