@@ -10,6 +10,8 @@ import io
 import re
 from numbers import Number
 
+from blueprints.timeutil import utcnow
+
 # A spreadsheet reads a cell starting with one of these as a formula (or, for tab and CR, may
 # drop them and read what follows as one): such a cell gets a leading "'", read as plain text.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -74,3 +76,24 @@ def ics_file(properties):
     escaped as TEXT: the other values written here (dates, UIDs, durations, states) hold none of
     the escaped characters, so escaping leaves them as they are."""
     return "".join(ics_fold(f"{name}:{ics_text(value)}") + "\r\n" for name, value in properties)
+
+
+def ics_event(product, uid, starts_at, ends_at, *properties):
+    """A calendar file of one event (times in UTC): its UID, times and stamp, then `properties`
+    ((name, value) pairs: SUMMARY, LOCATION, an alarm...) in order."""
+    return ics_file(
+        [
+            ("BEGIN", "VCALENDAR"),
+            ("VERSION", "2.0"),
+            ("PRODID", f"-//Linli//{product}//ZH"),
+            ("CALSCALE", "GREGORIAN"),
+            ("BEGIN", "VEVENT"),
+            ("UID", uid),
+            ("DTSTAMP", utcnow().strftime(ICS_STAMP)),
+            ("DTSTART", starts_at.strftime(ICS_STAMP)),
+            ("DTEND", ends_at.strftime(ICS_STAMP)),
+            *properties,
+            ("END", "VEVENT"),
+            ("END", "VCALENDAR"),
+        ]
+    )

@@ -21,7 +21,7 @@ from blueprints.auth.models import Role
 from blueprints.auth.people import staff_for
 from blueprints.calendar.services import exceptions_between
 from blueprints.errors import Conflict, Refused
-from blueprints.exports import ICS_STAMP, ics_file
+from blueprints.exports import ics_event
 from blueprints.links import public_url
 from blueprints.notices.services import notify
 from blueprints.orgs.models import Org
@@ -609,25 +609,16 @@ ICS_STATUS = {
 def ics(booking):
     host = urlsplit(current_app.config["PUBLIC_BASE_URL"]).hostname or "linli"
     room = booking.room
-    return ics_file(
-        [
-            ("BEGIN", "VCALENDAR"),
-            ("VERSION", "2.0"),
-            ("PRODID", "-//Linli//Rooms//ZH"),
-            ("CALSCALE", "GREGORIAN"),
-            ("BEGIN", "VEVENT"),
-            ("UID", f"room-booking-{booking.id}@{host}"),
-            ("DTSTAMP", utcnow().strftime(ICS_STAMP)),
-            ("DTSTART", booking.starts_at.strftime(ICS_STAMP)),
-            ("DTEND", booking.ends_at.strftime(ICS_STAMP)),
-            ("SEQUENCE", booking.version),
-            ("SUMMARY", f"{room.name}：{booking.purpose or booking.holder}"),
-            ("LOCATION", f"{room.community.name} {room.name}"),
-            ("DESCRIPTION", f"{booking.holder}\n{booking.purpose}"),
-            ("STATUS", ICS_STATUS.get(booking.state, "CANCELLED")),
-            ("END", "VEVENT"),
-            ("END", "VCALENDAR"),
-        ]
+    return ics_event(
+        "Rooms",
+        f"room-booking-{booking.id}@{host}",
+        booking.starts_at,
+        booking.ends_at,
+        ("SEQUENCE", booking.version),
+        ("SUMMARY", f"{room.name}：{booking.purpose or booking.holder}"),
+        ("LOCATION", f"{room.community.name} {room.name}"),
+        ("DESCRIPTION", f"{booking.holder}\n{booking.purpose}"),
+        ("STATUS", ICS_STATUS.get(booking.state, "CANCELLED")),
     )
 
 

@@ -9,7 +9,7 @@ from blueprints import pages
 from blueprints.access import PUBLIC, SIGNED_IN, allow
 from blueprints.auth.models import Role
 from blueprints.errors import or_404
-from blueprints.exports import ICS_STAMP, ics_file
+from blueprints.exports import ics_event
 from blueprints.htmx import advance, render
 from blueprints.links import public_url
 from blueprints.main import features
@@ -485,26 +485,18 @@ def ics(shift_id):
     shift = or_404(activities.get_shift(shift_id))
     title = shift.activity.title
     response = make_response(
-        ics_file(
-            [
-                ("BEGIN", "VCALENDAR"),
-                ("VERSION", "2.0"),
-                ("PRODID", "-//Linli//Volunteers//ZH"),
-                ("BEGIN", "VEVENT"),
-                ("UID", f"shift-{shift.id}@linli"),
-                ("DTSTAMP", utcnow().strftime(ICS_STAMP)),
-                ("DTSTART", shift.starts_at.strftime(ICS_STAMP)),
-                ("DTEND", shift.ends_at.strftime(ICS_STAMP)),
-                ("SUMMARY", title),
-                ("LOCATION", shift.activity.place),
-                ("BEGIN", "VALARM"),
-                ("TRIGGER", "-PT12H"),
-                ("ACTION", "DISPLAY"),
-                ("DESCRIPTION", title),
-                ("END", "VALARM"),
-                ("END", "VEVENT"),
-                ("END", "VCALENDAR"),
-            ]
+        ics_event(
+            "Volunteers",
+            f"shift-{shift.id}@linli",
+            shift.starts_at,
+            shift.ends_at,
+            ("SUMMARY", title),
+            ("LOCATION", shift.activity.place),
+            ("BEGIN", "VALARM"),
+            ("TRIGGER", "-PT12H"),
+            ("ACTION", "DISPLAY"),
+            ("DESCRIPTION", title),
+            ("END", "VALARM"),
         )
     )
     response.headers["Content-Type"] = "text/calendar; charset=utf-8"
