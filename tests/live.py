@@ -131,6 +131,8 @@ def live_gunicorn(tmp_path, workers=4, env=None, args=()):
                 flask + command, cwd=ROOT, env=environment, check=True, capture_output=True
             )
         port = free_port()
+        # The server's public address is where the tests reach it: links in texts open there.
+        environment.setdefault("PUBLIC_BASE_URL", f"http://127.0.0.1:{port}")
         log_file = tmp_path / "gunicorn.log"
         with open(log_file, "wb") as log:
             process = subprocess.Popen(

@@ -65,8 +65,10 @@ def live_app(db_path):
 
 @contextmanager
 def serve(app):
-    """Serves the app on a free local port in a daemon thread; yields the base URL."""
+    """Serves the app on a free local port in a daemon thread; yields the base URL, which is
+    also the app's public address (links in certificates, QR codes and texts name it)."""
     server = make_server("127.0.0.1", 0, app, threaded=True)
+    app.config["PUBLIC_BASE_URL"] = f"http://127.0.0.1:{server.server_port}"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
