@@ -32,6 +32,20 @@ def find_user(phone):
     return db.session.scalar(select(User).where(User.phone == phone))
 
 
+def proven_holder(phone):
+    """The open account that proved it holds this phone (it typed the code texted to it), or
+    None. Anyone may sign up with any number, so whatever joins a record to an account by a phone
+    that someone else typed (a report filed for a resident, a group's new leader, a person listed
+    on a filing, a guardian) asks this, never find_user."""
+    if not phone:
+        return None
+    return db.session.scalar(
+        select(User).where(
+            User.phone == phone, User.phone_verified_at.is_not(None), User.active.is_(True)
+        )
+    )
+
+
 def hold_account(user, erasing=False):
     """Lock this account's row until the transaction ends, and say whether it is still open.
     Whatever links a row to an account (a report, a claim) asks in the transaction that stores
@@ -281,6 +295,7 @@ def confirm_phone(user, code):
 def finish_reset(phone, code, password):
     """A reset by code ends every session of the account; the caller signs this device in."""
     user = check_code(phone, code, "self")
+    user.phone_verified_at = user.phone_verified_at or utcnow()  # the code proved the phone
     user.set_password(password)
     user.must_change_password = False
     end_other_sessions(user)

@@ -130,11 +130,12 @@ def erase_account(user):
     db.session.execute(delete(UserSession).where(UserSession.user_id == user.id))
     db.session.execute(delete(ResetCode).where(ResetCode.user_id == user.id))
     db.session.execute(delete(Notice).where(Notice.user_id == user.id))
-    db.session.execute(
-        update(Outbox)
-        .where(Outbox.phone == user.phone, Outbox.state == "pending")
-        .values(phone="", state="failed", last_error="account deleted")
-    )
+    if user.phone_verified_at is not None:  # else the number, and its texts, may be another's
+        db.session.execute(
+            update(Outbox)
+            .where(Outbox.phone == user.phone, Outbox.state == "pending")
+            .values(phone="", state="failed", last_error="account deleted")
+        )
     user.name = ""
     user.phone = f"x{user.id:010d}"[-11:]
     user.set_password(secrets.token_urlsafe(32))

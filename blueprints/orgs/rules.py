@@ -14,7 +14,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from blueprints.auth.models import Role
 from blueprints.auth.people import staff_for
-from blueprints.auth.services import find_user
+from blueprints.auth.services import proven_holder
 from blueprints.notices.services import notify
 from blueprints.orgs.models import (
     REVIEW_STATES,
@@ -274,8 +274,9 @@ def put_into_effect(filing, _actor):
         org.state = "active"
         org.renewal_reminded_for = ""
     else:
-        # A new person in charge who has an account runs the organization from now on.
-        successor = find_user(filing.leader_phone) if filing.purpose == "change" else None
+        # A new person in charge whose account proved that phone runs the organization from now
+        # on (until they have one, the officer before does).
+        successor = proven_holder(filing.leader_phone) if filing.purpose == "change" else None
         if successor is not None:
             org.officer = successor
         org.name = filing.name

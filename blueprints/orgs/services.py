@@ -10,7 +10,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from blueprints.access import can
 from blueprints.auth.models import Role
-from blueprints.auth.services import find_user
+from blueprints.auth.services import proven_holder
 from blueprints.errors import Conflict, Refused
 from blueprints.notices.services import notify
 from blueprints.orgs import documents, rules
@@ -137,7 +137,7 @@ def add_person(filing, user, role, name, phone, staff):
         raise Refused(_("名单最多%(n)s人。", n=MAX_PEOPLE), field="name")
     if phone and any(p.phone == phone for p in filing.people):
         raise Refused(_("这个手机号已经在名单里了。"), field="phone")
-    account = find_user(phone) if phone else None
+    account = proven_holder(phone)
     person = FilingPerson(
         role=role, name=name, phone=phone or "", staff=staff, user=account, told=False
     )

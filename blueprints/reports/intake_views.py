@@ -8,7 +8,7 @@ from flask_login import current_user
 
 from blueprints.access import PUBLIC, allow, can
 from blueprints.auth.models import Role
-from blueprints.auth.services import find_user
+from blueprints.auth.services import proven_holder
 from blueprints.errors import Refused
 from blueprints.geo import parse_point
 from blueprints.htmx import advance, render
@@ -349,7 +349,7 @@ def intake_people(draft):
         return None, None, "web"
     if Role.GRID_WORKER in current_user.roles and draft.get("mode"):
         if draft["mode"] == "resident":
-            resident = find_user(draft.get("phone", ""))
+            resident = proven_holder(draft.get("phone", ""))
             if resident and not (resident.grid and can(resident.grid, Role.GRID_WORKER)):
                 resident = None
             return resident, current_user, "assisted"

@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 from blueprints.access import can
 from blueprints.auth.models import Role, User
+from blueprints.auth.services import proven_holder
 from blueprints.links import public_url
 from blueprints.notices.services import notify
 from blueprints.places.models import Community
@@ -243,10 +244,10 @@ def guardian_profile(token):
 def record_guardian_consent(profile):
     if profile.guardian_consent_at is None:
         profile.guardian_consent_at = utcnow()
-        # The link went to this phone, so its account (if any) is the guardian's.
-        profile.guardian_user_id = db.session.scalar(
-            select(User.id).where(User.phone == profile.guardian_phone)
-        )
+        # The link went to this phone: the account that proved it holds the phone is the
+        # guardian's (one that merely signed up with the number is not).
+        guardian = proven_holder(profile.guardian_phone)
+        profile.guardian_user_id = guardian.id if guardian else None
         notify([profile.user], N_("您的监护人已同意您做志愿者"), "/volunteers/profile")
         db.session.commit()
     return profile
