@@ -159,6 +159,30 @@ def test_login_is_rate_limited_with_a_polite_page(client, demo):
     assert "您试了太多次" in response.get_data(as_text=True)
 
 
+def tries_from(client, address, times):
+    """Wrong logins from one address, each for another phone (the per-phone limit stays out)."""
+    return [
+        client.post(
+            "/auth/login",
+            data={"phone": f"1390000{address.count(':')}{i:03d}", "password": "wrong-pass"},
+            environ_base={"REMOTE_ADDR": address},
+        ).status_code
+        for i in range(times)
+    ]
+
+
+def test_addresses_in_one_ipv6_64_share_the_login_budget(client, demo):
+    assert 429 not in tries_from(client, "2001:db8:1:2::a", 10)
+    assert tries_from(client, "2001:db8:1:2:ffff:1:2:3", 1) == [429]
+    assert 429 not in tries_from(client, "2001:db8:1:3::a", 1)
+
+
+def test_two_ipv4_addresses_have_a_login_budget_each(client, demo):
+    assert 429 not in tries_from(client, "203.0.113.7", 10)
+    assert tries_from(client, "203.0.113.7", 1) == [429]
+    assert 429 not in tries_from(client, "203.0.113.8", 1)
+
+
 def test_change_password(client, demo, login_as, ctx):
     login_as("13800000001")
     bad = client.post("/auth/password", data={"current": "nope-nope", "password": "brand new pw"})
