@@ -1,8 +1,10 @@
 """Unbound extensions, bound to the app in create_app()."""
 
+import ipaddress
+
+from flask import request
 from flask_babel import Babel
 from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -29,4 +31,21 @@ migrate = Migrate()
 csrf = CSRFProtect()
 babel = Babel()
 login_manager = LoginManager()
-limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+
+def client_key():
+    """Who a limit counts by address: an IPv4 address as is, an IPv6 one by its /64 (one
+    subscriber's network: its addresses are free to them)."""
+    address = request.remote_addr or "127.0.0.1"
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if ip.version == 4:
+        return str(ip)
+    if ip.ipv4_mapped:
+        return str(ip.ipv4_mapped)
+    return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+
+
+limiter = Limiter(key_func=client_key, default_limits=[])

@@ -10,6 +10,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from blueprints.open311 import formats
+from extensions import db
 
 PAGES = {
     400: (_l("请求有误"), _l("页面收到的内容不完整。请返回上一页，再试一次。")),
@@ -86,4 +87,7 @@ def init_app(app):
     @app.errorhandler(500)
     def server_error(e):
         logging.getLogger("linli").exception("unhandled error")
+        # A failed flush leaves the session unusable until rolled back, and the page asks it
+        # who is signed in.
+        db.session.rollback()
         return page(e, 500)

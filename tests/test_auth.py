@@ -1,5 +1,6 @@
 """Sign-up, login, logout, passwords and resets, as a resident on a phone would meet them."""
 
+import itertools
 import re
 
 from sqlalchemy import select
@@ -157,6 +158,33 @@ def test_login_is_rate_limited_with_a_polite_page(client, demo):
     response = client.post("/auth/login", data={"phone": "13800000001", "password": "linli-demo"})
     assert response.status_code == 429
     assert "您试了太多次" in response.get_data(as_text=True)
+
+
+STRANGERS = itertools.count(13900000000)
+
+
+def tries_from(client, address, times):
+    """Wrong logins from one address, each for another phone (the per-phone limit stays out)."""
+    return [
+        client.post(
+            "/auth/login",
+            data={"phone": str(next(STRANGERS)), "password": "wrong-pass"},
+            environ_base={"REMOTE_ADDR": address},
+        ).status_code
+        for _ in range(times)
+    ]
+
+
+def test_addresses_in_one_ipv6_64_share_the_login_budget(client, demo):
+    assert 429 not in tries_from(client, "2001:db8:1:2::a", 10)
+    assert tries_from(client, "2001:db8:1:2:ffff:1:2:3", 1) == [429]
+    assert 429 not in tries_from(client, "2001:db8:1:3::a", 1)
+
+
+def test_two_ipv4_addresses_have_a_login_budget_each(client, demo):
+    assert 429 not in tries_from(client, "203.0.113.7", 10)
+    assert tries_from(client, "203.0.113.7", 1) == [429]
+    assert 429 not in tries_from(client, "203.0.113.8", 1)
 
 
 def test_change_password(client, demo, login_as, ctx):

@@ -552,13 +552,14 @@ def test_more_than_the_time_served_counts_once_a_second_organizer_agrees(
     signup = join(shift, profile)
     signups.check_code(signup, shift.code, "check_in")
     signups.check_code(signup, shift.code, "check_out")
-    # Came half an hour early and stayed half an hour late: four hours on a three-hour shift.
+    # Came half an hour early and stayed half an hour late: four hours on a three-hour shift,
+    # of which one organizer may approve the shift's three.
     signup = db.session.get(Signup, signup.id)
     signup.arrived_at = shift.starts_at - timedelta(minutes=30)
     signup.left_at = shift.ends_at + timedelta(minutes=30)
     db.session.commit()
     record = db.session.scalar(select(HoursRecord).where(HoursRecord.signup_id == signup.id))
-    assert hours.most_minutes(record) == 240
+    assert hours.most_minutes(record) == 180
     url = f"/volunteers/hours/{record.id}/act/"
     login_as(WORKER)
     over = client.post(url + "approve", data={"hours": "4.5"}, follow_redirects=True)
@@ -585,12 +586,32 @@ def test_more_than_the_time_served_counts_once_a_second_organizer_agrees(
     # Reopened, then approved by one organizer as recorded: the agreed extra does not stay.
     login_as(WORKER)
     client.post(url + "reopen", data={"reason": "核对"})
-    assert client.post(url + "approve", data={"hours": "4"}).status_code == 303
-    assert hours.approved_minutes(profile) == 240
+    assert client.post(url + "approve", data={"hours": "3"}).status_code == 303
+    assert hours.approved_minutes(profile) == 180
     client.post(url + "reopen", data={"reason": "再核对"})
     client.post(url + "approve", data={"hours": ""})
     db.session.expire_all()
     assert hours.approved_minutes(profile) == db.session.get(HoursRecord, record.id).minutes
+
+
+def test_an_organizer_checking_themselves_out_late_gets_the_shifts_length(demo, ctx):
+    worker = make_profile(WORKER, name="李建国")
+    shift = checked_in_shift()
+    signup = join(shift, worker)
+    signups.check_code(signup, shift.code, "check_in")
+    signup = db.session.get(Signup, signup.id)
+    signup.arrived_at = shift.starts_at - timedelta(hours=1)
+    db.session.commit()
+    # Out through the roster's button as the shift's organizer, five hours after its end.
+    signups.act(signup, "check_out", person(WORKER))
+    signup = db.session.get(Signup, signup.id)
+    signup.left_at = shift.ends_at + timedelta(hours=5)
+    db.session.commit()
+    record = db.session.scalar(select(HoursRecord).where(HoursRecord.signup_id == signup.id))
+    assert hours.most_minutes(record) == shift.minutes == 180
+    hours.apply(record, "approve", person(OFFICER), hours="9")
+    assert db.session.get(HoursRecord, record.id).state == "awaiting_second"
+    assert hours.approved_minutes(worker) == 0
 
 
 def test_a_roster_entry_is_approved_up_to_the_shifts_length(demo, ctx):

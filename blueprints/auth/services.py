@@ -8,6 +8,7 @@ from functools import cache
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -68,13 +69,18 @@ def record(user, action, actor=None, detail="", needs_review=False):
 
 
 def register_user(phone, password, name="", locale="zh_Hans"):
+    taken = Refused(_("这个手机号已经注册过了。请直接登录；忘了密码可以找回。"))
     if find_user(phone):
-        raise Refused(_("这个手机号已经注册过了。请直接登录；忘了密码可以找回。"))
+        raise taken
     user = User(phone=phone, name=name or "", locale=locale)
     user.set_password(password)
     db.session.add(user)
     record(user, "signed_up", actor=user)
-    db.session.commit()
+    try:
+        db.session.commit()
+    except IntegrityError:  # the same number signed up by a second press at once
+        db.session.rollback()
+        raise taken from None
     return user
 
 

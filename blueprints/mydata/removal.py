@@ -13,6 +13,7 @@ from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
 
 from blueprints.auth.models import ResetCode, UserSession
 from blueprints.auth.services import hold_account
@@ -148,11 +149,19 @@ def delete_account(user):
     """Erase and anonymise (the module's docstring says what), in one transaction. The
     account's row is locked first: a report being sent from it meanwhile is either stored before
     and erased here, or refused (auth.services.hold_account)."""
-    hold_account(user, erasing=True)
+    if not hold_account(user, erasing=True):
+        return  # a second press of the same button: the first one erased it
     if blockers(user):
         raise ValueError("blocked")
     erase_reports(user)
     erase_orgs(user)
     erase_volunteer(user)
     erase_account(user)
-    db.session.commit()
+    try:
+        db.session.commit()
+    except IntegrityError:  # the first press's erasure, committed meanwhile
+        db.session.rollback()
+        still_open = hold_account(user)
+        db.session.rollback()
+        if still_open:
+            raise

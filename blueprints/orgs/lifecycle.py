@@ -5,6 +5,7 @@ from datetime import timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 
 from blueprints.access import can
 from blueprints.auth.models import Role
@@ -156,13 +157,19 @@ def deregister(org, officer, reason):
 def ask_to_join(org, user):
     if org.state != "active":
         raise Refused(_("这个组织现在不接受加入。"))
+    asked = Refused(_("您已经申请过或已经是成员了。"))
     if db.session.scalar(
         select(OrgMember).where(OrgMember.org_id == org.id, OrgMember.user_id == user.id)
     ):
-        raise Refused(_("您已经申请过或已经是成员了。"))
+        raise asked
     org.members.append(
         OrgMember(user=user, name=user.display_name, phone=user.phone, status="asked")
     )
+    try:
+        db.session.flush()
+    except IntegrityError:  # a second press at once: the first one's request is in
+        db.session.rollback()
+        raise asked from None
     notify(
         [org.officer],
         N_("有居民申请加入“%(name)s”，请看一看"),
@@ -195,7 +202,9 @@ def remove_member(org, officer, member_id):
     member = member_of(org, member_id)
     if member.user_id == org.officer_id:
         raise Refused(_("负责人不能把自己移出名单。"))
-    org.members.remove(member)
+    # As in leave(): of two presses at once the row goes with one, the other is told it has gone.
+    if not db.session.execute(delete(OrgMember).where(OrgMember.id == member.id)).rowcount:
+        raise Refused(_("这个人已经不在名单上了。"))
     db.session.commit()
 
 

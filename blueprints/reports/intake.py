@@ -240,8 +240,9 @@ def add_metoo(report, who, network=""):
                 _("谢谢。今天从您这里的网络已经记下好几位居民了；登录后再点，可以单独记下您。")
             )
     db.session.add(MeToo(report_id=report.id, who=who, network=network))
-    event(report, "metoo", None, report.state, report.state, "")
     try:
+        # Writing the event queries, which flushes the "me too" first: both inside the try.
+        event(report, "metoo", None, report.state, report.state, "")
         db.session.commit()
     except IntegrityError:  # the same person, twice at once
         db.session.rollback()

@@ -22,7 +22,7 @@ from blueprints.volunteers.models import (
     RecordExport,
     Signup,
 )
-from blueprints.volunteers.signups import HOURS_DUE_WORKDAYS
+from blueprints.volunteers.signups import BY_AN_ORGANIZER, HOURS_DUE_WORKDAYS, minutes_served
 from blueprints.volunteers.signups import organizers_of as shift_organizers
 from blueprints.volunteers.workflow import HOURS_EVENTS, HOURS_TRANSITIONS, REVIEW
 from blueprints.words import N_
@@ -61,15 +61,21 @@ def _approve(record, _actor, given):
 
 
 def most_minutes(record):
-    """The most one organizer may approve: the time between the volunteer's own check-in and
-    check-out, or the shift's length when an organizer (or the clock) put the person on the
-    roster or checked them out; a record of no shift, its own minutes."""
+    """The most one organizer may approve: the volunteer's own check-in to check-out by the code,
+    within the shift (staying longer by arrangement is what a second organizer agrees to), or
+    the shift's length when an organizer (or the clock) put the person on the roster or checked
+    them out, the volunteer acting as an organizer included; a record of no shift, its own
+    minutes."""
     signup = db.session.get(Signup, record.signup_id) if record.signup_id else None
     if signup is None or record.shift is None:
         return record.minutes
-    own = {e.action for e in signup.events if e.actor_id == signup.profile.user_id}
-    if {"check_in", "check_out"} <= own:
-        served = int((signup.left_at - signup.arrived_at).total_seconds() // 60)
+    by_code = {
+        e.action
+        for e in signup.events
+        if e.actor_id == signup.profile.user_id and e.detail != BY_AN_ORGANIZER
+    }
+    if {"check_in", "check_out"} <= by_code:
+        served = minutes_served(record.shift, signup.arrived_at, signup.left_at)
     else:
         served = record.shift.minutes
     return max(record.minutes, served)

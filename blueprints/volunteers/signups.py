@@ -49,6 +49,8 @@ CODE_LASTS = timedelta(hours=2)  # after the shift's end: late check-outs, then 
 HOURS_DUE_WORKDAYS = 10
 CODE_TRIES = 10  # wrong check-in codes one person may type for one shift
 NO_SEAT = _l("这个班次已经满了。")
+# A check-out the volunteer made on their own sign-up as an organizer of the shift.
+BY_AN_ORGANIZER = N_("以组织者身份签退")
 
 
 # ---- seats: only ever moved in SQL ---------------------------------------------------------
@@ -227,9 +229,13 @@ def _walk_in(signup, actor, given):
     _mark_present(signup, actor, given)
 
 
-def _check_out(signup, actor, _given):
+def _check_out(signup, actor, given):
     signup.left_at = utcnow()
     write_record(signup, actor)
+    if not given.get("by_code") and actor is not None and actor.id == signup.profile.user_id:
+        # The volunteer as an organizer of the shift: their word, not the code's clock.
+        return Change(detail=(BY_AN_ORGANIZER, {}))
+    return None
 
 
 def _auto_close(signup, actor, _given):
@@ -584,7 +590,7 @@ def check_code(signup, code, action):
     if not hmac.compare_digest((code or "").strip().encode(), shift.code.encode()):
         raise Refused(_("签到码不对，请看清组织者出示的6位数字。"), field="code")
     count_try(signup, -1)
-    apply(signup, action, signup.profile.user, code_ok=True)
+    FLOW.apply(signup, action, signup.profile.user, None, {"code_ok": True}, by_code=True)
     return signup
 
 
