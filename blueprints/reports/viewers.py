@@ -5,12 +5,13 @@ from functools import cache
 
 from flask import abort, session
 from flask_login import current_user
-from sqlalchemy import bindparam, func, or_, select, true
+from sqlalchemy import bindparam, false, func, or_, select, true
 from sqlalchemy.orm import joinedload, selectinload
 
 from blueprints.access import can
 from blueprints.auth.models import Role
 from blueprints.places.models import Community, Department, Grid
+from blueprints.reports.lists import grant_places
 from blueprints.reports.models import (
     Category,
     Report,
@@ -57,20 +58,14 @@ def openable_by(user):
     """The cases `user` may open (viewer() gives them no 404), as one condition on Report, for
     lists built elsewhere (a figure's cases): public ones, their own, and those is_staff_for
     gives them, the same rule in SQL."""
-    grid_grants = user.grants_for(Role.DISPATCHER, Role.GRID_WORKER, Role.ADMIN)
-    handler_grants = user.grants_for(Role.HANDLER)
-    if any(g.everywhere for g in grid_grants):
+    places = grant_places(user.grants_for(Role.DISPATCHER, Role.GRID_WORKER, Role.ADMIN))
+    if places is None:
         return true()
+    handler_grants = user.grants_for(Role.HANDLER)
     grids = (
         select(Grid.id)
         .join(Community, Community.id == Grid.community_id)
-        .where(
-            or_(
-                Grid.id.in_([g.grid_id for g in grid_grants if g.grid_id]),
-                Grid.community_id.in_([g.community_id for g in grid_grants if g.community_id]),
-                Community.street_id.in_([g.street_id for g in grid_grants if g.street_id]),
-            )
-        )
+        .where(or_(false(), *(GRID_PLACES[kind].in_(ids) for kind, ids in places.items())))
     )
     public = select(Category.id).where(Category.sensitive.is_(False))
     held = [
@@ -93,6 +88,14 @@ def openable_by(user):
         )
         held += [Report.department_id.in_(departments), Report.id.in_(helped)]
     return or_(*held)
+
+
+# Where a grant's place (lists.grant_places) shows on a grid.
+GRID_PLACES = {
+    "in_street_id": Community.street_id,
+    "in_community_id": Grid.community_id,
+    "in_grid_id": Grid.id,
+}
 
 
 @cache
