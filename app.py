@@ -42,17 +42,17 @@ class Config:
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     REDIS_URL = os.environ.get("REDIS_URL", "")
     # Counters every worker shares: Redis when there is one, else the app's own database
-    # (blueprints/ratelimit.py). A Redis that goes away falls back to memory, never to a 500.
+    # (blueprints/web/ratelimit.py). A Redis that goes away falls back to memory, never to a 500.
     RATELIMIT_STORAGE_URI = REDIS_URL or "linlidb://"
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = bool(REDIS_URL)
     RATELIMIT_STORAGE_OPTIONS = (
         {"socket_connect_timeout": 1, "socket_timeout": 1} if REDIS_URL else {}
     )
     RATELIMIT_HEADERS_ENABLED = True
-    # With REDIS_URL, background work runs as jobs on this RQ queue (blueprints/jobs.py).
+    # With REDIS_URL, background work runs as jobs on this RQ queue (blueprints/core/jobs.py).
     RQ_QUEUE = os.environ.get("RQ_QUEUE", "linli")
-    SMS_SENDER = os.environ.get("SMS_SENDER", "blueprints.sms:ConsoleSender")
-    # The HTTP sender (blueprints/sms_gateway.py): where it posts, its key, the gateway's
+    SMS_SENDER = os.environ.get("SMS_SENDER", "blueprints.notices.sms:ConsoleSender")
+    # The HTTP sender (blueprints/notices/gateway.py): where it posts, its key, the gateway's
     # template ids (JSON: msgid -> id), the template that carries a plain text, and the
     # seconds a try waits for an answer.
     SMS_GATEWAY_URL = os.environ.get("SMS_GATEWAY_URL", "")
@@ -65,10 +65,10 @@ class Config:
     SMS_DELIVERY = os.environ.get("SMS_DELIVERY", "loop")
     PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
     # The proxies' own addresses (or networks), as gunicorn sees them: only a request from one
-    # of them is believed for its X-Forwarded-* headers (blueprints/proxies.py).
+    # of them is believed for its X-Forwarded-* headers (blueprints/web/proxies.py).
     TRUSTED_PROXIES = os.environ.get("TRUSTED_PROXIES", "127.0.0.1,::1")
     # Behind the proxy: a request that waited longer than this for a worker gets a 503 at once
-    # (blueprints/queue_timeout.py); 0 serves every request however late.
+    # (blueprints/web/queue_timeout.py); 0 serves every request however late.
     QUEUE_TIMEOUT_SECONDS = float(os.environ.get("QUEUE_TIMEOUT_SECONDS", "10"))
     PASSWORD_HASH_METHOD = "scrypt"
     OPEN311_JURISDICTION = os.environ.get("OPEN311_JURISDICTION", "linli")
@@ -107,9 +107,9 @@ class Config:
 
 def check_texts_config(config):
     """What texts carry from the settings is checked once, at start, rather than by every text
-    (blueprints/sms.py refuses a value of the wrong kind): a hotline in words, or a production
+    (blueprints/notices/sms.py refuses a value of the wrong kind): a hotline in words, or a production
     server whose links would point at 127.0.0.1."""
-    from blueprints.sms import KINDS
+    from blueprints.notices.sms import KINDS
 
     if not KINDS["hotline"].fullmatch(config["HOTLINE"]):
         raise RuntimeError("HOTLINE is a phone number: digits, spaces, + and - only.")
@@ -143,16 +143,14 @@ def create_app(test_config=None):
         app.instance_path, "uploads"
     )
     if app.config["PROXY_COUNT"]:
-        from blueprints.proxies import TrustedProxyFix
+        from blueprints.web.proxies import TrustedProxyFix
 
         app.wsgi_app = TrustedProxyFix(
             app.wsgi_app, app.config["PROXY_COUNT"], app.config["TRUSTED_PROXIES"]
         )
 
     # Imported for what they register: the linlidb:// storage; the set-up of SQLite connections.
-    import blueprints.ratelimit
-    import blueprints.sqlite  # noqa: F401
-    from blueprints import queue_timeout
+    from blueprints.web import queue_timeout
 
     queue_timeout.init_app(app)  # first of the request hooks
 
@@ -163,10 +161,10 @@ def create_app(test_config=None):
     babel.init_app(app, locale_selector=pick_locale)
     login_manager.init_app(app)
 
-    from blueprints import errors, inputs, wire
     from blueprints.admin.routes import bp as admin_bp
     from blueprints.auth.routes import bp as auth_bp
     from blueprints.calendar.routes import bp as calendar_bp
+    from blueprints.core import errors, roles
     from blueprints.figures.routes import bp as figures_bp
     from blueprints.main.routes import bp as main_bp
     from blueprints.mydata.routes import bp as mydata_bp
@@ -176,8 +174,9 @@ def create_app(test_config=None):
     from blueprints.places.routes import bp as places_bp
     from blueprints.reports.routes import bp as reports_bp
     from blueprints.rooms.routes import bp as rooms_bp
-    from blueprints.status import bp as status_bp
+    from blueprints.status.routes import bp as status_bp
     from blueprints.volunteers.routes import bp as volunteers_bp
+    from blueprints.web import inputs, responses
 
     inputs.init_app(app)
     for bp in (
@@ -197,10 +196,11 @@ def create_app(test_config=None):
         mydata_bp,
     ):
         app.register_blueprint(bp)
-    wire.init_app(app)
+    responses.init_app(app)
     errors.init_app(app)
+    roles.init_app(app)
 
-    from blueprints import jobs
+    from blueprints.core import jobs
     from blueprints.main import cli
 
     app.cli.add_command(cli.demo)

@@ -40,7 +40,7 @@ keepalive = 5
 # as drawing the queue, so the turnover is kept to a few times an hour at a busy centre's rate.
 max_requests = 20000
 max_requests_jitter = 2000
-# The app writes one line per request itself (blueprints/wire.py: path without the query,
+# The app writes one line per request itself (blueprints/web/responses.py: path without the query,
 # account, network); gunicorn's access log would be a second, with the query string.
 accesslog = None
 errorlog = "-"

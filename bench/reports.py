@@ -56,7 +56,7 @@ from blueprints.reports.demo import DESCRIPTIONS
 from blueprints.reports.models import OPEN_STATES, Category, Report, ReportEvent
 from blueprints.reports.refs import make_ref
 from blueprints.reports.workflow import STAGE_OF_STATE
-from blueprints.timeutil import utcnow
+from blueprints.util.times import utcnow
 from extensions import db
 
 DAY = 24 * 3600

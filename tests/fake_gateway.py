@@ -1,4 +1,4 @@
-"""A local SMS gateway that speaks the HTTP sender's contract (blueprints/sms_gateway.py), for
+"""A local SMS gateway that speaks the HTTP sender's contract (blueprints/notices/gateway.py), for
 tests to make fail, stall and recover:
 
     with FakeGateway(plan=["500", "timeout", "ok"]) as gateway:

@@ -1,4 +1,4 @@
-"""Walking a keyset-paged list (blueprints/pages.py) through its next links, and the keys no page
+"""Walking a keyset-paged list (blueprints/web/pages.py) through its next links, and the keys no page
 could have sent."""
 
 import re

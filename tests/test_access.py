@@ -1,7 +1,7 @@
 import pytest
 
-from blueprints.access import PUBLIC, SIGNED_IN, allow
-from blueprints.auth.models import Role
+from blueprints.core.access import PUBLIC, SIGNED_IN, allow
+from blueprints.core.roles import Role
 
 
 @pytest.mark.parametrize("audience", [("dispatchr",), ("Admin",), ()])

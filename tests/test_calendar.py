@@ -4,8 +4,7 @@ from datetime import date, datetime
 
 from sqlalchemy import select
 
-from blueprints.calendar.models import CalendarDay
-from blueprints.calendar.services import add_workdays
+from blueprints.core.workdays import CalendarDay, add_workdays
 from extensions import db
 from tests.test_reports import category, dispatch_to_worker, file_report, report
 

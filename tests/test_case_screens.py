@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from blueprints.reports import photos
 from blueprints.reports.models import Report, ReportEvent, ReportPhoto, ReportState
-from blueprints.timeutil import utcnow
+from blueprints.util.times import utcnow
 from extensions import db
 from tests.test_reports import (
     DISPATCHER,
@@ -359,7 +359,7 @@ def test_nobody_removes_another_drafts_photo_or_a_sent_one(client, demo, ctx, ap
 
 
 def test_gcj02_matches_known_reference_points_and_leaves_the_rest_alone():
-    from blueprints.geo import wgs84_to_gcj02
+    from blueprints.util.geo import wgs84_to_gcj02
 
     lat, lng = wgs84_to_gcj02(39.9087, 116.3975)  # Tiananmen, Beijing
     assert abs(lat - 39.9101) < 0.0003

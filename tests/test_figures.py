@@ -18,7 +18,7 @@ from blueprints.places.models import Community, Department, Grid, Street
 from blueprints.reports import services
 from blueprints.reports.demo import load_demo_reports
 from blueprints.reports.models import Category, Report, ReportState
-from blueprints.timeutil import utcnow
+from blueprints.util.times import utcnow
 from extensions import db
 from tests.factories import (
     COMMUNITY_REVIEWER,

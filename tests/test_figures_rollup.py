@@ -27,7 +27,7 @@ from blueprints.figures.rates import STAGES, SUMMED, Period
 from blueprints.places.models import Street
 from blueprints.reports import services
 from blueprints.reports.models import ReportState as S
-from blueprints.timeutil import utcnow
+from blueprints.util.times import utcnow
 from extensions import db
 from tests.factories import DISPATCHER, create_report, person
 

@@ -16,7 +16,7 @@ from wtforms.fields.core import UnboundField
 import blueprints
 from blueprints.orgs import services
 from blueprints.places.models import Community
-from blueprints.timeutil import utcnow
+from blueprints.util.times import utcnow
 from blueprints.volunteers.models import Activity, VolunteerProfile
 from extensions import db
 from tests.conftest import login

@@ -12,14 +12,14 @@ from babel.messages.extract import extract_from_dir
 from sqlalchemy import select
 
 from app import create_app
-from blueprints import sms as texts
+from blueprints.notices import sms as texts
 from blueprints.notices.models import Outbox
-from blueprints.proxies import TrustedProxyFix
 from blueprints.reports import services as reports
 from blueprints.rooms import services as rooms
-from blueprints.timeutil import utcnow
+from blueprints.util.times import utcnow
+from blueprints.util.words import N_
 from blueprints.volunteers import signups
-from blueprints.words import N_
+from blueprints.web.proxies import TrustedProxyFix
 from extensions import db
 from tests import test_orgs, test_rooms, test_volunteers
 from tests.conftest import TOKEN

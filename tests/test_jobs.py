@@ -9,10 +9,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from blueprints import jobs
-from blueprints import sms as outbox
+from blueprints.core import jobs
+from blueprints.notices import sms as outbox
 from blueprints.notices.models import Outbox
-from blueprints.timeutil import utcnow
+from blueprints.util.times import utcnow
 from extensions import db
 from tests.conftest import login
 
@@ -121,7 +121,7 @@ def test_readyz_reports_redis_down_and_off_without_failing_the_instance(
 
 
 def test_readyz_is_503_when_the_database_is_down(app, client, monkeypatch):
-    from blueprints import status
+    from blueprints.status import routes as status
 
     def broken():
         raise status.db.exc.OperationalError("SELECT 1", {}, Exception("gone"))

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import or_, select, update
 
 from blueprints.auth.models import User
-from blueprints.errors import Refused
+from blueprints.core.errors import Refused
 from blueprints.figures.facts import refresh_facts
 from blueprints.mydata import removal
 from blueprints.mydata.models import AccountRemoval
@@ -23,7 +23,7 @@ from blueprints.reports import intake
 from blueprints.reports.claims import answer_claim
 from blueprints.reports.demo import load_demo_reports
 from blueprints.reports.models import PhoneReveal, Report, ReportEvent, ReportPhoto, ReportState
-from blueprints.timeutil import utcnow
+from blueprints.util.times import utcnow
 from blueprints.volunteers.demo import load_demo_volunteers
 from blueprints.volunteers.models import Certificate, Signup, VolunteerProfile
 from extensions import db

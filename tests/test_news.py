@@ -7,11 +7,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from blueprints import ratelimit
 from blueprints.auth.models import User
 from blueprints.auth.people import staff_for
 from blueprints.notices.models import Notice, Outbox
 from blueprints.reports.models import ReportFollow
+from blueprints.web import ratelimit
 from extensions import db
 from tests.test_reports import (
     DISPATCHER,

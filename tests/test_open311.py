@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from blueprints.reports.models import Report
-from blueprints.timeutil import utcnow
+from blueprints.util.times import utcnow
 from extensions import db, limiter
 
 BASE = "/open311/v2"

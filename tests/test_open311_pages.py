@@ -9,7 +9,7 @@ from sqlalchemy import select, update
 
 from blueprints.open311 import lists
 from blueprints.reports.models import Report, ReportEvent
-from blueprints.timeutil import utcnow
+from blueprints.util.times import utcnow
 from extensions import db
 from tests.factories import create_report
 from tests.test_open311 import BASE, xml

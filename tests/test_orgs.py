@@ -10,7 +10,7 @@ from PIL import Image
 from sqlalchemy import func, select
 
 from blueprints.auth.models import User
-from blueprints.errors import Conflict
+from blueprints.core.errors import Conflict
 from blueprints.notices.models import Notice
 from blueprints.orgs import lifecycle, rules
 from blueprints.orgs.models import (
@@ -23,7 +23,7 @@ from blueprints.orgs.models import (
 )
 from blueprints.orgs.workflow import flow
 from blueprints.places.models import Community
-from blueprints.timeutil import utcnow
+from blueprints.util.times import utcnow
 from extensions import db
 from tests.keyset import FIRST, refuses_forged_keys, walk
 

@@ -7,9 +7,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from blueprints import sms as outbox
+from blueprints.notices import sms as outbox
 from blueprints.notices.models import Outbox
-from blueprints.timeutil import utcnow
+from blueprints.util.times import utcnow
 from extensions import db
 from tests.conftest import login
 from tests.keyset import FORGED, walk

@@ -11,7 +11,7 @@ from PIL import ImageFile
 from sqlalchemy import func, select
 
 from blueprints.reports.models import ReportDraft, ReportPhoto
-from blueprints.timeutil import utcnow
+from blueprints.util.times import utcnow
 from extensions import db
 from tests.test_reports import (
     WORKER,

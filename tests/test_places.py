@@ -2,8 +2,8 @@
 
 from sqlalchemy import func, select
 
-from blueprints.access import can
 from blueprints.auth.models import RoleGrant, User
+from blueprints.core.access import can
 from blueprints.main.cli import load_demo
 from blueprints.places.models import Community, Department, Grid, Street
 from blueprints.reports.models import GROUPS, Category, Report

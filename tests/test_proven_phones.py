@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from blueprints.notices.models import Notice, Outbox
 from blueprints.orgs.models import FilingPerson, Org
-from blueprints.timeutil import utcnow
+from blueprints.util.times import utcnow
 from blueprints.volunteers.models import VolunteerProfile
 from extensions import db
 from tests.factories import person

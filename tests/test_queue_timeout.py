@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from blueprints import queue_timeout
+from blueprints.web import queue_timeout
 
 
 def stamp(seconds_ago):

@@ -9,13 +9,13 @@ import pytest
 from PIL import Image
 from sqlalchemy import func, select
 
-from blueprints.auth.models import Role
 from blueprints.auth.people import staff_for
+from blueprints.core.roles import Role
 from blueprints.notices.models import Notice
 from blueprints.places.models import Community, Department, Grid
 from blueprints.reports import intake, refs, services
 from blueprints.reports.models import Category, PhoneReveal, Report, ReportPhoto
-from blueprints.timeutil import utcnow
+from blueprints.util.times import utcnow
 from extensions import db
 from tests.keyset import refuses_forged_keys, walk
 
@@ -711,7 +711,8 @@ def test_a_bad_after_photo_keeps_the_note(client, filed, login_as):
 
 
 def test_staff_for_in_sql_agrees_with_grant_covers(demo, ctx):
-    from blueprints.auth.models import GRANTED_ROLES, RoleGrant, User
+    from blueprints.auth.models import RoleGrant, User
+    from blueprints.core.roles import GRANTED_ROLES
     from blueprints.places.models import Community, Street
 
     places = [

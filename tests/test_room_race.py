@@ -13,7 +13,7 @@ from blueprints.main.cli import DEMO_PASSWORD
 from blueprints.orgs.models import Org
 from blueprints.places.models import Community
 from blueprints.rooms.models import Booking, Room, RoomHours
-from blueprints.timeutil import local, utcnow
+from blueprints.util.times import local, utcnow
 from extensions import db
 from tests.live import TOKEN, at_once, browser, live_gunicorn, post
 

@@ -10,8 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from blueprints.auth.models import User
-from blueprints.calendar.models import CalendarDay
-from blueprints.calendar.services import add_workdays
+from blueprints.core.workdays import CalendarDay, add_workdays
 from blueprints.notices.models import Notice, Outbox
 from blueprints.orgs.demo import load_demo_orgs
 from blueprints.orgs.models import Org
@@ -19,7 +18,7 @@ from blueprints.places.models import Community
 from blueprints.rooms import services
 from blueprints.rooms.models import Booking, BookingState, Room, RoomHours, RoomWait
 from blueprints.rooms.workflow import when_text
-from blueprints.timeutil import local, utcnow
+from blueprints.util.times import local, utcnow
 from blueprints.volunteers.activities import new_code, to_utc
 from blueprints.volunteers.models import Activity, Shift
 from extensions import db

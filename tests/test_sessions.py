@@ -13,7 +13,7 @@ from app import secret_key
 from blueprints.auth import services as auth_services
 from blueprints.auth.models import User, UserSession
 from blueprints.reports.models import Report
-from blueprints.timeutil import utcnow
+from blueprints.util.times import utcnow
 from extensions import db, limiter
 from tests.conftest import login
 from tests.test_reports import file_report

@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from blueprints import sms as outbox
+from blueprints.notices import sms as outbox
 from blueprints.notices.models import Outbox
-from blueprints.timeutil import utcnow
+from blueprints.util.times import utcnow
 from extensions import db
 from tests.conftest import login
 from tests.fake_gateway import KEY, FakeGateway
@@ -33,7 +33,7 @@ def gateway(app):
     with FakeGateway(stall=1.5) as fake:
         app.config.update(
             SMS_DELIVERY="loop",
-            SMS_SENDER="blueprints.sms_gateway:HttpSender",
+            SMS_SENDER="blueprints.notices.gateway:HttpSender",
             SMS_GATEWAY_URL=fake.url,
             SMS_GATEWAY_KEY=KEY,
             SMS_GATEWAY_TEMPLATES=json.dumps({CODE: "SMS_1001"}, ensure_ascii=False),
@@ -130,7 +130,7 @@ def test_a_loop_killed_mid_send_leaves_a_message_sent_once_and_recorded_once(app
         **os.environ,
         "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
         "FLASK_APP": "app",
-        "SMS_SENDER": "blueprints.sms_gateway:HttpSender",
+        "SMS_SENDER": "blueprints.notices.gateway:HttpSender",
         "SMS_GATEWAY_URL": gateway.url,
         "SMS_GATEWAY_KEY": KEY,
         "SMS_GATEWAY_TIMEOUT": "60",

@@ -9,10 +9,10 @@ import pytest
 from flask import template_rendered
 from sqlalchemy import event
 
-from blueprints import wire
 from blueprints.auth.models import RoleGrant, User
 from blueprints.reports import follows, intake, refs, services
 from blueprints.reports.models import ReportState
+from blueprints.web import responses
 from extensions import db
 from tests.conftest import TOKEN, login
 from tests.factories import create_report
@@ -222,7 +222,7 @@ def rendered(app):
 def clock(monkeypatch):
     """The clock of the pages' version stamps, moved on by hand."""
     now = [datetime(2026, 12, 1, 8, 0, 10)]
-    monkeypatch.setattr(wire, "stamp_clock", lambda: now[0])
+    monkeypatch.setattr(responses, "stamp_clock", lambda: now[0])
     return now
 
 

@@ -9,12 +9,12 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from blueprints import jobs
+from blueprints.core import jobs
 from blueprints.notices.models import Notice
 from blueprints.reports.models import Report, ReportEvent
 from blueprints.reports.models import ReportState as S
 from blueprints.reports.services import FLOW
-from blueprints.timeutil import utcnow
+from blueprints.util.times import utcnow
 from extensions import db
 from tests.factories import create_report
 

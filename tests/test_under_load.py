@@ -106,8 +106,8 @@ def read_slowly(server, done):
 
 
 def queue_texts_and_tick(app, phones, errors, done):
-    from blueprints import jobs
-    from blueprints.sms import send_sms
+    from blueprints.core import jobs
+    from blueprints.notices.sms import send_sms
     from extensions import db
 
     try:
@@ -161,7 +161,7 @@ class Stop(Exception):
 
 
 def test_the_delivery_loop_goes_on_after_a_database_error(runner, monkeypatch, caplog):
-    from blueprints import sms
+    from blueprints.notices import sms
 
     locked = OperationalError("UPDATE outbox", {}, sqlite3.OperationalError("database is locked"))
     rounds = iter([locked, {"sent": 1, "retry": 0, "failed": 0, "held": 0}, Stop()])
@@ -189,7 +189,7 @@ def count_of(key):
 
 
 def test_a_rate_count_takes_no_second_connection_and_outlives_a_failed_request(app):
-    from blueprints.ratelimit import WITH_THE_WORK, DatabaseStorage, counted
+    from blueprints.web.ratelimit import WITH_THE_WORK, DatabaseStorage, counted
     from extensions import db
 
     storage = DatabaseStorage("linlidb://")
@@ -219,7 +219,7 @@ def test_a_rate_count_takes_no_second_connection_and_outlives_a_failed_request(a
 
 
 def test_a_sqlite_file_lets_readers_and_a_writer_through_together(app, tmp_path):
-    """blueprints/sqlite.py, on a SQLite file of its own (whatever database the suite runs on)."""
+    """blueprints/core/sqlite.py, on a SQLite file of its own (whatever database the suite runs on)."""
     engine = create_engine(f"sqlite:///{tmp_path / 'shared.db'}")
     try:
         with engine.begin() as conn:

@@ -8,7 +8,7 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from blueprints.auth.models import User
-from blueprints.timeutil import utcnow
+from blueprints.util.times import utcnow
 from blueprints.volunteers import profiles
 from blueprints.volunteers.models import Signup, VolunteerProfile
 from extensions import db

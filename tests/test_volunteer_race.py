@@ -10,7 +10,7 @@ from sqlalchemy import select
 from blueprints.auth.models import User
 from blueprints.main.cli import DEMO_PASSWORD
 from blueprints.places.models import Community, Grid
-from blueprints.timeutil import utcnow
+from blueprints.util.times import utcnow
 from blueprints.volunteers import signups
 from blueprints.volunteers.activities import new_code
 from blueprints.volunteers.models import Activity, Shift, Signup, VolunteerProfile

@@ -11,9 +11,10 @@ from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import func, select
 
 from blueprints.auth.models import User
+from blueprints.core.workflow import Refused
 from blueprints.notices.models import Notice
 from blueprints.places.models import Community
-from blueprints.timeutil import utcnow
+from blueprints.util.times import utcnow
 from blueprints.volunteers import hours, profiles, signups
 from blueprints.volunteers.activities import new_code
 from blueprints.volunteers.models import (
@@ -24,7 +25,6 @@ from blueprints.volunteers.models import (
     Signup,
     VolunteerProfile,
 )
-from blueprints.workflow import Refused
 from extensions import db
 from tests.keyset import refuses_forged_keys, walk
 

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from app import create_app
-from blueprints.access import allow
+from blueprints.core.access import allow
 from extensions import db
 
 GZ = {"Accept-Encoding": "gzip"}
@@ -183,7 +183,7 @@ def test_every_view_declares_who_may_open_it(app):
 
 
 def test_htmx_partial_gets_only_the_named_block(app):
-    from blueprints.htmx import render
+    from blueprints.web.htmx import render
 
     headers = {"HX-Request": "true", "HX-Request-Type": "partial"}
     context = {"code": 404, "title": "T", "text": "fragment text"}

@@ -19,9 +19,9 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from blueprints.auth.models import GRANTED_ROLES, ROLES
-from blueprints.inputs import strict_int
+from blueprints.core.roles import GRANTED_ROLES, ROLES
 from blueprints.reports.models import GROUPS, STAGES
+from blueprints.web.inputs import strict_int
 
 PICK_ONE = _l("请从列表里选一项")
 

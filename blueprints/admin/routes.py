@@ -19,8 +19,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from blueprints import pages
-from blueprints.access import allow
 from blueprints.admin import services
 from blueprints.admin.forms import (
     CategoryForm,
@@ -31,13 +29,16 @@ from blueprints.admin.forms import (
     StreetForm,
     UserForm,
 )
-from blueprints.auth.models import ROLES, Role, RoleGrant, User
+from blueprints.auth.models import RoleGrant, User
 from blueprints.auth.people import grid_roster
-from blueprints.errors import Refused
-from blueprints.htmx import render
-from blueprints.inputs import parse_id
+from blueprints.core.access import allow
+from blueprints.core.errors import Refused
+from blueprints.core.roles import ROLES, Role
 from blueprints.places.models import Community, Department, Grid, Street
 from blueprints.reports.models import Category
+from blueprints.web import pages
+from blueprints.web.htmx import render
+from blueprints.web.inputs import parse_id
 from extensions import db
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")

@@ -10,13 +10,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 from wtforms.fields.choices import SelectChoice
 
-from blueprints.auth.models import GRANTED_ROLES, ROLES, AccountEvent, Role, User
+from blueprints.auth.models import AccountEvent, User
 from blueprints.auth.people import new_grant
 from blueprints.auth.services import end_other_sessions, record
-from blueprints.errors import Refused
-from blueprints.inputs import parse_int
+from blueprints.core.errors import Refused
+from blueprints.core.roles import GRANTED_ROLES, ROLES, Role
 from blueprints.places.models import Community, Department, Grid, Street
 from blueprints.reports.models import Category
+from blueprints.web.inputs import parse_int
 from extensions import db
 
 log = logging.getLogger("linli.admin")

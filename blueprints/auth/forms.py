@@ -5,8 +5,8 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
 from blueprints.auth.models import ID_DOCUMENTS
-from blueprints.inputs import strict_int
-from blueprints.phones import is_mobile, normalize_phone
+from blueprints.util.phones import is_mobile, normalize_phone
+from blueprints.web.inputs import strict_int
 
 
 def mobile_number(_form, field):

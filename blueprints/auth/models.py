@@ -1,7 +1,6 @@
 """Accounts, their roles in places, one-time reset codes, and the account log."""
 
 from datetime import datetime
-from enum import StrEnum
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -10,36 +9,12 @@ from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from blueprints.phones import mask_phone
+from blueprints.core.roles import ROLES, Role
 from blueprints.places.models import Community, Department, Grid, Street
-from blueprints.timeutil import utcnow
+from blueprints.util.phones import mask_phone
+from blueprints.util.times import utcnow
 from extensions import db
 
-
-class Role(StrEnum):
-    """Who does what (DESIGN.md §1). Every account is a resident; the others are granted in a place."""
-
-    RESIDENT = "resident"
-    GRID_WORKER = "grid_worker"
-    DISPATCHER = "dispatcher"
-    HANDLER = "handler"
-    ORG_OFFICER = "org_officer"
-    COMMUNITY_REVIEWER = "community_reviewer"
-    STREET_REVIEWER = "street_reviewer"
-    ADMIN = "admin"
-
-
-ROLES = {
-    Role.RESIDENT: _l("居民"),
-    Role.GRID_WORKER: _l("网格员"),
-    Role.DISPATCHER: _l("指挥中心"),
-    Role.HANDLER: _l("职能部门"),
-    Role.ORG_OFFICER: _l("组织负责人"),
-    Role.COMMUNITY_REVIEWER: _l("社区初审"),
-    Role.STREET_REVIEWER: _l("街道审核"),
-    Role.ADMIN: _l("管理员"),
-}
-GRANTED_ROLES = [r for r in ROLES if r != Role.RESIDENT]
 # What a grid worker may check when a resident's phone is lost (an assisted password reset).
 ID_DOCUMENTS = {
     "id_card": _l("居民身份证"),

@@ -7,7 +7,8 @@ from functools import cache
 
 from sqlalchemy import and_, bindparam, or_, select
 
-from blueprints.auth.models import Role, RoleGrant, User
+from blueprints.auth.models import RoleGrant, User
+from blueprints.core.roles import Role
 from blueprints.places.models import Community, Department, Grid
 from extensions import db
 

@@ -4,8 +4,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 
-from blueprints import htmx
-from blueprints.access import PUBLIC, SIGNED_IN, allow, safe_next
 from blueprints.auth import services
 from blueprints.auth.forms import (
     AccountForm,
@@ -19,14 +17,17 @@ from blueprints.auth.forms import (
     ResetRequestForm,
     SignupForm,
 )
-from blueprints.auth.models import AccountEvent, Role
-from blueprints.errors import Refused
-from blueprints.htmx import render
-from blueprints.main import features
-from blueprints.phones import mask_phone, normalize_phone
+from blueprints.auth.models import AccountEvent
+from blueprints.core import features
+from blueprints.core.access import PUBLIC, SIGNED_IN, allow, safe_next
+from blueprints.core.errors import Refused
+from blueprints.core.roles import Role
 from blueprints.places.models import Grid
 from blueprints.places.services import grid_choices
-from blueprints.ratelimit import hashed
+from blueprints.util.phones import mask_phone, normalize_phone
+from blueprints.web import htmx
+from blueprints.web.htmx import render
+from blueprints.web.ratelimit import hashed
 from extensions import db, limiter, login_manager
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")

@@ -12,13 +12,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from blueprints.access import can
-from blueprints.auth.models import AccountEvent, ResetCode, Role, User, UserSession
-from blueprints.errors import Refused
+from blueprints.auth.models import AccountEvent, ResetCode, User, UserSession
+from blueprints.core.access import can
+from blueprints.core.errors import Refused
+from blueprints.core.roles import Role
 from blueprints.notices.services import notify
-from blueprints.sms import message, send_sms
-from blueprints.timeutil import utcnow
-from blueprints.words import N_
+from blueprints.notices.sms import message, send_sms
+from blueprints.util.times import utcnow
+from blueprints.util.words import N_
 from extensions import db
 
 RESET_MINUTES = 15

@@ -1,14 +1,14 @@
 from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 
-from blueprints.access import allow
-from blueprints.auth.models import Role
 from blueprints.calendar import services
-from blueprints.errors import Refused
-from blueprints.htmx import render
-from blueprints.inputs import parse_date
-from blueprints.main import features
-from blueprints.timeutil import local, utcnow
+from blueprints.core import features
+from blueprints.core.access import allow
+from blueprints.core.errors import Refused
+from blueprints.core.roles import Role
+from blueprints.util.times import local, utcnow
+from blueprints.web.htmx import render
+from blueprints.web.inputs import parse_date
 
 bp = Blueprint("calendar", __name__, url_prefix="/calendar")
 bp.record_once(features.home("calendar/_home.html", order=60))

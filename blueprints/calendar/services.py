@@ -1,40 +1,11 @@
-from datetime import UTC, datetime, time, timedelta
+"""The admins' edits to the working-day calendar (blueprints/core/workdays.py)."""
 
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from blueprints.calendar.models import CalendarDay
-from blueprints.errors import Refused
-from blueprints.timeutil import LOCAL, local
+from blueprints.core.errors import Refused
+from blueprints.core.workdays import CalendarDay
 from extensions import db
-
-END_OF_DAY = time(18, 0)
-
-
-def exceptions_between(first, last):
-    rows = db.session.scalars(
-        select(CalendarDay).where(CalendarDay.day >= first, CalendarDay.day <= last)
-    )
-    return {row.day: row.workday for row in rows}
-
-
-def is_workday(day, exceptions):
-    return exceptions.get(day, day.weekday() < 5)
-
-
-def add_workdays(start_utc, days):
-    """The end (18:00 Beijing time) of the n-th working day after start, as naive UTC.
-
-    Weekends are off and weekdays on, unless the calendar says otherwise (holidays, 调休)."""
-    today = local(start_utc).date()
-    exceptions = exceptions_between(today, today + timedelta(days=days * 3 + 30))
-    day, counted = today, 0
-    while counted < days:
-        day += timedelta(days=1)
-        if is_workday(day, exceptions):
-            counted += 1
-    end = datetime.combine(day, END_OF_DAY, tzinfo=LOCAL)
-    return end.astimezone(UTC).replace(tzinfo=None)
 
 
 def upcoming(today, limit=100):

@@ -5,8 +5,8 @@ once: on a SQLite file the runs take turns; on PostgreSQL each claims its cases 
 import click
 from flask.cli import with_appcontext
 
+from blueprints.core.jobs import one_at_a_time
 from blueprints.figures.facts import refresh_facts
-from blueprints.jobs import one_at_a_time
 
 
 def refresh(now=None):

@@ -14,7 +14,7 @@ from blueprints.figures.scopes import kind_of, street_of
 from blueprints.orgs.models import REVIEW_STATES, Filing, FilingEvent
 from blueprints.places.models import Community, Department, Grid
 from blueprints.reports.models import Category
-from blueprints.timeutil import LOCAL, local, utcnow
+from blueprints.util.times import LOCAL, local, utcnow
 from blueprints.volunteers.models import HoursRecord
 from extensions import db
 

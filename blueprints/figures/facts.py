@@ -9,12 +9,12 @@ from datetime import timedelta
 from sqlalchemy import and_, delete, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
+from blueprints.core.workflow import claim, due_after
 from blueprints.figures.models import CaseFigure
 from blueprints.figures.rollup import recompute, touched
 from blueprints.places.models import Grid
 from blueprints.reports.models import OPEN_STATES, Report, ReportState
-from blueprints.timeutil import local, utcnow
-from blueprints.workflow import claim, due_after
+from blueprints.util.times import local, utcnow
 from extensions import db
 
 BATCH = 500

@@ -4,8 +4,8 @@ import re
 from datetime import timedelta
 
 from blueprints.figures.rates import Period
-from blueprints.inputs import parse_date
-from blueprints.timeutil import local, utcnow
+from blueprints.util.times import local, utcnow
+from blueprints.web.inputs import parse_date
 
 LONGEST = timedelta(days=366)
 

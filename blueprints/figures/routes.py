@@ -18,9 +18,10 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
-from blueprints.access import PUBLIC, allow
-from blueprints.auth.models import Role, User
-from blueprints.exports import csv_pieces, csv_text
+from blueprints.auth.models import User
+from blueprints.core import features
+from blueprints.core.access import PUBLIC, allow
+from blueprints.core.roles import Role
 from blueprints.figures import charts, dashboards, opendata, rates
 from blueprints.figures.cli import tick
 from blueprints.figures.facts import refresh_facts
@@ -34,11 +35,11 @@ from blueprints.figures.periods import (
     this_month,
 )
 from blueprints.figures.scopes import STAFF, home_place, kind_of, place_or_404, street_of
-from blueprints.htmx import render
-from blueprints.main import features
 from blueprints.orgs.models import STATES as FILING_STATES
 from blueprints.reports.models import STATES, Report
 from blueprints.reports.viewers import openable_by
+from blueprints.util.exports import csv_pieces, csv_text
+from blueprints.web.htmx import render
 from extensions import db
 
 bp = Blueprint("figures", __name__, url_prefix="/figures")

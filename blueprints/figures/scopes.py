@@ -13,7 +13,7 @@ no other community's or department's own row)."""
 from flask import abort
 from flask_login import current_user
 
-from blueprints.auth.models import Role
+from blueprints.core.roles import Role
 from blueprints.places.models import Community, Department, Grid, Street
 from extensions import db
 

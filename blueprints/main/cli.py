@@ -6,13 +6,14 @@ import click
 from flask import current_app
 from sqlalchemy import select
 
-from blueprints.auth.models import Role, User
+from blueprints.auth.models import User
 from blueprints.auth.people import new_grant
-from blueprints.main.features import demo_loaders
+from blueprints.core.features import demo_loaders
+from blueprints.core.roles import Role
 from blueprints.open311.models import ApiKey, hash_key
 from blueprints.places.models import Community, Department, Grid, Street
 from blueprints.reports.models import Category
-from blueprints.timeutil import utcnow
+from blueprints.util.times import utcnow
 from extensions import db
 
 DEMO_PASSWORD = "linli-demo"
@@ -249,7 +250,7 @@ def load_demo(with_reports=True):
     if not db.session.scalar(select(ApiKey).where(ApiKey.key_hash == hash_key(DEMO_API_KEY))):
         db.session.add(ApiKey.issue("演示客户端", key=DEMO_API_KEY)[0])
     db.session.commit()
-    # Each feature's own demo data (blueprints/main/features.py); the bulky ones on request.
+    # Each feature's own demo data (blueprints/core/features.py); the bulky ones on request.
     for loader in demo_loaders(full=with_reports):
         loader()
 

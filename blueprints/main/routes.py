@@ -6,14 +6,14 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy import text
 
-from blueprints.access import PUBLIC, allow, safe_next
 from blueprints.admin import services as admin_services
-from blueprints.auth.models import Role
 from blueprints.auth.services import set_locale
-from blueprints.htmx import page_response, render
-from blueprints.main import features
+from blueprints.core import features
+from blueprints.core.access import PUBLIC, allow, safe_next
+from blueprints.core.roles import Role
 from blueprints.notices.services import unread_count
 from blueprints.places.models import Grid
+from blueprints.web.htmx import page_response, render
 from extensions import db
 
 bp = Blueprint("main", __name__)

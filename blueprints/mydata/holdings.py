@@ -2,10 +2,10 @@
 
 from sqlalchemy import or_, select
 
-from blueprints.auth.models import ROLES
+from blueprints.core.roles import ROLES
 from blueprints.orgs.models import Filing, FilingPerson, MemberPhoneReveal, Org, OrgMember
 from blueprints.reports.models import PhoneReveal, Report
-from blueprints.timeutil import local
+from blueprints.util.times import local
 from blueprints.volunteers.models import Certificate, HoursRecord, Signup, VolunteerProfile
 from extensions import db
 

@@ -5,7 +5,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey
 from sqlalchemy.orm import Mapped, mapped_column
 
-from blueprints.timeutil import utcnow
+from blueprints.util.times import utcnow
 from extensions import db
 
 

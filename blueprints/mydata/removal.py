@@ -21,7 +21,7 @@ from blueprints.mydata.models import AccountRemoval
 from blueprints.notices.models import Notice, Outbox
 from blueprints.orgs.models import REVIEW_STATES, Filing, FilingPerson, Org, OrgMember
 from blueprints.reports.models import MeToo, Report
-from blueprints.timeutil import utcnow
+from blueprints.util.times import utcnow
 from blueprints.volunteers.models import Shift, Signup, VolunteerProfile
 from extensions import db
 

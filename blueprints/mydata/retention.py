@@ -18,7 +18,7 @@ from sqlalchemy import delete, func, select, update
 
 from blueprints.reports import photos
 from blueprints.reports.models import Report, ReportEvent, ReportPhoto, ReportState
-from blueprints.timeutil import utcnow
+from blueprints.util.times import utcnow
 from extensions import db
 
 FINISHED = (ReportState.CLOSED, ReportState.RETURNED, ReportState.WITHDRAWN, ReportState.MERGED)

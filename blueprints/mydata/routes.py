@@ -7,14 +7,14 @@ from flask import Blueprint, Response, flash, redirect, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 
-from blueprints.access import SIGNED_IN, allow
 from blueprints.auth.services import authenticate
-from blueprints.htmx import render
-from blueprints.main import features
+from blueprints.core import features
+from blueprints.core.access import SIGNED_IN, allow
 from blueprints.mydata import holdings, removal
 from blueprints.mydata.forms import DeleteForm
 from blueprints.mydata.retention import tick
-from blueprints.timeutil import local, utcnow
+from blueprints.util.times import local, utcnow
+from blueprints.web.htmx import render
 from extensions import limiter
 
 bp = Blueprint("mydata", __name__, url_prefix="/mydata")

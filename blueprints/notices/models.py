@@ -4,8 +4,8 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from blueprints.timeutil import utcnow
-from blueprints.words import translate
+from blueprints.util.times import utcnow
+from blueprints.util.words import translate
 from extensions import db
 
 
@@ -18,7 +18,7 @@ class Notice(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
-    # The Chinese msgid and its values: translated when the inbox is read (blueprints/words.py).
+    # The Chinese msgid and its values: translated when the inbox is read (blueprints/util/words.py).
     text: Mapped[str] = mapped_column(String(300))
     params: Mapped[str] = mapped_column(Text, default="{}")
     url: Mapped[str] = mapped_column(String(200), default="")

@@ -6,12 +6,11 @@ from flask import Blueprint, abort, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 
-from blueprints import sms
-from blueprints.access import SIGNED_IN, allow
-from blueprints.auth.models import Role
-from blueprints.htmx import render
-from blueprints.main import features
-from blueprints.notices import services
+from blueprints.core import features
+from blueprints.core.access import SIGNED_IN, allow
+from blueprints.core.roles import Role
+from blueprints.notices import services, sms
+from blueprints.web.htmx import render
 
 bp = Blueprint("notices", __name__, url_prefix="/notices")
 log = logging.getLogger("linli.sms")

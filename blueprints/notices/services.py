@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select, update
 
 from blueprints.notices.models import Notice, Outbox
-from blueprints.pages import Keyset
+from blueprints.web.pages import Keyset
 from extensions import db
 
 # A person's messages, newest first: a page is the messages of its threads (a long thread may go

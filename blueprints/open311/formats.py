@@ -4,8 +4,8 @@ from xml.etree import ElementTree as ET
 
 from flask import Response, json
 
-from blueprints.inputs import clean_text
-from blueprints.timeutil import local
+from blueprints.util.times import local
+from blueprints.web.inputs import clean_text
 
 # The element name of one item inside each XML list.
 ITEM = {
@@ -72,3 +72,9 @@ def api_format(path):
 
 def error(fmt, status, description):
     return answer(fmt, "errors", [{"code": status, "description": str(description)}], status)
+
+
+def error_for_path(path, code, description):
+    """The API's own error answer for a path under it (the app's error pages ask), else None."""
+    fmt = api_format(path)
+    return error(fmt, code, description) if fmt else None

@@ -5,10 +5,10 @@ tells the client what to send instead."""
 import re
 
 from blueprints.open311.services import ApiError, category_by_code, locate
-from blueprints.phones import is_mobile, normalize_phone
 from blueprints.reports.forms import answers_of, questions_form
 from blueprints.reports.intake import ReportAnswers
 from blueprints.reports.models import ADDRESS_MAX, DESCRIPTION_MAX, DESCRIPTION_MIN, NAME_MAX
+from blueprints.util.phones import is_mobile, normalize_phone
 
 
 def coordinates(form):

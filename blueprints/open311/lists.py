@@ -16,7 +16,6 @@ from itsdangerous import BadData, URLSafeSerializer
 from sqlalchemy import select, tuple_
 from sqlalchemy.orm import contains_eager, selectinload
 
-from blueprints.inputs import parse_int
 from blueprints.open311.formats import stamp
 from blueprints.open311.services import (
     MAX_RESULTS,
@@ -33,6 +32,7 @@ from blueprints.reports.models import (
     ReportState,
     resident_words,
 )
+from blueprints.web.inputs import parse_int
 from extensions import db
 
 # GeoReport v2 leaves the number of results to the implementer. 100 by default: a 12345

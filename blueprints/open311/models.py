@@ -6,7 +6,7 @@ from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from blueprints.reports.models import Report, ReportEvent
-from blueprints.timeutil import utcnow
+from blueprints.util.times import utcnow
 from extensions import db
 
 # The orders the Open311 lists page by (blueprints/open311/lists.py). With the id in the index,

@@ -5,8 +5,8 @@ from flask import jsonify
 from blueprints.open311.lists import MAX_PAGE_SIZE, PAGE_SIZE
 from blueprints.reports.models import DESCRIPTION_MAX, DESCRIPTION_MIN
 
-# The one character the API refuses in any text it is sent: a NUL (blueprints/wire.py answers
-# 400). Other control characters are dropped on the way in (blueprints/inputs.py), so a text
+# The one character the API refuses in any text it is sent: a NUL (blueprints/web/responses.py answers
+# 400). Other control characters are dropped on the way in (blueprints/web/inputs.py), so a text
 # that holds them is still accepted, and the document allows them.
 NO_NUL = "^[^\\u0000]*$"
 

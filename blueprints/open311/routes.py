@@ -19,20 +19,21 @@ from flask import Blueprint, abort, current_app, flash, redirect, request, url_f
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from blueprints.access import PUBLIC, allow
-from blueprints.auth.models import Role
-from blueprints.htmx import render
-from blueprints.links import public_url
-from blueprints.main import features
+from blueprints.core import features
+from blueprints.core.access import PUBLIC, allow
+from blueprints.core.roles import Role
 from blueprints.open311 import inputs, lists, services
-from blueprints.open311.formats import answer, error
+from blueprints.open311.formats import answer, error, error_for_path
 from blueprints.open311.models import ApiKey, hash_key
 from blueprints.open311.openapi import document
 from blueprints.open311.services import ApiError
+from blueprints.web.htmx import render
+from blueprints.web.links import public_url
 from extensions import csrf, db, limiter
 
 bp = Blueprint("open311", __name__, url_prefix="/open311")
 bp.record_once(features.home("open311/_home.html", order=70))
+bp.record_once(features.error_answer(error_for_path))
 
 FMT = "<any(json,xml):fmt>"
 

@@ -8,7 +8,6 @@ from datetime import datetime, timedelta
 from flask import url_for
 from sqlalchemy import select, update
 
-from blueprints.links import public_url
 from blueprints.open311.formats import stamp
 from blueprints.open311.models import ApiKey, hash_key
 from blueprints.places.models import Community, Grid
@@ -21,7 +20,8 @@ from blueprints.reports.models import (
     ReportState,
     resident_words,
 )
-from blueprints.timeutil import utcnow
+from blueprints.util.times import utcnow
+from blueprints.web.links import public_url
 from extensions import db
 
 MAX_DAYS = 90

@@ -12,7 +12,7 @@ from blueprints.orgs import lifecycle
 from blueprints.orgs.models import Filing, FilingPerson
 from blueprints.orgs.workflow import flow
 from blueprints.places.models import Community
-from blueprints.timeutil import utcnow
+from blueprints.util.times import utcnow
 from extensions import db
 
 RESIDENT, OFFICER, COMMUNITY, STREET = "13800000001", "13800000005", "13800000006", "13800000007"

@@ -11,9 +11,9 @@ from flask_babel import gettext as _
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from blueprints import images
-from blueprints.errors import Refused
+from blueprints.core.errors import Refused
 from blueprints.orgs.models import Filing
+from blueprints.util import images
 from extensions import db
 
 MAX_SIDE = 2000

@@ -6,9 +6,9 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from blueprints.auth.forms import mobile_number
-from blueprints.inputs import strict_int
 from blueprints.orgs.models import KINDS
-from blueprints.phones import normalize_phone
+from blueprints.util.phones import normalize_phone
+from blueprints.web.inputs import strict_int
 
 
 def trimmed(value):

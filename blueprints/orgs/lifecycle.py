@@ -7,10 +7,11 @@ from flask_babel import gettext as _
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
-from blueprints.access import can
-from blueprints.auth.models import Role
 from blueprints.auth.people import staff_for
-from blueprints.errors import Refused
+from blueprints.core.access import can
+from blueprints.core.errors import Refused
+from blueprints.core.roles import Role
+from blueprints.core.workflow import claim
 from blueprints.notices.services import notify
 from blueprints.orgs.models import (
     REVIEW_STATES,
@@ -21,9 +22,8 @@ from blueprints.orgs.models import (
     OrgMember,
 )
 from blueprints.orgs.workflow import flow
-from blueprints.timeutil import utcnow
-from blueprints.words import N_
-from blueprints.workflow import claim
+from blueprints.util.times import utcnow
+from blueprints.util.words import N_
 from extensions import db
 
 RENEWAL_NOTICE = timedelta(days=15)

@@ -10,8 +10,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from blueprints.timeline import TimelineEntry
-from blueprints.timeutil import utcnow
+from blueprints.core.timeline import TimelineEntry
+from blueprints.util.times import utcnow
 from extensions import db
 
 if TYPE_CHECKING:

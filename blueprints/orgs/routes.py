@@ -4,14 +4,11 @@ from flask import Blueprint, abort, flash, redirect, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from blueprints import pages
-from blueprints.access import PUBLIC, SIGNED_IN, allow, can
-from blueprints.auth.models import Role
-from blueprints.errors import Conflict, Refused
-from blueprints.htmx import advance, render, wants_fragment
-from blueprints.inputs import parse_id
-from blueprints.links import public_url
-from blueprints.main import features
+from blueprints.core import features
+from blueprints.core.access import PUBLIC, SIGNED_IN, allow, can
+from blueprints.core.errors import Conflict, Refused
+from blueprints.core.roles import Role
+from blueprints.core.workflow import STALE
 from blueprints.orgs import documents, lifecycle, rules, services
 from blueprints.orgs.cli import tick
 from blueprints.orgs.demo import load_demo_orgs
@@ -29,9 +26,12 @@ from blueprints.orgs.workflow import flow
 from blueprints.places.models import Community
 from blueprints.places.routes import qr_svg
 from blueprints.rooms.services import upcoming_for_org
-from blueprints.timeutil import local
+from blueprints.util.times import local
 from blueprints.volunteers.activities import list_activities
-from blueprints.workflow import STALE
+from blueprints.web import pages
+from blueprints.web.htmx import advance, render, wants_fragment
+from blueprints.web.inputs import parse_id
+from blueprints.web.links import public_url
 from extensions import db, limiter
 
 bp = Blueprint("orgs", __name__, url_prefix="/orgs")

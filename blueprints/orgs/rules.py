@@ -12,9 +12,9 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from blueprints.auth.models import Role
 from blueprints.auth.people import staff_for
 from blueprints.auth.services import proven_holder
+from blueprints.core.roles import Role
 from blueprints.notices.services import notify
 from blueprints.orgs.models import (
     REVIEW_STATES,
@@ -24,10 +24,10 @@ from blueprints.orgs.models import (
     Org,
     OrgMember,
 )
-from blueprints.phones import mask_phone
 from blueprints.places.models import Community
-from blueprints.timeutil import utcnow
-from blueprints.words import N_
+from blueprints.util.phones import mask_phone
+from blueprints.util.times import utcnow
+from blueprints.util.words import N_
 from extensions import db
 
 MIN_FOUNDERS = 2

@@ -8,10 +8,11 @@ from flask_babel import gettext as _
 from sqlalchemy import or_, select, tuple_
 from sqlalchemy.orm.exc import StaleDataError
 
-from blueprints.access import can
-from blueprints.auth.models import Role
 from blueprints.auth.services import proven_holder
-from blueprints.errors import Conflict, Refused
+from blueprints.core.access import can
+from blueprints.core.errors import Conflict, Refused
+from blueprints.core.roles import Role
+from blueprints.core.workflow import STALE
 from blueprints.notices.services import notify
 from blueprints.orgs import documents, rules
 from blueprints.orgs.models import (
@@ -22,10 +23,9 @@ from blueprints.orgs.models import (
     Org,
 )
 from blueprints.orgs.workflow import filing_url, flow
-from blueprints.pages import Keyset
 from blueprints.places.models import Community
-from blueprints.words import N_
-from blueprints.workflow import STALE
+from blueprints.util.words import N_
+from blueprints.web.pages import Keyset
 from extensions import db
 
 REVIEWER_ROLES = (Role.COMMUNITY_REVIEWER, Role.STREET_REVIEWER, Role.ADMIN)

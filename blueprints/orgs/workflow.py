@@ -1,5 +1,5 @@
 """The filing of a community social organization, readable at a glance. Nothing else sets a
-filing's state: every step goes through FilingFlow.apply (blueprints/workflow.py).
+filing's state: every step goes through FilingFlow.apply (blueprints/core/workflow.py).
 
     draft ──submit──▶ community_review ──pass──▶ street_review ──approve──▶ approved
                        │  return / refuse           │  return / refuse
@@ -15,14 +15,14 @@ from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
 
-from blueprints.auth.models import Role
-from blueprints.errors import Refused
-from blueprints.links import public_url
+from blueprints.core.errors import Refused
+from blueprints.core.roles import Role
+from blueprints.core.workflow import Change, Flow, due_after, step
 from blueprints.orgs import documents, rules
 from blueprints.orgs.models import PARTS, REVIEW_STATES, Filing, FilingEvent
-from blueprints.timeutil import utcnow
-from blueprints.words import N_
-from blueprints.workflow import Change, Flow, due_after, step
+from blueprints.util.times import utcnow
+from blueprints.util.words import N_
+from blueprints.web.links import public_url
 from extensions import db
 
 REVIEW_DAYS = 7
@@ -91,7 +91,7 @@ REASON_SHOWN = 120  # characters of the reviewer's reasons in an inbox message
 def tell_applicant(filing, action, url):
     """The applicant's inbox and phone hear the decision, in the applicant's language."""
     from blueprints.notices.services import notify
-    from blueprints.sms import message, send_sms
+    from blueprints.notices.sms import message, send_sms
 
     reason = filing.events[-1].note if filing.events else ""
     number = filing.org.number if filing.org else ""

@@ -5,12 +5,12 @@ from flask import Blueprint, abort, flash, redirect, session, url_for
 from flask_babel import gettext as _
 from markupsafe import Markup
 
-from blueprints.access import PUBLIC, allow, require
-from blueprints.auth.models import Role
 from blueprints.auth.people import grid_residents, grid_roster
-from blueprints.htmx import render
-from blueprints.links import public_url
+from blueprints.core.access import PUBLIC, allow, require
+from blueprints.core.roles import Role
 from blueprints.places import services
+from blueprints.web.htmx import render
+from blueprints.web.links import public_url
 
 bp = Blueprint("places", __name__, url_prefix="/places")
 

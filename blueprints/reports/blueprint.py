@@ -2,7 +2,7 @@
 
 from flask import Blueprint
 
-from blueprints.main import features
+from blueprints.core import features
 from blueprints.reports import services
 from blueprints.reports.cli import tick
 from blueprints.reports.deadlines import expected_done, time_left

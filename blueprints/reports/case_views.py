@@ -8,13 +8,10 @@ from flask import abort, current_app, flash, redirect, request, send_file, sessi
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from blueprints import geo, wire
-from blueprints.access import PUBLIC, SIGNED_IN, allow, can
-from blueprints.auth.models import Role
 from blueprints.auth.people import staff_for
-from blueprints.errors import Refused
-from blueprints.htmx import is_htmx, render
-from blueprints.inputs import parse_int
+from blueprints.core.access import PUBLIC, SIGNED_IN, allow, can
+from blueprints.core.errors import Refused
+from blueprints.core.roles import Role
 from blueprints.places.services import street_departments
 from blueprints.reports import follows, intake, photos, refs, services
 from blueprints.reports.blueprint import bp
@@ -36,6 +33,10 @@ from blueprints.reports.viewers import (
     report_or_404,
     viewer,
 )
+from blueprints.util import geo
+from blueprints.web import responses
+from blueprints.web.htmx import is_htmx, render
+from blueprints.web.inputs import parse_int
 from extensions import db, limiter
 
 
@@ -121,7 +122,7 @@ def show(ref):
     # The viewer's grants and role go into the tag as well as the account: a page is never
     # another person's, nor one drawn for powers its reader no longer has.
     version = (*case_version(report), *looking.values(), held_grants())
-    unchanged = wire.unchanged_since(*version)
+    unchanged = responses.unchanged_since(*version)
     if unchanged:
         return unchanged
     return show_page(report, looking=looking)

@@ -10,10 +10,10 @@ from flask_babel import gettext as _
 from sqlalchemy import select, update
 
 from blueprints.auth.services import hold_account
-from blueprints.errors import Refused
+from blueprints.core.errors import Refused
 from blueprints.reports.models import Report
 from blueprints.reports.refs import event
-from blueprints.timeutil import utcnow
+from blueprints.util.times import utcnow
 from extensions import db
 
 CLAIM_DAYS = 90

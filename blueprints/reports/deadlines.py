@@ -5,10 +5,10 @@ from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
 
-from blueprints.calendar.services import add_workdays
+from blueprints.core.workdays import add_workdays
 from blueprints.reports.models import ReportState
 from blueprints.reports.workflow import STAGE_OF_STATE
-from blueprints.timeutil import utcnow
+from blueprints.util.times import utcnow
 
 FOLLOW_UP_DAYS = 7
 

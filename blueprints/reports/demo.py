@@ -3,8 +3,9 @@
 from flask_login import AnonymousUserMixin
 from sqlalchemy import select
 
-from blueprints.auth.models import Role, User
+from blueprints.auth.models import User
 from blueprints.auth.people import staff_for
+from blueprints.core.roles import Role
 from blueprints.places.models import Department, Grid
 from blueprints.reports import intake, services
 from blueprints.reports.models import Category, Report, ReportState

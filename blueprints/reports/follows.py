@@ -5,7 +5,7 @@ from sqlalchemy import delete, exists, select
 from sqlalchemy.exc import IntegrityError
 
 from blueprints.auth.models import User
-from blueprints.errors import Refused
+from blueprints.core.errors import Refused
 from blueprints.reports.models import ReportFollow
 from extensions import db
 

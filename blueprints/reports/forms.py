@@ -16,9 +16,9 @@ from wtforms.validators import DataRequired, Length, Optional, Regexp, Validatio
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from blueprints.auth.forms import mobile_number
-from blueprints.inputs import strict_int
-from blueprints.phones import normalize_phone
 from blueprints.reports.models import ADDRESS_MAX, DESCRIPTION_MAX, DESCRIPTION_MIN, NAME_MAX
+from blueprints.util.phones import normalize_phone
+from blueprints.web.inputs import strict_int
 
 
 def degrees(limit):

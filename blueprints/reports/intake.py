@@ -10,10 +10,10 @@ from flask_babel import gettext as _
 from sqlalchemy import delete, exists, func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from blueprints.auth.models import Role
 from blueprints.auth.people import staff_for
 from blueprints.auth.services import hold_account
-from blueprints.errors import Refused
+from blueprints.core.errors import Refused
+from blueprints.core.roles import Role
 from blueprints.notices.services import notify
 from blueprints.places.models import Grid
 from blueprints.reports import photos
@@ -28,8 +28,8 @@ from blueprints.reports.models import (
     ReportState,
 )
 from blueprints.reports.refs import event, make_ref, report_url, tracking_code, tracking_hash
-from blueprints.timeutil import utcnow
-from blueprints.words import N_
+from blueprints.util.times import utcnow
+from blueprints.util.words import N_
 from extensions import db
 
 METOO_PER_NETWORK = 5

@@ -6,14 +6,10 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from blueprints.access import PUBLIC, allow, can
-from blueprints.auth.models import Role
 from blueprints.auth.services import proven_holder
-from blueprints.errors import Refused
-from blueprints.geo import parse_point
-from blueprints.htmx import advance, render
-from blueprints.inputs import parse_int
-from blueprints.links import public_url
+from blueprints.core.access import PUBLIC, allow, can
+from blueprints.core.errors import Refused
+from blueprints.core.roles import Role
 from blueprints.places.models import Grid
 from blueprints.places.services import grid_choices, nearest_grid
 from blueprints.reports import intake, refs
@@ -34,6 +30,10 @@ from blueprints.reports.models import (
     answers_shown,
 )
 from blueprints.reports.viewers import remember_tracked
+from blueprints.util.geo import parse_point
+from blueprints.web.htmx import advance, render
+from blueprints.web.inputs import parse_int
+from blueprints.web.links import public_url
 from extensions import db, limiter
 
 

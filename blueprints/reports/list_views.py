@@ -4,13 +4,9 @@ from flask import flash, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from blueprints import wire
-from blueprints.access import SIGNED_IN, allow
-from blueprints.auth.models import Role
-from blueprints.errors import Refused
-from blueprints.htmx import render
-from blueprints.inputs import parse_int
-from blueprints.pages import Keyset
+from blueprints.core.access import SIGNED_IN, allow
+from blueprints.core.errors import Refused
+from blueprints.core.roles import Role
 from blueprints.places.services import grid_options
 from blueprints.reports import claims, intake, lists
 from blueprints.reports.blueprint import bp
@@ -19,6 +15,10 @@ from blueprints.reports.models import (
     URGENCIES,
     Report,
 )
+from blueprints.web import responses
+from blueprints.web.htmx import render
+from blueprints.web.inputs import parse_int
+from blueprints.web.pages import Keyset
 from extensions import limiter
 
 
@@ -65,7 +65,7 @@ QUEUE_FILTERS = ("state", "grid", "category", "urgency", "overdue")
 @bp.route("/queue")
 @allow(Role.DISPATCHER, Role.ADMIN)
 def queue():
-    unchanged = wire.unchanged_since(*lists.lists_version())
+    unchanged = responses.unchanged_since(*lists.lists_version())
     if unchanged:
         return unchanged
     args = request.args
@@ -96,7 +96,7 @@ def queue():
 @bp.route("/tasks")
 @allow(Role.GRID_WORKER, Role.HANDLER)
 def tasks():
-    unchanged = wire.unchanged_since(*lists.lists_version())
+    unchanged = responses.unchanged_since(*lists.lists_version())
     if unchanged:
         return unchanged
     after = PAGES.read(request.args)

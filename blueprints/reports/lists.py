@@ -17,7 +17,7 @@ from sqlalchemy import (
     union,
 )
 
-from blueprints.auth.models import Role
+from blueprints.core.roles import Role
 from blueprints.places.models import Community, Grid, grid_label
 from blueprints.reports.models import (
     OPEN_STATES,
@@ -30,7 +30,7 @@ from blueprints.reports.models import (
     grouped_code,
     open_case,
 )
-from blueprints.timeutil import utcnow
+from blueprints.util.times import utcnow
 from extensions import db
 
 # What changes when any list row may have: the newest case, step and "me too" (three reads of

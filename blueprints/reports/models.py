@@ -11,10 +11,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, bindparam, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from blueprints.auth.models import Role
+from blueprints.core.roles import Role
+from blueprints.core.timeline import TimelineEntry
 from blueprints.places.models import Department
-from blueprints.timeline import TimelineEntry
-from blueprints.timeutil import utcnow
+from blueprints.util.times import utcnow
 from extensions import db
 
 if TYPE_CHECKING:

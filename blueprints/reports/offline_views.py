@@ -36,10 +36,9 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
-from blueprints.access import PUBLIC, allow
-from blueprints.auth.models import Role
-from blueprints.errors import Refused
-from blueprints.htmx import render
+from blueprints.core.access import PUBLIC, allow
+from blueprints.core.errors import Refused
+from blueprints.core.roles import Role
 from blueprints.places.services import grid_choices
 from blueprints.reports import intake, refs
 from blueprints.reports.blueprint import bp
@@ -53,7 +52,8 @@ from blueprints.reports.quick import (
     submit_whole_report,
 )
 from blueprints.reports.viewers import remember_tracked
-from blueprints.timeutil import utcnow
+from blueprints.util.times import utcnow
+from blueprints.web.htmx import render
 from extensions import limiter, login_manager
 
 # The service worker asks for the pages it keeps with this header: they are rendered as for a

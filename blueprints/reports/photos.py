@@ -8,8 +8,8 @@ import secrets
 from flask import current_app
 from flask_babel import gettext as _
 
-from blueprints import images
-from blueprints.errors import Refused
+from blueprints.core.errors import Refused
+from blueprints.util import images
 
 MAX_SIDE = 1600
 THUMB_SIDE = 320

@@ -10,11 +10,11 @@ from wtforms import HiddenField, MultipleFileField, SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired
 
-from blueprints.errors import Refused
-from blueprints.inputs import strict_int
+from blueprints.core.errors import Refused
 from blueprints.reports import intake, photos
 from blueprints.reports.forms import ContactForm, DetailsForm, ProxyForm
 from blueprints.reports.models import ReportPhoto
+from blueprints.web.inputs import strict_int
 from extensions import db
 
 # A submission key the phone made up (or the page gave): enough randomness to be nobody else's.

@@ -8,15 +8,15 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import case, or_, select, update
 
-from blueprints.errors import Refused
+from blueprints.core.errors import Refused
+from blueprints.notices.sms import message, send_sms
 from blueprints.reports.models import (
     Report,
     ReportEvent,
     grouped_code,
 )
-from blueprints.sms import message, send_sms
-from blueprints.timeutil import utcnow
-from blueprints.words import N_
+from blueprints.util.times import utcnow
+from blueprints.util.words import N_
 from extensions import db
 
 # ---- reference numbers -------------------------------------------------------------------

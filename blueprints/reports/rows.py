@@ -12,7 +12,7 @@ from flask_babel import get_locale, gettext
 
 from blueprints.reports.deadlines import LEFT_WORDS, time_left
 from blueprints.reports.models import STATES
-from blueprints.timeutil import utcnow
+from blueprints.util.times import utcnow
 
 
 @dataclass(frozen=True)

@@ -10,12 +10,14 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from blueprints.access import can
-from blueprints.auth.models import Role, User
+from blueprints.auth.models import User
 from blueprints.auth.people import staff_for
-from blueprints.errors import Conflict, Refused
-from blueprints.links import public_url
+from blueprints.core.access import can
+from blueprints.core.errors import Conflict, Refused
+from blueprints.core.roles import Role
+from blueprints.core.workflow import STALE, Change, Flow
 from blueprints.notices.services import notify
+from blueprints.notices.sms import message, send_sms
 from blueprints.places.models import Department
 from blueprints.reports.deadlines import set_deadline
 from blueprints.reports.follows import followers
@@ -29,10 +31,9 @@ from blueprints.reports.models import (
 )
 from blueprints.reports.refs import event, find_report, normalize_ref, report_url
 from blueprints.reports.workflow import AFTER_RATING, EVENT_LABELS, PRIMARY, TRANSITIONS
-from blueprints.sms import message, send_sms
-from blueprints.timeutil import utcnow
-from blueprints.words import N_
-from blueprints.workflow import STALE, Change, Flow
+from blueprints.util.times import utcnow
+from blueprints.util.words import N_
+from blueprints.web.links import public_url
 from extensions import db
 
 # ---- the one way a state changes: the workflow core, with this flow's table and effects ---------
@@ -282,7 +283,7 @@ def handed_to(report, locale):
 
 # What changed, in plain words, for the reporter and for whoever follows the case. Keyed by the
 # step, or by (step, where it led); each entry: (inbox msgid, SMS msgid or None). A text names
-# nobody and quotes no reason (blueprints/sms.py): its link leads to the case, ref and code asked.
+# nobody and quotes no reason (blueprints/notices/sms.py): its link leads to the case, ref and code asked.
 HANDED_TEXT = N_("【邻里】您反映的问题 %(ref)s 已交给处理人员办理。进度：%(link)s")
 TRACK_PATH = "/reports/track"
 NEWS = {

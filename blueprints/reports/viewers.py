@@ -8,8 +8,8 @@ from flask_login import current_user
 from sqlalchemy import bindparam, false, func, or_, select, true
 from sqlalchemy.orm import joinedload, selectinload
 
-from blueprints.access import can
-from blueprints.auth.models import Role
+from blueprints.core.access import can
+from blueprints.core.roles import Role
 from blueprints.places.models import Community, Department, Grid
 from blueprints.reports.lists import grant_places
 from blueprints.reports.models import (
@@ -137,7 +137,7 @@ def case_version(report):
     """What changes when the case page may have, for anyone: the row's version (every step and
     edit), its "me too" count (counted in SQL without a version), its newest event, and its
     photos. One statement; names, categories and the staff to choose from are left to the
-    page's minute (see wire.unchanged_since)."""
+    page's minute (see responses.unchanged_since)."""
     shown = db.session.execute(CASE_STAMP, {"report_id": report.id}).one()
     return (report.id, report.version, report.metoo_count, *shown)
 

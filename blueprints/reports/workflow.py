@@ -1,5 +1,5 @@
 """The whole grid-reporting loop, readable at a glance. Nothing else sets a report's state: the
-workflow core (blueprints/workflow.py) applies this table, with the effects and relations of
+workflow core (blueprints/core/workflow.py) applies this table, with the effects and relations of
 ReportFlow in services.py.
 
 Each step: (state, action) → where it goes, who may take it, what must be given.
@@ -12,8 +12,8 @@ Each step: (state, action) → where it goes, who may take it, what must be give
 from flask_babel import lazy_gettext as _l
 
 from blueprints.auth.models import Role as R
+from blueprints.core.workflow import step
 from blueprints.reports.models import ReportState as S
-from blueprints.workflow import step
 
 ACTIVE = (S.SIGNED, S.IN_PROGRESS)
 TRANSITIONS = {

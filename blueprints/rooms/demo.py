@@ -8,13 +8,13 @@ from datetime import datetime, time, timedelta
 from sqlalchemy import select
 
 from blueprints.auth.models import User
-from blueprints.errors import Refused
+from blueprints.core.errors import Refused
 from blueprints.orgs.models import Org
 from blueprints.places.models import Community
 from blueprints.rooms import services
 from blueprints.rooms.models import Booking, BookingEvent, BookingState, Room, RoomHours
 from blueprints.rooms.workflow import flow
-from blueprints.timeutil import local, utcnow
+from blueprints.util.times import local, utcnow
 from blueprints.volunteers.activities import to_utc
 from extensions import db
 

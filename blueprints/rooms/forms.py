@@ -12,10 +12,10 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from blueprints.inputs import DateField, strict_int
 from blueprints.reports.forms import MultiCheckboxField
 from blueprints.rooms.models import FACILITIES
 from blueprints.rooms.services import MAX_WEEKS
+from blueprints.web.inputs import DateField, strict_int
 
 TIME_HINT = _l("请填写时间，例如 19:00")
 

@@ -6,18 +6,18 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
-from blueprints.access import PUBLIC, SIGNED_IN, allow
-from blueprints.auth.models import Role
-from blueprints.errors import Conflict, Refused, or_404
-from blueprints.htmx import advance, render
-from blueprints.main import features
+from blueprints.core import features
+from blueprints.core.access import PUBLIC, SIGNED_IN, allow
+from blueprints.core.errors import Conflict, Refused, or_404
+from blueprints.core.roles import Role
 from blueprints.rooms import services
 from blueprints.rooms.cli import tick
 from blueprints.rooms.demo import load_demo_rooms
 from blueprints.rooms.forms import BookingForm, RoomForm
 from blueprints.rooms.models import FACILITIES, WEEKDAYS, Booking, BookingState
 from blueprints.rooms.workflow import flow
-from blueprints.timeutil import local, utcnow
+from blueprints.util.times import local, utcnow
+from blueprints.web.htmx import advance, render
 from extensions import db, limiter
 
 bp = Blueprint("rooms", __name__, url_prefix="/rooms")

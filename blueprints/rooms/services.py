@@ -16,16 +16,15 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from blueprints.access import can
-from blueprints.auth.models import Role
 from blueprints.auth.people import staff_for
-from blueprints.calendar.services import exceptions_between
-from blueprints.errors import Conflict, Refused
-from blueprints.exports import ics_event
-from blueprints.links import public_url
+from blueprints.core.access import can
+from blueprints.core.errors import Conflict, Refused
+from blueprints.core.roles import Role
+from blueprints.core.workdays import exceptions_between
+from blueprints.core.workflow import each_claimed
 from blueprints.notices.services import notify
+from blueprints.notices.sms import message, send_sms
 from blueprints.orgs.models import Org
-from blueprints.pages import Keyset
 from blueprints.places.models import Community
 from blueprints.rooms.models import (
     FACILITIES,
@@ -38,12 +37,13 @@ from blueprints.rooms.models import (
     RoomWait,
 )
 from blueprints.rooms.workflow import DECIDERS, booking_url, decide_by, flow, when_text
-from blueprints.sms import message, send_sms
-from blueprints.timeutil import local, utcnow
+from blueprints.util.exports import ics_event
+from blueprints.util.times import local, utcnow
+from blueprints.util.words import N_
 from blueprints.volunteers.activities import to_utc
 from blueprints.volunteers.models import Activity
-from blueprints.words import N_
-from blueprints.workflow import each_claimed
+from blueprints.web.links import public_url
+from blueprints.web.pages import Keyset
 from extensions import db
 
 MANAGERS = (Role.COMMUNITY_REVIEWER, Role.ADMIN)

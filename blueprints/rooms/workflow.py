@@ -1,5 +1,5 @@
 """A room booking's life, readable at a glance. Nothing else sets a booking's state: every step
-goes through BookingFlow.apply (blueprints/workflow.py); making a booking writes it requested
+goes through BookingFlow.apply (blueprints/core/workflow.py); making a booking writes it requested
 (or approved at once, for a room that needs no approval) in blueprints/rooms/services.py.
 
     requested ──approve──▶ approved ──finish (the clock, at its end)──▶ done
@@ -16,11 +16,11 @@ from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
 
-from blueprints.auth.models import Role
+from blueprints.core.roles import Role
+from blueprints.core.workflow import Flow, due_after, step
 from blueprints.rooms.models import Booking, BookingEvent, BookingState
-from blueprints.timeutil import local, utcnow
-from blueprints.words import N_
-from blueprints.workflow import Flow, due_after, step
+from blueprints.util.times import local, utcnow
+from blueprints.util.words import N_
 
 DECIDE_WORKDAYS = 2
 DECIDERS = {Role.COMMUNITY_REVIEWER, Role.ADMIN}

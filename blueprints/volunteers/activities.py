@@ -7,14 +7,14 @@ from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
-from blueprints.access import can
-from blueprints.auth.models import Role
+from blueprints.core.access import can
+from blueprints.core.roles import Role
+from blueprints.core.workflow import Refused
 from blueprints.orgs.models import Org
-from blueprints.pages import Keyset
 from blueprints.places.models import Community
-from blueprints.timeutil import LOCAL, utcnow
+from blueprints.util.times import LOCAL, utcnow
 from blueprints.volunteers.models import Activity, Shift
-from blueprints.workflow import Refused
+from blueprints.web.pages import Keyset
 from extensions import db
 
 # Until organizations are merged in, an activity is posted by its community: a grid worker of one

@@ -3,7 +3,7 @@
 import click
 from flask.cli import with_appcontext
 
-from blueprints import jobs
+from blueprints.core import jobs
 
 
 @click.command("tick")

@@ -11,7 +11,7 @@ from blueprints.auth.models import User
 from blueprints.main.cli import DEMO_PASSWORD
 from blueprints.orgs.models import Org
 from blueprints.places.models import Community, Grid
-from blueprints.timeutil import utcnow
+from blueprints.util.times import utcnow
 from blueprints.volunteers import hours, signups
 from blueprints.volunteers.activities import new_code
 from blueprints.volunteers.models import (

@@ -11,9 +11,9 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from blueprints.auth.forms import mobile_number, normalize_phone
-from blueprints.inputs import DateField, DateTimeLocalField, strict_int
 from blueprints.reports.forms import MultiCheckboxField
 from blueprints.volunteers.models import SKILLS
+from blueprints.web.inputs import DateField, DateTimeLocalField, strict_int
 
 
 def skill_choices():

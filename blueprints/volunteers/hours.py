@@ -9,10 +9,11 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from blueprints.exports import csv_text
+from blueprints.core.workflow import Change, Flow, Refused, due_after
 from blueprints.notices.services import notify
-from blueprints.pages import Keyset
-from blueprints.timeutil import utcnow
+from blueprints.util.exports import csv_text
+from blueprints.util.times import utcnow
+from blueprints.util.words import N_
 from blueprints.volunteers.activities import may_organize, may_run
 from blueprints.volunteers.models import (
     STAR_HOURS,
@@ -25,8 +26,7 @@ from blueprints.volunteers.models import (
 from blueprints.volunteers.signups import BY_AN_ORGANIZER, HOURS_DUE_WORKDAYS, minutes_served
 from blueprints.volunteers.signups import organizers_of as shift_organizers
 from blueprints.volunteers.workflow import HOURS_EVENTS, HOURS_TRANSITIONS, REVIEW
-from blueprints.words import N_
-from blueprints.workflow import Change, Flow, Refused, due_after
+from blueprints.web.pages import Keyset
 from extensions import db
 
 NEEDS = {"reason": _l("请写明原因。"), "note": _l("请写几句说明。")}

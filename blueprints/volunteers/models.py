@@ -8,10 +8,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from blueprints.core.timeline import TimelineEntry
 from blueprints.orgs.models import Org
 from blueprints.places.models import Community
-from blueprints.timeline import TimelineEntry
-from blueprints.timeutil import utcnow
+from blueprints.util.times import utcnow
 from extensions import db
 
 if TYPE_CHECKING:

@@ -15,18 +15,19 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from blueprints.access import can
-from blueprints.auth.models import Role, User
+from blueprints.auth.models import User
 from blueprints.auth.services import proven_holder
-from blueprints.links import public_url
+from blueprints.core.access import can
+from blueprints.core.roles import Role
+from blueprints.core.workflow import Refused
 from blueprints.notices.services import notify
+from blueprints.notices.sms import message, send_sms
 from blueprints.places.models import Community
-from blueprints.ratelimit import within
-from blueprints.sms import message, send_sms
-from blueprints.timeutil import local, utcnow
+from blueprints.util.times import local, utcnow
+from blueprints.util.words import N_
 from blueprints.volunteers.models import VolunteerProfile
-from blueprints.words import N_
-from blueprints.workflow import Refused
+from blueprints.web.links import public_url
+from blueprints.web.ratelimit import within
 from extensions import db
 
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)

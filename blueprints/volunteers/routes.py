@@ -5,17 +5,15 @@ from flask import Blueprint, abort, flash, make_response, redirect, request, url
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from blueprints import pages
-from blueprints.access import PUBLIC, SIGNED_IN, allow
-from blueprints.auth.models import Role
-from blueprints.errors import or_404
-from blueprints.exports import ics_event
-from blueprints.htmx import advance, render
-from blueprints.links import public_url
-from blueprints.main import features
+from blueprints.core import features
+from blueprints.core.access import PUBLIC, SIGNED_IN, allow
+from blueprints.core.errors import or_404
+from blueprints.core.roles import Role
+from blueprints.core.workflow import Conflict, Refused
 from blueprints.places.routes import qr_svg
 from blueprints.places.services import active_communities
-from blueprints.timeutil import utcnow
+from blueprints.util.exports import ics_event
+from blueprints.util.times import utcnow
 from blueprints.volunteers import activities, hours, profiles, signups
 from blueprints.volunteers.cli import tick
 from blueprints.volunteers.demo import load_demo_volunteers
@@ -29,7 +27,9 @@ from blueprints.volunteers.forms import (
     WalkInForm,
 )
 from blueprints.volunteers.models import SKILLS, Activity, HoursRecord, Signup
-from blueprints.workflow import Conflict, Refused
+from blueprints.web import pages
+from blueprints.web.htmx import advance, render
+from blueprints.web.links import public_url
 from extensions import db, limiter
 
 bp = Blueprint("volunteers", __name__, url_prefix="/volunteers")

@@ -15,13 +15,14 @@ from sqlalchemy import and_, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from blueprints.access import can
-from blueprints.auth.models import Role
 from blueprints.auth.people import staff_for
+from blueprints.core.access import can
+from blueprints.core.roles import Role
+from blueprints.core.workflow import Change, Flow, Refused, claim, due_after, each_claimed
 from blueprints.notices.services import notify
-from blueprints.pages import Keyset
-from blueprints.sms import message, send_sms
-from blueprints.timeutil import local, utcnow
+from blueprints.notices.sms import message, send_sms
+from blueprints.util.times import local, utcnow
+from blueprints.util.words import N_
 from blueprints.volunteers.activities import may_run
 from blueprints.volunteers.models import (
     HoursEvent,
@@ -39,8 +40,7 @@ from blueprints.volunteers.profiles import (
     take_pass,
 )
 from blueprints.volunteers.workflow import ACTIVE, SIGNUP_EVENTS, SIGNUP_TRANSITIONS
-from blueprints.words import N_
-from blueprints.workflow import Change, Flow, Refused, claim, due_after, each_claimed
+from blueprints.web.pages import Keyset
 from extensions import db
 
 OFFER_HOURS = 12

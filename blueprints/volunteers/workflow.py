@@ -1,5 +1,5 @@
 """The volunteer flows, readable at a glance: a sign-up's life and an hours record's review.
-Nothing else sets their state: the workflow core (blueprints/workflow.py) applies these tables
+Nothing else sets their state: the workflow core (blueprints/core/workflow.py) applies these tables
 with the effects and relations in signups.py and hours.py.
 
 `who` names relations, which the flows answer:
@@ -14,7 +14,7 @@ with the effects and relations in signups.py and hours.py.
 
 from flask_babel import lazy_gettext as _l
 
-from blueprints.workflow import step
+from blueprints.core.workflow import step
 
 SELF = {"volunteer", "proxy"}
 SIGNUP_TRANSITIONS = {

@@ -2,7 +2,7 @@
 
 Until now a phone typed on a Chinese keyboard (１３８…) passed the check and was stored as typed:
 a second account for a number that already had one, and a number nobody could sign in with in
-plain digits. Every phone column is rewritten the way blueprints/phones.py now reads a typed
+plain digits. Every phone column is rewritten the way blueprints/util/phones.py now reads a typed
 number (NFKC, each decimal digit as ASCII, no spaces, dashes or brackets). Only rows holding a
 character outside ASCII are read: every other row was stored normalised already.
 

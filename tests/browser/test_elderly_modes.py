@@ -16,6 +16,7 @@ from collections import Counter, defaultdict
 
 import pytest
 
+from blueprints.util.times import utcnow
 from tests.browser.helpers import TARGETS_JS, TEXT_JS, log_in
 from tests.browser.test_text_size import SMALL_TEXT_JS
 from tests.conftest import FormClient, login
@@ -166,7 +167,22 @@ SETTLED_JS = """async () => {
 
 def visit_twice(page, cdp, url, live_server, adapter, wire, served, problems):
     """A first visit with nothing cached (its bytes, text sizes, targets, read aloud), then a
-    repeat visit that fetches only the HTML."""
+    repeat visit that fetches only the HTML.
+
+    The service worker's version carries the day (offline_views.service_worker), so a pair of
+    visits that straddles midnight UTC meets a new worker fetching its pages once: such a pair
+    is walked again, once, on the new day."""
+    day = utcnow().date()
+    found = defaultdict(list)
+    visit_pair(page, cdp, url, live_server, adapter, wire, served, found)
+    if found and utcnow().date() != day:
+        found.clear()
+        visit_pair(page, cdp, url, live_server, adapter, wire, served, found)
+    for kind, items in found.items():
+        problems[kind].extend(items)
+
+
+def visit_pair(page, cdp, url, live_server, adapter, wire, served, problems):
     cdp.send("Network.clearBrowserCache")
     wire.clear()
     served.clear()

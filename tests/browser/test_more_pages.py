@@ -5,7 +5,7 @@ plain CSS, so the JS-off run would repeat it)."""
 import pytest
 
 from blueprints.reports.refs import luhn_digit
-from blueprints.timeutil import utcnow
+from blueprints.util.times import utcnow
 from tests.browser.helpers import log_in
 
 

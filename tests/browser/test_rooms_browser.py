@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from playwright.sync_api import expect
 
-from blueprints.timeutil import local, utcnow
+from blueprints.util.times import local, utcnow
 from tests.browser.helpers import log_in
 from tests.browser.test_text_size import SMALL_TEXT_JS
 

@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from playwright.sync_api import expect
 
-from blueprints.timeutil import local, utcnow
+from blueprints.util.times import local, utcnow
 from tests.browser.helpers import log_in
 
 pytestmark = pytest.mark.browser

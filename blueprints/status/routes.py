@@ -11,11 +11,11 @@ from flask import Blueprint, current_app
 from flask_login import current_user
 from sqlalchemy import func, select, text
 
-from blueprints import jobs
-from blueprints.access import PUBLIC, allow
-from blueprints.auth.models import Role
+from blueprints.core import jobs
+from blueprints.core.access import PUBLIC, allow
+from blueprints.core.roles import Role
 from blueprints.notices.models import Outbox
-from blueprints.timeutil import utcnow
+from blueprints.util.times import utcnow
 from extensions import db
 
 bp = Blueprint("status", __name__)

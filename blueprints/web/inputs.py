@@ -8,7 +8,7 @@
   or 9999 cannot even be moved from Beijing time to UTC (an OverflowError, a 500).
 - Submitted text loses control characters (C0 but tab, newline and CR; DEL; C1; U+FFFE/U+FFFF) on the
   way in: nobody types them, and one of them makes every XML answer that carries the text ill-formed.
-  NUL is left for wire.py to refuse with a 400, as before.
+  NUL is left for web/responses.py to refuse with a 400, as before.
 """
 
 import re

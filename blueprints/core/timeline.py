@@ -8,8 +8,8 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
-from blueprints.timeutil import utcnow
-from blueprints.words import translate
+from blueprints.util.times import utcnow
+from blueprints.util.words import translate
 
 
 class TimelineEntry:

@@ -15,7 +15,7 @@ from datetime import date, datetime
 from flask import abort, url_for
 from sqlalchemy import tuple_
 
-from blueprints.inputs import parse_id
+from blueprints.web.inputs import parse_id
 from extensions import db
 
 

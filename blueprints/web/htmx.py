@@ -10,7 +10,7 @@ from flask.ctx import RequestContext
 from flask.globals import request_ctx
 from werkzeug.test import EnvironBuilder
 
-from blueprints.links import public_url
+from blueprints.web.links import public_url
 
 
 def is_htmx():

@@ -15,8 +15,8 @@ from urllib.parse import urlsplit
 from flask import abort, request
 from flask_login import current_user
 
-from blueprints import htmx
-from blueprints.auth.models import Role
+from blueprints.core.roles import Role
+from blueprints.web import htmx
 from extensions import login_manager
 
 PUBLIC = "public"

@@ -1,6 +1,7 @@
 """Friendly, localized error pages. htmx swaps 4xx/5xx bodies, so they render as full pages.
 
-The Open311 API answers its errors in its own formats instead (JSON, or XML by the extension)."""
+A feature that answers in its own format (the Open311 API: JSON, or XML by the extension)
+registers its error answer instead (core/features.py)."""
 
 import logging
 
@@ -9,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from blueprints.open311 import formats
+from blueprints.core.features import error_answer_for
 from extensions import db
 
 PAGES = {
@@ -57,10 +58,8 @@ CSRF_MESSAGE = _l("页面放置太久或已在别处打开，请返回上一页�
 
 def init_app(app):
     def page(e, code, message=None):
-        fmt = formats.api_format(request.path)
-        if fmt:
-            response = formats.error(fmt, code, e.description)
-        else:
+        response = error_answer_for(request.path, code, e.description)
+        if response is None:
             title, text = PAGES[code]
             body = render_template(
                 "errors/error.html", code=code, title=title, text=message or text
@@ -76,9 +75,7 @@ def init_app(app):
             return page(e, 429, ACCOUNT_LIMIT)
         if e.code in PAGES:
             return page(e, e.code)
-        if formats.api_format(request.path):
-            return formats.error(formats.api_format(request.path), e.code, e.description)
-        return e
+        return error_answer_for(request.path, e.code, e.description) or e
 
     @app.errorhandler(CSRFError)
     def csrf_error(e):

@@ -1,5 +1,5 @@
 """The HTTP sender: a real SMS gateway, reached by one POST per try (SMS_SENDER =
-"blueprints.sms_gateway:HttpSender").
+"blueprints.notices.gateway:HttpSender").
 
 The contract (README, "Text messages and the gateway"):
 
@@ -24,7 +24,7 @@ import urllib.request
 
 from flask import current_app
 
-from blueprints.sms import PermanentFailure
+from blueprints.notices.sms import PermanentFailure
 
 RETRYABLE = {408, 429}
 

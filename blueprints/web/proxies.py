@@ -8,7 +8,7 @@ from ipaddress import ip_address, ip_network
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 # Headers a proxy sets, dropped from a request that did not come through one. X-Request-Start
-# is nginx's stamp (blueprints/queue_timeout.py).
+# is nginx's stamp (blueprints/web/queue_timeout.py).
 FORWARDED = (
     "HTTP_X_FORWARDED_FOR",
     "HTTP_X_FORWARDED_PROTO",

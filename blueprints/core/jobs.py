@@ -7,7 +7,7 @@ same way from the CLI (cron, `make run`'s loop) and as jobs on Redis (RQ) when R
 Several schedulers enqueue each job once a period: each period of each job is a Redis key that
 only the first scheduler sets (SET NX), and a job already waiting is not queued again. Several
 workers, or a worker and a cron job, never do one piece of work twice: delivery claims each
-message, and the ticks claim their rows (blueprints/workflow.py, `claim`). On SQLite (one machine)
+message, and the ticks claim their rows (blueprints/core/workflow.py, `claim`). On SQLite (one machine)
 the ticks of one name take turns instead (`one_at_a_time`)."""
 
 import fcntl
@@ -53,7 +53,7 @@ def tick_rooms(now=None):
 
 
 def deliver(now=None):
-    from blueprints.sms import deliver_outbox
+    from blueprints.notices.sms import deliver_outbox
 
     return deliver_outbox(now)
 

@@ -3,9 +3,9 @@
 SMS_SENDER names a class "module:Class" whose send(message) takes an `Sms` and raises on failure:
 `PermanentFailure` when trying again cannot help (the gateway refused the message), anything else
 when it may (the gateway is down or did not answer). The console sender logs; the HTTP sender
-(blueprints/sms_gateway.py) speaks to a real gateway. A message is written in its reader's
+(blueprints/notices/gateway.py) speaks to a real gateway. A message is written in its reader's
 language (`message(locale, ...)`); no number gets more than a few messages however many people ask
-for them (blueprints/ratelimit.py); a message whose change is rolled back is never sent, because
+for them (blueprints/web/ratelimit.py); a message whose change is rolled back is never sent, because
 it was never committed.
 
 Delivery (`deliver_outbox`) claims each message in one UPDATE, so two delivery loops never send
@@ -27,9 +27,9 @@ from sqlalchemy import event, select, update
 from sqlalchemy.orm import Session
 
 from blueprints.notices.models import Outbox
-from blueprints.phones import mask_phone
-from blueprints.ratelimit import allow_sms_to
-from blueprints.timeutil import utcnow
+from blueprints.util.phones import mask_phone
+from blueprints.util.times import utcnow
+from blueprints.web.ratelimit import allow_sms_to
 from extensions import db
 
 log = logging.getLogger("linli.sms")

@@ -14,8 +14,7 @@ from flask_babel import get_locale, get_translations
 from flask_login import current_user
 from markupsafe import Markup
 
-from blueprints.auth.models import Role
-from blueprints.timeutil import local, utcnow
+from blueprints.util.times import local, utcnow
 
 log = logging.getLogger("linli.request")
 
@@ -79,8 +78,6 @@ def fingerprint_static(app):
 def page_globals(app):
     """What every template may use: the favicon inline, the page language, the text size, and
     the one way a time is written."""
-    # Templates name roles as Python does (Role.ADMIN): a misspelt one is an error, not a miss.
-    app.jinja_env.globals["Role"] = Role
     # The icon travels inside each page: browsers ask for a linked favicon on every visit.
     with open(os.path.join(app.static_folder, "favicon.svg")) as f:
         app.jinja_env.globals["favicon"] = "data:image/svg+xml," + quote(

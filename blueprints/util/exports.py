@@ -10,7 +10,7 @@ import io
 import re
 from numbers import Number
 
-from blueprints.timeutil import utcnow
+from blueprints.util.times import utcnow
 
 # A spreadsheet reads a cell starting with one of these as a formula (or, for tab and CR, may
 # drop them and read what follows as one): such a cell gets a leading "'", read as plain text.

@@ -29,10 +29,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
-from blueprints.access import can
-from blueprints.calendar.services import add_workdays
-from blueprints.errors import Conflict, Refused
-from blueprints.timeutil import utcnow
+from blueprints.core.access import can
+from blueprints.core.errors import Conflict, Refused
+from blueprints.core.workdays import add_workdays
+from blueprints.util.times import utcnow
 from extensions import db
 
 STALE = _l("这件事刚被别人处理过，页面已更新，请看最新情况后再操作。")
@@ -70,7 +70,7 @@ def claim(query, of):
     tick running at the
     same moment elsewhere passes them by, and once this one commits they no longer match its
     query. SQLite writes one transaction at a time and runs on one machine: there the ticks
-    themselves take turns (blueprints/jobs.py, `one_at_a_time`)."""
+    themselves take turns (blueprints/core/jobs.py, `one_at_a_time`)."""
     if db.session.get_bind().dialect.name != "postgresql":
         return query
     return query.with_for_update(skip_locked=True, of=of)
