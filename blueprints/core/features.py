@@ -1,13 +1,19 @@
-"""A feature plugs itself in from its own package: its tiles on the home page and its demo data.
+"""A feature plugs itself in from its own package: its tiles on the home page, its demo data, its
+background ticks, the sections it adds to another feature's page, its own error answers.
 
     bp.record_once(features.home("reports/_home.html", order=10))
     bp.record_once(features.demo(load_demo_reports))
+    bp.record_once(features.tick("reports", tick_reports, every=60))
+    bp.record_once(features.section("orgs.org", "rooms/_org_bookings.html", bookings_of_org, order=20))
     bp.record_once(features.error_answer(api_error))
 
 The home page includes each feature's tiles in `order`; `flask demo load` runs each loader after
 the places, accounts and categories exist (bulky ones only when asked for the full demo). An
 error answer takes the error pages' place for the paths it speaks for (the Open311 API's JSON
-and XML)."""
+and XML). A tick is a function `work(now=None) -> dict of counts` that the job runner
+(core/jobs.py) runs every `every` seconds. A section is a template another feature's page
+includes (see `sections`), given value(obj) for the page's object: the page's feature never
+imports the section's."""
 
 from flask import current_app
 
@@ -54,3 +60,33 @@ def error_answer_for(path, code, description):
         if response is not None:
             return response
     return None
+
+
+def tick(name, work, every=60):
+    def register(state):
+        state.app.extensions.setdefault("linli_ticks", {})[name] = (work, every)
+
+    return register
+
+
+def ticks(app=None):
+    """name -> (work, seconds between two runs), for every registered tick."""
+    return dict((app or current_app).extensions.get("linli_ticks", {}))
+
+
+def section(page, template, value, order=50):
+    """On `page` (the endpoint of another feature's page), include `template`, which finds
+    value(obj) as `section` (obj being the page's object)."""
+
+    def register(state):
+        found = state.app.extensions.setdefault("linli_sections", {}).setdefault(page, [])
+        found.append((order, template, value))
+
+    return register
+
+
+def sections(page, obj):
+    """The sections other features add to `page` for `obj`, in order: [(template, value)]. The
+    page includes each: {% for template, section in sections %}{% include template %}{% endfor %}"""
+    found = sorted(current_app.extensions.get("linli_sections", {}).get(page, []))
+    return [(template, value(obj)) for _order, template, value in found]
