@@ -150,6 +150,8 @@ def create_app(test_config=None):
         )
 
     # Imported for what they register: the linlidb:// storage; the set-up of SQLite connections.
+    import blueprints.core.sqlite
+    import blueprints.web.ratelimit  # noqa: F401
     from blueprints.web import queue_timeout
 
     queue_timeout.init_app(app)  # first of the request hooks
