@@ -1,4 +1,4 @@
-"""Byte budgets of DESIGN.md §4, gzipped as on the wire: HTML ≤14 KB, CSS ≤10 KB, all JS ≤20 KB."""
+"""Byte budgets of docs/design.md §6, gzipped as on the wire: HTML ≤14 KB, CSS ≤10 KB, all JS ≤20 KB."""
 
 import gzip
 import re

@@ -1,4 +1,4 @@
-"""The byte budgets of DESIGN.md §4 on every GET page, as every demo role opens it: the pages are
+"""The byte budgets of docs/design.md §6 on every GET page, as every demo role opens it: the pages are
 found from the URL map with the demo data (tests/pages.py), not from a list kept by hand.
 
 HTML ≤14 KB gzipped (one round trip), the stylesheets a page links ≤10 KB, all the scripts it

@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 
 
 class Role(StrEnum):
-    """Who does what (DESIGN.md §1). Every account is a resident; the others are granted in a place."""
+    """Who does what (docs/design.md §1). Every account is a resident; the others are granted in a place."""
 
     RESIDENT = "resident"
     GRID_WORKER = "grid_worker"

@@ -1,4 +1,4 @@
-"""Whose figures a person may see (the rule of DESIGN.md §1, for figures):
+"""Whose figures a person may see (the rule of docs/design.md §2, for figures):
 
 - admins: every street;
 - the street's command centre (dispatchers) and street reviewers: their street, and every

@@ -37,7 +37,7 @@ STATES = {
     "withdrawn": _l("已撤回"),
 }
 REVIEW_STATES = ("community_review", "street_review")
-# What an applicant reads for each state (plain words, DESIGN.md §3.6).
+# What an applicant reads for each state (plain words, docs/design.md §3.7).
 APPLICANT_WORDS = {
     "draft": _l("还没有提交，可以接着填"),
     "community_review": _l("社区正在看您的申请"),

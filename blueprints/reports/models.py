@@ -93,7 +93,7 @@ def answers_shown(category, given):
 
 
 class ReportState(StrEnum):
-    """A report's life (DESIGN.md §3.1). The column stays a portable string."""
+    """A report's life (docs/design.md §3.2). The column stays a portable string."""
 
     SUBMITTED = "submitted"
     ACCEPTED = "accepted"
@@ -384,7 +384,7 @@ class PhoneReveal(db.Model):
     user: Mapped["User"] = relationship()
 
 
-# What a resident reads for each state (DESIGN.md §3.6).
+# What a resident reads for each state (docs/design.md §3.7).
 RESIDENT_WORDS = {
     ReportState.SUBMITTED: _l("已收到您的反映"),
     ReportState.ACCEPTED: _l("已受理，正在安排人员"),

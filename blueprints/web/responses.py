@@ -1,5 +1,5 @@
 """What every response carries on the wire: security headers, ETags, gzip, year-long static caching
-and one log line. Budgets in DESIGN.md §4 count gzipped bytes, so compression lives here, once."""
+and one log line. Budgets in docs/design.md §6 count gzipped bytes, so compression lives here, once."""
 
 import gzip
 import hashlib

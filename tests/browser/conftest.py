@@ -174,7 +174,7 @@ def static_twin(browser, browser_context_args):
 
 @pytest.fixture
 def check(js, static_twin):
-    """check(page, large=False): every page rule of DESIGN.md §4, JS on or off."""
+    """check(page, large=False): every page rule of docs/design.md §6, JS on or off."""
 
     def run(page, large=False):
         axe_page = None

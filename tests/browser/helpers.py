@@ -1,4 +1,4 @@
-"""What every page must do at a phone's width (DESIGN.md §4), checked in a real browser."""
+"""What every page must do at a phone's width (docs/design.md §6), checked in a real browser."""
 
 import re
 

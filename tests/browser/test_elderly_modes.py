@@ -26,7 +26,7 @@ pytestmark = pytest.mark.browser
 
 KB = 1024
 # Photos of people's doorsteps are sent with Cache-Control: no-store (the privacy rule of
-# DESIGN.md §4), so a repeat visit fetches a case's thumbnails again.
+# docs/design.md §5), so a repeat visit fetches a case's thumbnails again.
 NEVER_CACHED = {"reports.photo"}
 
 # A phone that has Chinese and English voices: speechSynthesis as the page's script sees it,
