@@ -134,9 +134,7 @@ def test_the_scheduler_enqueues_every_registered_tick(app, ctx, monkeypatch):
     monkeypatch.setattr(jobs, "queue", lambda _connection: queued)
     monkeypatch.setitem(app.extensions["linli_ticks"], "hourly", (lambda _now=None: {}, 3600))
     assert sorted(jobs.enqueue_due(Keys(), 1_000_000_020.0)) == [*TICKS[:2], "hourly", *TICKS[2:]]
-    assert sorted(queued.jobs) == sorted(
-        ("blueprints.core.worker.job", name) for name in [*TICKS, "hourly"]
-    )
+    assert sorted(queued.jobs) == sorted(("worker.job", name) for name in [*TICKS, "hourly"])
 
 
 def test_rate_counters_past_their_window_expire(app, ctx):

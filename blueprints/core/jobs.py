@@ -7,8 +7,8 @@ REDIS_URL is set.
     flask jobs schedule    enqueues each tick every so often (one per instance is fine)
     flask jobs run NAME    runs one tick now, without Redis (what cron runs)
 
-A queued job names its function by a dotted path (core/worker.py), which nothing imports: the
-worker makes the app from there when it was started without one.
+A queued job names its function by a dotted path (worker.py, beside app.py), which nothing
+imports: the worker makes the app from there when it was started without one.
 
 Several schedulers enqueue each job once a period: each period of each job is a Redis key that
 only the first scheduler sets (SET NX), and a job already waiting is not queued again. Several
@@ -78,7 +78,7 @@ def key(kind, name):
 
 
 # What a queued job runs: a dotted path, so this module never imports the app.
-JOB = "blueprints.core.worker.job"
+JOB = "worker.job"
 
 
 def run_queued(name):

@@ -1,6 +1,6 @@
-"""What a queued job runs (core/jobs.py enqueues it as "blueprints.core.worker.job"). Nothing
-imports this module: it is the one place below the app that makes an app, so the app and the
-jobs never import each other."""
+"""What a queued job runs: blueprints/core/jobs.py enqueues it as "worker.job", a dotted path,
+and nothing imports this module. It sits beside app.py, above it, because it may have to make
+the app: from inside blueprints/core it would make the layer below the app import the app."""
 
 from flask import has_app_context
 
