@@ -9,12 +9,12 @@ background ticks, the sections it adds to another feature's page, its own error 
 
 The home page includes each feature's tiles in `order`; `flask demo load` runs the loaders in
 their `order` (the places at 10, the accounts and categories at 20, a feature's own data after
-what it needs; bulky ones only when asked for the full demo). An
-error answer takes the error pages' place for the paths it speaks for (the Open311 API's JSON
-and XML). A tick is a function `work(now=None) -> dict of counts` that the job runner
-(core/jobs.py) runs every `every` seconds. A section is a template another feature's page
-includes (see `sections`), given value(obj) for the page's object: the page's feature never
-imports the section's."""
+what it needs; bulky ones only when asked for the full demo). An error answer takes the error
+pages' place for the paths it speaks for (the Open311 API's JSON and XML). A tick is a function
+`work(now=None) -> dict of counts` that the job runner (core/jobs.py) runs every `every` seconds,
+and `flask jobs run NAME` runs once. A section is a template another feature's page includes
+(see `sections`), given value(obj) for the page's object: the page's feature never imports the
+section's. `command` adds a feature's command at the top of `flask` (`flask demo`)."""
 
 from flask import current_app
 
