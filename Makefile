@@ -28,6 +28,7 @@ db: $(VENV)/.runtime
 test: $(VENV)/.dev compile browser nginx
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadscope $(PYTEST_ARGS)
 
 lint: $(VENV)/.dev

@@ -1,7 +1,10 @@
 """Linli: grid reporting, social-organization filing and volunteer sign-up for Chinese communities."""
 
+import importlib
+import importlib.util
 import logging
 import os
+import pkgutil
 import secrets
 from datetime import timedelta
 
@@ -163,52 +166,37 @@ def create_app(test_config=None):
     babel.init_app(app, locale_selector=pick_locale)
     login_manager.init_app(app)
 
-    from blueprints.admin.routes import bp as admin_bp
-    from blueprints.auth.routes import bp as auth_bp
-    from blueprints.calendar.routes import bp as calendar_bp
     from blueprints.core import errors, roles
-    from blueprints.figures.routes import bp as figures_bp
-    from blueprints.main.routes import bp as main_bp
-    from blueprints.mydata.routes import bp as mydata_bp
-    from blueprints.notices.routes import bp as notices_bp
-    from blueprints.open311.routes import bp as open311_bp
-    from blueprints.orgs.routes import bp as orgs_bp
-    from blueprints.places.routes import bp as places_bp
-    from blueprints.reports.routes import bp as reports_bp
-    from blueprints.rooms.routes import bp as rooms_bp
-    from blueprints.status.routes import bp as status_bp
-    from blueprints.volunteers.routes import bp as volunteers_bp
     from blueprints.web import inputs, responses
 
     inputs.init_app(app)
-    for bp in (
-        main_bp,
-        auth_bp,
-        places_bp,
-        admin_bp,
-        reports_bp,
-        notices_bp,
-        open311_bp,
-        calendar_bp,
-        orgs_bp,
-        volunteers_bp,
-        rooms_bp,
-        status_bp,
-        figures_bp,
-        mydata_bp,
-    ):
+    for bp in feature_blueprints():
         app.register_blueprint(bp)
     responses.init_app(app)
     errors.init_app(app)
     roles.init_app(app)
 
     from blueprints.core import jobs
-    from blueprints.main import cli
 
-    app.cli.add_command(cli.demo)
     jobs.init_app(app)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     return app
+
+
+# blueprints/ holds the features, and these three layers beneath them.
+INFRASTRUCTURE = ("core", "web", "util")
+
+
+def feature_blueprints():
+    """Each feature's blueprint, found rather than listed: every package under blueprints/ but
+    the infrastructure whose routes.py defines `bp`. A feature plugs in the rest itself (its
+    tiles, demo data, ticks, sections: blueprints/core/features.py)."""
+    import blueprints
+
+    for found in sorted(pkgutil.iter_modules(blueprints.__path__), key=lambda m: m.name):
+        name = f"blueprints.{found.name}.routes"
+        if found.ispkg and found.name not in INFRASTRUCTURE and importlib.util.find_spec(name):
+            yield importlib.import_module(name).bp
 
 
 def secret_key(folder):

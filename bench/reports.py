@@ -49,8 +49,9 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.schema import CreateIndex, DropIndex
 
 from app import create_app
+from blueprints.auth.demo import DEMO_PASSWORD
 from blueprints.auth.models import RoleGrant, User
-from blueprints.main.cli import DEMO_PASSWORD, load_demo
+from blueprints.main.cli import load_demo
 from blueprints.places.models import Department, Grid
 from blueprints.reports.demo import DESCRIPTIONS
 from blueprints.reports.models import OPEN_STATES, Category, Report, ReportEvent

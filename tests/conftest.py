@@ -16,9 +16,10 @@ from flask.testing import FlaskClient
 from sqlalchemy.engine import make_url
 
 from app import create_app, database_url
+from blueprints.auth.demo import DEMO_PASSWORD
 from blueprints.auth.models import User
 from blueprints.auth.people import new_grant
-from blueprints.main.cli import DEMO_PASSWORD, load_demo
+from blueprints.main.cli import load_demo
 from extensions import db, limiter
 
 SENT = []

@@ -15,7 +15,7 @@ from blueprints.reports import intake, services
 from blueprints.reports.models import Category, Report, ReportState
 from extensions import db
 
-# The demo accounts (blueprints/main/cli.py ACCOUNTS), by what they do; password DEMO_PASSWORD.
+# The demo accounts (blueprints/auth/demo.py ACCOUNTS), by what they do; password DEMO_PASSWORD.
 RESIDENT = "13800000001"
 GRID_WORKER = "13800000002"  # grids G01 and G02
 DISPATCHER = "13800000003"  # street S01

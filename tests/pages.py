@@ -23,8 +23,9 @@ from html import unescape
 from PIL import Image
 from sqlalchemy import func, select
 
+from blueprints.auth.demo import ACCOUNTS
 from blueprints.auth.models import User
-from blueprints.main.cli import ACCOUNTS, load_demo
+from blueprints.main.cli import load_demo
 from extensions import db, limiter
 from tests.conftest import FormClient, login
 

@@ -6,7 +6,7 @@ import re
 import pytest
 import requests
 
-from blueprints.main.cli import DEMO_PASSWORD
+from blueprints.auth.demo import DEMO_PASSWORD
 from tests.live import TOKEN, at_once, live_gunicorn
 from tests.test_reports import DISPATCHER
 

@@ -8,8 +8,8 @@ from datetime import datetime, time, timedelta
 import pytest
 from sqlalchemy import select
 
+from blueprints.auth.demo import DEMO_PASSWORD
 from blueprints.auth.models import User
-from blueprints.main.cli import DEMO_PASSWORD
 from blueprints.orgs.models import Org
 from blueprints.places.models import Community
 from blueprints.rooms.models import Booking, Room, RoomHours

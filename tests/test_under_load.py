@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.exc import OperationalError
 
-from blueprints.main.cli import DEMO_PASSWORD
+from blueprints.auth.demo import DEMO_PASSWORD
 from tests.live import TOKEN, at_once, browser, live_gunicorn, post
 from tests.test_reports import DISPATCHER
 

@@ -87,3 +87,8 @@ def grid_residents(grid, limit=200):
     return db.session.scalars(
         select(User).where(User.grid_id == grid.id).order_by(User.name).limit(limit)
     ).all()
+
+
+def grid_people(grid):
+    """The grid page's section of people (places.grid): its workers and its residents."""
+    return {"workers": grid_roster(grid), "residents": grid_residents(grid)}

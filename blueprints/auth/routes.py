@@ -5,6 +5,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 
 from blueprints.auth import services
+from blueprints.auth.demo import load_demo_accounts
 from blueprints.auth.forms import (
     AccountForm,
     AssistCodeForm,
@@ -18,6 +19,7 @@ from blueprints.auth.forms import (
     SignupForm,
 )
 from blueprints.auth.models import AccountEvent
+from blueprints.auth.people import grid_people
 from blueprints.core import features
 from blueprints.core.access import PUBLIC, SIGNED_IN, allow, safe_next
 from blueprints.core.errors import Refused
@@ -32,6 +34,8 @@ from extensions import db, limiter, login_manager
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 bp.record_once(features.home("auth/_home.html", order=80))
+bp.record_once(features.demo(load_demo_accounts, order=20, bulky=False))
+bp.record_once(features.section("places.grid", "auth/_grid_people.html", grid_people))
 
 login_manager.login_view = "auth.login"
 login_manager.login_message = _l("请先登录。")

@@ -2,18 +2,19 @@
 background ticks, the sections it adds to another feature's page, its own error answers.
 
     bp.record_once(features.home("reports/_home.html", order=10))
-    bp.record_once(features.demo(load_demo_reports))
+    bp.record_once(features.demo(load_demo_reports, order=40))
     bp.record_once(features.tick("reports", tick_reports, every=60))
     bp.record_once(features.section("orgs.org", "rooms/_org_bookings.html", bookings_of_org, order=20))
     bp.record_once(features.error_answer(api_error))
 
-The home page includes each feature's tiles in `order`; `flask demo load` runs each loader after
-the places, accounts and categories exist (bulky ones only when asked for the full demo). An
-error answer takes the error pages' place for the paths it speaks for (the Open311 API's JSON
-and XML). A tick is a function `work(now=None) -> dict of counts` that the job runner
-(core/jobs.py) runs every `every` seconds. A section is a template another feature's page
-includes (see `sections`), given value(obj) for the page's object: the page's feature never
-imports the section's."""
+The home page includes each feature's tiles in `order`; `flask demo load` runs the loaders in
+their `order` (the places at 10, the accounts and categories at 20, a feature's own data after
+what it needs; bulky ones only when asked for the full demo). An error answer takes the error
+pages' place for the paths it speaks for (the Open311 API's JSON and XML). A tick is a function
+`work(now=None) -> dict of counts` that the job runner (core/jobs.py) runs every `every` seconds,
+and `flask jobs run NAME` runs once. A section is a template another feature's page includes
+(see `sections`), given value(obj) for the page's object: the page's feature never imports the
+section's. `command` adds a feature's command at the top of `flask` (`flask demo`)."""
 
 from flask import current_app
 
@@ -25,9 +26,9 @@ def home(template, order):
     return register
 
 
-def demo(loader, bulky=True):
+def demo(loader, order, bulky=True):
     def register(state):
-        state.app.extensions.setdefault("linli_demo", []).append((loader, bulky))
+        state.app.extensions.setdefault("linli_demo", []).append((order, loader, bulky))
 
     return register
 
@@ -37,11 +38,8 @@ def home_parts():
 
 
 def demo_loaders(full):
-    return [
-        loader
-        for loader, bulky in current_app.extensions.get("linli_demo", [])
-        if full or not bulky
-    ]
+    found = sorted(current_app.extensions.get("linli_demo", []), key=lambda entry: entry[0])
+    return [loader for _order, loader, bulky in found if full or not bulky]
 
 
 def error_answer(answer):
@@ -64,14 +62,31 @@ def error_answer_for(path, code, description):
 
 def tick(name, work, every=60):
     def register(state):
-        state.app.extensions.setdefault("linli_ticks", {})[name] = (work, every)
+        add_tick(state.app, name, work, every)
 
     return register
+
+
+def add_tick(app, name, work, every):
+    """A tick of the app's own, not a feature's (core/jobs.py registers the rate counters')."""
+    ticks = app.extensions.setdefault("linli_ticks", {})
+    if name in ticks:
+        raise RuntimeError(f"Two ticks are named {name!r}.")
+    ticks[name] = (work, every)
 
 
 def ticks(app=None):
     """name -> (work, seconds between two runs), for every registered tick."""
     return dict((app or current_app).extensions.get("linli_ticks", {}))
+
+
+def command(command):
+    """A command of the feature's own at the top of `flask` (`flask demo`), not under its name."""
+
+    def register(state):
+        state.app.cli.add_command(command)
+
+    return register
 
 
 def section(page, template, value, order=50):

@@ -1,8 +1,14 @@
-"""Background work: the outbox's delivery and the flows' ticks, as plain functions that run the
-same way from the CLI (cron, `make run`'s loop) and as jobs on Redis (RQ) when REDIS_URL is set.
+"""Background work: every tick the features register (core/features.py: the outbox's delivery,
+the flows' clocks, the figures, retention) and the rate counters' expiry, as plain functions
+that run the same way from the CLI (cron, `make run`'s loop) and as jobs on Redis (RQ) when
+REDIS_URL is set.
 
     flask jobs worker      runs the jobs (one or more per deployment, on any instance)
-    flask jobs schedule    enqueues each job every so often (one per instance is fine)
+    flask jobs schedule    enqueues each tick every so often (one per instance is fine)
+    flask jobs run NAME    runs one tick now, without Redis (what cron runs)
+
+A queued job names its function by a dotted path (worker.py, beside app.py), which nothing
+imports: the worker makes the app from there when it was started without one.
 
 Several schedulers enqueue each job once a period: each period of each job is a Redis key that
 only the first scheduler sets (SET NX), and a job already waiting is not queued again. Several
@@ -19,53 +25,12 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from blueprints.core import features
+from blueprints.web import ratelimit
 from extensions import db
 
 log = logging.getLogger("linli.jobs")
 cli = AppGroup("jobs", help="Background work on Redis (RQ): the worker and the scheduler.")
-
-
-def tick_reports(now=None):
-    from blueprints.reports.intake import remove_abandoned_photos
-    from blueprints.reports.services import sla_tick
-
-    return {**sla_tick(now), "photos": remove_abandoned_photos(now)}
-
-
-def tick_orgs(now=None):
-    from blueprints.orgs.lifecycle import tick
-
-    return tick(now)
-
-
-def tick_volunteers(now=None):
-    from blueprints.volunteers import hours, signups
-
-    counts = signups.tick(now)
-    counts["hours_overdue"] = hours.FLOW.tick(now)["overdue"]
-    return counts
-
-
-def tick_rooms(now=None):
-    from blueprints.rooms.services import tick
-
-    return tick(now)
-
-
-def deliver(now=None):
-    from blueprints.notices.sms import deliver_outbox
-
-    return deliver_outbox(now)
-
-
-# name -> (work, seconds between two runs when scheduled)
-WORK = {
-    "deliver": (deliver, 5),
-    "reports": (tick_reports, 60),
-    "orgs": (tick_orgs, 60),
-    "volunteers": (tick_volunteers, 60),
-    "rooms": (tick_rooms, 60),
-}
 
 
 @contextmanager
@@ -87,7 +52,7 @@ def one_at_a_time(name):
 
 def run(name, now=None):
     """Do one piece of work now (or as at `now`), in this app; returns its counts."""
-    work, _every = WORK[name]
+    work, _every = features.ticks()[name]
     with one_at_a_time(name):
         return work(now)
 
@@ -112,26 +77,12 @@ def key(kind, name):
     return f"{current_app.config['RQ_QUEUE']}:{kind}:{name}"
 
 
-_worker_app = None
+# What a queued job runs: a dotted path, so this module never imports the app.
+JOB = "worker.job"
 
 
-def job(name):
-    """What the worker runs: `run(name)` in the app the worker made (`flask jobs worker`), or in
-    one made here for a worker started some other way (`rq worker`)."""
-    global _worker_app
-    from flask import has_app_context
-
-    if has_app_context():
-        return _run_job(name)
-    if _worker_app is None:
-        from app import create_app
-
-        _worker_app = create_app()
-    with _worker_app.app_context():
-        return _run_job(name)
-
-
-def _run_job(name):
+def run_queued(name):
+    """A queued job's work, in the worker's app: the next period may queue it again."""
     redis_connection().delete(key("waiting", name))
     counts = run(name)
     if any(counts.values()):
@@ -140,18 +91,18 @@ def _run_job(name):
 
 
 def enqueue_due(connection, now=None):
-    """Put each piece of work whose period has begun on the queue, once per period across every
-    scheduler, and not while one is still waiting. Returns the names enqueued."""
+    """Put each registered tick whose period has begun on the queue, once per period across
+    every scheduler, and not while one is still waiting. Returns the names enqueued."""
     now = time.time() if now is None else now
     enqueued = []
-    for name, (_work, every) in WORK.items():
+    for name, (_work, every) in features.ticks().items():
         period = int(now // every)
         if not connection.set(key("period", f"{name}:{period}"), 1, nx=True, ex=every * 4):
             continue  # another scheduler has it
         if not connection.set(key("waiting", name), 1, nx=True, ex=max(every * 10, 600)):
             continue  # the last one has not run yet
         queue(connection).enqueue(
-            job, name, job_timeout=max(every * 10, 300), result_ttl=600, failure_ttl=86400
+            JOB, name, job_timeout=max(every * 10, 300), result_ttl=600, failure_ttl=86400
         )
         enqueued.append(name)
     return enqueued
@@ -174,7 +125,7 @@ def worker(burst):
 @cli.command("schedule")
 @click.option("--once", is_flag=True, help="Enqueue what is due once, then stop.")
 def schedule(once):
-    """Enqueue the delivery and the ticks every so often (WORK). Needs REDIS_URL."""
+    """Enqueue every registered tick every so often. Needs REDIS_URL."""
     if not current_app.config["REDIS_URL"]:
         raise click.UsageError("Set REDIS_URL: without Redis, run the ticks from cron.")
     connection = redis_connection()
@@ -188,11 +139,15 @@ def schedule(once):
 
 
 @cli.command("run")
-@click.argument("name", type=click.Choice(sorted(WORK)))
+@click.argument("name")
 def run_now(name):
-    """Do one piece of work now, without Redis (what cron runs)."""
+    """Do one tick now, without Redis (what cron runs)."""
+    if name not in features.ticks():
+        names = ", ".join(sorted(features.ticks()))
+        raise click.BadParameter(f"{name!r} is none of {names}.", param_hint="NAME")
     click.echo(f"{name}: {run(name)}")
 
 
 def init_app(app):
     app.cli.add_command(cli)
+    features.add_tick(app, "rate-counters", ratelimit.remove_expired, every=3600)

@@ -23,7 +23,7 @@ from blueprints.core import features
 from blueprints.core.access import PUBLIC, allow
 from blueprints.core.roles import Role
 from blueprints.figures import charts, dashboards, opendata, rates
-from blueprints.figures.cli import tick
+from blueprints.figures.cli import tick, tick_figures
 from blueprints.figures.facts import refresh_facts
 from blueprints.figures.models import CaseFigure as F
 from blueprints.figures.models import CaseFigureDay as R
@@ -45,7 +45,9 @@ from extensions import db
 bp = Blueprint("figures", __name__, url_prefix="/figures")
 bp.cli.add_command(tick)
 bp.record_once(features.home("figures/_home.html", order=70))
-bp.record_once(features.demo(lambda *_args, **_kwargs: refresh_facts(), bulky=False))
+# Last: the figures read what every other loader made.
+bp.record_once(features.demo(refresh_facts, order=90, bulky=False))
+bp.record_once(features.tick("figures", tick_figures, every=60))
 
 LEVEL_NAMES = {
     "community": _l("各社区"),

@@ -11,12 +11,15 @@ from blueprints.auth.services import set_locale
 from blueprints.core import features
 from blueprints.core.access import PUBLIC, allow, safe_next
 from blueprints.core.roles import Role
+from blueprints.main.cli import demo, load_demo_categories
 from blueprints.notices.services import unread_count
 from blueprints.places.models import Grid
 from blueprints.web.htmx import page_response, render
 from extensions import db
 
 bp = Blueprint("main", __name__)
+bp.record_once(features.command(demo))
+bp.record_once(features.demo(load_demo_categories, order=20, bulky=False))
 
 YEAR = 365 * 24 * 3600
 

@@ -5,8 +5,9 @@ problem, place, timeline) stays, for the figures and the record.
 Settings (environment or app config), in days after the case's last step:
     RETAIN_PHONES_DAYS  (default 180)   RETAIN_NAMES_DAYS  (default 180)
     RETAIN_PHOTOS_DAYS  (default 365)
-A case is finished when it is closed, returned, withdrawn or merged. `flask mydata tick` is safe
-to run every minute: what it has emptied it does not find again."""
+A case is finished when it is closed, returned, withdrawn or merged. The job runner runs the tick
+hourly (routes.py registers it); `flask mydata tick` is safe to run every minute: what it has emptied it
+does not find again."""
 
 import os
 from datetime import timedelta
@@ -16,6 +17,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import delete, func, select, update
 
+from blueprints.core import jobs
 from blueprints.reports import photos
 from blueprints.reports.models import Report, ReportEvent, ReportPhoto, ReportState
 from blueprints.util.times import utcnow
@@ -73,4 +75,6 @@ def anonymise(now=None):
 @with_appcontext
 def tick():
     """Anonymise finished cases' phones, names and photos past their retention time."""
-    click.echo("emptied phones {phones}, names {names}, photos {photos}".format(**anonymise()))
+    click.echo(
+        "emptied phones {phones}, names {names}, photos {photos}".format(**jobs.run("mydata"))
+    )

@@ -12,7 +12,7 @@ from blueprints.core import features
 from blueprints.core.access import SIGNED_IN, allow
 from blueprints.mydata import holdings, removal
 from blueprints.mydata.forms import DeleteForm
-from blueprints.mydata.retention import tick
+from blueprints.mydata.retention import anonymise, tick
 from blueprints.util.times import local, utcnow
 from blueprints.web.htmx import render
 from extensions import limiter
@@ -20,6 +20,7 @@ from extensions import limiter
 bp = Blueprint("mydata", __name__, url_prefix="/mydata")
 bp.cli.add_command(tick)
 bp.record_once(features.home("mydata/_home.html", order=85))
+bp.record_once(features.tick("mydata", anonymise, every=3600))
 
 
 @bp.route("/")

@@ -15,6 +15,7 @@ from blueprints.web.htmx import render
 bp = Blueprint("notices", __name__, url_prefix="/notices")
 log = logging.getLogger("linli.sms")
 bp.record_once(features.home("notices/_home.html", order=30))
+bp.record_once(features.tick("deliver", sms.deliver_outbox, every=5))
 
 
 @bp.route("/")

@@ -23,6 +23,7 @@ from blueprints.core import features
 from blueprints.core.access import PUBLIC, allow
 from blueprints.core.roles import Role
 from blueprints.open311 import inputs, lists, services
+from blueprints.open311.demo import load_demo_key
 from blueprints.open311.formats import answer, error, error_for_path
 from blueprints.open311.models import ApiKey, hash_key
 from blueprints.open311.openapi import document
@@ -34,6 +35,7 @@ from extensions import csrf, db, limiter
 bp = Blueprint("open311", __name__, url_prefix="/open311")
 bp.record_once(features.home("open311/_home.html", order=70))
 bp.record_once(features.error_answer(error_for_path))
+bp.record_once(features.demo(load_demo_key, order=20, bulky=False))
 
 FMT = "<any(json,xml):fmt>"
 

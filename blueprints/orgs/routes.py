@@ -37,7 +37,8 @@ from extensions import db, limiter
 bp = Blueprint("orgs", __name__, url_prefix="/orgs")
 bp.cli.add_command(tick)
 bp.record_once(features.home("orgs/_home.html", order=20))
-bp.record_once(features.demo(load_demo_orgs))
+bp.record_once(features.demo(load_demo_orgs, order=50))
+bp.record_once(features.tick("orgs", lifecycle.tick, every=60))
 
 
 @bp.app_context_processor

@@ -5,14 +5,16 @@ from flask import Blueprint, abort, flash, redirect, session, url_for
 from flask_babel import gettext as _
 from markupsafe import Markup
 
-from blueprints.auth.people import grid_residents, grid_roster
+from blueprints.core import features
 from blueprints.core.access import PUBLIC, allow, require
 from blueprints.core.roles import Role
 from blueprints.places import services
+from blueprints.places.demo import load_demo_places
 from blueprints.web.htmx import render
 from blueprints.web.links import public_url
 
 bp = Blueprint("places", __name__, url_prefix="/places")
+bp.record_once(features.demo(load_demo_places, order=10, bulky=False))
 
 
 def grid_by_code(code):
@@ -41,8 +43,7 @@ def grid(code):
         grid=grid,
         link=link,
         qr=qr_svg(link),
-        workers=grid_roster(grid),
-        residents=grid_residents(grid),
+        sections=features.sections("places.grid", grid),
     )
 
 

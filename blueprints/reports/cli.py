@@ -4,6 +4,12 @@ import click
 from flask.cli import with_appcontext
 
 from blueprints.core import jobs
+from blueprints.reports.intake import remove_abandoned_photos
+from blueprints.reports.services import sla_tick
+
+
+def tick_reports(now=None):
+    return {**sla_tick(now), "photos": remove_abandoned_photos(now)}
 
 
 @click.command("tick")

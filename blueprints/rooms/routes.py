@@ -23,7 +23,8 @@ from extensions import db, limiter
 bp = Blueprint("rooms", __name__, url_prefix="/rooms")
 bp.cli.add_command(tick)
 bp.record_once(features.home("rooms/_home.html", order=22))
-bp.record_once(features.demo(load_demo_rooms))
+bp.record_once(features.demo(load_demo_rooms, order=70))
+bp.record_once(features.tick("rooms", services.tick, every=60))
 
 
 @bp.app_context_processor

@@ -4,6 +4,13 @@ import click
 from flask.cli import with_appcontext
 
 from blueprints.core import jobs
+from blueprints.volunteers import hours, signups
+
+
+def tick_volunteers(now=None):
+    counts = signups.tick(now)
+    counts["hours_overdue"] = hours.FLOW.tick(now)["overdue"]
+    return counts
 
 
 @click.command("tick")

@@ -7,8 +7,8 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
+from blueprints.auth.demo import DEMO_PASSWORD
 from blueprints.auth.models import User
-from blueprints.main.cli import DEMO_PASSWORD
 from blueprints.orgs.models import Org
 from blueprints.places.models import Community, Grid
 from blueprints.util.times import utcnow

@@ -15,7 +15,7 @@ from blueprints.places.services import active_communities
 from blueprints.util.exports import ics_event
 from blueprints.util.times import utcnow
 from blueprints.volunteers import activities, hours, profiles, signups
-from blueprints.volunteers.cli import tick
+from blueprints.volunteers.cli import tick, tick_volunteers
 from blueprints.volunteers.demo import load_demo_volunteers
 from blueprints.volunteers.forms import (
     ActivityForm,
@@ -35,7 +35,8 @@ from extensions import db, limiter
 bp = Blueprint("volunteers", __name__, url_prefix="/volunteers")
 bp.cli.add_command(tick)
 bp.record_once(features.home("volunteers/_home.html", order=25))
-bp.record_once(features.demo(load_demo_volunteers))
+bp.record_once(features.demo(load_demo_volunteers, order=60))
+bp.record_once(features.tick("volunteers", tick_volunteers, every=60))
 
 
 @bp.app_context_processor

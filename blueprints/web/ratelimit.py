@@ -14,6 +14,7 @@ import logging
 import time
 from contextlib import contextmanager
 from contextvars import ContextVar
+from datetime import UTC
 
 from flask import current_app, g, has_request_context, request
 from limits import parse
@@ -161,12 +162,13 @@ class DatabaseStorage(Storage):
             conn.execute(delete(RateCounter).where(RateCounter.key == key))
 
 
-def remove_expired():
-    """Counters whose window is over: safe to drop at any time (the tick does it)."""
+def remove_expired(now=None):
+    """The tick that keeps the table small: counters whose window was over by `now` (a naive
+    UTC datetime, as the ticks are given) are dropped; each hit starts a new window anyway."""
+    cutoff = now.replace(tzinfo=UTC).timestamp() if now else time.time()
     with db.engine.begin() as conn:
-        return conn.execute(
-            delete(RateCounter).where(RateCounter.expires_at < time.time())
-        ).rowcount
+        gone = conn.execute(delete(RateCounter).where(RateCounter.expires_at < cutoff)).rowcount
+    return {"expired": gone}
 
 
 def as_tuple(exceptions):

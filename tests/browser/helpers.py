@@ -5,7 +5,7 @@ import re
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
-from blueprints.main.cli import DEMO_PASSWORD
+from blueprints.auth.demo import DEMO_PASSWORD
 
 AXE = Axe()
 

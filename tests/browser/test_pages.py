@@ -6,7 +6,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from blueprints.main.cli import DEMO_PASSWORD
+from blueprints.auth.demo import DEMO_PASSWORD
 from tests.browser.helpers import log_in
 
 pytestmark = pytest.mark.browser
