@@ -47,7 +47,7 @@ def tick_volunteers(now=None):
 
 
 def tick_rooms(now=None):
-    from blueprints.rooms.services import tick
+    from blueprints.rooms.clock import tick
 
     return tick(now)
 

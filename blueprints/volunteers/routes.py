@@ -36,6 +36,11 @@ bp = Blueprint("volunteers", __name__, url_prefix="/volunteers")
 bp.cli.add_command(tick)
 bp.record_once(features.home("volunteers/_home.html", order=25))
 bp.record_once(features.demo(load_demo_volunteers))
+bp.record_once(
+    features.section(
+        "orgs.org", "volunteers/_org_activities.html", activities.of_active_org, order=10
+    )
+)
 
 
 @bp.app_context_processor
@@ -95,6 +100,7 @@ def show(activity_id):
         helped=proxy_residents(),
         now=utcnow(),
         cutoff=signups.cancel_cutoff,
+        sections=features.sections("volunteers.show", activity),
     )
 
 
