@@ -39,9 +39,9 @@ def tick_orgs(now=None):
 
 
 def tick_volunteers(now=None):
-    from blueprints.volunteers import hours, signups
+    from blueprints.volunteers import clock, hours
 
-    counts = signups.tick(now)
+    counts = clock.tick(now)
     counts["hours_overdue"] = hours.FLOW.tick(now)["overdue"]
     return counts
 

@@ -194,7 +194,7 @@ class Signup(db.Model):
     # Closed by the clock without a check-out: the organizer should look at the hours.
     no_checkout: Mapped[bool] = mapped_column(default=False)
     walk_in: Mapped[bool] = mapped_column(default=False)
-    # Tries of the shift's check-in code by this person, moved only by one UPDATE (signups.py).
+    # Tries of the shift's check-in code by this person, moved only by one UPDATE (codes.py).
     code_tries: Mapped[int] = mapped_column(default=0)
     # One more at each change of state; a signed link carries it and stops working at the next.
     stage: Mapped[int] = mapped_column(default=1)
