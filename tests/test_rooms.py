@@ -392,6 +392,11 @@ def test_a_community_worker_books_for_a_resident_led_activity(client, room, ctx)
     assert booking.org_id is None
     page = client.get(f"/volunteers/activities/{activity.id}").get_data(as_text=True)
     assert "在社区活动室：活动室" in page
+    # The booking is the one record of the room: once it holds no slot, the activity names none.
+    booking.state = BookingState.CANCELLED
+    db.session.commit()
+    page = client.get(f"/volunteers/activities/{activity.id}").get_data(as_text=True)
+    assert "在社区活动室" not in page
 
 
 def test_only_the_rooms_reviewer_decides(client, room, create_user, ctx):
