@@ -15,10 +15,10 @@ from app import create_app
 from blueprints.notices import sms as texts
 from blueprints.notices.models import Outbox
 from blueprints.reports import services as reports
-from blueprints.rooms import services as rooms
+from blueprints.rooms import bookings
 from blueprints.util.times import utcnow
 from blueprints.util.words import N_
-from blueprints.volunteers import signups
+from blueprints.volunteers import clock, signups
 from blueprints.web.proxies import TrustedProxyFix
 from extensions import db
 from tests import test_orgs, test_rooms, test_volunteers
@@ -101,7 +101,7 @@ def test_a_hostile_title_name_or_reason_never_reaches_a_text(
         start=utcnow().replace(microsecond=0) + timedelta(hours=12), title=HOSTILE
     )
     test_volunteers.join(soon, first)
-    assert signups.tick()["day_before"] == 1
+    assert clock.tick()["day_before"] == 1
     # Rooms: a room named by a user, declined with a typed reason.
     booking = test_rooms.make_booking(
         room, test_rooms.a_tuesday(), time(9), time(11), state="requested"
@@ -109,7 +109,7 @@ def test_a_hostile_title_name_or_reason_never_reaches_a_text(
     booking.room.name = HOSTILE
     booking.purpose = HOSTILE
     db.session.commit()
-    rooms.act(booking, "decline", person(test_rooms.REVIEWER), booking.version, reason=HOSTILE)
+    bookings.act(booking, "decline", person(test_rooms.REVIEWER), booking.version, reason=HOSTILE)
     # Filings: returned with a typed reason.
     login_as(test_orgs.COMMUNITY)
     assert test_orgs.act(client, submitted, "return", reason_people=HOSTILE).status_code == 303

@@ -2,12 +2,13 @@
 
 import os
 import uuid
+from datetime import datetime, timedelta
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import MetaData, Table, create_engine, inspect, text
 from sqlalchemy.engine import make_url
 
 from app import create_app, database_url
@@ -79,3 +80,119 @@ def test_phones_typed_in_full_width_digits_are_stored_in_ascii(empty_database):
         downgrade(revision="base")
         db.engine.dispose()
     assert stored == ["13800001234", "13900005678", "１３９００００５６７８", "13700009999"]
+
+
+def test_an_activitys_room_is_the_room_of_its_booking(empty_database):
+    """Activity.room_id goes: the activity's booking says which room it is held in. The downgrade
+    writes room_id again from the first booking; a room no booking names is not kept."""
+    from blueprints.rooms.lists import room_of_activity
+    from blueprints.volunteers.models import Activity
+
+    app = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": empty_database,
+            "RATELIMIT_STORAGE_URI": "memory://",
+        }
+    )
+    now = datetime(2026, 12, 8, 1)
+    later = now + timedelta(days=30)
+    stamps = {"created_at": now}
+    rows = [
+        ("street", {"id": 1, "code": "S9", "name": "街道", "active": True}),
+        ("community", {"id": 1, "code": "C9", "name": "社区", "street_id": 1, "active": True}),
+        (
+            "user",
+            {
+                "id": 1,
+                "phone": "13900000009",
+                "name": "",
+                "password_hash": "x",
+                "active": True,
+                "must_change_password": False,
+                "locale": "zh_Hans",
+                **stamps,
+            },
+        ),
+        *(
+            (
+                "room",
+                {
+                    "id": n,
+                    "community_id": 1,
+                    "name": f"屋{n}",
+                    "capacity": 10,
+                    "facilities": "",
+                    "needs_approval": False,
+                    "closed_on_holidays": False,
+                    "active": True,
+                    "lock": 0,
+                    **stamps,
+                },
+            )
+            for n in (1, 2)
+        ),
+        # 1 was booked (room 1), 2 names room 2 with no booking of it, 3 has no room.
+        *(
+            (
+                "activity",
+                {
+                    "id": n,
+                    "title": f"活动{n}",
+                    "description": "",
+                    "place": "",
+                    "community_id": 1,
+                    "room_id": room,
+                    "contact_name": "",
+                    "contact_phone": "",
+                    "signup_deadline": later,
+                    "cancel_hours": 24,
+                    "risky": False,
+                    "insured": False,
+                    **stamps,
+                },
+            )
+            for n, room in ((1, 1), (2, 2), (3, None))
+        ),
+        *(
+            (
+                "booking",
+                {
+                    "id": n,
+                    "room_id": room,
+                    "activity_id": 1,
+                    "booked_by_id": 1,
+                    "purpose": "",
+                    "head_count": 5,
+                    "starts_at": later + timedelta(days=n),
+                    "ends_at": later + timedelta(days=n, hours=2),
+                    "state": "approved",
+                    "reason": "",
+                    "reminded_for": "",
+                    "overdue_for": "",
+                    "version": 1,
+                    **stamps,
+                },
+            )
+            for n, room in ((1, 1), (2, 2))
+        ),
+    ]
+    with app.app_context():
+        upgrade(revision="390176f35d46")
+        with db.engine.begin() as conn:
+            for name, values in rows:
+                table = Table(name, MetaData(), autoload_with=conn)
+                conn.execute(table.insert().values(**values))
+        upgrade(revision="a7c9e1f3b5d2")
+        columns = {c["name"] for c in inspect(db.engine).get_columns("activity")}
+        rooms = [room_of_activity(db.session.get(Activity, n)) for n in (1, 2, 3)]
+        shown = [room.id if room else None for room in rooms]
+        db.session.remove()
+        downgrade(revision="390176f35d46")
+        with db.engine.connect() as conn:
+            kept = conn.execute(text("SELECT room_id FROM activity ORDER BY id")).scalars().all()
+        downgrade(revision="base")
+        db.engine.dispose()
+    assert "room_id" not in columns
+    assert shown == [1, None, None]
+    assert kept == [1, None, None]

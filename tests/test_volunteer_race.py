@@ -11,9 +11,10 @@ from blueprints.auth.demo import DEMO_PASSWORD
 from blueprints.auth.models import User
 from blueprints.places.models import Community, Grid
 from blueprints.util.times import utcnow
-from blueprints.volunteers import signups
+from blueprints.volunteers import codes, seats
 from blueprints.volunteers.activities import new_code
 from blueprints.volunteers.models import Activity, Shift, Signup, VolunteerProfile
+from blueprints.volunteers.workflow import ACTIVE
 from extensions import db
 from tests.live import TOKEN, at_once, browser, live_gunicorn, post
 
@@ -98,7 +99,7 @@ def test_twenty_at_once_for_five_seats(server):
         assert len(rows) == PEOPLE
         assert len(confirmed) == SEATS
         assert shift.taken == SEATS
-        assert sorted(signups.waitlist_position(r) for r in waiting) == list(range(1, 16))
+        assert sorted(seats.waitlist_position(r) for r in waiting) == list(range(1, 16))
         db.session.remove()
         db.engine.dispose()
 
@@ -169,7 +170,7 @@ def test_one_person_pressing_six_overlapping_shifts_at_once_gets_one(server):
 
     with app.app_context():
         rows = db.session.scalars(
-            select(Signup).where(Signup.profile_id == profile_id, Signup.state.in_(signups.ACTIVE))
+            select(Signup).where(Signup.profile_id == profile_id, Signup.state.in_(ACTIVE))
         ).all()
         assert len(rows) == 1, [(r.shift_id, r.state) for r in rows]
         db.session.remove()
@@ -232,12 +233,12 @@ def test_wrong_codes_at_once_count_for_the_guesser_only(server):
     )
     statuses = [getattr(a, "status_code", a) for a in answers]
     assert statuses[tries] == 303, (statuses, server.log()[-3000:])
-    assert sorted(statuses[:tries]) == [422] * signups.CODE_TRIES + [429] * (
-        tries - signups.CODE_TRIES
+    assert sorted(statuses[:tries]) == [422] * codes.CODE_TRIES + [429] * (
+        tries - codes.CODE_TRIES
     ), statuses
     with app.app_context():
         mine, theirs = db.session.get(Signup, guesser), db.session.get(Signup, neighbour)
-        assert (mine.state, mine.code_tries) == ("confirmed", signups.CODE_TRIES)
+        assert (mine.state, mine.code_tries) == ("confirmed", codes.CODE_TRIES)
         assert (theirs.state, theirs.code_tries) == ("checked_in", 0)
         db.session.remove()
         db.engine.dispose()

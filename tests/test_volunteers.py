@@ -15,7 +15,7 @@ from blueprints.core.workflow import Refused
 from blueprints.notices.models import Notice
 from blueprints.places.models import Community
 from blueprints.util.times import utcnow
-from blueprints.volunteers import hours, profiles, signups
+from blueprints.volunteers import clock, codes, hours, profiles, rules, seats, signups
 from blueprints.volunteers.activities import new_code
 from blueprints.volunteers.models import (
     Activity,
@@ -184,7 +184,7 @@ def test_seats_then_a_waitlist_with_positions(demo, ctx):
     people = [make_profile(f"1390000000{i}", name=f"人{i}") for i in range(5)]
     got = [join(shift, p) for p in people]
     assert [s.state for s in got] == ["confirmed"] * 2 + ["waitlisted"] * 3
-    assert [signups.waitlist_position(s) for s in got] == [None, None, 1, 2, 3]
+    assert [seats.waitlist_position(s) for s in got] == [None, None, 1, 2, 3]
     assert db.session.get(Shift, shift.id).taken == 2
 
 
@@ -201,7 +201,7 @@ def test_a_cancel_offers_the_seat_which_runs_out_and_moves_on(demo, ctx, sms):
     assert db.session.get(Shift, shift.id).taken == 1  # held for the offer
     # A newcomer does not jump the queue while a seat is held.
     assert join(shift, make_profile("13900000019", name="后来")).state == "waitlisted"
-    counts = signups.tick(utcnow() + timedelta(hours=13))
+    counts = clock.tick(utcnow() + timedelta(hours=13))
     assert counts["closed"] == 1
     db.session.expire_all()
     assert db.session.get(Signup, b.id).state == "expired"
@@ -333,12 +333,12 @@ def at(hour, minute=0, day=1):
 
 def test_the_hour_arithmetic_at_its_edges():
     shift = Shift(starts_at=at(9), ends_at=at(12))
-    assert signups.minutes_served(shift, at(8, 10), at(12)) == 180  # early arrival
-    assert signups.minutes_served(shift, at(9, 30), at(13, 45)) == 150  # late leave
-    assert signups.minutes_served(shift, at(9, 15), None) == 165  # no check-out
-    assert signups.minutes_served(shift, at(12, 30), at(13)) == 0  # came after the end
+    assert rules.minutes_served(shift, at(8, 10), at(12)) == 180  # early arrival
+    assert rules.minutes_served(shift, at(9, 30), at(13, 45)) == 150  # late leave
+    assert rules.minutes_served(shift, at(9, 15), None) == 165  # no check-out
+    assert rules.minutes_served(shift, at(12, 30), at(13)) == 0  # came after the end
     night = Shift(starts_at=at(22), ends_at=at(2, day=2))
-    assert signups.minutes_served(night, at(21, 50), at(1, 30, day=2)) == 210  # across midnight
+    assert rules.minutes_served(night, at(21, 50), at(1, 30, day=2)) == 210  # across midnight
 
 
 def checked_in_shift(capacity=2):
@@ -377,13 +377,13 @@ def test_check_in_opens_an_hour_before_and_the_code_expires(demo, ctx):
     early = make_shift(start=utcnow() + timedelta(hours=3), cancel_hours=0)
     signup = join(early, profile)
     with pytest.raises(Refused, match="签到时间"):
-        signups.check_code(signup, early.code, "check_in")
+        codes.check_code(signup, early.code, "check_in")
     late = make_shift(start=utcnow() + timedelta(days=2), cancel_hours=0)
     signup = join(late, profile)
     late.starts_at, late.ends_at = utcnow() - timedelta(hours=5), utcnow() - timedelta(hours=3)
     db.session.commit()
     with pytest.raises(Refused, match="过期"):
-        signups.check_code(signup, late.code, "check_in")
+        codes.check_code(signup, late.code, "check_in")
 
 
 def test_wrong_codes_count_per_shift_and_person(client, demo, login_as, ctx):
@@ -405,10 +405,10 @@ def test_wrong_codes_count_per_shift_and_person(client, demo, login_as, ctx):
     assert client.post(url, data={"code": shift.code}).status_code == 303
     db.session.expire_all()
     assert db.session.get(Signup, mine.id).state == "confirmed"
-    assert db.session.get(Signup, mine.id).code_tries == signups.CODE_TRIES
+    assert db.session.get(Signup, mine.id).code_tries == codes.CODE_TRIES
     assert db.session.get(Signup, theirs.id).state == "checked_in"
     assert db.session.get(Signup, theirs.id).code_tries == 0
-    signups.check_code(db.session.get(Signup, elsewhere.id), other.code, "check_in")
+    codes.check_code(db.session.get(Signup, elsewhere.id), other.code, "check_in")
     assert db.session.get(Signup, elsewhere.id).state == "checked_in"
 
 
@@ -416,18 +416,18 @@ def test_a_missing_check_out_is_closed_and_flagged_by_the_tick(demo, ctx):
     profile = make_profile("13900000081")
     shift = checked_in_shift()
     signup = join(shift, profile)
-    signups.check_code(signup, shift.code, "check_in")
+    codes.check_code(signup, shift.code, "check_in")
     shift.starts_at -= timedelta(hours=6)
     shift.ends_at -= timedelta(hours=6)
     signup.arrived_at = shift.starts_at + timedelta(minutes=20)
     db.session.commit()
-    assert signups.tick()["closed_checkouts"] == 1
+    assert clock.tick()["closed_checkouts"] == 1
     db.session.expire_all()
     record = db.session.scalar(select(HoursRecord))
     assert db.session.get(Signup, signup.id).no_checkout
     assert record.flagged
     assert record.minutes == 160
-    assert signups.tick()["closed_checkouts"] == 0
+    assert clock.tick()["closed_checkouts"] == 0
 
 
 def test_roster_marks_present_absent_and_walk_in(client, demo, login_as, ctx):
@@ -550,8 +550,8 @@ def test_more_than_the_time_served_counts_once_a_second_organizer_agrees(
     profile = make_profile(RESIDENT, name="张桂兰")
     shift = checked_in_shift()
     signup = join(shift, profile)
-    signups.check_code(signup, shift.code, "check_in")
-    signups.check_code(signup, shift.code, "check_out")
+    codes.check_code(signup, shift.code, "check_in")
+    codes.check_code(signup, shift.code, "check_out")
     # Came half an hour early and stayed half an hour late: four hours on a three-hour shift,
     # of which one organizer may approve the shift's three.
     signup = db.session.get(Signup, signup.id)
@@ -598,7 +598,7 @@ def test_an_organizer_checking_themselves_out_late_gets_the_shifts_length(demo, 
     worker = make_profile(WORKER, name="李建国")
     shift = checked_in_shift()
     signup = join(shift, worker)
-    signups.check_code(signup, shift.code, "check_in")
+    codes.check_code(signup, shift.code, "check_in")
     signup = db.session.get(Signup, signup.id)
     signup.arrived_at = shift.starts_at - timedelta(hours=1)
     db.session.commit()
@@ -617,7 +617,7 @@ def test_an_organizer_checking_themselves_out_late_gets_the_shifts_length(demo, 
 def test_a_roster_entry_is_approved_up_to_the_shifts_length(demo, ctx):
     shift = checked_in_shift()
     walker = make_profile("13900000131")
-    signups.walk_in(shift, profiles.show_pass(walker).pass_code, person(WORKER))
+    codes.walk_in(shift, profiles.show_pass(walker).pass_code, person(WORKER))
     signup = db.session.scalar(select(Signup).where(Signup.profile_id == walker.id))
     signups.apply(signup, "check_out", person(WORKER))
     record = db.session.scalar(select(HoursRecord).where(HoursRecord.signup_id == signup.id))
@@ -739,8 +739,8 @@ def test_the_day_before_link_confirms_and_cancels_without_signing_in(client, dem
     profile = make_profile(RESIDENT, name="张桂兰")
     shift = make_shift(start=utcnow() + timedelta(hours=20), cancel_hours=12)
     signup = join(shift, profile)
-    assert signups.tick()["day_before"] == 1
-    assert signups.tick()["day_before"] == 0
+    assert clock.tick()["day_before"] == 1
+    assert clock.tick()["day_before"] == 0
     link = next(re.search(r"(/volunteers/c/\S+)", t)[1] for p, t in sms if p == RESIDENT)
     page = client.get(link).get_data(as_text=True)
     assert "确认会来" in page

@@ -9,13 +9,13 @@ from sqlalchemy import select
 
 from blueprints.auth.models import User
 from blueprints.core.errors import Refused
+from blueprints.core.workdays import exceptions_between
 from blueprints.orgs.models import Org
 from blueprints.places.models import Community
-from blueprints.rooms import services
+from blueprints.rooms import availability, bookings
 from blueprints.rooms.models import Booking, BookingEvent, BookingState, Room, RoomHours
 from blueprints.rooms.workflow import flow
-from blueprints.util.times import local, utcnow
-from blueprints.volunteers.activities import to_utc
+from blueprints.util.times import local, to_utc, utcnow
 from extensions import db
 
 REVIEWER = "13800000006"
@@ -80,7 +80,7 @@ def load_demo_rooms():
         org = db.session.scalar(select(Org).where(Org.name == group))
         day = open_day(room, today + timedelta(days=1 + n % 3))
         try:
-            made, _skipped = services.book(
+            made, _skipped = bookings.book(
                 room,
                 org.officer,
                 {
@@ -108,7 +108,7 @@ def load_demo_rooms():
 
 def open_day(room, day):
     """This day, or the next one the room opens on."""
-    while services.closed_reason(room, day, services.exceptions_between(day, day)):
+    while availability.closed_reason(room, day, exceptions_between(day, day)):
         day += timedelta(days=1)
     return day
 

@@ -13,8 +13,8 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from blueprints.reports.forms import MultiCheckboxField
+from blueprints.rooms.bookings import MAX_WEEKS
 from blueprints.rooms.models import FACILITIES
-from blueprints.rooms.services import MAX_WEEKS
 from blueprints.web.inputs import DateField, strict_int
 
 TIME_HINT = _l("请填写时间，例如 19:00")

@@ -73,7 +73,7 @@ class Room(db.Model):
     closed_on_holidays: Mapped[bool] = mapped_column(default=True)
     active: Mapped[bool] = mapped_column(default=True)
     # Raised by every booking of the room before its overlap check: the row's lock puts
-    # two bookings of one room one after the other (blueprints/rooms/services.py).
+    # two bookings of one room one after the other (blueprints/rooms/bookings.py).
     lock: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

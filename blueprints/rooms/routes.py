@@ -10,7 +10,15 @@ from blueprints.core import features
 from blueprints.core.access import PUBLIC, SIGNED_IN, allow
 from blueprints.core.errors import Conflict, Refused, or_404
 from blueprints.core.roles import Role
-from blueprints.rooms import services
+from blueprints.rooms import (
+    availability,
+    bookings,
+    calendar_file,
+    clock,
+    directory,
+    lists,
+    permissions,
+)
 from blueprints.rooms.cli import tick
 from blueprints.rooms.demo import load_demo_rooms
 from blueprints.rooms.forms import BookingForm, RoomForm
@@ -24,7 +32,15 @@ bp = Blueprint("rooms", __name__, url_prefix="/rooms")
 bp.cli.add_command(tick)
 bp.record_once(features.home("rooms/_home.html", order=22))
 bp.record_once(features.demo(load_demo_rooms, order=70))
-bp.record_once(features.tick("rooms", services.tick, every=60))
+bp.record_once(features.tick("rooms", clock.tick, every=60))
+bp.record_once(
+    features.section("orgs.org", "rooms/_org_bookings.html", lists.upcoming_for_org, order=20)
+)
+bp.record_once(
+    features.section(
+        "volunteers.show", "rooms/_activity_room.html", lists.room_of_activity, order=10
+    )
+)
 
 
 @bp.app_context_processor
@@ -64,36 +80,36 @@ def room_facility(code):
 def index():
     return render(
         "rooms/index.html",
-        rooms=services.list_rooms(),
-        managed=services.managed_communities(current_user),
+        rooms=directory.list_rooms(),
+        managed=permissions.managed_communities(current_user),
     )
 
 
 @bp.route("/<int:room_id>")
 @allow(PUBLIC)
 def show(room_id):
-    room = or_404(services.get_room(room_id, active=False))
-    manager = services.may_manage(current_user, room.community)
+    room = or_404(directory.get_room(room_id, active=False))
+    manager = permissions.may_manage(current_user, room.community)
     if not room.active and not manager:
         abort(404)
-    monday = services.parse_week(request.args.get("week"))
+    monday = availability.parse_week(request.args.get("week"))
     return render(
         "rooms/show.html",
         block="week",
         room=room,
         monday=monday,
-        days=services.week_of(room, monday),
+        days=availability.week_of(room, monday),
         prev_week=monday - timedelta(days=7),
         next_week=monday + timedelta(days=7),
         today=local(utcnow()).date(),
-        may_book=room.active and bool(services.booking_choices(current_user, room)),
+        may_book=room.active and bool(permissions.booking_choices(current_user, room)),
         manager=manager,
     )
 
 
 def room_form_page(form, room=None):
     form.community_id.choices = [
-        SelectChoice(c.id, c.name) for c in services.managed_communities(current_user)
+        SelectChoice(c.id, c.name) for c in permissions.managed_communities(current_user)
     ]
     if not form.community_id.choices:
         abort(403)
@@ -106,7 +122,7 @@ def room_form_page(form, room=None):
             if room is not None:
                 data["active"] = request.form.get("active") == "y"
             try:
-                saved = services.save_room(current_user, room, data)
+                saved = directory.save_room(current_user, room, data)
             except Refused as e:
                 problem = str(e)
             else:
@@ -130,8 +146,8 @@ def new():
 @bp.route("/<int:room_id>/edit", methods=["GET", "POST"])
 @allow(Role.ADMIN, Role.COMMUNITY_REVIEWER)
 def edit(room_id):
-    room = or_404(services.get_room(room_id, active=False))
-    if not services.may_manage(current_user, room.community):
+    room = or_404(directory.get_room(room_id, active=False))
+    if not permissions.may_manage(current_user, room.community):
         abort(403)
     form = RoomForm(obj=room if request.method == "GET" else None)
     if request.method == "GET":
@@ -149,19 +165,19 @@ def edit(room_id):
 @allow(SIGNED_IN)  # the officer of an approved group, or a community worker: checked inside
 @limiter.limit("30/minute", methods=["POST"])
 def book(room_id):
-    room = or_404(services.get_room(room_id))
-    choices = services.booking_choices(current_user, room)
+    room = or_404(directory.get_room(room_id))
+    choices = permissions.booking_choices(current_user, room)
     if not choices:
         abort(403)
     form = booking_form(choices)
     clashes, status, problem, waiting = [], 422, None, False
     if form.validate_on_submit():
         try:
-            made, skipped = services.book(room, current_user, form.data)
-        except services.Clashes as e:
+            made, skipped = bookings.book(room, current_user, form.data)
+        except bookings.Clashes as e:
             clashes, status, problem = e.weeks, 409, str(e)
             form.mode.data = "free"
-        except services.Taken as e:
+        except bookings.Taken as e:
             status, problem, waiting = 409, str(e), True
         except Conflict as e:
             status, problem = 409, str(e)
@@ -193,7 +209,7 @@ def booking_form(choices):
     if request.method == "GET":
         form.key.data = secrets.token_hex(16)
         if request.args.get("day"):
-            form.day.process_data(services.parse_day(request.args["day"]))
+            form.day.process_data(availability.parse_day(request.args["day"]))
     return form
 
 
@@ -215,7 +231,7 @@ def say_booked(made, skipped):
 
 def booking_or_404(booking_id):
     booking = or_404(db.session.get(Booking, booking_id))
-    if not services.may_see(current_user, booking):
+    if not permissions.may_see(current_user, booking):
         abort(404)
     return booking
 
@@ -226,7 +242,7 @@ def booking_page(booking, status=200):
         status=status,
         booking=booking,
         actions=flow.actions_for(booking, current_user),
-        decider=services.may_decide(current_user, booking),
+        decider=permissions.may_decide(current_user, booking),
     )
 
 
@@ -243,7 +259,7 @@ def act(booking_id, action):
     item = booking_or_404(booking_id)
     label = flow.label_of(action)
     try:
-        services.act(
+        bookings.act(
             item,
             action,
             current_user,
@@ -265,7 +281,7 @@ def act(booking_id, action):
 @allow(SIGNED_IN)
 def ics(booking_id):
     item = booking_or_404(booking_id)
-    response = make_response(services.ics(item))
+    response = make_response(calendar_file.ics(item))
     response.headers["Content-Type"] = "text/calendar; charset=utf-8"
     response.headers["Content-Disposition"] = f"attachment; filename=room-booking-{item.id}.ics"
     response.headers["Cache-Control"] = "private, no-store"
@@ -275,16 +291,16 @@ def ics(booking_id):
 @bp.route("/queue")
 @allow(Role.ADMIN, Role.COMMUNITY_REVIEWER)
 def queue():
-    after = services.DECISIONS.read(request.args)
-    rows, more = services.queue_for(current_user, after)
-    links = services.DECISIONS.links("rooms.queue", rows, more, after)
+    after = lists.DECISIONS.read(request.args)
+    rows, more = lists.queue_for(current_user, after)
+    links = lists.DECISIONS.links("rooms.queue", rows, more, after)
     return render("rooms/queue.html", rows=rows, links=links, now=utcnow())
 
 
 @bp.route("/mine")
 @allow(SIGNED_IN)
 def mine():
-    after = services.BOOKINGS.read(request.args)
-    rows, more = services.bookings_of(current_user, after)
-    links = services.BOOKINGS.links("rooms.mine", rows, more, after)
+    after = lists.BOOKINGS.read(request.args)
+    rows, more = lists.bookings_of(current_user, after)
+    links = lists.BOOKINGS.links("rooms.mine", rows, more, after)
     return render("rooms/mine.html", rows=rows, links=links, now=utcnow())

@@ -1,6 +1,6 @@
 """A room booking's life, readable at a glance. Nothing else sets a booking's state: every step
 goes through BookingFlow.apply (blueprints/core/workflow.py); making a booking writes it requested
-(or approved at once, for a room that needs no approval) in blueprints/rooms/services.py.
+(or approved at once, for a room that needs no approval) in blueprints/rooms/bookings.py.
 
     requested ──approve──▶ approved ──finish (the clock, at its end)──▶ done
         │  decline (reason) / expire (undecided at its start)   │
@@ -18,8 +18,9 @@ from flask_babel import lazy_gettext as _l
 
 from blueprints.core.roles import Role
 from blueprints.core.workflow import Flow, due_after, step
+from blueprints.rooms import messages
 from blueprints.rooms.models import Booking, BookingEvent, BookingState
-from blueprints.util.times import local, utcnow
+from blueprints.util.times import utcnow
 from blueprints.util.words import N_
 
 DECIDE_WORKDAYS = 2
@@ -45,22 +46,12 @@ EVENT_LABELS = {
 NEEDS = {"reason": _l("请写明不批准的原因，申请人会看到。")}
 
 
-def booking_url(booking):
-    """The booking's page, as stored in inbox messages (written outside requests too)."""
-    return f"/rooms/bookings/{booking.id}"
-
-
 def is_booker(booking, user, _context):
     if not user.is_authenticated:
         return False
     if booking.booked_by_id == user.id:
         return True
     return booking.org is not None and booking.org.officer_id == user.id
-
-
-def when_text(booking):
-    start, end = local(booking.starts_at), local(booking.ends_at)
-    return f"{start:%m-%d %H:%M}–{end:%H:%M}"
 
 
 class BookingFlow(Flow):
@@ -101,23 +92,17 @@ class BookingFlow(Flow):
         booking.deadline_at = None
 
     def tell(self, booking, action, before, after, _public):
-        from blueprints.rooms import services
-
-        services.tell(booking, action, before, after)
+        messages.tell(booking, action, before, after)
 
     def remind(self, booking):
-        from blueprints.rooms import services
-
         self.record(booking, "remind", None, booking.state, booking.state, public=False)
-        services.tell_deciders(
+        messages.tell_deciders(
             booking, N_("“%(room)s”的预订申请快到审批时限了：%(when)s，请尽快决定")
         )
 
     def overdue(self, booking):
-        from blueprints.rooms import services
-
         self.record(booking, "overdue", None, booking.state, booking.state, public=False)
-        services.tell_deciders(
+        messages.tell_deciders(
             booking, N_("“%(room)s”的预订申请已超过审批时限：%(when)s"), admins=True
         )
 

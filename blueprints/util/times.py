@@ -13,3 +13,8 @@ def utcnow():
 def local(dt):
     """A stored UTC datetime (naive, or aware in any zone) as Beijing time."""
     return (dt if dt.tzinfo else dt.replace(tzinfo=UTC)).astimezone(LOCAL)
+
+
+def to_utc(moment):
+    """A Beijing time typed into a form, as stored (naive UTC)."""
+    return moment.replace(tzinfo=LOCAL).astimezone(UTC).replace(tzinfo=None)

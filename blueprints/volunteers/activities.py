@@ -1,7 +1,7 @@
 """Activities and their shifts: who may post them, posting, and the public lists."""
 
 import secrets
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
@@ -12,7 +12,7 @@ from blueprints.core.roles import Role
 from blueprints.core.workflow import Refused
 from blueprints.orgs.models import Org
 from blueprints.places.models import Community
-from blueprints.util.times import LOCAL, utcnow
+from blueprints.util.times import to_utc, utcnow
 from blueprints.volunteers.models import Activity, Shift
 from blueprints.web.pages import Keyset
 from extensions import db
@@ -63,11 +63,6 @@ def organized_communities(user):
 
 def new_code():
     return f"{secrets.randbelow(10**6):06d}"
-
-
-def to_utc(moment):
-    """A Beijing time typed into a form, as stored (naive UTC)."""
-    return moment.replace(tzinfo=LOCAL).astimezone(UTC).replace(tzinfo=None)
 
 
 def check_shift(starts, ends, capacity, signup_deadline=None):
@@ -195,6 +190,11 @@ def list_activities(community_id=None, org_id=None, size=60):
     query, keyset = activity_list(community_id=community_id, org_id=org_id, size=size)
     rows, _more = keyset.page(query, None)
     return rows
+
+
+def of_active_org(org):
+    """The org page's section: an active group's activities still to come."""
+    return list_activities(org_id=org.id) if org.state == "active" else []
 
 
 def get_shift(shift_id):

@@ -4,11 +4,11 @@ import click
 from flask.cli import with_appcontext
 
 from blueprints.core import jobs
-from blueprints.volunteers import hours, signups
+from blueprints.volunteers import clock, hours
 
 
 def tick_volunteers(now=None):
-    counts = signups.tick(now)
+    counts = clock.tick(now)
     counts["hours_overdue"] = hours.FLOW.tick(now)["overdue"]
     return counts
 

@@ -24,7 +24,7 @@ from blueprints.volunteers.models import (
     VolunteerProfile,
 )
 from blueprints.volunteers.profiles import new_number
-from blueprints.volunteers.signups import minutes_served
+from blueprints.volunteers.rules import minutes_served
 from extensions import db
 
 # phone, account name, real name, birth date, grid, skills, lets a grid worker help

@@ -1,12 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import (
-    BooleanField,
-    IntegerField,
-    SelectField,
-    StringField,
-    TextAreaField,
-)
+from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
@@ -186,3 +180,9 @@ class VerifyForm(FlaskForm):
         validators=[DataRequired(_l("请输入证明上的10位编号"))],
         render_kw={"autocomplete": "off", "maxlength": 20},
     )
+
+
+def field_error(form, e):
+    """A service's refusal shown on its field, or at the top of the form."""
+    target = getattr(form, e.field, None) if e.field else None
+    (target.errors if target is not None else form.form_errors).append(str(e))

@@ -23,7 +23,8 @@ from blueprints.volunteers.models import (
     RecordExport,
     Signup,
 )
-from blueprints.volunteers.signups import BY_AN_ORGANIZER, HOURS_DUE_WORKDAYS, minutes_served
+from blueprints.volunteers.rules import minutes_served
+from blueprints.volunteers.signups import BY_AN_ORGANIZER, HOURS_DUE_WORKDAYS
 from blueprints.volunteers.signups import organizers_of as shift_organizers
 from blueprints.volunteers.workflow import HOURS_EVENTS, HOURS_TRANSITIONS, REVIEW
 from blueprints.web.pages import Keyset

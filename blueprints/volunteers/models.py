@@ -16,7 +16,6 @@ from extensions import db
 
 if TYPE_CHECKING:
     from blueprints.auth.models import User
-    from blueprints.rooms.models import Room
 
 SKILLS = {
     "care": _l("陪伴照护"),
@@ -112,8 +111,6 @@ class Activity(db.Model):
     community_id: Mapped[int] = mapped_column(ForeignKey("community.id"), index=True)
     # Posted by an approved organization (its officer runs it), or by the community itself.
     org_id: Mapped[int | None] = mapped_column(ForeignKey("org.id"), index=True)
-    # The community room it is held in, when one was booked for it (blueprints/rooms/).
-    room_id: Mapped[int | None] = mapped_column(ForeignKey("room.id"), index=True)
     contact_name: Mapped[str] = mapped_column(String(40), default="")
     contact_phone: Mapped[str] = mapped_column(String(20), default="")
     signup_deadline: Mapped[datetime]
@@ -126,7 +123,6 @@ class Activity(db.Model):
 
     community: Mapped[Community] = relationship()
     org: Mapped["Org | None"] = relationship()
-    room: Mapped["Room | None"] = relationship()
     created_by: Mapped["User | None"] = relationship()
     shifts: Mapped[list["Shift"]] = relationship(
         back_populates="activity", order_by="Shift.starts_at", cascade="all, delete-orphan"
@@ -198,7 +194,7 @@ class Signup(db.Model):
     # Closed by the clock without a check-out: the organizer should look at the hours.
     no_checkout: Mapped[bool] = mapped_column(default=False)
     walk_in: Mapped[bool] = mapped_column(default=False)
-    # Tries of the shift's check-in code by this person, moved only by one UPDATE (signups.py).
+    # Tries of the shift's check-in code by this person, moved only by one UPDATE (codes.py).
     code_tries: Mapped[int] = mapped_column(default=0)
     # One more at each change of state; a signed link carries it and stops working at the next.
     stage: Mapped[int] = mapped_column(default=1)

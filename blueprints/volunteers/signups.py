@@ -1,178 +1,41 @@
 """Sign-ups on the workflow core: join (confirmed while seats remain, else waitlisted), offers of a
-freed seat, cancelling, check-in and check-out, the organizer's roster, and the clock.
+freed seat, cancelling, check-in and check-out, and what the volunteer hears of each step. The
+seats are seats.py, the rules rules.py, the codes codes.py, the lists lists.py, the clock clock.py.
 
-Seats are counted in the database: Shift.taken moves only in one UPDATE whose WHERE says there is
-room (`taken < capacity`), so however many people press at once, on however many workers, no
-more are confirmed than the shift holds; a second sign-up of one person for one shift is stopped
-by the unique constraint on (shift, profile)."""
+Seats are counted in the database (seats.py), so no more are confirmed than the shift holds; a
+second sign-up of one person for one shift is stopped by the unique constraint on (shift,
+profile)."""
 
-import hmac
 from datetime import timedelta
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
 
 from blueprints.auth.people import staff_for
 from blueprints.core.access import can
 from blueprints.core.roles import Role
-from blueprints.core.workflow import Change, Flow, Refused, claim, due_after, each_claimed
+from blueprints.core.workflow import Change, Flow, Refused, due_after
 from blueprints.notices.services import notify
 from blueprints.notices.sms import message, send_sms
 from blueprints.util.times import local, utcnow
 from blueprints.util.words import N_
 from blueprints.volunteers.activities import may_run
-from blueprints.volunteers.models import (
-    HoursEvent,
-    HoursRecord,
-    Shift,
-    Signup,
-    SignupEvent,
-    VolunteerProfile,
-)
-from blueprints.volunteers.profiles import (
-    make_token,
-    public_url,
-    read_token,
-    still_bound,
-    take_pass,
-)
-from blueprints.volunteers.workflow import ACTIVE, SIGNUP_EVENTS, SIGNUP_TRANSITIONS
-from blueprints.web.pages import Keyset
+from blueprints.volunteers.models import HoursEvent, HoursRecord, Signup, SignupEvent
+from blueprints.volunteers.profiles import make_token, public_url, read_token, still_bound
+from blueprints.volunteers.rules import cancel_cutoff, check_age, check_overlap, minutes_served
+from blueprints.volunteers.seats import claim_seat, release_seat, waitlist_head
+from blueprints.volunteers.workflow import SIGNUP_EVENTS, SIGNUP_TRANSITIONS
 from extensions import db
 
 OFFER_HOURS = 12
 CHECK_IN_OPENS = timedelta(hours=1)
 CODE_LASTS = timedelta(hours=2)  # after the shift's end: late check-outs, then the clock closes
 HOURS_DUE_WORKDAYS = 10
-CODE_TRIES = 10  # wrong check-in codes one person may type for one shift
 NO_SEAT = _l("这个班次已经满了。")
 # A check-out the volunteer made on their own sign-up as an organizer of the shift.
 BY_AN_ORGANIZER = N_("以组织者身份签退")
-
-
-# ---- seats: only ever moved in SQL ---------------------------------------------------------
-
-
-def signup_of(shift, profile):
-    return db.session.scalar(
-        select(Signup).where(Signup.shift_id == shift.id, Signup.profile_id == profile.id)
-    )
-
-
-def claim_seat(shift):
-    """Take one seat if one is left: True when this request got it."""
-    got = db.session.execute(
-        update(Shift)
-        .where(Shift.id == shift.id, Shift.taken < Shift.capacity)
-        .values(taken=Shift.taken + 1)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    db.session.expire(shift, ["taken"])
-    return got == 1
-
-
-def release_seat(shift):
-    db.session.execute(
-        update(Shift)
-        .where(Shift.id == shift.id, Shift.taken > 0)
-        .values(taken=Shift.taken - 1)
-        .execution_options(synchronize_session=False)
-    )
-    db.session.expire(shift, ["taken"])
-
-
-def waitlist_position(signup):
-    """1 for the first in the queue, and so on; None when not waiting."""
-    if signup.state != "waitlisted":
-        return None
-    ahead = db.session.scalar(
-        select(func.count(Signup.id)).where(
-            Signup.shift_id == signup.shift_id,
-            Signup.state == "waitlisted",
-            (Signup.queued_at < signup.queued_at)
-            | and_(Signup.queued_at == signup.queued_at, Signup.id < signup.id),
-        )
-    )
-    return ahead + 1
-
-
-def waitlist_head(shift):
-    return db.session.scalar(
-        select(Signup)
-        .where(Signup.shift_id == shift.id, Signup.state == "waitlisted")
-        .order_by(Signup.queued_at, Signup.id)
-        .limit(1)
-    )
-
-
-# ---- rules ---------------------------------------------------------------------------------
-
-
-def minutes_served(shift, arrived, left):
-    """From the later of arrival and the start to the earlier of leaving and the end."""
-    start = max(arrived or shift.starts_at, shift.starts_at)
-    end = min(left or shift.ends_at, shift.ends_at)
-    return max(0, int((end - start).total_seconds() // 60))
-
-
-def check_age(profile, shift):
-    age = profile.age_on(local(shift.starts_at).date())
-    if age < 6:
-        raise Refused(_("未满6岁的小朋友不能报名志愿服务。"))
-    if age < shift.min_age and age >= 14:
-        raise Refused(_("这个班次要年满%(n)s岁才能报名。", n=shift.min_age))
-    if age < 14:
-        if not profile.guardian_user_id or not db.session.scalar(
-            select(Signup.id)
-            .join(VolunteerProfile)
-            .where(
-                Signup.shift_id == shift.id,
-                VolunteerProfile.user_id == profile.guardian_user_id,
-                Signup.state.in_(("confirmed", "offered", "checked_in")),
-            )
-        ):
-            raise Refused(_("不满14岁要和监护人一起参加：请监护人先报上同一个班次。"))
-    elif age < 18 and profile.guardian_consent_at is None:
-        raise Refused(_("未满18岁要监护人同意。我们已经请监护人确认，确认后就能报名。"))
-
-
-def check_overlap(profile, shift, signup_id):
-    """Another shift of this person's that overlaps this one (back to back is fine)."""
-    # Two sign-ups of one person at once would each miss the other's uncommitted row: the second
-    # waits here for the first to commit (PostgreSQL; SQLite already serialises the writes).
-    # NO KEY UPDATE, because each sign-up's foreign key already holds a KEY SHARE on this row.
-    db.session.execute(
-        select(VolunteerProfile.id)
-        .where(VolunteerProfile.id == profile.id)
-        .with_for_update(key_share=True)
-    )
-    clash = db.session.scalar(
-        select(Shift)
-        .join(Signup)
-        .where(
-            Signup.profile_id == profile.id,
-            Signup.id != signup_id,
-            Signup.state.in_(ACTIVE),
-            Shift.starts_at < shift.ends_at,
-            Shift.ends_at > shift.starts_at,
-        )
-        .limit(1)
-    )
-    if clash is not None:
-        raise Refused(
-            _(
-                "这个时间您已经报了“%(title)s”（%(start)s 开始），不能同时参加两个班次。",
-                title=clash.activity.title,
-                start=local(clash.starts_at).strftime("%m-%d %H:%M"),
-            )
-        )
-
-
-def cancel_cutoff(shift):
-    return shift.starts_at - timedelta(hours=shift.activity.cancel_hours)
 
 
 # ---- effects --------------------------------------------------------------------------------
@@ -558,64 +421,6 @@ def offer_free_seats(shift):
         db.session.refresh(shift)
 
 
-class TooManyTries(Refused):
-    """This person typed too many wrong codes for this shift."""
-
-
-def count_try(signup, by):
-    """Move this person's count of code tries for this shift by `by` (+1 takes a try, -1 gives
-    it back), in one UPDATE that never goes past CODE_TRIES, committed at once so that a wrong
-    code is counted even though its request is refused. True when it moved."""
-    moved = db.session.execute(
-        update(Signup)
-        .where(Signup.id == signup.id, (Signup.code_tries + by).between(0, CODE_TRIES))
-        .values(code_tries=Signup.code_tries + by)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    db.session.commit()
-    return moved == 1
-
-
-def check_code(signup, code, action):
-    """Check in or out with the code the organizer shows. A wrong code (or one of another shift)
-    raises Refused on the code field. Tries count per shift and person: a try is taken before the
-    code is compared (so parallel guesses cannot all pass one stale count) and given back when
-    the code was right; someone else's wrong guesses never stop this person."""
-    shift = signup.shift
-    now = utcnow()
-    if now >= shift.ends_at + CODE_LASTS:
-        raise Refused(_("签到码已经过期了。"), field="code")
-    if not count_try(signup, 1):
-        raise TooManyTries(_("签到码输错的次数太多了，请找现场的组织者帮您记到场。"), field="code")
-    if not hmac.compare_digest((code or "").strip().encode(), shift.code.encode()):
-        raise Refused(_("签到码不对，请看清组织者出示的6位数字。"), field="code")
-    count_try(signup, -1)
-    FLOW.apply(signup, action, signup.profile.user, None, {"code_ok": True}, by_code=True)
-    return signup
-
-
-def walk_in(shift, code, actor):
-    """The organizer adds someone who came without signing up, by the code the volunteer shows
-    (never by volunteer number: numbers can be guessed, and would name whoever has one). Any
-    code but a live one gets the same answer."""
-    profile = take_pass(code)
-    if profile is None:
-        raise Refused(
-            _("这个现场码不对或已经过期。请志愿者在“我的志愿服务”里重新出示。"), field="code"
-        )
-    signup = db.session.scalar(
-        select(Signup).where(Signup.shift_id == shift.id, Signup.profile_id == profile.id)
-    )
-    if signup is None:
-        signup = Signup(shift_id=shift.id, profile_id=profile.id, state="new")
-        db.session.add(signup)
-        db.session.flush()
-    gone = ("new", "cancelled", "declined", "expired")
-    action = "walk_in" if signup.state in gone else "mark_present"
-    apply(signup, action, actor)
-    return signup
-
-
 def confirm_page_signup(token):
     """The sign-up a day-before (or offer) link opens, without signing in, while the sign-up is
     at the stage the link was sent for."""
@@ -628,134 +433,3 @@ def confirm_page_signup(token):
             _("这个链接已经用过了，或者报名情况已经变了。请登录后在“我的志愿服务”里查看。")
         )
     return signup
-
-
-# A volunteer's shifts, the latest first (the id parts shifts at the same hour).
-MY_SIGNUPS = Keyset(
-    Shift.starts_at,
-    Signup.id,
-    newest_first=True,
-    arg="shifts_after",
-    key=lambda signup: (signup.shift.starts_at, signup.id),
-)
-
-
-def my_signups(profile, after=None):
-    """A page of this volunteer's sign-ups, and whether there are more."""
-    return MY_SIGNUPS.page(
-        select(Signup)
-        .join(Shift)
-        .where(Signup.profile_id == profile.id, Signup.state != "new")
-        .options(selectinload(Signup.shift).selectinload(Shift.activity)),
-        after,
-    )
-
-
-def signups_for(profile, activity):
-    """This volunteer's sign-ups to the activity's shifts, by shift."""
-    rows = db.session.scalars(
-        select(Signup)
-        .join(Shift)
-        .where(
-            Signup.profile_id == profile.id,
-            Signup.state != "new",
-            Shift.activity_id == activity.id,
-        )
-    )
-    return {signup.shift_id: signup for signup in rows}
-
-
-def roster(shift):
-    return db.session.scalars(
-        select(Signup)
-        .where(Signup.shift_id == shift.id, Signup.state != "new")
-        .options(selectinload(Signup.profile).selectinload(VolunteerProfile.user))
-        .order_by(Signup.state, Signup.queued_at, Signup.id)
-    ).all()
-
-
-# ---- the clock ------------------------------------------------------------------------------
-
-
-def day_before(now):
-    """Each confirmed volunteer of a shift starting within a day: an inbox reminder and an SMS
-    with a link to confirm (or cancel) without signing in. Once per sign-up."""
-    due = db.session.scalars(
-        claim(
-            select(Signup)
-            .join(Shift)
-            .where(
-                Signup.state == "confirmed",
-                Signup.day_before_sent.is_(False),
-                Shift.starts_at > now,
-                Shift.starts_at <= now + timedelta(days=1),
-            ),
-            Signup,
-        )
-    ).all()
-    for signup in due:
-        signup.day_before_sent = True
-        record_event(signup, "day_before")
-        resident = signup.profile.user
-        title = signup.shift.activity.title
-        start = local(signup.shift.starts_at).strftime("%m-%d %H:%M")
-        notify(
-            [resident],
-            N_("提醒：您报名的“%(title)s”在 %(start)s 开始"),
-            "/volunteers/mine",
-            title=title,
-            start=start,
-        )
-        send_sms(
-            resident.phone,
-            message(
-                resident.locale,
-                N_(
-                    "【邻里】提醒：您报名的志愿活动 %(start)s 开始，请点链接确认会来或取消：%(link)s"
-                ),
-                start=start,
-                link=confirm_link(signup),
-            ),
-        )
-    db.session.commit()
-    return len(due)
-
-
-def close_missing_checkouts(now):
-    """Checked in, never checked out, and the code has run out: close at the shift's end, flagged."""
-    closed = 0
-    for signup in each_claimed(
-        select(Signup)
-        .join(Shift)
-        .where(Signup.state == "checked_in", Shift.ends_at <= now - CODE_LASTS),
-        Signup,
-    ):
-        apply(signup, "auto_close", None, system=True)
-        closed += 1
-    return closed
-
-
-def refill(now):
-    """Seats that came free without an offer (a cancel and a join crossing): offered now."""
-    shifts = db.session.scalars(
-        select(Shift)
-        .join(Signup)
-        .where(Signup.state == "waitlisted", Shift.taken < Shift.capacity, Shift.starts_at > now)
-        .distinct()
-    ).all()
-    for shift in shifts:
-        offer_free_seats(shift)
-    return len(shifts)
-
-
-def tick(now=None):
-    now = now or utcnow()
-    counts = FLOW.tick(now)
-    counts["refilled"] = refill(now)
-    counts["day_before"] = day_before(now)
-    counts["closed_checkouts"] = close_missing_checkouts(now)
-    return counts
-
-
-def code_url(shift):
-    return public_url(f"/volunteers/shifts/{shift.id}/check-in")
