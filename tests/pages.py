@@ -78,7 +78,7 @@ def prepare_demo():
     an uploaded charter on the returned application (its download needs one)."""
     from blueprints.orgs import services as orgs
     from blueprints.orgs.models import Filing
-    from blueprints.reports import photos, services
+    from blueprints.reports import photos, privacy
     from blueprints.reports.models import ReportPhoto
 
     load_demo()
@@ -92,7 +92,7 @@ def prepare_demo():
     photo = ReportPhoto(report=report, filename=name, thumb_bytes=size)
     db.session.add(photo)
     db.session.commit()
-    services.mark_photo_public(photo, person(phone_of("dispatcher")))
+    privacy.mark_photo_public(photo, person(phone_of("dispatcher")))
 
 
 CHARTER_PDF = b"%PDF-1.4\n1 0 obj <</Type /Catalog>> endobj\ntrailer <</Root 1 0 R>>\n%%EOF\n"

@@ -27,7 +27,7 @@ cli = AppGroup("jobs", help="Background work on Redis (RQ): the worker and the s
 
 def tick_reports(now=None):
     from blueprints.reports.intake import remove_abandoned_photos
-    from blueprints.reports.services import sla_tick
+    from blueprints.reports.workflow import sla_tick
 
     return {**sla_tick(now), "photos": remove_abandoned_photos(now)}
 
