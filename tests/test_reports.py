@@ -565,7 +565,9 @@ def test_forged_refs_and_actions(client, filed, login_as):
         client.post("/reports/000000000000/act/accept", data={"urgency": "normal"}).status_code
         == 404
     )
-    unknown = act(client, filed, "fly", urgency="normal")  # told, on the case as it is; nothing done
+    unknown = act(
+        client, filed, "fly", urgency="normal"
+    )  # told, on the case as it is; nothing done
     assert unknown.status_code == 409
     assert "已经变了" in unknown.get_data(as_text=True)
     assert report(filed).state == "submitted"
