@@ -44,6 +44,7 @@ REDIRECTS = {
     "notices.show",
     "figures.index",
     "reports.contact",
+    "reports.act",  # a step's URL opened with GET (a reload after a refusal): the case page
 }
 # Argument names that mean different things on different rules: filled per endpoint only.
 AMBIGUOUS = {"code", "id", "kind", "number", "token", "ref", "fmt", "filename"}
@@ -138,6 +139,10 @@ def report_refs(endpoint, filled):
     if endpoint == "reports.show":
         refs.append(busiest_report(public=False).ref)  # a sensitive case: staff only
     return list(dict.fromkeys(refs))
+
+
+def a_step(endpoint, filled):
+    return ["accept"]
 
 
 def tracking_code(endpoint, filled):
@@ -358,6 +363,8 @@ FILLERS = {
     "places.grid:code": grid_code,
     "places.pick:code": grid_code,
     "reports.show:ref": report_refs,
+    "reports.act:ref": report_refs,
+    "reports.act:action": a_step,
     "reports.follow:code": tracking_code,
     "reports.photo:photo_id": public_photo,
     "open311.request_one:ref": report_refs,

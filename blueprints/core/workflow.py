@@ -77,25 +77,37 @@ How a flow joins the core (blueprints/reports is the worked example)
    messages.py: `tell(obj, action, before, after, public)` and whatever `remind` / `overdue`
    send. Effects change columns and return a Change; they send nothing.
 
-6. The action URL. Subclass `blueprints.core.acts.ActView` in the feature's views: `load`
-   (the object or 404 / 403), `url` (its page), `page` (render it with a status, the refused
-   `StepError` and what was typed), and, when a step takes more than the plain form fields,
-   `inputs` (and `dropped`, to undo what reading them stored). Then one route answers every
-   step, GET included:
+6. The action URL. Subclass `blueprints.core.acts.ActView` in the feature's views and set
+   `flow = FLOW`. It supplies `load(**url_values)` (the object, or abort(404) / abort(403) for
+   one this person may not open: the access check lives here), `url(obj)` (its page) and
+   `page(obj, status, error=None, typed=None)` (its page drawn with that status); optionally
+   `context(obj)` (what the relations need: a tracking code held), `inputs(obj, action)` (the
+   step's answers, read only once `Flow.check` has said the person may take it: the form's
+   fields by default, minus csrf_token and version) and `dropped(given)` (undo what `inputs`
+   stored, such as a photo, when the step is then not taken). One route answers every step:
+
+       STEPS = BookingSteps()
 
        @bp.route("/bookings/<int:booking_id>/act/<action>", methods=["GET", "POST"])
        @allow(SIGNED_IN)
+       @limiter.limit("60/minute", methods=["POST"])
        def act(booking_id, action):
            return STEPS.answer(action, booking_id=booking_id)
 
-   Answers: success 303 to the page (htmx: the page itself, `advance`) with "已完成：<step>";
-   Refused 422 with the reason by its form and the typed text kept; Conflict (a stale version,
-   a state that moved on) 409 with the fresh page and why; GET 303 to the page.
+   Answers: taken, 303 to the page (htmx gets the page itself, `advance`), flashing
+   "已完成：<step>"; Refused, 422 and the page with `error` (a StepError: action, message,
+   field) and `typed` (the form as sent); Conflict (a stale version, a state moved on, an
+   unknown step), 409 and the fresh page, the reason flashed; GET (a reload after a refusal),
+   303 to the page. A flow does not catch Refused or Conflict in its views.
 
-7. Templates. The page's forms and timeline come from templates/_flow.html: `step_form`
-   (csrf, version, title, the error by the form, the button; the step's own fields in a
-   `{% call(failed) %}` block, `textarea` for the common ones) and `timeline`. The page passes
-   `error` (a StepError) and `typed` (the form as sent) from `page`.
+7. Templates, from templates/_flow.html, built to be imported inside the page's block:
+   `refusal(error, actions)` the summary at the top of the page; `step_form(action, step,
+   url, version, error, kind, multipart)` one form per action the person has (csrf, version,
+   title, the reason by the refused form, the button: danger steps red, others `kind`), the
+   step's own fields in a call block told whether this form was refused, with `textarea` for
+   the common text answers; `timeline(events, FLOW.label_of, empty)` the events, each drawn
+   by a call block instead when readers see different words. See templates/reports/_act.html
+   and show.html.
 """
 
 from dataclasses import dataclass, field
