@@ -53,10 +53,10 @@ from blueprints.auth.demo import DEMO_PASSWORD
 from blueprints.auth.models import RoleGrant, User
 from blueprints.main.cli import load_demo
 from blueprints.places.models import Department, Grid
+from blueprints.reports.deadlines import STAGE_OF_STATE
 from blueprints.reports.demo import DESCRIPTIONS
 from blueprints.reports.models import OPEN_STATES, Category, Report, ReportEvent
 from blueprints.reports.refs import make_ref
-from blueprints.reports.workflow import STAGE_OF_STATE
 from blueprints.util.times import utcnow
 from extensions import db
 

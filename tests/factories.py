@@ -1,4 +1,4 @@
-"""Factories: the demo's people by role, and reports made through the services in any state.
+"""Factories: the demo's people by role, and reports made through the workflow in any state.
 
 A test that is about one step starts from a case already in the state before it, made the way
 the app makes it (intake, then the workflow's own steps), instead of walking the HTTP forms.
@@ -11,8 +11,9 @@ from blueprints.auth.models import User
 from blueprints.auth.people import staff_for
 from blueprints.core.roles import Role
 from blueprints.places.models import Department, Grid
-from blueprints.reports import intake, services
+from blueprints.reports import intake, workflow
 from blueprints.reports.models import Category, Report, ReportState
+from blueprints.reports.steps import Assignee
 from extensions import db
 
 # The demo accounts (blueprints/auth/demo.py ACCOUNTS), by what they do; password DEMO_PASSWORD.
@@ -92,9 +93,9 @@ def create_report(
     handler = staff_for(Role.HANDLER, department)[0] if to_department else worker
     resident = reporter or AnonymousUserMixin()
     assignee = (
-        services.Assignee(services.Assignee.DEPARTMENT, department.id)
+        Assignee(Assignee.DEPARTMENT, department.id)
         if to_department
-        else services.Assignee(services.Assignee.WORKER, worker.id)
+        else Assignee(Assignee.WORKER, worker.id)
     )
     steps = {
         "accept": (dispatcher, {"urgency": "normal"}),
@@ -111,5 +112,5 @@ def create_report(
     for name in PATHS[state]:
         actor, given = steps[name]
         action = "rate" if name.startswith("rate") else name
-        services.apply(report, action, actor, tracker=reporter is None, **given)
+        workflow.apply(report, action, actor, tracker=reporter is None, **given)
     return report

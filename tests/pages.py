@@ -45,6 +45,7 @@ REDIRECTS = {
     "notices.show",
     "figures.index",
     "reports.contact",
+    "reports.act",  # a step's URL opened with GET (a reload after a refusal): the case page
 }
 # Argument names that mean different things on different rules: filled per endpoint only.
 AMBIGUOUS = {"code", "id", "kind", "number", "token", "ref", "fmt", "filename"}
@@ -79,7 +80,7 @@ def prepare_demo():
     an uploaded charter on the returned application (its download needs one)."""
     from blueprints.orgs import services as orgs
     from blueprints.orgs.models import Filing
-    from blueprints.reports import photos, services
+    from blueprints.reports import photos, privacy
     from blueprints.reports.models import ReportPhoto
 
     load_demo()
@@ -93,7 +94,7 @@ def prepare_demo():
     photo = ReportPhoto(report=report, filename=name, thumb_bytes=size)
     db.session.add(photo)
     db.session.commit()
-    services.mark_photo_public(photo, person(phone_of("dispatcher")))
+    privacy.mark_photo_public(photo, person(phone_of("dispatcher")))
 
 
 CHARTER_PDF = b"%PDF-1.4\n1 0 obj <</Type /Catalog>> endobj\ntrailer <</Root 1 0 R>>\n%%EOF\n"
@@ -139,6 +140,10 @@ def report_refs(endpoint, filled):
     if endpoint == "reports.show":
         refs.append(busiest_report(public=False).ref)  # a sensitive case: staff only
     return list(dict.fromkeys(refs))
+
+
+def a_step(endpoint, filled):
+    return ["accept"]
 
 
 def tracking_code(endpoint, filled):
@@ -359,6 +364,8 @@ FILLERS = {
     "places.grid:code": grid_code,
     "places.pick:code": grid_code,
     "reports.show:ref": report_refs,
+    "reports.act:ref": report_refs,
+    "reports.act:action": a_step,
     "reports.follow:code": tracking_code,
     "reports.photo:photo_id": public_photo,
     "open311.request_one:ref": report_refs,

@@ -111,6 +111,7 @@ NOT_PAGES = {
     "auth.reset_confirm",
     "reports.photo",
     "reports.follow",
+    "reports.act",
     "reports.nearest",
     "reports.details",
     "reports.similar",

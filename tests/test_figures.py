@@ -15,9 +15,10 @@ from blueprints.figures.facts import refresh_facts
 from blueprints.figures.models import CaseFigure
 from blueprints.figures.rates import Period
 from blueprints.places.models import Community, Department, Grid, Street
-from blueprints.reports import services
+from blueprints.reports import workflow
 from blueprints.reports.demo import load_demo_reports
 from blueprints.reports.models import Category, Report, ReportState
+from blueprints.reports.steps import Assignee
 from blueprints.util.times import utcnow
 from extensions import db
 from tests.factories import (
@@ -59,13 +60,13 @@ def grid(code):
 def rework_then(report, rating):
     """A reopened case dispatched, done and verified again, then rated `rating`."""
     dispatcher, worker = person(DISPATCHER), person(GRID_WORKER)
-    assignee = services.Assignee(services.Assignee.WORKER, worker.id)
-    services.apply(report, "dispatch", dispatcher, assignee=assignee)
-    services.apply(report, "sign", worker)
-    services.apply(report, "start", worker)
-    services.apply(report, "handle", worker, note="又修了一次")
-    services.apply(report, "verify", dispatcher)
-    services.apply(report, "rate", AnonymousUserMixin(), tracker=True, rating=rating)
+    assignee = Assignee(Assignee.WORKER, worker.id)
+    workflow.apply(report, "dispatch", dispatcher, assignee=assignee)
+    workflow.apply(report, "sign", worker)
+    workflow.apply(report, "start", worker)
+    workflow.apply(report, "handle", worker, note="又修了一次")
+    workflow.apply(report, "verify", dispatcher)
+    workflow.apply(report, "rate", AnonymousUserMixin(), tracker=True, rating=rating)
 
 
 @pytest.fixture
@@ -99,7 +100,7 @@ def cases(demo, ctx):
     g = create_report(S.VERIFIED, kind)
     g.deadline_at = utcnow() - timedelta(hours=1)
     db.session.commit()
-    services.sla_tick()
+    workflow.sla_tick()
     made["G"] = timed(g)
     # H: signed for on 10 November, never handled: past its handling deadline, overdue now.
     h = timed(create_report(S.IN_PROGRESS, kind), accept=1, dispatch=2, sign=3)

@@ -26,8 +26,9 @@ from blueprints.figures.models import (
 )
 from blueprints.figures.rates import STAGES, SUMMED, Period
 from blueprints.places.models import Street
-from blueprints.reports import services
+from blueprints.reports import workflow
 from blueprints.reports.models import ReportState as S
+from blueprints.reports.steps import Assignee
 from blueprints.util.times import utcnow
 from extensions import db
 from tests.factories import DISPATCHER, create_report, person
@@ -121,13 +122,13 @@ def test_the_roll_up_follows_the_facts_through_a_series_of_ticks(mixed):
     dispatcher = person(DISPATCHER)
     assert refresh_facts() == 5
     assert_rolled_up()
-    services.apply(mixed["new"], "accept", dispatcher, urgency="normal")
+    workflow.apply(mixed["new"], "accept", dispatcher, urgency="normal")
     moved_back(mixed["sent"], 9)  # into another week: its old day must lose it
     mixed["working"].deadline_at = utcnow() - timedelta(minutes=1)  # overdue from now on
     db.session.commit()
     assert refresh_facts() == 3
     assert_rolled_up()
-    services.apply(mixed["new"], "dispatch", dispatcher, assignee=worker_of(mixed["sent"]))
+    workflow.apply(mixed["new"], "dispatch", dispatcher, assignee=worker_of(mixed["sent"]))
     moved_back(mixed["new"], 40)
     assert refresh_facts() == 1
     assert_rolled_up()
@@ -141,7 +142,7 @@ def test_the_roll_up_follows_the_facts_through_a_series_of_ticks(mixed):
 
 
 def worker_of(report):
-    return services.Assignee(services.Assignee.WORKER, report.assignee_id)
+    return Assignee(Assignee.WORKER, report.assignee_id)
 
 
 def test_a_case_whose_facts_change_moves_its_counts(mixed):
@@ -150,7 +151,7 @@ def test_a_case_whose_facts_change_moves_its_counts(mixed):
     first = db.session.get(F, new.id).day
     whole = rates.totals()
     on_first = rates.totals(R.day == first)
-    services.apply(new, "accept", person(DISPATCHER), urgency="normal")
+    workflow.apply(new, "accept", person(DISPATCHER), urgency="normal")
     moved_back(new, 2)
     refresh_facts()
     second = db.session.get(F, new.id).day

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from app import create_app
 from blueprints.notices import sms as texts
 from blueprints.notices.models import Outbox
-from blueprints.reports import services as reports
+from blueprints.reports import workflow as reports
 from blueprints.rooms import bookings
 from blueprints.util.times import utcnow
 from blueprints.util.words import N_

@@ -66,7 +66,8 @@ def test_a_handled_case_is_rated_only_once_checked_on_site(client, demo, login_a
     assert "您对处理结果满意吗" not in page
     assert "已处理好，请您评价" not in page
     early = rate(resident, ref)
-    assert early.status_code == 303, "told the case moved on, not given a rating form"
+    assert early.status_code == 409, "told the case moved on, not given a rating form"
+    assert "请看最新情况" in early.get_data(as_text=True)
     assert report(ref).state == "handled"
     assert report(ref).rating == ""
     assert "rate" not in [e.action for e in report(ref).events]

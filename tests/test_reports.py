@@ -10,10 +10,11 @@ from PIL import Image
 from sqlalchemy import func, select
 
 from blueprints.auth.people import staff_for
+from blueprints.core.errors import Conflict
 from blueprints.core.roles import Role
 from blueprints.notices.models import Notice
 from blueprints.places.models import Community, Department, Grid
-from blueprints.reports import intake, refs, services
+from blueprints.reports import intake, refs, workflow
 from blueprints.reports.models import Category, PhoneReveal, Report, ReportPhoto
 from blueprints.util.times import utcnow
 from extensions import db
@@ -499,7 +500,7 @@ def test_no_answer_in_seven_days_closes_as_no_response(client, filed, login_as):
     act(client, filed, "verify")
     from datetime import timedelta
 
-    services.sla_tick(utcnow() + timedelta(days=8))
+    workflow.sla_tick(utcnow() + timedelta(days=8))
     r = report(filed)
     assert r.state == "closed"
     assert r.rating == "no_response"
@@ -511,8 +512,8 @@ def test_sla_tick_reminds_and_flags_overdue_once(client, filed, runner):
     r = report(filed)
     r.deadline_at = utcnow() + timedelta(hours=1)
     db.session.commit()
-    assert services.sla_tick()["reminded"] == 1
-    assert services.sla_tick()["reminded"] == 0
+    assert workflow.sla_tick()["reminded"] == 1
+    assert workflow.sla_tick()["reminded"] == 0
     r = report(filed)
     r.deadline_at = utcnow() - timedelta(minutes=1)
     db.session.commit()
@@ -564,9 +565,11 @@ def test_forged_refs_and_actions(client, filed, login_as):
         client.post("/reports/000000000000/act/accept", data={"urgency": "normal"}).status_code
         == 404
     )
-    assert (
-        act(client, filed, "fly", urgency="normal").status_code == 303
-    )  # unknown step: told, nothing done
+    unknown = act(
+        client, filed, "fly", urgency="normal"
+    )  # told, on the case as it is; nothing done
+    assert unknown.status_code == 409
+    assert "已经变了" in unknown.get_data(as_text=True)
     assert report(filed).state == "submitted"
     assert client.post("/reports/photo/999/public", data={}).status_code == 404
 
@@ -576,8 +579,10 @@ def test_a_stale_form_is_told_the_case_moved_on(client, filed, login_as):
     old = str(report(filed).version)
     act(client, filed, "accept", urgency="normal", version=old)
     response = act(client, filed, "accept", urgency="urgent", version=old)
-    assert response.status_code == 303
-    assert "已经变了" in client.get(f"/reports/{filed}").get_data(as_text=True)
+    assert response.status_code == 409
+    page = response.get_data(as_text=True)
+    assert "已经变了" in page
+    assert 'id="act-dispatch"' in page  # the case as it is now
     assert report(filed).urgency == "normal"
     assert len(report(filed).events) == 2
 
@@ -596,9 +601,9 @@ def test_two_dispatchers_at_once_one_wins(app, filed):
             assert r.events  # loaded before the race
             barrier.wait()
             try:
-                services.apply(r, "accept", user, urgency=urgency)
+                workflow.apply(r, "accept", user, urgency=urgency)
                 results.append("ok")
-            except services.Conflict:
+            except Conflict:
                 results.append("conflict")
             except Exception as e:  # SQLite may refuse the second writer outright
                 db.session.rollback()
@@ -865,7 +870,7 @@ def test_stored_messages_are_read_in_the_readers_language(client, filed, login_a
 def test_a_forged_version_is_a_conflict_not_a_crash(client, filed, login_as):
     as_user(client, login_as, DISPATCHER)
     response = act(client, filed, "accept", urgency="normal", version="abc")
-    assert response.status_code == 303
+    assert response.status_code == 409
     assert report(filed).state == "submitted"
 
 

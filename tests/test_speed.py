@@ -10,7 +10,7 @@ from flask import template_rendered
 from sqlalchemy import event
 
 from blueprints.auth.models import RoleGrant, User
-from blueprints.reports import follows, intake, refs, services
+from blueprints.reports import follows, intake, refs, workflow
 from blueprints.reports.models import ReportState
 from blueprints.web import responses
 from extensions import db
@@ -295,7 +295,7 @@ def person(phone):
 
 def take_step(app, ref, action, phone):
     with app.app_context():
-        services.apply(refs.find_report(ref), action, person(phone))
+        workflow.apply(refs.find_report(ref), action, person(phone))
 
 
 def test_a_quiet_case_page_is_a_304_without_rendering(app, client, demo, login_as, clock):

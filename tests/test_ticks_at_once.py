@@ -13,7 +13,7 @@ from blueprints.core import jobs
 from blueprints.notices.models import Notice
 from blueprints.reports.models import Report, ReportEvent
 from blueprints.reports.models import ReportState as S
-from blueprints.reports.services import FLOW
+from blueprints.reports.workflow import FLOW
 from blueprints.util.times import utcnow
 from extensions import db
 from tests.factories import create_report

@@ -1,32 +1,122 @@
-"""One workflow core for every flow: grid reports, organization filings, volunteer sign-ups.
+"""One workflow core for every flow: grid reports, organization filings, volunteer sign-ups and
+hours, room bookings.
 
 A flow is a state machine written down once, as a table:
 
     TRANSITIONS = {
-        ("submitted", "accept"): step("accepted", {Role.DISPATCHER}, {"urgency"}, _l("受理")),
-        ("submitted", "withdraw"): step("withdrawn", {"reporter"}, {"confirm"}, _l("撤回")),
+        (S.SUBMITTED, "accept"): step(S.ACCEPTED, {Role.DISPATCHER}, {"urgency"}, _l("受理")),
+        (S.SUBMITTED, "withdraw"): step(S.WITHDRAWN, {"reporter"}, {"confirm"}, _l("撤回")),
     }
 
 `who` names roles, checked against the object's place (`Flow.place_of`), and relations, which the
 flow answers itself (`Flow.relations`: the reporter of this case, the officer of this
-organization, the volunteer of this sign-up). A Flow subclass supplies the table, its effects,
-its event model (`Flow.record`) and whom to tell (`Flow.tell`); `Flow.apply` is then the only way
-an object's state changes: it looks up the step, checks role and place, the version the person
-saw and the inputs the step needs, runs the effect, writes the event with its actor, tells whoever
-is concerned, and commits. Views draw their buttons from `Flow.actions_for`, the same table.
+organization, the volunteer of this sign-up). `Flow.apply` is then the only way an object's state
+changes: it looks up the step, checks role and place, the version the person saw and the inputs
+the step needs, runs the effect, writes the event with its actor, starts the clock of the state
+it entered, tells whoever is concerned, and commits. Views draw their buttons from
+`Flow.actions_for`, the same table.
 
 Deadlines belong here too: `due_after` counts hours or working days, and `Flow.tick` reminds
 before a deadline, marks what is overdue and closes what went silent, each object once a stage,
 even with a tick running at the same moment on another instance: it works only on rows it has
 claimed (`claim`, `each_claimed`: FOR UPDATE SKIP LOCKED on PostgreSQL).
 
-This module imports nothing from a feature."""
+This module imports nothing from a feature.
+
+How a flow joins the core (blueprints/reports is the worked example)
+--------------------------------------------------------------------
+1. States. A StrEnum in the feature's models.py (`class BookingState(StrEnum)`); the table, the
+   deadlines and the code name states through it, never as bare strings.
+
+2. The model. Mix `FlowColumns` in before `db.Model` and say where a new object starts:
+
+       class Booking(FlowColumns, db.Model):
+           initial_state = BookingState.REQUESTED
+
+   The mixin brings state, version (SQLAlchemy's version_id_col: a stale write is a
+   StaleDataError, which apply() answers as a Conflict), deadline_at, reminded_for and
+   overdue_for, with the very names, types and defaults the tables already have: delete the
+   model's own lines for them and its `__mapper_args__`, and no migration is needed (the
+   migrations test compares the models with the upgraded database). Indexes that name these
+   columns by string keep working.
+
+3. The table and the flow, in the feature's workflow.py: TRANSITIONS (as above), then
+
+       class BookingFlow(Flow):
+           model = Booking
+           transitions = TRANSITIONS
+           event_labels = {"remind": _l("临近审批时限提醒")}   # timeline events not in the table
+           needs = {"reason": _l("请写明原因。")}              # what a missing input asks for
+           effects = {"decline": _decline}     # action -> effect(obj, actor, given) -> Change|None
+           relations = {"booker": on_booker}   # relation -> test(obj, user, context) -> bool
+           open_states = (BookingState.REQUESTED,)
+           deadlines = {BookingState.REQUESTED: Due(workdays=2)}
+
+           def place_of(self, booking): ...
+           def record(self, booking, action, actor, before, after, note="", public=True,
+                      detail=None): ...       # one event in the flow's TimelineEntry model
+           def tell(self, booking, action, before, after, public):
+               messages.tell(booking, action, before, after, public)
+
+       FLOW = BookingFlow()
+
+   The instance is always named FLOW. Optional hooks: `refusal` (rules of timing or separation
+   the roles do not say), `shown` (a button not worth showing now), `remind`, `overdue`,
+   `silent` / `close_silent` (the tick's work), `on_entry`.
+
+4. Deadlines as data. `Flow.deadlines` maps a state to its clock: a `Due(hours=…)` or
+   `Due(workdays=…)`, or a function (obj, start) -> datetime | None when the span depends on the
+   object (a report's category; a sign-up's offer that ends no later than its shift). A state
+   not in the map has no deadline. Whenever apply() enters a state (or an effect hands the
+   object on, `Change(to=…)`), `Flow.entered` runs `start_clock`: deadline_at from the map,
+   reminded_for and overdue_for cleared. Do not override `entered`; a flow that must do more
+   on entry (a sign-up's stage counter that voids the links sent so far) overrides `on_entry`.
+   Code that creates an object in its first state calls `start_clock(obj, FLOW.deadlines)`.
+
+5. Messages. Everything the flow tells people (inbox notices, texts) lives in the feature's
+   messages.py: `tell(obj, action, before, after, public)` and whatever `remind` / `overdue`
+   send. Effects change columns and return a Change; they send nothing.
+
+6. The action URL. Subclass `blueprints.core.acts.ActView` in the feature's views and set
+   `flow = FLOW`. It supplies `load(**url_values)` (the object, or abort(404) / abort(403) for
+   one this person may not open: the access check lives here), `url(obj)` (its page) and
+   `page(obj, status, error=None, typed=None)` (its page drawn with that status); optionally
+   `context(obj)` (what the relations need: a tracking code held), `inputs(obj, action)` (the
+   step's answers, read only once `Flow.check` has said the person may take it: the form's
+   fields by default, minus csrf_token and version) and `dropped(given)` (undo what `inputs`
+   stored, such as a photo, when the step is then not taken). One route answers every step:
+
+       STEPS = BookingSteps()
+
+       @bp.route("/bookings/<int:booking_id>/act/<action>", methods=["GET", "POST"])
+       @allow(SIGNED_IN)
+       @limiter.limit("60/minute", methods=["POST"])
+       def act(booking_id, action):
+           return STEPS.answer(action, booking_id=booking_id)
+
+   Answers: taken, 303 to the page (htmx gets the page itself, `advance`), flashing
+   "已完成：<step>"; Refused, 422 and the page with `error` (a StepError: action, message,
+   field) and `typed` (the form as sent); Conflict (a stale version, a state moved on, an
+   unknown step), 409 and the fresh page, the reason flashed; GET (a reload after a refusal),
+   303 to the page. A flow does not catch Refused or Conflict in its views.
+
+7. Templates, from templates/_flow.html, built to be imported inside the page's block:
+   `refusal(error, actions)` the summary at the top of the page; `step_form(action, step,
+   url, version, error, kind, multipart)` one form per action the person has (csrf, version,
+   title, the reason by the refused form, the button: danger steps red, others `kind`), the
+   step's own fields in a call block told whether this form was refused, with `textarea` for
+   the common text answers; `timeline(events, FLOW.label_of, empty)` the events, each drawn
+   by a call block instead when readers see different words. See templates/reports/_act.html
+   and show.html.
+"""
 
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import ClassVar
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import String, select
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 from sqlalchemy.orm.exc import StaleDataError
 
 from blueprints.core.access import can
@@ -64,6 +154,27 @@ class Change:
     detail: tuple | None = None
 
 
+class FlowColumns:
+    """The columns of an object a flow moves: its state (starting at the class's
+    `initial_state`), its version (a stale write fails), and its clock (the deadline, and the
+    state it was last reminded of and marked overdue in)."""
+
+    initial_state: ClassVar[str]
+
+    deadline_at: Mapped[datetime | None]
+    reminded_for: Mapped[str] = mapped_column(String(20), default="")
+    overdue_for: Mapped[str] = mapped_column(String(20), default="")
+    version: Mapped[int] = mapped_column(default=1)
+
+    @declared_attr
+    def state(cls) -> Mapped[str]:
+        return mapped_column(String(20), default=cls.initial_state)
+
+    @declared_attr.directive
+    def __mapper_args__(cls):
+        return {"version_id_col": cls.version}
+
+
 def claim(query, of):
     """The rows of a tick's query that this tick may work on. On PostgreSQL the rows of `of` (a
     model: never the outer-joined tables it loads with it) are locked FOR UPDATE SKIP LOCKED: a
@@ -99,6 +210,25 @@ def due_after(start, hours=0, workdays=0):
     return start + timedelta(hours=hours)
 
 
+@dataclass(frozen=True)
+class Due:
+    """A state's clock as data: so many hours, or to the end of the n-th working day."""
+
+    hours: int = 0
+    workdays: int = 0
+
+    def __call__(self, _obj, start):
+        return due_after(start, self.hours, self.workdays)
+
+
+def start_clock(obj, deadlines, now=None):
+    """The object's clock for the state it is in: its deadline from `deadlines` (state -> Due,
+    or a function (obj, start) -> datetime | None), nothing reminded or overdue yet."""
+    rule = deadlines.get(obj.state)
+    obj.deadline_at = rule(obj, now or utcnow()) if rule else None
+    obj.reminded_for = obj.overdue_for = ""
+
+
 class Flow:
     """A flow hands the core its table and hooks. Subclasses override what they need."""
 
@@ -113,7 +243,9 @@ class Flow:
     relations: dict = {}
     # States in which an object is still open (its deadline runs, the tick looks at it).
     open_states: tuple = ()
-    model = None  # the mapped class, with state, version, deadline_at, reminded_for, overdue_for
+    # state -> Due, or a function (obj, start) -> datetime | None: the clock of each state.
+    deadlines: dict = {}
+    model = None  # the mapped class, with FlowColumns
 
     # ---- what the flow says about one object --------------------------------------------
 
@@ -136,7 +268,12 @@ class Flow:
         """Inbox messages and texts for whoever this step concerns."""
 
     def entered(self, obj, action, before):
-        """The object changed state (or was handed on): set its deadline, say."""
+        """The object changed state (or was handed on): its clock starts again."""
+        start_clock(obj, self.deadlines)
+        self.on_entry(obj, action, before)
+
+    def on_entry(self, obj, action, before):
+        """Whatever else entering a state means for this flow (nothing by default)."""
 
     # ---- the table --------------------------------------------------------------------
 

@@ -3,12 +3,12 @@
 from flask import Blueprint
 
 from blueprints.core import features
-from blueprints.reports import services
 from blueprints.reports.cli import tick, tick_reports
 from blueprints.reports.deadlines import expected_done, time_left
 from blueprints.reports.demo import load_demo_reports
 from blueprints.reports.models import resident_step_words, resident_words
 from blueprints.reports.rows import row_words
+from blueprints.reports.workflow import FLOW
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 bp.cli.add_command(tick)
@@ -26,5 +26,5 @@ def report_words():
     return {
         "resident_words": resident_words,
         "resident_step_words": resident_step_words,
-        "step_label": services.FLOW.label_of,
+        "step_label": FLOW.label_of,
     }

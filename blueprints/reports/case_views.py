@@ -10,14 +10,13 @@ from flask_login import current_user
 
 from blueprints.auth.people import staff_for
 from blueprints.core.access import PUBLIC, SIGNED_IN, allow, can
+from blueprints.core.acts import ActView
 from blueprints.core.errors import Refused
 from blueprints.core.roles import Role
 from blueprints.places.services import street_departments
-from blueprints.reports import follows, intake, photos, refs, services
+from blueprints.reports import follows, intake, photos, privacy, refs, workflow
 from blueprints.reports.blueprint import bp
-from blueprints.reports.forms import (
-    TrackForm,
-)
+from blueprints.reports.forms import TrackForm
 from blueprints.reports.models import (
     RATINGS,
     STATES,
@@ -25,6 +24,7 @@ from blueprints.reports.models import (
     ReportPhoto,
     grouped_code,
 )
+from blueprints.reports.steps import Assignee
 from blueprints.reports.viewers import (
     case_version,
     held_grants,
@@ -35,7 +35,7 @@ from blueprints.reports.viewers import (
 )
 from blueprints.util import geo
 from blueprints.web import responses
-from blueprints.web.htmx import is_htmx, render
+from blueprints.web.htmx import render
 from blueprints.web.inputs import parse_int
 from extensions import db, limiter
 
@@ -61,8 +61,8 @@ def onlooker(report):
 def show_page(report, status=200, error=None, typed=None, phone=None, looking=None):
     looking = looking or onlooker(report)
     role, tracker = looking["role"], looking["tracker"]
-    actions = services.actions_for(report, current_user, tracker) if role != "public" else {}
-    primary, others = services.primary_first(report, actions)
+    actions = workflow.actions_for(report, current_user, tracker) if role != "public" else {}
+    primary, others = workflow.primary_first(report, actions)
     return render(
         "reports/show.html",
         status=status,
@@ -75,7 +75,7 @@ def show_page(report, status=200, error=None, typed=None, phone=None, looking=No
         error=error,
         typed=typed or {},
         phone=phone,
-        can_reveal=role == "staff" and services.may_reveal_phone(report, current_user),
+        can_reveal=role == "staff" and privacy.may_reveal_phone(report, current_user),
         can_publish=role == "staff" and report.is_public and can(report.grid, Role.DISPATCHER),
         place=place_links(report) if role == "staff" else None,
         assignees=assignee_choices(report) if asks_assignee(actions) else None,
@@ -128,79 +128,69 @@ def show(ref):
     return show_page(report, looking=looking)
 
 
-# Steps that may bring a photo: the handler's "after", the reporter's update.
-PHOTO_STEPS = ("handle", "add_update")
-# Form fields that are not the step's answers (and would clash with apply()'s own arguments).
-NOT_GIVEN = {"csrf_token", "version", "tracker", "report", "action", "actor"}
+class CaseSteps(ActView):
+    """The steps of a case, taken from its page: the one action URL of the workflow core."""
 
+    flow = workflow.FLOW
+    # Steps that may bring a photo: the handler's "after", the reporter's update.
+    photo_steps = ("handle", "add_update")
 
-@bp.route("/<ref>/act/<action>", methods=["POST"])
-@allow(PUBLIC)
-@limiter.limit("60/minute")
-def act(ref, action):
-    report = report_or_404(ref)
-    viewer(report)
-    before = report.state
-    given = step_inputs(request.form)
-    asked = {"version": request.form.get("version"), "tracker": is_tracker(report)}
-    upload = request.files.get("photo")
-    try:
-        # Whether this person may take this step is asked before any work is done for it.
-        services.allowed_step(report, action, current_user, **asked)
-        if action in PHOTO_STEPS and upload and upload.filename:
+    def load(self, ref):
+        report = report_or_404(ref)
+        viewer(report)
+        return report
+
+    def url(self, report):
+        return url_for("reports.show", ref=report.ref)
+
+    def page(self, report, status, error=None, typed=None):
+        return show_page(report, status=status, error=error, typed=typed)
+
+    def context(self, report):
+        return {"tracker": is_tracker(report)}
+
+    def inputs(self, report, action):
+        """A step's answers as the effects take them: text as typed, whom to hand it to as an
+        Assignee, helper departments as ids, hours as a number (0 when it is not one), and a
+        photo stored (only now that the person may take the step)."""
+        given = super().inputs(report, action)
+        form = request.form
+        given["assignee"] = parse_assignee(form.get("assignee"))
+        given["helpers"] = [n for n in map(parse_int, form.getlist("helpers")) if n]
+        given["internal"] = form.get("internal") == "1"
+        given["public_note"] = form.get("public_note") == "1"
+        if form.get("hours", "").strip():
+            given["hours"] = parse_int(form["hours"], default=0)
+        else:
+            given.pop("hours", None)
+        upload = request.files.get("photo")
+        if action in self.photo_steps and upload and upload.filename:
             given["photo"] = photos.save_photo(upload.stream)
-        services.apply(report, action, current_user, **asked, **given)
-    except services.Conflict as e:
-        db.session.rollback()
-        drop_photo(given)
-        return lost_race(ref, str(e))
-    except Refused as e:
-        db.session.rollback()
-        drop_photo(given)
-        return show_page(
-            refs.find_report(ref), status=422, error=(action, str(e)), typed=request.form
-        )
-    flash(_("已完成：%(step)s", step=services.FLOW.transitions[(before, action)].label), "success")
-    return redirect(url_for("reports.show", ref=ref), 303)
+        return given
+
+    def dropped(self, given):
+        """A photo stored for a step that was then not taken is not kept."""
+        if given.get("photo"):
+            photos.remove_photo(given["photo"][0])
+
+
+STEPS = CaseSteps()
+
+
+@bp.route("/<ref>/act/<action>", methods=["GET", "POST"])
+@allow(PUBLIC)
+@limiter.limit("60/minute", methods=["POST"])
+def act(ref, action):
+    return STEPS.answer(action, ref=ref)
 
 
 def parse_assignee(raw):
     """The assignee select's value ("user:12", "dept:3") as an Assignee, else None."""
     kind, _sep, ident = (raw or "").partition(":")
     number = parse_int(ident)
-    if kind not in (services.Assignee.WORKER, services.Assignee.DEPARTMENT) or not number:
+    if kind not in (Assignee.WORKER, Assignee.DEPARTMENT) or not number:
         return None
-    return services.Assignee(kind, number)
-
-
-def step_inputs(form):
-    """A step's answers as the service takes them: text as typed, whom to hand it to as an
-    Assignee, helper departments as ids, hours as a number (0 when it is not one)."""
-    given = {k: v for k, v in form.items() if k not in NOT_GIVEN}
-    given["assignee"] = parse_assignee(form.get("assignee"))
-    given["helpers"] = [n for n in map(parse_int, form.getlist("helpers")) if n]
-    given["internal"] = form.get("internal") == "1"
-    given["public_note"] = form.get("public_note") == "1"
-    if form.get("hours", "").strip():
-        given["hours"] = parse_int(form["hours"], default=0)
-    else:
-        given.pop("hours", None)
-    return given
-
-
-def drop_photo(given):
-    """A photo stored for a step that was then not taken is not kept."""
-    if given.get("photo"):
-        photos.remove_photo(given["photo"][0])
-
-
-def lost_race(ref, message):
-    """Someone else moved the case first: the case as it is now, and why the step was not taken.
-    htmx gets 409 and the page to swap in; a plain form is sent to the case page (303)."""
-    flash(message, "error")
-    if is_htmx():
-        return show_page(refs.find_report(ref), status=409)
-    return redirect(url_for("reports.show", ref=ref), 303)
+    return Assignee(kind, number)
 
 
 @bp.route("/<ref>/phone", methods=["POST"])
@@ -208,7 +198,7 @@ def lost_race(ref, message):
 def phone(ref):
     report = report_or_404(ref)
     try:
-        number = services.reveal_phone(report, current_user)
+        number = privacy.reveal_phone(report, current_user)
     except Refused:
         abort(403)
     response = show_page(report, phone=number)
@@ -331,7 +321,7 @@ def photo_public(photo_id):
         flash(_("请先看清照片，勾选“照片里没有人脸、车牌、门牌号”再公开。"), "error")
         return redirect(url_for("reports.show", ref=item.report.ref), 303)
     try:
-        services.mark_photo_public(item, current_user)
+        privacy.mark_photo_public(item, current_user)
     except Refused:
         abort(403)
     return redirect(url_for("reports.show", ref=item.report.ref), 303)

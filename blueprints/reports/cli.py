@@ -5,7 +5,7 @@ from flask.cli import with_appcontext
 
 from blueprints.core import jobs
 from blueprints.reports.intake import remove_abandoned_photos
-from blueprints.reports.services import sla_tick
+from blueprints.reports.workflow import sla_tick
 
 
 def tick_reports(now=None):

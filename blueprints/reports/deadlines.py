@@ -1,4 +1,5 @@
-"""When each stage of a report is due: hours or working days per category, halved when urgent."""
+"""When each stage of a report is due: hours or working days per category, halved when urgent.
+DEADLINES is the flow's clock, as the workflow core reads it (blueprints/core/workflow.py)."""
 
 import math
 from datetime import timedelta
@@ -6,22 +7,22 @@ from datetime import timedelta
 from flask_babel import lazy_gettext as _l
 
 from blueprints.core.workdays import add_workdays
-from blueprints.reports.models import ReportState
-from blueprints.reports.workflow import STAGE_OF_STATE
+from blueprints.core.workflow import Due
+from blueprints.reports.models import ReportState as S
 from blueprints.util.times import utcnow
 
+# Which deadline runs in which state, and from which category column.
+STAGE_OF_STATE = {
+    S.SUBMITTED: "accept",
+    S.ACCEPTED: "accept",
+    S.REOPENED: "accept",
+    S.DISPATCHED: "sign",
+    S.SIGNED: "handle",
+    S.IN_PROGRESS: "handle",
+    S.HANDLED: "verify",
+}
+# The reporter is asked to rate for this long; then the tick closes the case as unanswered.
 FOLLOW_UP_DAYS = 7
-
-
-def set_deadline(report):
-    stage = STAGE_OF_STATE.get(report.state)
-    report.reminded_for = report.overdue_for = ""
-    if report.state == ReportState.VERIFIED:
-        report.deadline_at = utcnow() + timedelta(days=FOLLOW_UP_DAYS)
-    elif stage:
-        report.deadline_at = stage_span(report, stage, utcnow())
-    else:
-        report.deadline_at = None
 
 
 # How a list writes time left or overdue, by unit: (left, late).
@@ -68,6 +69,20 @@ def stage_span(report, stage, start):
     if report.urgency == "urgent":
         hours = max(1, hours // 2)
     return start + timedelta(hours=hours)
+
+
+def stage_due(stage):
+    """A stage's clock by the report's category and urgency, as the workflow core calls it."""
+
+    def due(report, start):
+        return stage_span(report, stage, start)
+
+    return due
+
+
+DEADLINES = {state: stage_due(stage) for state, stage in STAGE_OF_STATE.items()} | {
+    S.VERIFIED: Due(hours=FOLLOW_UP_DAYS * 24)
+}
 
 
 def expected_done(report):

@@ -7,8 +7,9 @@ from blueprints.auth.models import User
 from blueprints.auth.people import staff_for
 from blueprints.core.roles import Role
 from blueprints.places.models import Department, Grid
-from blueprints.reports import intake, services
+from blueprints.reports import intake, workflow
 from blueprints.reports.models import Category, Report, ReportState
+from blueprints.reports.steps import Assignee
 from extensions import db
 
 DESCRIPTIONS = {
@@ -81,9 +82,9 @@ def load_demo_reports():
                 "dispatch": (
                     dispatcher,
                     {
-                        "assignee": services.Assignee(services.Assignee.DEPARTMENT, city.id)
+                        "assignee": Assignee(Assignee.DEPARTMENT, city.id)
                         if to_department
-                        else services.Assignee(services.Assignee.WORKER, worker.id)
+                        else Assignee(Assignee.WORKER, worker.id)
                     },
                 ),
                 "sign": (handler, {}),
@@ -94,4 +95,4 @@ def load_demo_reports():
                 "rate_bad": (reporter, {"rating": "unsatisfied", "comment": "还没弄好。"}),
             }[step]
             action = "rate" if step.startswith("rate") else step
-            services.apply(report, action, act[0], tracker=not mine, **act[1])
+            workflow.apply(report, action, act[0], tracker=not mine, **act[1])

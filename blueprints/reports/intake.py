@@ -14,10 +14,11 @@ from blueprints.auth.people import staff_for
 from blueprints.auth.services import hold_account
 from blueprints.core.errors import Refused
 from blueprints.core.roles import Role
+from blueprints.core.workflow import start_clock
 from blueprints.notices.services import notify
 from blueprints.places.models import Grid
 from blueprints.reports import photos
-from blueprints.reports.deadlines import set_deadline
+from blueprints.reports.deadlines import DEADLINES
 from blueprints.reports.models import (
     OPEN_STATES,
     Category,
@@ -181,7 +182,7 @@ def submit_report(
         raise Refused(_("这个账号已经删除，反映没有提交。"))
     report.ref = make_ref(report)
     report.tracking_hash = tracking_hash(tracking_code(key))
-    set_deadline(report)
+    start_clock(report, DEADLINES)
     for photo in draft_photos(key):
         photo.report = report
     detail = (N_("由%(name)s代为反映"), {"name": proxy.display_name}) if proxy else None

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from blueprints.core.roles import Role
 from blueprints.core.timeline import TimelineEntry
+from blueprints.core.workflow import FlowColumns
 from blueprints.places.models import Department
 from blueprints.util.times import utcnow
 from extensions import db
@@ -170,7 +171,9 @@ def grouped_code(code):
     return " ".join(code[i : i + 4] for i in range(0, len(code), 4))
 
 
-class Report(db.Model):
+class Report(FlowColumns, db.Model):
+    initial_state = ReportState.SUBMITTED
+
     __table_args__ = (
         Index("ix_report_queue", "state", "deadline_at", "id"),
         # The dispatcher's queue of every open case, read in deadline order without a sort, on
@@ -202,7 +205,6 @@ class Report(db.Model):
     address: Mapped[str] = mapped_column(String(200), default="")
     lat: Mapped[float | None]
     lng: Mapped[float | None]
-    state: Mapped[str] = mapped_column(String(20), default=ReportState.SUBMITTED)
     urgency: Mapped[str] = mapped_column(String(10), default="normal")
     source: Mapped[str] = mapped_column(String(10), default="web")
     reporter_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
@@ -216,9 +218,6 @@ class Report(db.Model):
     proxy_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"))
-    deadline_at: Mapped[datetime | None]
-    reminded_for: Mapped[str] = mapped_column(String(20), default="")
-    overdue_for: Mapped[str] = mapped_column(String(20), default="")
     supervised: Mapped[bool] = mapped_column(default=False)
     extension_hours: Mapped[int] = mapped_column(default=0)
     extension_reason: Mapped[str] = mapped_column(String(200), default="")
@@ -231,9 +230,6 @@ class Report(db.Model):
     api_key_id: Mapped[int | None] = mapped_column(ForeignKey("api_key.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
-    version: Mapped[int] = mapped_column(default=1)
-
-    __mapper_args__ = {"version_id_col": version}
 
     category: Mapped[Category] = relationship()
     grid: Mapped["Grid"] = relationship()

@@ -10,8 +10,9 @@ from sqlalchemy import select
 from blueprints.auth.models import User
 from blueprints.auth.people import staff_for
 from blueprints.places.models import Grid
-from blueprints.reports import intake, services
+from blueprints.reports import intake, workflow
 from blueprints.reports.models import Category, Report
+from blueprints.reports.steps import Assignee
 from extensions import db
 from tests.browser.conftest import VIEWPORT, live_app, serve
 from tests.browser.helpers import log_in
@@ -44,18 +45,18 @@ def handled_case(app, key):
         report = intake.submit_report(key, data, reporter=person(RESIDENT))
         worker = staff_for("grid_worker", grid)[0]
         dispatcher = person(DISPATCHER)
-        services.apply(report, "accept", dispatcher, urgency="normal")
-        assignee = services.Assignee(services.Assignee.WORKER, worker.id)
-        services.apply(report, "dispatch", dispatcher, assignee=assignee)
-        services.apply(report, "sign", worker)
-        services.apply(report, "handle", worker, note="换了灯泡")
+        workflow.apply(report, "accept", dispatcher, urgency="normal")
+        assignee = Assignee(Assignee.WORKER, worker.id)
+        workflow.apply(report, "dispatch", dispatcher, assignee=assignee)
+        workflow.apply(report, "sign", worker)
+        workflow.apply(report, "handle", worker, note="换了灯泡")
         return report.ref
 
 
 def verify(app, ref):
     with app.app_context():
         report = db.session.scalar(select(Report).where(Report.ref == ref))
-        services.apply(report, "verify", person(DISPATCHER))
+        workflow.apply(report, "verify", person(DISPATCHER))
 
 
 def test_the_resident_rates_only_after_the_on_site_check(browser, loop, check, js):
