@@ -20,7 +20,7 @@ from blueprints.util.times import utcnow
 from blueprints.volunteers.models import Activity, VolunteerProfile
 from extensions import db
 from tests.conftest import login
-from tests.factories import GRID_WORKER, RESIDENT
+from tests.people import GRID_WORKER, RESIDENT
 from tests.test_every_route import fill, rules, token_of
 from tests.test_orgs import start, stored
 from tests.test_photos import png_claiming

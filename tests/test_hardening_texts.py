@@ -23,7 +23,8 @@ from blueprints.web.proxies import TrustedProxyFix
 from extensions import db
 from tests import test_orgs, test_rooms, test_volunteers
 from tests.conftest import TOKEN
-from tests.factories import DISPATCHER, create_report, person
+from tests.factories import create_report
+from tests.people import DISPATCHER, person
 
 submitted = test_orgs.submitted  # fixtures: an application with the community; a room
 room = test_rooms.room

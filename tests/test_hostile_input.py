@@ -10,7 +10,8 @@ from sqlalchemy import select
 from blueprints.reports.models import Category, Report, ReportState
 from extensions import db
 from tests.conftest import login
-from tests.factories import DISPATCHER, GRID_WORKER, create_report
+from tests.factories import create_report
+from tests.people import DISPATCHER, GRID_WORKER
 
 HUGE = "99999999999999999999999"
 DEMO_LOGIN = {"phone": "13800000001", "password": "linli-demo"}

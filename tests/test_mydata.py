@@ -28,14 +28,8 @@ from blueprints.volunteers.demo import load_demo_volunteers
 from blueprints.volunteers.models import Certificate, Signup, VolunteerProfile
 from extensions import db
 from tests.conftest import login
-from tests.factories import (
-    DISPATCHER,
-    ORG_OFFICER,
-    RESIDENT,
-    create_category,
-    create_report,
-    person,
-)
+from tests.factories import create_category, create_report
+from tests.people import DISPATCHER, ORG_OFFICER, RESIDENT, person
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from blueprints.orgs.models import FilingPerson, Org
 from blueprints.util.times import utcnow
 from blueprints.volunteers.models import VolunteerProfile
 from extensions import db
-from tests.factories import person
+from tests.people import person
 from tests.test_orgs import OFFICER, STREET, act, approved, filing_id_of, fill, start, submitted
 from tests.test_reports import WORKER, category, grid, report
 from tests.test_volunteer_people import minor_form
