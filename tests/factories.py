@@ -214,9 +214,9 @@ BOOKING_PATHS = {
 
 
 def create_booking(
-    room, day, starts, ends, state=BookingState.APPROVED, org=None, purpose="排练", head_count=10
+    room_id, day, starts, ends, state=BookingState.APPROVED, org=None, purpose="排练", head_count=10
 ):
-    """One booking of `room` on `day` (a Beijing date in the future) from `starts` to `ends`,
+    """One booking of the room on `day` (a Beijing date in the future) from `starts` to `ends`,
     asked for by `org`'s officer (the choir, create_org's default, unless given) and taken to
     `state` by the room's reviewer or the booker."""
     org = org or db.session.scalar(select(Org).where(Org.name == ORG_NAME))
@@ -232,16 +232,12 @@ def create_booking(
         "weeks": 1,
         "mode": "all",
     }
-    (booking,), _skipped = rooms.book(room, booker, data)
-    reviewer = staff_for(Role.COMMUNITY_REVIEWER, room.community)[0]
-    steps = {
-        "approve": (reviewer, {}),
-        "decline": (reviewer, {"reason": "那天社区要用这间屋子。"}),
-        "cancel": (booker, {}),
-    }
+    (booking,), _skipped = rooms.book(rooms.get_room(room_id), booker, data)
+    given = {"decline": {"reason": "那天社区要用这间屋子。"}}
     for action in BOOKING_PATHS[state]:
-        actor, given = steps[action]
-        rooms.act(booking, action, actor, **given)
+        decider = staff_for(Role.COMMUNITY_REVIEWER, booking.room.community)[0]
+        actor = booker if action == "cancel" else decider
+        rooms.act(booking, action, actor, **given.get(action, {}))
     return booking
 
 

@@ -96,7 +96,7 @@ def test_every_booking_state_is_reached_through_the_flow(demo, ctx, state):
     room = create_room()
     day = local(utcnow()).date() + timedelta(days=8)
     day += timedelta(days=(1 - day.weekday()) % 7)  # a Tuesday: open
-    booking = create_booking(room, day, time(19), time(21), state=state)
+    booking = create_booking(room.id, day, time(19), time(21), state=state)
     assert booking.state == state
     assert booking.booked_by.phone == ORG_OFFICER
     assert local(booking.starts_at).date() == day
