@@ -73,7 +73,7 @@ class ClosingHandler(WSGIRequestHandler):
     closes the response, and a static file's open handle is left to the garbage collector,
     whose ResourceWarning (an error under filterwarnings=error) lands in whatever test runs."""
 
-    def connection_dropped(self, error, environ=None):
+    def connection_dropped(self, _error, environ=None):
         body = (environ or {}).get(BODY)
         if hasattr(body, "close"):
             body.close()
