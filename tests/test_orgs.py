@@ -28,6 +28,7 @@ from tests.keyset import FIRST, refuses_forged_keys, walk
 from tests.people import (
     ADMIN,
     COMMUNITY_REVIEWER,
+    GRID_WORKER,
     ORG_OFFICER,
     RESIDENT,
     STREET_REVIEWER,
@@ -68,7 +69,7 @@ def fill(client, fid, kind="culture", people=10):
     steps = {
         "kind": {"kind": kind},
         "scope": {"scope": "组织社区老人每周排练合唱，参加社区文艺活动。"},
-        "leader": {"leader_name": "陈会长", "leader_phone": "13800000005"},
+        "leader": {"leader_name": "陈会长", "leader_phone": ORG_OFFICER},
         "venue": {"venue": "桃花社区党群服务中心二楼活动室", "venue_shared": "y"},
         "funds": {"funds": "每年约2000元", "fund_sources": "成员自愿缴纳"},
     }
@@ -196,7 +197,7 @@ def test_the_whole_way_draft_return_resubmit_approve(client, submitted, login_as
     public = client.get(f"/orgs/{org.id}").get_data(as_text=True)
     assert org.number in public
     assert "陈会长" not in public
-    assert "13800000005" not in public
+    assert ORG_OFFICER not in public
     verify = client.get(f"/orgs/verify/{org.number}").get_data(as_text=True)
     assert "这是有效的备案。" in verify
     assert ORG_NAME in verify
@@ -297,7 +298,7 @@ def test_a_pdf_charter_is_kept_and_only_downloaded(client, demo, ctx, login_as):
     assert download.headers["Cache-Control"] == "private, no-store"
     client.post("/auth/logout", data={})
     assert client.get(f"/orgs/f/{fid}/charter/file").status_code == 302
-    login_as("13800000002")
+    login_as(GRID_WORKER)
     assert client.get(f"/orgs/f/{fid}/charter/file").status_code == 404
 
 

@@ -13,7 +13,7 @@ from blueprints.orgs.models import FilingPerson, Org
 from blueprints.util.times import utcnow
 from blueprints.volunteers.models import VolunteerProfile
 from extensions import db
-from tests.people import GRID_WORKER, ORG_OFFICER, STREET_REVIEWER, person
+from tests.people import GRID_WORKER, ORG_OFFICER, RESIDENT, STREET_REVIEWER, person
 from tests.test_orgs import act, approved, filing_id_of, fill, start, submitted
 from tests.test_reports import category, grid, report
 from tests.test_volunteer_people import minor_form
@@ -121,7 +121,7 @@ def test_a_guardian_is_the_account_that_proved_the_phone_the_link_went_to(
     client, demo, ctx, login_as, create_user, sms
 ):
     create_user(STRANGER)
-    login_as("13800000001")
+    login_as(RESIDENT)
     form = minor_form(guardian_phone=STRANGER, guardian_name="孩子妈妈")
     assert client.post("/volunteers/profile", data=form).status_code == 303
     [(to, text)] = sms

@@ -8,7 +8,7 @@ import requests
 
 from blueprints.main.cli import DEMO_PASSWORD
 from tests.live import TOKEN, at_once, live_gunicorn
-from tests.test_reports import DISPATCHER
+from tests.people import DISPATCHER
 
 HX = {"HX-Request": "true", "HX-Request-Type": "partial"}
 AT_ONCE = 6

@@ -12,9 +12,7 @@ from sqlalchemy.exc import OperationalError
 
 from blueprints.main.cli import DEMO_PASSWORD
 from tests.live import TOKEN, at_once, browser, live_gunicorn, post
-from tests.test_reports import DISPATCHER
-
-MEMBER = "13800000004"
+from tests.people import DISPATCHER, HANDLER
 
 
 @pytest.fixture(scope="module")
@@ -68,7 +66,7 @@ def test_sixty_sign_ups_at_once_on_one_worker_all_answered_within_seconds(server
 
 def test_two_leave_presses_at_once_give_one_leave_and_one_polite_answer(server):
     (org_id,) = stored(server, "SELECT id FROM org WHERE state = 'active' ORDER BY id")[0]
-    member = signed_in(server, MEMBER, "10.8.0.1")
+    member = signed_in(server, HANDLER, "10.8.0.1")
     member.token = TOKEN.search(member.get(f"{server.url}/orgs/{org_id}", timeout=10).text)[1]
     for _round in range(3):
         assert post(member, server, f"/orgs/{org_id}/join").status_code == 303
@@ -82,7 +80,7 @@ def test_two_leave_presses_at_once_give_one_leave_and_one_polite_answer(server):
         'SELECT count(*) FROM org_member m JOIN "user" u ON u.id = m.user_id'
         " WHERE m.org_id = :org AND u.phone = :phone",
         org=org_id,
-        phone=MEMBER,
+        phone=HANDLER,
     )
     assert left[0][0] == 0
 

@@ -26,7 +26,15 @@ from blueprints.volunteers.models import (
 from extensions import db
 from tests.factories import create_org, create_profile, create_shift
 from tests.keyset import refuses_forged_keys, walk
-from tests.people import ADMIN, GRID_WORKER, ORG_OFFICER, RESIDENT, community, person
+from tests.people import (
+    ADMIN,
+    C02_GRID_WORKER,
+    GRID_WORKER,
+    ORG_OFFICER,
+    RESIDENT,
+    community,
+    person,
+)
 
 # A real-format ID number with a valid GB 11643 check digit, born 1956-04-12.
 GOOD_ID = "110101195604120012"
@@ -404,7 +412,7 @@ def test_a_resident_cannot_open_the_roster(client, demo, login_as, ctx):
     shift = create_shift()
     login_as(RESIDENT)
     assert client.get(f"/volunteers/shifts/{shift.id}").status_code == 403
-    login_as("13800000013")  # a grid worker of the other community
+    login_as(C02_GRID_WORKER)  # a grid worker of the other community
     assert client.get(f"/volunteers/shifts/{shift.id}").status_code == 403
 
 
@@ -667,7 +675,7 @@ def test_a_grid_worker_signs_up_and_cancels_for_a_consenting_resident(
         select(Notice.text).where(Notice.user_id == person(RESIDENT).id)
     ).all()
     assert "网格员为您取消了“%(title)s”的报名" in told
-    login_as("13800000013")  # a grid worker of another grid
+    login_as(C02_GRID_WORKER)  # a grid worker of another grid
     assert (
         client.post(
             f"/volunteers/shifts/{shift.id}/join", data={"for": str(resident.id)}
