@@ -9,6 +9,8 @@ from sqlalchemy import create_engine, text
 from tests.live import at_once, browser, live_gunicorn, post
 from tests.people import DISPATCHER, GRID_WORKER, RESIDENT
 
+pytestmark = pytest.mark.slow  # see pyproject.toml
+
 SPELLINGS = [RESIDENT, "+86 138-0000-0001", "138 0000 0001", "0086 13800000001"]
 
 

@@ -233,6 +233,7 @@ def test_pages_carry_the_status_line_words_in_their_language(client, demo):
     assert 'data-up="Uploading: {n}%, about {s} seconds left"' in en
 
 
+@pytest.mark.slow
 def test_copies_of_one_submission_sent_at_once_make_one_report(tmp_path):
     """The page's own try and the service worker's, arriving together at different workers of a
     real gunicorn: one report, one photo, and no file left over from the copy that lost."""

@@ -10,6 +10,8 @@ from blueprints.main.cli import DEMO_PASSWORD
 from tests.live import TOKEN, at_once, live_gunicorn
 from tests.people import DISPATCHER
 
+pytestmark = pytest.mark.slow  # see pyproject.toml
+
 HX = {"HX-Request": "true", "HX-Request-Type": "partial"}
 AT_ONCE = 6
 

@@ -29,6 +29,8 @@ from tests.live import free_port, wait_until_up
 from tests.people import DISPATCHER, RESIDENT
 from tests.test_slow_upload import phone_photo
 
+pytestmark = pytest.mark.slow  # see pyproject.toml
+
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
 POSTGRES = "postgresql://postgres@127.0.0.1:5432/postgres"

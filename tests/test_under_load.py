@@ -42,6 +42,7 @@ def signed_in(server, phone, address):
     return session
 
 
+@pytest.mark.slow
 def test_sixty_sign_ups_at_once_on_one_worker_all_answered_within_seconds(server):
     # Ten addresses, six presses each: the sign-up form lets five an address through a minute.
     phones = [f"1390000{i:04d}" for i in range(60)]
@@ -64,6 +65,7 @@ def test_sixty_sign_ups_at_once_on_one_worker_all_answered_within_seconds(server
         assert (phone in kept) == (status == 303), (phone, status)
 
 
+@pytest.mark.slow
 def test_two_leave_presses_at_once_give_one_leave_and_one_polite_answer(server):
     (org_id,) = stored(server, "SELECT id FROM org WHERE state = 'active' ORDER BY id")[0]
     member = signed_in(server, HANDLER, "10.8.0.1")
@@ -124,6 +126,7 @@ def queue_texts_and_tick(app, phones, errors, done):
         done.set()
 
 
+@pytest.mark.slow
 def test_the_queue_reads_while_texts_go_out_and_the_ticks_run(server, folder):
     """Ten readers of the dispatcher's queue, and one slow reader, while texts keep arriving in
     the outbox, the delivery loop sends them and the ticks run: every read is a page, every tick
