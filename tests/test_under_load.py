@@ -235,7 +235,9 @@ def test_a_sqlite_file_lets_readers_and_a_writer_through_together(app, tmp_path)
             started = time.monotonic()
             writer.execute(text("INSERT INTO note (body) VALUES ('d')"))
             writer.commit()
-            assert time.monotonic() - started < 1
+            # Held up, the writer would wait out the busy timeout (15 s) for this reader, then
+            # fail: a loaded machine's slower commit is no hold-up.
+            assert time.monotonic() - started < 15
             notes.close()
             # A connection that read before that commit still writes: its transaction begins
             # at its first write (pysqlite's way, kept), so it is not a stale reader's.
