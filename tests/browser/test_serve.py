@@ -26,7 +26,13 @@ def answering():
 
 
 def test_a_dropped_connection_leaves_no_file_open():
-    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    app = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": "sqlite://",
+            "RATELIMIT_STORAGE_URI": "memory://",
+        }
+    )
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         with serve(app) as url:
