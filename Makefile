@@ -11,7 +11,7 @@ PYTEST_WORKERS ?= $(shell nproc)
 export FLASK_APP := app.py
 SOURCES := app.py extensions.py blueprints templates
 
-.PHONY: run dev test lint format translations extract compile browser nginx db clean
+.PHONY: run dev test test-fast lint format translations extract compile browser nginx db clean
 
 # gunicorn serves the pages; beside it, the outbox's loop delivers text messages.
 run: $(VENV)/.runtime compile db
@@ -30,6 +30,11 @@ test: $(VENV)/.dev compile browser nginx
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
 	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadscope $(PYTEST_ARGS)
+
+# Everything but the slow tests (pyproject.toml's `slow` marker: live servers, the browser, the
+# every-page sweeps): a few minutes on two cores, for the loop of changing and checking.
+test-fast: lint compile
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadscope -m "not slow" $(PYTEST_ARGS)
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .

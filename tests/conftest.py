@@ -72,6 +72,13 @@ def worker_database():
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+def pytest_collection_modifyitems(items):
+    """Every browser test is a slow one: `make test-fast` leaves them out with the rest."""
+    for item in items:
+        if item.get_closest_marker("browser"):
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture(scope="session")
 def database_uri(tmp_path_factory):
     if not os.environ.get("DATABASE_URL"):

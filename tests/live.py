@@ -51,8 +51,9 @@ class Server:
         self.log_file = log_file
         self.database = database  # a SQLAlchemy URL, for tests that look at what was stored
 
-    def sms(self, settle=10):
-        """The texts sent so far, once the delivery loop has emptied the outbox."""
+    def sms(self, settle=60):
+        """The texts sent so far, once the delivery loop has emptied the outbox (it takes a
+        fraction of a second; `settle` only bounds a loaded machine's wait)."""
         from sqlalchemy import create_engine, text
 
         engine = create_engine(self.database)
@@ -174,7 +175,8 @@ def live_gunicorn(tmp_path, workers=4, env=None, args=()):
                     running.wait()
 
 
-def wait_until_up(base, process, log_file, seconds=30):
+def wait_until_up(base, process, log_file, seconds=120):
+    """Until gunicorn answers /healthz: a few seconds, longer on a loaded machine."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:

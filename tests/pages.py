@@ -28,13 +28,13 @@ from blueprints.auth.models import User
 from blueprints.main.cli import load_demo
 from extensions import db, limiter
 from tests.conftest import FormClient, login
+from tests.people import VOLUNTEER, person
 
 # What each demo role's account is: the first demo account holding the role, a resident
 # (the account without a role), and the volunteer whose hours and certificate the demo holds.
 ROLES = ["anonymous", "resident"]
 ROLES += list(dict.fromkeys(role for _phone, _name, role, _kind, _code in ACCOUNTS if role))
 ROLES += ["volunteer"]
-VOLUNTEER = "13800000021"  # blueprints/volunteers/demo.py: 王大伯, with approved hours
 
 # Rules whose whole job is to send the browser elsewhere: they never answer a page.
 REDIRECTS = {
@@ -117,10 +117,6 @@ def camera_photo(width=4000, height=3000, seed=14):
     buffer = io.BytesIO()
     image.save(buffer, "JPEG", quality=92)
     return buffer.getvalue()
-
-
-def person(phone):
-    return db.session.scalar(select(User).where(User.phone == phone))
 
 
 def busiest_report(public):

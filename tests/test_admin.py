@@ -13,10 +13,7 @@ from blueprints.auth.models import AccountEvent, RoleGrant, User
 from blueprints.places.models import Community, Department, Grid, Street
 from blueprints.reports.models import Category
 from extensions import db
-
-ADMIN = "13800000009"
-RESIDENT = "13800000001"
-GRID_WORKER = "13800000002"
+from tests.people import ADMIN, GRID_WORKER, RESIDENT
 
 
 def fetch(model, **where):
@@ -388,7 +385,7 @@ def test_user_list_masks_phones_and_searches(admin):
     page = text(admin.get("/admin/users"))
     assert "张阿姨" in page
     assert "138****0001" in page
-    assert "13800000001" not in page
+    assert RESIDENT not in page
 
     page = text(admin.get("/admin/users?q=0002"))
     assert "李网格" in page
@@ -427,7 +424,7 @@ def test_user_page_shows_the_account(admin):
     assert response.status_code == 200
     assert "李网格" in page
     assert "138****0002" in page
-    assert "13800000002" not in page
+    assert GRID_WORKER not in page
     assert "网格员：桃花社区 · 第一网格" in page
 
 
@@ -611,8 +608,8 @@ def test_account_log_is_shown_in_beijing_time(admin):
 
 
 def test_adding_a_role_without_choosing_a_place_is_refused(client, demo, login_as, ctx):
-    login_as("13800000009")
-    resident = db.session.scalar(select(User).where(User.phone == "13800000001"))
+    login_as(ADMIN)
+    resident = db.session.scalar(select(User).where(User.phone == RESIDENT))
     page = client.get(f"/admin/users/{resident.id}").get_data(as_text=True)
     assert '<option selected value="">' in page or '<option value="">' in page
     response = client.post(
@@ -624,7 +621,7 @@ def test_adding_a_role_without_choosing_a_place_is_refused(client, demo, login_a
 
 
 def test_a_department_gets_an_english_name(client, demo, login_as, ctx):
-    login_as("13800000009")
+    login_as(ADMIN)
     department = db.session.scalar(select(Department).where(Department.code == "D02"))
     street = db.session.scalar(select(Street))
     response = client.post(
@@ -671,7 +668,7 @@ def category_form(category, **changes):
 def test_bad_category_questions_are_refused_and_kept(
     client, demo, login_as, ctx, questions, message
 ):
-    login_as("13800000009")
+    login_as(ADMIN)
     category = db.session.scalar(select(Category).where(Category.code == "garbage"))
     response = client.post(
         f"/admin/categories/{category.id}/edit", data=category_form(category, questions=questions)
@@ -684,7 +681,7 @@ def test_bad_category_questions_are_refused_and_kept(
 
 
 def test_category_questions_are_saved_and_asked(client, demo, login_as, ctx):
-    login_as("13800000009")
+    login_as(ADMIN)
     category = db.session.scalar(select(Category).where(Category.code == "garbage"))
     questions = (
         '[{"code": "bags", "datatype": "number", "required": true, "description": "大概几袋"}]'
@@ -700,7 +697,7 @@ def test_category_questions_are_saved_and_asked(client, demo, login_as, ctx):
 
 
 def test_a_category_can_be_due_in_working_days(client, demo, login_as, ctx):
-    login_as("13800000009")
+    login_as(ADMIN)
     category = db.session.scalar(select(Category).where(Category.code == "garbage"))
     too_many = client.post(
         f"/admin/categories/{category.id}/edit", data=category_form(category, handle_workdays="99")

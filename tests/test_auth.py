@@ -8,6 +8,7 @@ from sqlalchemy import select
 from blueprints.auth.models import AccountEvent, ResetCode, User
 from blueprints.notices.models import Notice
 from extensions import db
+from tests.people import ADMIN, DISPATCHER, GRID_WORKER, ORG_OFFICER, RESIDENT
 
 
 def stored_user(phone):
@@ -40,7 +41,7 @@ def test_full_width_digits_are_one_number_with_plain_ones(client, demo, ctx):
     """A Chinese keyboard types １３９…: the account is stored in plain digits, signs in with
     them, and a full-width spelling of a taken number is the same number."""
     taken = client.post(
-        "/auth/signup", data={"phone": full_width("13800000001"), "password": "another one"}
+        "/auth/signup", data={"phone": full_width(RESIDENT), "password": "another one"}
     )
     assert taken.status_code == 422
     assert "这个手机号已经注册过了" in taken.get_data(as_text=True)
@@ -70,10 +71,10 @@ def test_sign_up_errors_keep_what_was_typed(client, ctx):
 
 
 def test_duplicate_phone_is_refused_politely(client, demo, ctx):
-    response = client.post("/auth/signup", data={"phone": "13800000001", "password": "another one"})
+    response = client.post("/auth/signup", data={"phone": RESIDENT, "password": "another one"})
     assert response.status_code == 422
     assert "这个手机号已经注册过了" in response.get_data(as_text=True)
-    assert stored_user("13800000001").check_password("linli-demo")
+    assert stored_user(RESIDENT).check_password("linli-demo")
 
 
 def test_script_in_name_is_stored_as_text_and_escaped(client, ctx):
@@ -93,7 +94,7 @@ def test_login_form_ticks_stay_signed_in(client):
 
 
 def test_login_stays_signed_in_on_the_phone(client, demo):
-    data = {"phone": "13800000001", "password": "linli-demo", "remember": "y"}
+    data = {"phone": RESIDENT, "password": "linli-demo", "remember": "y"}
     response = client.post("/auth/login", data=data)
     assert response.status_code == 303
     cookies = response.headers.getlist("Set-Cookie")
@@ -110,7 +111,7 @@ def test_pages_do_not_send_the_session_cookie_again(client, demo):
     """The cookie set at sign-in lasts as long as the device session; a page that changes
     nothing of the session sends no Set-Cookie (280 bytes a page on 2G), and the phone stays
     signed in."""
-    data = {"phone": "13800000001", "password": "linli-demo", "remember": "y"}
+    data = {"phone": RESIDENT, "password": "linli-demo", "remember": "y"}
     assert client.post("/auth/login", data=data).status_code == 303
     client.get("/")  # the first page after sign-in keeps the new session's CSRF secret in it
     for url in ("/", "/reports/mine", "/auth/account"):
@@ -121,7 +122,7 @@ def test_pages_do_not_send_the_session_cookie_again(client, demo):
 
 
 def test_a_shared_device_can_forget_the_login(client, demo):
-    data = {"phone": "13800000001", "password": "linli-demo"}
+    data = {"phone": RESIDENT, "password": "linli-demo"}
     cookies = client.post("/auth/login", data=data).headers.getlist("Set-Cookie")
     assert not any(c.startswith("remember_token=") for c in cookies)
     session = next(c for c in cookies if c.startswith("session="))
@@ -129,7 +130,7 @@ def test_a_shared_device_can_forget_the_login(client, demo):
 
 
 def test_unknown_phone_and_wrong_password_read_the_same(client, demo):
-    wrong = client.post("/auth/login", data={"phone": "13800000001", "password": "not it!!"})
+    wrong = client.post("/auth/login", data={"phone": RESIDENT, "password": "not it!!"})
     unknown = client.post("/auth/login", data={"phone": "13999999999", "password": "not it!!"})
     assert wrong.status_code == unknown.status_code == 422
     message = "手机号或密码不对，请再试一次。"
@@ -138,7 +139,7 @@ def test_unknown_phone_and_wrong_password_read_the_same(client, demo):
 
 
 def test_login_follows_a_safe_next_only(client, demo):
-    data = {"phone": "13800000001", "password": "linli-demo"}
+    data = {"phone": RESIDENT, "password": "linli-demo"}
     response = client.post("/auth/login?next=/auth/account", data=dict(data))
     assert response.headers["Location"] == "/auth/account"
     client.post("/auth/logout", data={})
@@ -147,15 +148,15 @@ def test_login_follows_a_safe_next_only(client, demo):
 
 
 def test_logout(client, demo, login_as):
-    login_as("13800000001")
+    login_as(RESIDENT)
     assert client.post("/auth/logout", data={}).status_code == 303
     assert client.get("/auth/account").status_code == 302
 
 
 def test_login_is_rate_limited_with_a_polite_page(client, demo):
     for _ in range(5):
-        client.post("/auth/login", data={"phone": "13800000001", "password": "wrong-pass"})
-    response = client.post("/auth/login", data={"phone": "13800000001", "password": "linli-demo"})
+        client.post("/auth/login", data={"phone": RESIDENT, "password": "wrong-pass"})
+    response = client.post("/auth/login", data={"phone": RESIDENT, "password": "linli-demo"})
     assert response.status_code == 429
     assert "您试了太多次" in response.get_data(as_text=True)
 
@@ -188,20 +189,20 @@ def test_two_ipv4_addresses_have_a_login_budget_each(client, demo):
 
 
 def test_change_password(client, demo, login_as, ctx):
-    login_as("13800000001")
+    login_as(RESIDENT)
     bad = client.post("/auth/password", data={"current": "nope-nope", "password": "brand new pw"})
     assert bad.status_code == 422
     assert "现在的密码不对" in bad.get_data(as_text=True)
     good = client.post("/auth/password", data={"current": "linli-demo", "password": "brand new pw"})
     assert good.status_code == 303
-    assert stored_user("13800000001").check_password("brand new pw")
+    assert stored_user(RESIDENT).check_password("brand new pw")
 
 
 def test_reset_by_sms_code(client, demo, sms, ctx):
-    response = client.post("/auth/reset", data={"phone": "13800000001"})
+    response = client.post("/auth/reset", data={"phone": RESIDENT})
     assert response.headers["Location"] == "/auth/reset/code"
     phone, text = sms[-1]
-    assert phone == "13800000001"
+    assert phone == RESIDENT
     code = next(word for word in text.replace("，", " ").split() if word.isdigit())
     assert db.session.scalar(select(ResetCode)).code_hash != code
     wrong = client.post("/auth/reset/code", data={"code": "000000", "password": "fresh password"})
@@ -211,7 +212,7 @@ def test_reset_by_sms_code(client, demo, sms, ctx):
     done = client.post("/auth/reset/code", data={"code": code, "password": "fresh password"})
     assert done.status_code == 303
     db.session.expire_all()
-    assert stored_user("13800000001").check_password("fresh password")
+    assert stored_user(RESIDENT).check_password("fresh password")
     again = client.post("/auth/reset/code", data={"code": code, "password": "other password"})
     assert again.status_code == 303
     assert again.headers["Location"] == "/auth/reset"
@@ -226,14 +227,14 @@ def test_reset_for_unknown_phone_says_the_same_and_sends_nothing(client, demo, s
 
 
 def test_reset_code_dies_after_five_wrong_tries(client, demo, sms, ctx):
-    client.post("/auth/reset", data={"phone": "13800000001"})
+    client.post("/auth/reset", data={"phone": RESIDENT})
     code = next(w for w in sms[-1][1].replace("，", " ").split() if w.isdigit())
     wrong = "111111" if code != "111111" else "222222"
     for _ in range(5):
         client.post("/auth/reset/code", data={"code": wrong, "password": "fresh password"})
     late = client.post("/auth/reset/code", data={"code": code, "password": "fresh password"})
     assert "验证码已失效" in late.get_data(as_text=True)
-    assert stored_user("13800000001").check_password("linli-demo")
+    assert stored_user(RESIDENT).check_password("linli-demo")
 
 
 def sent_code(sms, phone):
@@ -249,35 +250,35 @@ def temporary_of(response):
 def test_grid_worker_resets_a_resident_with_the_code_from_their_phone(
     client, demo, login_as, sms, ctx
 ):
-    login_as("13800000002")
-    look = client.post("/auth/assist-reset", data={"phone": "13800000001"})
+    login_as(GRID_WORKER)
+    look = client.post("/auth/assist-reset", data={"phone": RESIDENT})
     assert "138****0001" in look.get_data(as_text=True)
-    sent = client.post("/auth/assist-reset", data={"phone": "13800000001", "how": "send"})
+    sent = client.post("/auth/assist-reset", data={"phone": RESIDENT, "how": "send"})
     assert "验证码已发到居民的手机" in sent.get_data(as_text=True)
-    assert stored_user("13800000001").check_password("linli-demo")
-    code = sent_code(sms, "13800000001")
+    assert stored_user(RESIDENT).check_password("linli-demo")
+    code = sent_code(sms, RESIDENT)
     wrong = "111111" if code != "111111" else "222222"
     refused = client.post(
-        "/auth/assist-reset", data={"phone": "13800000001", "how": "code", "c-code": wrong}
+        "/auth/assist-reset", data={"phone": RESIDENT, "how": "code", "c-code": wrong}
     )
     assert refused.status_code == 422
     assert "验证码不对" in refused.get_data(as_text=True)
     done = client.post(
-        "/auth/assist-reset", data={"phone": "13800000001", "how": "code", "c-code": code}
+        "/auth/assist-reset", data={"phone": RESIDENT, "how": "code", "c-code": code}
     )
     temporary = temporary_of(done)
     db.session.expire_all()
-    resident = stored_user("13800000001")
+    resident = stored_user(RESIDENT)
     assert resident.check_password(temporary)
     assert resident.must_change_password
     event = db.session.scalar(
         select(AccountEvent).where(AccountEvent.action == "password_reset_by_staff")
     )
     assert event.user_id == resident.id
-    assert event.actor.phone == "13800000002"
+    assert event.actor.phone == GRID_WORKER
     assert event.detail == "code"
     assert not event.needs_review
-    assert sms[-1][0] == "13800000001"
+    assert sms[-1][0] == RESIDENT
     assert "重设" in sms[-1][1]
     assert (
         "当面帮您重设"
@@ -286,66 +287,66 @@ def test_grid_worker_resets_a_resident_with_the_code_from_their_phone(
 
 
 def test_a_reset_on_an_id_check_waits_for_the_street(client, demo, login_as, sms, ctx):
-    login_as("13800000002")
+    login_as(GRID_WORKER)
     bad = client.post(
         "/auth/assist-reset",
-        data={"phone": "13800000001", "how": "id", "i-document": "id_card", "i-last4": "12"},
+        data={"phone": RESIDENT, "how": "id", "i-document": "id_card", "i-last4": "12"},
     )
     assert bad.status_code == 422
     assert "后4位" in bad.get_data(as_text=True)
     done = client.post(
         "/auth/assist-reset",
-        data={"phone": "13800000001", "how": "id", "i-document": "id_card", "i-last4": "123x"},
+        data={"phone": RESIDENT, "how": "id", "i-document": "id_card", "i-last4": "123x"},
     )
-    assert stored_user("13800000001").check_password(temporary_of(done))
+    assert stored_user(RESIDENT).check_password(temporary_of(done))
     event = db.session.scalar(select(AccountEvent).where(AccountEvent.needs_review.is_(True)))
     assert event.detail == "id_card:123X"
     client.post("/auth/logout", data={})
-    login_as("13800000003")  # the street's command centre
+    login_as(DISPATCHER)  # the street's command centre
     page = client.get("/auth/resets").get_data(as_text=True)
     assert "居民身份证" in page
     assert "123X" in page
     client.post(f"/auth/resets/{event.id}", data={"genuine": "no"})
     db.session.expire_all()
-    assert stored_user("13800000001").active is False
-    assert db.session.get(AccountEvent, event.id).reviewed_by.phone == "13800000003"
+    assert stored_user(RESIDENT).active is False
+    assert db.session.get(AccountEvent, event.id).reviewed_by.phone == DISPATCHER
     assert "123X" not in client.get("/auth/resets").get_data(as_text=True)
 
 
 def test_a_grid_worker_cannot_reset_staff_even_in_their_grid(client, demo, login_as, sms, ctx):
-    admin = stored_user("13800000009")
-    admin.grid = stored_user("13800000001").grid  # the admin says they live in the worker's grid
+    admin = stored_user(ADMIN)
+    admin.grid = stored_user(RESIDENT).grid  # the admin says they live in the worker's grid
     db.session.commit()
-    login_as("13800000002")
+    login_as(GRID_WORKER)
     for how in ({}, {"how": "send"}, {"how": "id", "i-document": "id_card", "i-last4": "1234"}):
-        response = client.post("/auth/assist-reset", data={"phone": "13800000009", **how})
+        response = client.post("/auth/assist-reset", data={"phone": ADMIN, **how})
         assert response.status_code == 422
         assert "只有管理员能帮他重设密码" in response.get_data(as_text=True)
-    assert stored_user("13800000009").check_password("linli-demo")
-    assert not any(phone == "13800000009" for phone, _text in sms)
+    assert stored_user(ADMIN).check_password("linli-demo")
+    assert not any(phone == ADMIN for phone, _text in sms)
 
 
 def test_an_admin_may_reset_staff(client, demo, login_as, sms, ctx):
-    login_as("13800000009")
+    login_as(ADMIN)
     done = client.post(
         "/auth/assist-reset",
-        data={"phone": "13800000002", "how": "id", "i-document": "passport", "i-last4": "9876"},
+        data={"phone": GRID_WORKER, "how": "id", "i-document": "passport", "i-last4": "9876"},
     )
-    assert stored_user("13800000002").check_password(temporary_of(done))
+    assert stored_user(GRID_WORKER).check_password(temporary_of(done))
 
 
 def test_after_a_staff_reset_the_resident_must_pick_a_new_password(client, demo, ctx):
-    resident = stored_user("13800000001")
+    resident = stored_user(RESIDENT)
     resident.set_password("12345678")
     resident.must_change_password = True
     db.session.commit()
-    response = client.post("/auth/login", data={"phone": "13800000001", "password": "12345678"})
+    response = client.post("/auth/login", data={"phone": RESIDENT, "password": "12345678"})
     assert response.headers["Location"] == "/auth/password"
 
 
 def test_grid_worker_cannot_reset_outside_their_grids(client, demo, login_as, create_user, ctx):
-    create_user("13900000013", grid=stored_user("13800000001").grid.community.grids[-1])
-    login_as("13800000002")
+    create_user("13900000013", grid=stored_user(RESIDENT).grid.community.grids[-1])
+    login_as(GRID_WORKER)
     response = client.post("/auth/assist-reset", data={"phone": "13900000013", "how": "send"})
     assert response.status_code == 422
     assert "不在您负责的网格" in response.get_data(as_text=True)
@@ -353,32 +354,32 @@ def test_grid_worker_cannot_reset_outside_their_grids(client, demo, login_as, cr
 
 
 def test_residents_cannot_reset_others(client, demo, login_as):
-    login_as("13800000001")
+    login_as(RESIDENT)
     assert client.get("/auth/assist-reset").status_code == 403
 
 
 def test_account_sets_name_and_home_grid(client, demo, login_as, ctx):
-    login_as("13800000005")
-    grid = stored_user("13800000001").grid
+    login_as(ORG_OFFICER)
+    grid = stored_user(RESIDENT).grid
     response = client.post("/auth/account", data={"name": "陈老师", "grid": str(grid.id)})
     assert response.status_code == 303
-    user = stored_user("13800000005")
+    user = stored_user(ORG_OFFICER)
     assert user.name == "陈老师"
     assert user.grid_id == grid.id
 
 
 def test_account_refuses_a_forged_grid(client, demo, login_as, ctx):
-    login_as("13800000005")
+    login_as(ORG_OFFICER)
     response = client.post("/auth/account", data={"name": "x", "grid": "99999"})
     assert response.status_code == 422
-    assert stored_user("13800000005").grid_id is None
+    assert stored_user(ORG_OFFICER).grid_id is None
 
 
 def test_a_deactivated_account_is_signed_out_on_its_next_request(client, demo, login_as, ctx):
-    login_as("13800000001")
+    login_as(RESIDENT)
     assert client.get("/auth/account").status_code == 200
-    stored_user("13800000001").active = False
+    stored_user(RESIDENT).active = False
     db.session.commit()
     assert client.get("/auth/account").status_code == 302
-    refused = client.post("/auth/login", data={"phone": "13800000001", "password": "linli-demo"})
+    refused = client.post("/auth/login", data={"phone": RESIDENT, "password": "linli-demo"})
     assert refused.status_code == 422

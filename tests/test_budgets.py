@@ -14,6 +14,15 @@ from blueprints.places.models import Grid
 from blueprints.reports.demo import load_demo_reports
 from blueprints.reports.models import Category, Report, ReportEvent
 from extensions import db
+from tests.people import (
+    ADMIN,
+    COMMUNITY_REVIEWER,
+    DISPATCHER,
+    GRID_WORKER,
+    ORG_OFFICER,
+    RESIDENT,
+    VOLUNTEER,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 KB = 1024
@@ -25,81 +34,81 @@ PAGES = [
     (None, "/auth/signup"),
     (None, "/auth/reset"),
     (None, "/no-such-page"),
-    ("13800000001", "/"),
-    ("13800000001", "/auth/account"),
-    ("13800000001", "/auth/password"),
-    ("13800000002", "/"),
-    ("13800000002", "/auth/assist-reset"),
-    ("13800000002", "/places/grids/G01"),
-    ("13800000003", "/"),
-    ("13800000003", "/auth/resets"),
-    ("13800000009", "/"),
-    ("13800000009", "/admin/"),
-    ("13800000009", "/admin/users"),
-    ("13800000009", "/admin/users/USER"),
-    ("13800000009", "/admin/grids"),
-    ("13800000009", "/admin/grids/GRID/edit"),
-    ("13800000009", "/admin/categories/new"),
-    ("13800000009", "/reports/reveals"),
-    ("13800000009", "/open311/keys"),
-    ("13800000009", "/calendar/"),
-    ("13800000009", "/notices/outbox"),
+    (RESIDENT, "/"),
+    (RESIDENT, "/auth/account"),
+    (RESIDENT, "/auth/password"),
+    (GRID_WORKER, "/"),
+    (GRID_WORKER, "/auth/assist-reset"),
+    (GRID_WORKER, "/places/grids/G01"),
+    (DISPATCHER, "/"),
+    (DISPATCHER, "/auth/resets"),
+    (ADMIN, "/"),
+    (ADMIN, "/admin/"),
+    (ADMIN, "/admin/users"),
+    (ADMIN, "/admin/users/USER"),
+    (ADMIN, "/admin/grids"),
+    (ADMIN, "/admin/grids/GRID/edit"),
+    (ADMIN, "/admin/categories/new"),
+    (ADMIN, "/reports/reveals"),
+    (ADMIN, "/open311/keys"),
+    (ADMIN, "/calendar/"),
+    (ADMIN, "/notices/outbox"),
     (None, "/reports/new"),
     (None, "/reports/track"),
     (None, "/reports/quick"),
-    ("13800000002", "/reports/quick"),
+    (GRID_WORKER, "/reports/quick"),
     (None, "/reports/offline"),
-    ("13800000001", "/reports/mine"),
-    ("13800000001", "/notices/"),
-    ("13800000001", "/auth/phone"),
-    ("13800000001", "/reports/claim"),
-    ("13800000002", "/reports/tasks"),
-    ("13800000003", "/reports/queue"),
-    ("13800000003", "/reports/REF"),
+    (RESIDENT, "/reports/mine"),
+    (RESIDENT, "/notices/"),
+    (RESIDENT, "/auth/phone"),
+    (RESIDENT, "/reports/claim"),
+    (GRID_WORKER, "/reports/tasks"),
+    (DISPATCHER, "/reports/queue"),
+    (DISPATCHER, "/reports/REF"),
     (None, "/reports/REF"),
     (None, "/orgs/"),
     (None, "/orgs/ORG"),
     (None, "/orgs/verify/NUMBER"),
-    ("13800000005", "/orgs/ORG"),
-    ("13800000005", "/orgs/ORG/certificate"),
-    ("13800000001", "/orgs/mine"),
-    ("13800000001", "/orgs/apply"),
-    ("13800000001", "/orgs/f/FILING"),
-    ("13800000001", "/orgs/f/FILING/step/name"),
-    ("13800000001", "/orgs/f/FILING/people"),
-    ("13800000001", "/orgs/f/FILING/charter"),
-    ("13800000001", "/orgs/listed/PERSON"),
-    ("13800000006", "/orgs/f/FILING"),
-    ("13800000006", "/orgs/queue"),
+    (ORG_OFFICER, "/orgs/ORG"),
+    (ORG_OFFICER, "/orgs/ORG/certificate"),
+    (RESIDENT, "/orgs/mine"),
+    (RESIDENT, "/orgs/apply"),
+    (RESIDENT, "/orgs/f/FILING"),
+    (RESIDENT, "/orgs/f/FILING/step/name"),
+    (RESIDENT, "/orgs/f/FILING/people"),
+    (RESIDENT, "/orgs/f/FILING/charter"),
+    (RESIDENT, "/orgs/listed/PERSON"),
+    (COMMUNITY_REVIEWER, "/orgs/f/FILING"),
+    (COMMUNITY_REVIEWER, "/orgs/queue"),
     (None, "/volunteers/"),
     (None, "/volunteers/activities/ACTIVITY"),
     (None, "/volunteers/verify"),
     (None, "/volunteers/guardian/TOKEN"),
     (None, "/volunteers/c/CONFIRM"),
-    ("13800000021", "/volunteers/mine"),
-    ("13800000021", "/volunteers/profile"),
-    ("13800000021", "/volunteers/pass"),
-    ("13800000021", "/volunteers/signups/SIGNUP"),
-    ("13800000021", "/volunteers/hours/RECORD"),
-    ("13800000021", "/volunteers/shifts/SHIFT/check-in"),
-    ("13800000021", "/volunteers/certificates/CERT"),
-    ("13800000002", "/volunteers/organize"),
-    ("13800000002", "/volunteers/activities/new"),
-    ("13800000002", "/volunteers/activities/ACTIVITY/shifts/new"),
-    ("13800000002", "/volunteers/shifts/SHIFT"),
+    (VOLUNTEER, "/volunteers/mine"),
+    (VOLUNTEER, "/volunteers/profile"),
+    (VOLUNTEER, "/volunteers/pass"),
+    (VOLUNTEER, "/volunteers/signups/SIGNUP"),
+    (VOLUNTEER, "/volunteers/hours/RECORD"),
+    (VOLUNTEER, "/volunteers/shifts/SHIFT/check-in"),
+    (VOLUNTEER, "/volunteers/certificates/CERT"),
+    (GRID_WORKER, "/volunteers/organize"),
+    (GRID_WORKER, "/volunteers/activities/new"),
+    (GRID_WORKER, "/volunteers/activities/ACTIVITY/shifts/new"),
+    (GRID_WORKER, "/volunteers/shifts/SHIFT"),
     (None, "/rooms/"),
     (None, "/rooms/ROOM"),
-    ("13800000005", "/rooms/ROOM/book"),
-    ("13800000005", "/rooms/bookings/BOOKING"),
-    ("13800000005", "/rooms/mine"),
-    ("13800000006", "/rooms/queue"),
-    ("13800000006", "/rooms/new"),
-    ("13800000006", "/rooms/ROOM/edit"),
-    ("13800000003", "/figures/grid/GRID"),
-    ("13800000003", "/figures/grid/GRID/cases"),
+    (ORG_OFFICER, "/rooms/ROOM/book"),
+    (ORG_OFFICER, "/rooms/bookings/BOOKING"),
+    (ORG_OFFICER, "/rooms/mine"),
+    (COMMUNITY_REVIEWER, "/rooms/queue"),
+    (COMMUNITY_REVIEWER, "/rooms/new"),
+    (COMMUNITY_REVIEWER, "/rooms/ROOM/edit"),
+    (DISPATCHER, "/figures/grid/GRID"),
+    (DISPATCHER, "/figures/grid/GRID/cases"),
     (None, "/figures/open"),
-    ("13800000001", "/mydata/"),
-    ("13800000001", "/mydata/delete"),
+    (RESIDENT, "/mydata/"),
+    (RESIDENT, "/mydata/delete"),
 ]
 # Not pages (redirects, files, health), or pages measured in their own tests below.
 NOT_PAGES = {
@@ -163,7 +172,7 @@ def with_demo_orgs(url):
     listing = db.session.scalar(
         select(FilingPerson)
         .join(User, FilingPerson.user_id == User.id)
-        .where(User.phone == "13800000001")
+        .where(User.phone == RESIDENT)
     )
     for word, value in (
         ("ORG", choir.id),
@@ -195,7 +204,7 @@ def volunteer_url(url):
     wang = db.session.scalar(
         select(VolunteerProfile)
         .join(User, User.id == VolunteerProfile.user_id)
-        .where(User.phone == "13800000021")
+        .where(User.phone == VOLUNTEER)
     )
     signup = db.session.scalar(
         select(Signup).where(Signup.shift_id == shift.id, Signup.profile_id == wang.id)
@@ -249,7 +258,7 @@ def test_html_fits_one_round_trip(client, demo, ctx, login_as, phone, url):
     # Real ids: on PostgreSQL the ids keep counting up from test to test.
     if "USER" in url:
         url = url.replace(
-            "USER", str(db.session.scalar(select(User.id).where(User.phone == "13800000002")))
+            "USER", str(db.session.scalar(select(User.id).where(User.phone == GRID_WORKER)))
         )
     if "GRID" in url:
         url = url.replace("GRID", str(db.session.scalar(select(Grid.id).where(Grid.code == "G01"))))
@@ -268,7 +277,7 @@ def test_html_fits_one_round_trip(client, demo, ctx, login_as, phone, url):
 
 
 def test_reset_code_page_fits(client, demo):
-    client.post("/auth/reset", data={"phone": "13800000001"})
+    client.post("/auth/reset", data={"phone": RESIDENT})
     response = client.get("/auth/reset/code", headers={"Accept-Encoding": "gzip"})
     assert response.status_code == 200
     assert len(response.data) <= 14 * KB
@@ -339,7 +348,7 @@ def test_the_loops_screens_fit_at_their_fullest(client, demo, ctx, login_as):
     for case in refs[1:]:
         act(client, case, "accept", urgency="normal")
         act(client, case, "dispatch", assignee=f"user:{worker.id}")
-    as_user(client, login_as, "13800000002")
+    as_user(client, login_as, GRID_WORKER)
     for case in refs[1::2]:
         act(client, case, "sign_start")
     sizes["tasks"] = len(client.get("/reports/tasks", headers=gz).data)

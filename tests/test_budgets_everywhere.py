@@ -12,6 +12,8 @@ import pytest
 
 from tests.pages import REDIRECTS, ROLES, find_pages, prepare_demo, visit_as
 
+pytestmark = pytest.mark.slow  # see pyproject.toml
+
 KB = 1024
 
 

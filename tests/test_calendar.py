@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from blueprints.core.workdays import CalendarDay, add_workdays
 from extensions import db
+from tests.people import ADMIN, DISPATCHER
 from tests.test_reports import category, dispatch_to_worker, file_report, report
 
 # Thursday 2026-10-01 09:00 Beijing time is 01:00 UTC. National Day week: 10-01..10-07 off,
@@ -43,7 +44,7 @@ def test_a_category_due_in_working_days(client, demo, login_as, ctx):
 
 
 def test_admins_edit_the_calendar(client, demo, login_as, ctx):
-    login_as("13800000009")
+    login_as(ADMIN)
     page = client.post("/calendar/", data={"day": "2026-10-01", "kind": "holiday", "note": "国庆"})
     assert page.status_code == 303
     assert (
@@ -66,7 +67,7 @@ def test_admins_edit_the_calendar(client, demo, login_as, ctx):
 
 
 def test_only_admins_edit_the_calendar(client, demo, login_as):
-    login_as("13800000003")
+    login_as(DISPATCHER)
     assert client.get("/calendar/").status_code == 403
     assert (
         client.post("/calendar/", data={"day": "2026-10-01", "kind": "holiday"}).status_code == 403

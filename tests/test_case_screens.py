@@ -13,10 +13,8 @@ from blueprints.reports import photos
 from blueprints.reports.models import Report, ReportEvent, ReportPhoto, ReportState
 from blueprints.util.times import utcnow
 from extensions import db
+from tests.people import C02_GRID_WORKER, DISPATCHER, GRID_WORKER, RESIDENT
 from tests.test_reports import (
-    DISPATCHER,
-    RESIDENT,
-    WORKER,
     act,
     as_user,
     category,
@@ -26,8 +24,6 @@ from tests.test_reports import (
     jpeg,
     report,
 )
-
-OTHER_WORKER = "13800000013"  # the grid worker of G04
 
 
 @pytest.fixture
@@ -74,7 +70,7 @@ def test_urge_is_offered_only_when_someone_is_assigned(client, filed, login_as):
 
 def test_a_grid_worker_signs_and_starts_in_one_action(client, filed, login_as):
     dispatch_to_worker(client, login_as, filed)
-    as_user(client, login_as, WORKER)
+    as_user(client, login_as, GRID_WORKER)
     lead, folded = actions_area(client.get(f"/reports/{filed}").get_data(as_text=True))
     assert buttons(lead) == ["签收并开始处置"]
     assert "签收" in buttons(folded)
@@ -109,9 +105,9 @@ def test_a_grid_worker_handles_straight_from_signed(client, filed, login_as):
 
 
 def test_nobody_else_may_sign_and_start(client, demo, login_as, ctx):
-    ref, _key = file_report(client, phone="13800000001")
+    ref, _key = file_report(client, phone=RESIDENT)
     dispatch_to_worker(client, login_as, ref)
-    for who in (OTHER_WORKER, RESIDENT, DISPATCHER):
+    for who in (C02_GRID_WORKER, RESIDENT, DISPATCHER):
         as_user(client, login_as, who)
         refused = act(client, ref, "sign_start")
         assert refused.status_code in (403, 422), who
@@ -137,7 +133,7 @@ def test_tasks_are_grouped_with_first_line_address_and_time_left(
     refs = [file_report(client)[0] for _ in range(3)]
     for ref in refs:
         dispatch_to_worker(client, login_as, ref)
-    as_user(client, login_as, WORKER)
+    as_user(client, login_as, GRID_WORKER)
     act(client, refs[1], "sign_start")
     act(client, refs[2], "sign_start")
     act(client, refs[2], "handle", note="好了")
@@ -201,7 +197,7 @@ def test_the_confirmation_says_what_happens_next_and_when(client, demo, ctx, app
 
 def test_the_expected_date_follows_the_case(client, filed, login_as, app):
     dispatch_to_worker(client, login_as, filed)
-    as_user(client, login_as, WORKER)
+    as_user(client, login_as, GRID_WORKER)
     act(client, filed, "sign_start")
     case = report(filed)
     client.post("/auth/logout", data={})
@@ -213,7 +209,7 @@ def test_the_expected_date_follows_the_case(client, filed, login_as, app):
     assert '<strong class="left">剩余 3 天</strong>' in staff  # 72 hours: counted in days
     assert shown_time(app, case.deadline_at) in staff
     act(client, filed, "urge")
-    as_user(client, login_as, WORKER)
+    as_user(client, login_as, GRID_WORKER)
     act(client, filed, "handle", note="修好了")
     client.post("/auth/logout", data={})
     assert "预计" not in client.get(f"/reports/{filed}").get_data(as_text=True)
@@ -301,7 +297,7 @@ def test_the_last_page_asks_how_to_reach_the_reporter_and_keeps_a_wrong_phone(cl
 
 
 def test_a_grid_worker_filing_for_a_resident_must_give_their_phone(client, demo, ctx, login_as):
-    login_as(WORKER)
+    login_as(GRID_WORKER)
     before = db.session.scalar(select(func.count()).select_from(Report))
     page = start_draft(client)
     assert "替居民反映（代办）" in page
@@ -500,6 +496,6 @@ def test_the_tracking_forms_limit_does_not_speak_of_accounts(client, demo):
 
 def test_the_login_limit_still_speaks_of_the_account(client, demo):
     for _n in range(6):
-        limited = client.post("/auth/login", data={"phone": "13800000001", "password": "wrong"})
+        limited = client.post("/auth/login", data={"phone": RESIDENT, "password": "wrong"})
     assert limited.status_code == 429
     assert "为了账号安全" in limited.get_data(as_text=True)

@@ -20,7 +20,7 @@ from blueprints.reports import intake
 from blueprints.reports.models import MeToo
 from extensions import db
 from tests.conftest import login
-from tests.factories import GRID_WORKER, ORG_OFFICER, RESIDENT, person
+from tests.people import GRID_WORKER, ORG_OFFICER, RESIDENT, person
 from tests.test_reports import file_report, report
 
 CHOIR = "桃花社区夕阳红合唱队"  # the demo group whose officer is ORG_OFFICER

@@ -11,6 +11,7 @@ import pytest
 
 from app import create_app
 from tests.conftest import TOKEN, login
+from tests.people import ADMIN
 
 FORGED_INTS = [str(2**64), str(2**63), "-1", "0", "²", "٣", "1" * 30]
 FORGED_TEXT = [
@@ -74,7 +75,7 @@ def token_of(client):
 def test_no_route_answers_a_server_error(app, demo, rule, method):
     stranger = app.test_client()
     admin = app.test_client()
-    login(admin, "13800000009")
+    login(admin, ADMIN)
     # Signing out would leave the admin a stranger for the rest of the sweep.
     clients = (stranger,) if rule == "/auth/logout" else (stranger, admin)
     tokens = {client: token_of(client) for client in clients}

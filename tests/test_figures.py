@@ -21,16 +21,8 @@ from blueprints.reports.models import Category, Report, ReportState
 from blueprints.reports.steps import Assignee
 from blueprints.util.times import utcnow
 from extensions import db
-from tests.factories import (
-    COMMUNITY_REVIEWER,
-    DISPATCHER,
-    GRID_WORKER,
-    HANDLER,
-    RESIDENT,
-    create_category,
-    create_report,
-    person,
-)
+from tests.factories import create_category, create_report
+from tests.people import COMMUNITY_REVIEWER, DISPATCHER, GRID_WORKER, HANDLER, RESIDENT, person
 
 S = ReportState
 NOVEMBER = Period(date(2026, 11, 1), date(2026, 11, 30))

@@ -31,7 +31,8 @@ from blueprints.reports.models import ReportState as S
 from blueprints.reports.steps import Assignee
 from blueprints.util.times import utcnow
 from extensions import db
-from tests.factories import DISPATCHER, create_report, person
+from tests.factories import create_report
+from tests.people import DISPATCHER, person
 
 F, R = CaseFigure, CaseFigureDay
 MIGRATION = next(Path(__file__).parent.parent.glob("migrations/versions/*_297bfea3203a_*.py"))

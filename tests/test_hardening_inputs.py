@@ -20,7 +20,7 @@ from blueprints.util.times import utcnow
 from blueprints.volunteers.models import Activity, VolunteerProfile
 from extensions import db
 from tests.conftest import login
-from tests.factories import GRID_WORKER, RESIDENT
+from tests.people import ADMIN, DISPATCHER, GRID_WORKER, RESIDENT
 from tests.test_every_route import fill, rules, token_of
 from tests.test_orgs import start, stored
 from tests.test_photos import png_claiming
@@ -50,7 +50,7 @@ def test_no_route_fails_on_ids_past_an_integer_or_dates_at_the_ends_of_time(
 ):
     stranger = app.test_client()
     admin = app.test_client()
-    login(admin, "13800000009")
+    login(admin, ADMIN)
     clients = (stranger,) if rule == "/auth/logout" else (stranger, admin)
     tokens = {client: token_of(client) for client in clients}
     names = field_names()
@@ -74,7 +74,7 @@ def test_no_route_fails_on_ids_past_an_integer_or_dates_at_the_ends_of_time(
 def test_an_id_past_an_integer_is_no_row(client, demo, number):
     assert client.get(f"/volunteers/?community={number}").status_code == 200
     assert client.get(f"/volunteers/activities/{number}").status_code == 404
-    login(client, "13800000003")
+    login(client, DISPATCHER)
     assert client.get(f"/reports/queue?grid={number}&category={number}").status_code == 200
 
 
@@ -114,7 +114,7 @@ def test_dates_at_the_ends_of_time_are_refused_or_ignored(client, demo, ctx, whe
     assert response.status_code == 422
     assert OUT_OF_TIME in response.get_data(as_text=True)
     assert db.session.scalar(select(VolunteerProfile)) is None
-    login(client, "13800000009")
+    login(client, ADMIN)
     assert client.get(f"/figures/?start={when}&end={when}").status_code in (200, 303)
     assert client.get(f"/figures/?month={when[:7]}").status_code in (200, 303)
     calendar = client.post("/calendar/", data={"day": when, "kind": "workday"})

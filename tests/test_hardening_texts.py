@@ -23,10 +23,24 @@ from blueprints.web.proxies import TrustedProxyFix
 from extensions import db
 from tests import test_orgs, test_rooms, test_volunteers
 from tests.conftest import TOKEN
-from tests.factories import DISPATCHER, create_report, person
+from tests.factories import (
+    create_booking,
+    create_filing,
+    create_profile,
+    create_report,
+    create_shift,
+)
+from tests.people import COMMUNITY_REVIEWER, DISPATCHER, GRID_WORKER, ORG_OFFICER, person
 
-submitted = test_orgs.submitted  # fixtures: an application with the community; a room
-room = test_rooms.room
+room = test_rooms.room  # the fixture: a room, with the choir that may book it
+
+
+@pytest.fixture
+def submitted(demo, ctx):
+    """An application with the community, of a group other than the room's choir."""
+    return create_filing(name="桃花社区书法协会").id
+
+
 HOSTILE = '<script>x</script> http://evil.example/"; =HYPERLINK(1)'  # fits a title
 PUBLIC = "https://linli.example.cn"
 ROOT = Path(__file__).resolve().parent.parent
@@ -90,28 +104,22 @@ def test_a_hostile_title_name_or_reason_never_reaches_a_text(
     client, submitted, room, login_as, ctx, sms
 ):
     # Volunteers: an offer, a grid worker's sign-up for someone, the day-before reminder.
-    shift = test_volunteers.make_shift(title=HOSTILE, capacity=1)
+    shift = create_shift(title=HOSTILE, capacity=1)
     shift.activity.place = HOSTILE
-    first, second = (
-        test_volunteers.make_profile(f"1370000020{i}", name=HOSTILE[:40]) for i in (1, 2)
-    )
+    first, second = (create_profile(f"1370000020{i}", name=HOSTILE[:40]) for i in (1, 2))
     a, _b = test_volunteers.join(shift, first), test_volunteers.join(shift, second)
     signups.act(a, "cancel", first.user)
-    soon = test_volunteers.make_shift(
-        start=utcnow().replace(microsecond=0) + timedelta(hours=12), title=HOSTILE
-    )
+    soon = create_shift(start=utcnow().replace(microsecond=0) + timedelta(hours=12), title=HOSTILE)
     test_volunteers.join(soon, first)
     assert clock.tick()["day_before"] == 1
     # Rooms: a room named by a user, declined with a typed reason.
-    booking = test_rooms.make_booking(
-        room, test_rooms.a_tuesday(), time(9), time(11), state="requested"
-    )
+    booking = create_booking(room, test_rooms.a_tuesday(), time(9), time(11), state="requested")
     booking.room.name = HOSTILE
     booking.purpose = HOSTILE
     db.session.commit()
-    bookings.act(booking, "decline", person(test_rooms.REVIEWER), booking.version, reason=HOSTILE)
+    bookings.act(booking, "decline", person(COMMUNITY_REVIEWER), booking.version, reason=HOSTILE)
     # Filings: returned with a typed reason.
-    login_as(test_orgs.COMMUNITY)
+    login_as(COMMUNITY_REVIEWER)
     assert test_orgs.act(client, submitted, "return", reason_people=HOSTILE).status_code == 303
     # Reports: returned with a typed reason.
     report = create_report(phone="13700000203")
@@ -141,23 +149,21 @@ def test_a_forged_host_never_reaches_a_qr_code_a_verify_link_or_a_text(
 ):
     monkeypatch.setitem(app.config, "PUBLIC_BASE_URL", PUBLIC)
     org = test_rooms.group()
-    login_as(test_rooms.OFFICER)
+    login_as(ORG_OFFICER)
     forged = on_host(client, "evil.example")
     certificate = client.get(f"/orgs/{org.id}/certificate", headers=forged)
     assert certificate.status_code == 200
     page = certificate.get_data(as_text=True)
     assert f"{PUBLIC}/orgs/verify/{org.number}" in page
     assert "evil.example" not in page
-    login_as(test_rooms.WORKER)
+    login_as(GRID_WORKER)
     forged = on_host(client, "evil.example")
     grid = client.get("/places/grids/G01", headers=forged)
     assert grid.status_code == 200
     assert f"{PUBLIC}/places/g/G01" in grid.get_data(as_text=True)
     assert "evil.example" not in grid.get_data(as_text=True)
-    booking = test_rooms.make_booking(
-        room, test_rooms.a_tuesday(), time(9), time(11), state="requested"
-    )
-    login_as(test_rooms.REVIEWER)
+    booking = create_booking(room, test_rooms.a_tuesday(), time(9), time(11), state="requested")
+    login_as(COMMUNITY_REVIEWER)
     forged = on_host(client, "evil.example")
     token = TOKEN.search(client.get("/auth/login", headers=forged).get_data(as_text=True))[1]
     decided = client.post(
@@ -166,7 +172,7 @@ def test_a_forged_host_never_reaches_a_qr_code_a_verify_link_or_a_text(
         headers=forged,
     )
     assert decided.status_code == 303
-    text = [text for phone, text in sms if phone == test_rooms.OFFICER][-1]
+    text = [text for phone, text in sms if phone == ORG_OFFICER][-1]
     assert text.endswith(f"{PUBLIC}/rooms/bookings/{booking.id}")
     assert "evil.example" not in "".join(all_texts(sms))
 

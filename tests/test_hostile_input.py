@@ -10,10 +10,11 @@ from sqlalchemy import select
 from blueprints.reports.models import Category, Report, ReportState
 from extensions import db
 from tests.conftest import login
-from tests.factories import DISPATCHER, GRID_WORKER, create_report
+from tests.factories import create_report
+from tests.people import ADMIN, DISPATCHER, GRID_WORKER, RESIDENT
 
 HUGE = "99999999999999999999999"
-DEMO_LOGIN = {"phone": "13800000001", "password": "linli-demo"}
+DEMO_LOGIN = {"phone": RESIDENT, "password": "linli-demo"}
 
 # ---- redirects stay on the site ----------------------------------------------------------
 
@@ -74,7 +75,7 @@ def test_login_follows_a_same_site_next(client, demo, target):
     ],
 )
 def test_ids_beyond_64_bits_are_404(client, demo, path):
-    login(client, "13800000009")
+    login(client, ADMIN)
     method = client.post if path.endswith("revoke") else client.get
     response = method(path, data={}) if method == client.post else method(path)
     assert response.status_code == 404
@@ -92,7 +93,7 @@ def test_ids_beyond_64_bits_are_404(client, demo, path):
     ],
 )
 def test_queue_filters_ignore_numbers_that_are_not_ids(client, demo, query):
-    login(client, "13800000003")
+    login(client, DISPATCHER)
     response = client.get(f"/reports/queue?{query}")
     assert response.status_code == 200
 
@@ -110,7 +111,7 @@ def test_queue_filters_ignore_numbers_that_are_not_ids(client, demo, query):
     ],
 )
 def test_queue_cursor_that_is_forged_is_a_polite_answer(client, demo, after):
-    login(client, "13800000003")
+    login(client, DISPATCHER)
     response = client.get("/reports/queue", query_string={"after": after})
     assert response.status_code in (200, 400)
     if response.status_code == 400:
@@ -119,7 +120,7 @@ def test_queue_cursor_that_is_forged_is_a_polite_answer(client, demo, after):
 
 @pytest.mark.parametrize("key", [HUGE, str(2**62), "²", "٣", "-5", "G01", "x" * 300])
 def test_admin_lists_survive_any_page_key(client, demo, key):
-    login(client, "13800000009")
+    login(client, ADMIN)
     for kind in ("grids", "users"):
         response = client.get(f"/admin/{kind}", query_string={"after": key})
         assert response.status_code in (200, 400)
@@ -274,7 +275,7 @@ MALFORMED_QUESTIONS = [
 
 @pytest.mark.parametrize("questions", MALFORMED_QUESTIONS)
 def test_malformed_category_questions_are_refused_with_a_message(client, demo, ctx, questions):
-    login(client, "13800000009")
+    login(client, ADMIN)
     category = db.session.scalar(select(Category).where(Category.code == "garbage"))
     before = category.questions
     page = client.get(f"/admin/categories/{category.id}/edit").get_data(as_text=True)
@@ -297,7 +298,7 @@ def test_malformed_category_questions_are_refused_with_a_message(client, demo, c
 
 
 def test_well_formed_category_questions_are_saved(client, demo, ctx):
-    login(client, "13800000009")
+    login(client, ADMIN)
     category = db.session.scalar(select(Category).where(Category.code == "garbage"))
     page = client.get(f"/admin/categories/{category.id}/edit").get_data(as_text=True)
     fields = dict(re.findall(r'name="(\w+)"[^>]*value="([^"]*)"', page))

@@ -15,6 +15,7 @@ from blueprints.notices.models import Outbox
 from blueprints.util.times import utcnow
 from extensions import db
 from tests.conftest import login
+from tests.people import ADMIN, RESIDENT
 
 redis = pytest.importorskip("redis")
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/14")
@@ -172,13 +173,13 @@ def test_readyz_says_which_parts_answered_and_the_numbers_only_to_admins(
     assert public.status_code == 200
     assert public.headers["Cache-Control"] == "no-store"
     assert public.json == {"database": "ok", "redis": "ok", "queue": "ok", "status": "ok"}
-    login(client, "13800000009")
+    login(client, ADMIN)
     details = client.get("/readyz").json["details"]
     assert details["queue_depth"] == 1
     assert details["outbox_backlog"] == 2
     assert details["outbox_failed"] == 1
     assert 595 <= details["oldest_undelivered_s"] <= 660
-    login(client, "13800000001")
+    login(client, RESIDENT)
     assert "details" not in client.get("/readyz").json
 
 

@@ -7,8 +7,11 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from tests.live import at_once, browser, live_gunicorn, post
+from tests.people import DISPATCHER, GRID_WORKER, RESIDENT
 
-SPELLINGS = ["13800000001", "+86 138-0000-0001", "138 0000 0001", "0086 13800000001"]
+pytestmark = pytest.mark.slow  # see pyproject.toml
+
+SPELLINGS = [RESIDENT, "+86 138-0000-0001", "138 0000 0001", "0086 13800000001"]
 
 
 @pytest.fixture(scope="module")
@@ -39,19 +42,19 @@ def test_wrong_logins_for_one_phone_count_once_across_workers_and_spellings(serv
         browser(server, address(99)),
         server,
         "/auth/login",
-        phone="13800000001",
+        phone=RESIDENT,
         password="linli-demo",
     )
     assert late.status_code == 429
     assert "您试了太多次" in late.text
-    assert "13800000001" not in server.log()
+    assert RESIDENT not in server.log()
     assert "0000-0001" not in server.log()
 
 
 def test_twenty_parallel_wrong_codes_get_five_checks(server):
     asker = browser(server, address(120))
-    assert post(asker, server, "/auth/reset", phone="13800000002").status_code == 303
-    code = next(t for p, t in server.sms() if p == "13800000002")
+    assert post(asker, server, "/auth/reset", phone=GRID_WORKER).status_code == 303
+    code = next(t for p, t in server.sms() if p == GRID_WORKER)
     real = re.search(r"\d{6}", code)[0]
     wrong = "000000" if real != "000000" else "111111"
     clients = []
@@ -82,7 +85,7 @@ def test_twenty_parallel_wrong_codes_get_five_checks(server):
 
 
 def test_one_phone_gets_three_texts_however_the_requests_spell_it(server):
-    target = "13800000003"
+    target = DISPATCHER
     spellings = [target, "+86 138-0000-0003", "138 0000 0003", "(138)00000003"]
     answers = at_once(
         12,
@@ -97,13 +100,11 @@ def test_one_phone_gets_three_texts_however_the_requests_spell_it(server):
 def test_an_unreachable_redis_is_a_warning_not_an_outage(tmp_path):
     with live_gunicorn(tmp_path, workers=2, env={"REDIS_URL": "redis://127.0.0.1:9/0"}) as down:
         client = browser(down)
-        wrong = post(client, down, "/auth/login", phone="13800000001", password="not-the-one")
+        wrong = post(client, down, "/auth/login", phone=RESIDENT, password="not-the-one")
         assert wrong.status_code == 422
         assert "手机号或密码不对" in wrong.text
         assert (
-            post(
-                client, down, "/auth/login", phone="13800000001", password="linli-demo"
-            ).status_code
+            post(client, down, "/auth/login", phone=RESIDENT, password="linli-demo").status_code
             == 303
         )
         assert "falling back to in-memory storage" in down.log()

@@ -11,17 +11,8 @@ from blueprints.places.models import Department
 from blueprints.reports import intake
 from extensions import db
 from tests.conftest import login
-from tests.test_reports import (
-    DISPATCHER,
-    RESIDENT,
-    WORKER,
-    act,
-    category,
-    file_report,
-    grid,
-    jpeg,
-    report,
-)
+from tests.people import DISPATCHER, GRID_WORKER, RESIDENT
+from tests.test_reports import act, category, file_report, grid, jpeg, report
 
 WORKER_NAME = "李网格"
 
@@ -107,7 +98,7 @@ def test_the_public_timeline_names_the_office_never_the_person(app, client, file
 
 
 def test_a_resident_filed_for_by_a_grid_worker_reads_the_office(app, client, demo, ctx):
-    login(client, WORKER)
+    login(client, GRID_WORKER)
     client.post("/reports/new", data={"category": str(category("garbage").id)})
     client.post(
         "/reports/new/details",

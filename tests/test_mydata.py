@@ -28,14 +28,8 @@ from blueprints.volunteers.demo import load_demo_volunteers
 from blueprints.volunteers.models import Certificate, Signup, VolunteerProfile
 from extensions import db
 from tests.conftest import login
-from tests.factories import (
-    DISPATCHER,
-    ORG_OFFICER,
-    RESIDENT,
-    create_category,
-    create_report,
-    person,
-)
+from tests.factories import create_category, create_report
+from tests.people import COMMUNITY_REVIEWER, DISPATCHER, ORG_OFFICER, RESIDENT, VOLUNTEER, person
 
 
 @pytest.fixture
@@ -225,7 +219,7 @@ def test_staff_and_the_person_in_charge_are_told_what_first(everything, client):
 
 
 def test_upcoming_signups_come_first(everything, client):
-    login(client, "13800000021")
+    login(client, VOLUNTEER)
     page = client.get("/mydata/delete").get_data(as_text=True)
     assert "请先取消报名" in page
 
@@ -267,7 +261,7 @@ def test_after_deleting_nothing_names_them(everything, client, app):
     texts += [client.get(f"/reports/{ref}").get_data(as_text=True) for ref in reports]
     texts.append(client.get("/reports/queue").get_data(as_text=True))
     client.post("/auth/logout", data={})
-    login(client, "13800000006")  # the community reviewer, on the applications that listed her
+    login(client, COMMUNITY_REVIEWER)  # the community reviewer, on the applications that listed her
     for filing_id in db.session.scalars(select(FilingPerson.filing_id).distinct()):
         texts.append(client.get(f"/orgs/f/{filing_id}/people").get_data(as_text=True))
     for text in texts:
@@ -282,10 +276,10 @@ def test_a_certificate_of_a_removed_holder_verifies_as_such(everything, client):
         select(Certificate)
         .join(VolunteerProfile)
         .join(User, User.id == VolunteerProfile.user_id)
-        .where(User.phone == "13800000021")
+        .where(User.phone == VOLUNTEER)
     )
-    free_to_go("13800000021")
-    login(client, "13800000021")
+    free_to_go(VOLUNTEER)
+    login(client, VOLUNTEER)
     assert (
         client.post("/mydata/delete", data={"password": "linli-demo", "sure": "y"}).status_code
         == 303

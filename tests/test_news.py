@@ -13,18 +13,8 @@ from blueprints.notices.models import Notice, Outbox
 from blueprints.reports.models import ReportFollow
 from blueprints.web import ratelimit
 from extensions import db
-from tests.test_reports import (
-    DISPATCHER,
-    RESIDENT,
-    WORKER,
-    act,
-    as_user,
-    dispatch_to_worker,
-    file_report,
-    grid,
-    jpeg,
-    report,
-)
+from tests.people import DISPATCHER, GRID_WORKER, RESIDENT
+from tests.test_reports import act, as_user, dispatch_to_worker, file_report, grid, jpeg, report
 
 PHONE = "13912345678"
 
@@ -178,13 +168,13 @@ def test_the_whole_loop_speaks_the_residents_language(
     worker = staff_for("grid_worker", grid("G01"))[0]
     act(client, ref, "accept", urgency="normal")
     act(client, ref, "dispatch", assignee=f"user:{worker.id}", note="尽快", public_note="1")
-    as_user(client, login_as, WORKER)
+    as_user(client, login_as, GRID_WORKER)
     for action, data in [("sign", {}), ("start", {}), ("note", {"note": "已联系电工"})]:
         act(client, ref, action, **data)
     act(client, ref, "handle", note="换了灯泡")
     as_user(client, login_as, DISPATCHER)
     act(client, ref, "redo", reason="还是不亮")
-    as_user(client, login_as, WORKER)
+    as_user(client, login_as, GRID_WORKER)
     act(client, ref, "handle", note="换了灯泡")
     as_user(client, login_as, DISPATCHER)
     act(client, ref, "verify")
@@ -213,7 +203,7 @@ def test_the_residents_timeline_speaks_their_words(client, demo, login_as, ctx):
     worker = staff_for("grid_worker", grid("G01"))[0]
     act(client, ref, "accept", urgency="normal")
     act(client, ref, "dispatch", assignee=f"user:{worker.id}", note="先联系物业王经理")
-    as_user(client, login_as, WORKER)
+    as_user(client, login_as, GRID_WORKER)
     act(client, ref, "sign")
     act(client, ref, "note", note="已联系电工")
     act(client, ref, "handle", note="换了灯泡")

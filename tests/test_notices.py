@@ -8,13 +8,12 @@ from blueprints.notices.models import Notice
 from extensions import db
 from tests.conftest import login
 from tests.keyset import FORGED, walk
-
-RESIDENT = "13800000001"
+from tests.people import GRID_WORKER, RESIDENT
 
 
 def test_the_inbox_pages_through_every_message_once_newest_first(client, demo, ctx):
     user = db.session.scalar(select(User).where(User.phone == RESIDENT))
-    other = db.session.scalar(select(User).where(User.phone == "13800000002"))
+    other = db.session.scalar(select(User).where(User.phone == GRID_WORKER))
     # Threads of three messages each: a page may end inside one, which goes on on the next.
     for n in range(120):
         db.session.add(Notice(user_id=user.id, text=f"消息{n}", url=f"/orgs/{n // 3}"))

@@ -12,7 +12,8 @@ from sqlalchemy import func, select
 from blueprints.reports.models import Report, ReportPhoto
 from extensions import db
 from tests.conftest import TOKEN, login
-from tests.test_reports import WORKER, category, grid, jpeg
+from tests.people import GRID_WORKER, HANDLER, RESIDENT
+from tests.test_reports import category, grid, jpeg
 
 JSON = {"Accept": "application/json"}
 
@@ -156,7 +157,7 @@ def test_a_category_question_is_asked_on_the_same_page(client, demo, ctx):
 
 
 def test_a_grid_worker_files_for_a_resident_or_from_patrol(client, demo, ctx):
-    login(client, WORKER)
+    login(client, GRID_WORKER)
     assert 'name="mode"' in client.get("/reports/quick").get_data(as_text=True)
     no_phone = client.post("/reports/quick", data=quick_form(mode="resident", phone=""))
     assert no_phone.status_code == 422
@@ -166,7 +167,7 @@ def test_a_grid_worker_files_for_a_resident_or_from_patrol(client, demo, ctx):
     )
     [report] = reports()
     assert report.source == "patrol"
-    assert report.proxy.phone == WORKER
+    assert report.proxy.phone == GRID_WORKER
 
 
 def test_a_queued_report_gets_a_fresh_token_after_its_session_is_gone(app, demo, ctx):
@@ -190,7 +191,7 @@ def test_sending_is_rate_limited_like_the_wizard(client, demo, ctx):
 
 
 def test_the_service_worker_gets_nobodys_copy(client, demo, ctx):
-    login(client, "13800000001")
+    login(client, RESIDENT)
     assert "张阿姨" in client.get("/reports/quick").get_data(as_text=True)
     shell = client.get("/reports/quick", headers={"X-Linli-Shell": "1"}).get_data(as_text=True)
     assert "张阿姨" not in shell
@@ -216,10 +217,10 @@ def test_the_service_worker_keeps_what_the_form_needs(client, demo):
 
 
 def test_only_a_grid_workers_task_list_is_kept_offline(client, demo):
-    login(client, WORKER)
+    login(client, GRID_WORKER)
     assert "data-offline" in client.get("/reports/tasks").get_data(as_text=True)
     client.post("/auth/logout", data={})
-    login(client, "13800000004")  # a department handler
+    login(client, HANDLER)  # a department handler
     assert "data-offline" not in client.get("/reports/tasks").get_data(as_text=True)
 
 
@@ -232,6 +233,7 @@ def test_pages_carry_the_status_line_words_in_their_language(client, demo):
     assert 'data-up="Uploading: {n}%, about {s} seconds left"' in en
 
 
+@pytest.mark.slow
 def test_copies_of_one_submission_sent_at_once_make_one_report(tmp_path):
     """The page's own try and the service worker's, arriving together at different workers of a
     real gunicorn: one report, one photo, and no file left over from the copy that lost."""

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from blueprints.reports.models import Report
 from blueprints.util.times import utcnow
 from extensions import db, limiter
+from tests.people import ADMIN, DISPATCHER
 
 BASE = "/open311/v2"
 KEY = "linli-demo-key"
@@ -255,7 +256,7 @@ def test_post_errors(client, demo, ctx, fields, status):
 def test_revoked_key_is_refused(client, demo, login_as, ctx):
     from blueprints.open311.models import ApiKey
 
-    login_as("13800000009")
+    login_as(ADMIN)
     key = db.session.scalar(select(ApiKey))
     assert client.post(f"/open311/keys/{key.id}/revoke", data={}).status_code == 303
     assert post(client).status_code == 200, "not revoked without the tick"
@@ -266,7 +267,7 @@ def test_revoked_key_is_refused(client, demo, login_as, ctx):
 def test_admin_issues_a_key_shown_once_and_stored_hashed(client, demo, login_as, ctx):
     from blueprints.open311.models import ApiKey, hash_key
 
-    login_as("13800000009")
+    login_as(ADMIN)
     page = client.post("/open311/keys", data={"name": "12345热线"}).get_data(as_text=True)
     raw = page.split('<p class="code">')[1].split("<")[0]
     stored = db.session.scalar(select(ApiKey).where(ApiKey.name == "12345热线"))
@@ -278,7 +279,7 @@ def test_admin_issues_a_key_shown_once_and_stored_hashed(client, demo, login_as,
 
 
 def test_keys_page_is_for_admins_only(client, demo, login_as):
-    login_as("13800000003")
+    login_as(DISPATCHER)
     assert client.get("/open311/keys").status_code == 403
 
 
@@ -331,7 +332,7 @@ def test_unknown_request_is_404(client):
 
 def test_service_request_updates(client, demo, login_as, ctx):
     ref = post(client).get_json()[0]["service_request_id"]
-    login_as("13800000003")
+    login_as(DISPATCHER)
     report = db.session.scalar(select(Report).where(Report.ref == ref))
     client.post(
         f"/reports/{ref}/act/accept", data={"urgency": "normal", "version": str(report.version)}
@@ -447,7 +448,7 @@ def test_any_service_code_or_id_gives_no_server_error(client, code, fmt):
 def test_key_pages_refuse_a_post_without_a_csrf_token(client, demo, login_as, ctx):
     from blueprints.open311.models import ApiKey
 
-    login_as("13800000009")
+    login_as(ADMIN)
     before = db.session.scalars(select(ApiKey)).all()
     issued = client.post("/open311/keys", data={"name": "跨站"}, csrf=False)
     assert issued.status_code == 400
@@ -464,7 +465,7 @@ def test_key_pages_refuse_a_post_without_a_csrf_token(client, demo, login_as, ct
 def test_key_pages_work_with_a_csrf_token(client, demo, login_as, ctx):
     from blueprints.open311.models import ApiKey
 
-    login_as("13800000009")
+    login_as(ADMIN)
     assert client.post("/open311/keys", data={"name": "热线"}).status_code == 200
     key = db.session.scalar(select(ApiKey).where(ApiKey.name == "热线"))
     response = client.post(f"/open311/keys/{key.id}/revoke", data={"sure": "yes"})
@@ -474,7 +475,7 @@ def test_key_pages_work_with_a_csrf_token(client, demo, login_as, ctx):
 
 
 def test_the_api_post_needs_no_csrf_token_even_from_a_signed_in_browser(client, demo, login_as):
-    login_as("13800000009")
+    login_as(ADMIN)
     assert post(client).status_code == 200
 
 

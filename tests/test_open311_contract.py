@@ -12,7 +12,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.live import ROOT, live_gunicorn
+
+pytestmark = pytest.mark.slow  # see pyproject.toml
 
 
 def test_the_api_answers_as_its_openapi_document_says(tmp_path):

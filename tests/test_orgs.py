@@ -9,7 +9,6 @@ import pytest
 from PIL import Image
 from sqlalchemy import func, select
 
-from blueprints.auth.models import User
 from blueprints.core.errors import Conflict
 from blueprints.notices.models import Notice
 from blueprints.orgs import lifecycle, rules
@@ -22,28 +21,22 @@ from blueprints.orgs.models import (
     OrgMember,
 )
 from blueprints.orgs.workflow import flow
-from blueprints.places.models import Community
 from blueprints.util.times import utcnow
 from extensions import db
+from tests.factories import ORG_NAME, create_filing, create_org
 from tests.keyset import FIRST, refuses_forged_keys, walk
-
-RESIDENT, OFFICER, COMMUNITY, STREET, ADMIN = (
-    "13800000001",
-    "13800000005",
-    "13800000006",
-    "13800000007",
-    "13800000009",
+from tests.people import (
+    ADMIN,
+    COMMUNITY_REVIEWER,
+    GRID_WORKER,
+    ORG_OFFICER,
+    RESIDENT,
+    STREET_REVIEWER,
+    community,
+    person,
 )
-NAME = "桃花社区夕阳红合唱队"
+
 HX = {"HX-Request": "true", "HX-Request-Type": "partial"}
-
-
-def community(code):
-    return db.session.scalar(select(Community).where(Community.code == code))
-
-
-def user(phone):
-    return db.session.scalar(select(User).where(User.phone == phone))
 
 
 def stored(filing_id):
@@ -55,7 +48,7 @@ def filing_id_of(response):
     return int(re.search(r"/orgs/f/(\d+)", response.headers["Location"]).group(1))
 
 
-def start(client, name=NAME, code="C01"):
+def start(client, name=ORG_NAME, code="C01"):
     response = client.post("/orgs/apply", data={"community": community(code).id, "name": name})
     assert response.status_code == 303, response.get_data(as_text=True)[:800]
     return filing_id_of(response)
@@ -76,7 +69,7 @@ def fill(client, fid, kind="culture", people=10):
     steps = {
         "kind": {"kind": kind},
         "scope": {"scope": "组织社区老人每周排练合唱，参加社区文艺活动。"},
-        "leader": {"leader_name": "陈会长", "leader_phone": "13800000005"},
+        "leader": {"leader_name": "陈会长", "leader_phone": ORG_OFFICER},
         "venue": {"venue": "桃花社区党群服务中心二楼活动室", "venue_shared": "y"},
         "funds": {"funds": "每年约2000元", "fund_sources": "成员自愿缴纳"},
     }
@@ -97,15 +90,9 @@ def act(client, fid, action, **data):
 
 
 @pytest.fixture
-def submitted(client, demo, ctx, login_as):
-    """An application filed by the demo org officer through the real forms, now with the
-    community reviewer; the test client is signed out."""
-    login_as(OFFICER)
-    fid = start(client)
-    fill(client, fid)
-    assert act(client, fid, "submit").status_code == 303
-    client.post("/auth/logout", data={})
-    return fid
+def submitted(demo, ctx):
+    """An application filed by the demo org officer, now with the community reviewer."""
+    return create_filing().id
 
 
 def png(size=(400, 300)):
@@ -127,11 +114,11 @@ def test_each_step_is_saved_as_a_draft_and_resumable(client, demo, ctx, login_as
     response = client.post(f"/orgs/f/{fid}/step/leader", data=leader)
     assert response.headers["Location"] == f"/orgs/f/{fid}/people"
     filing = stored(fid)
-    assert (filing.state, filing.name, filing.kind) == ("draft", NAME, "service")
+    assert (filing.state, filing.name, filing.kind) == ("draft", ORG_NAME, "service")
     assert filing.applicant.phone == RESIDENT
     assert start(client) == fid  # the first step sent twice makes one draft
     mine = client.get("/orgs/mine").get_data(as_text=True)
-    assert NAME in mine
+    assert ORG_NAME in mine
     assert f"/orgs/f/{fid}" in mine
     page = client.get(f"/orgs/f/{fid}").get_data(as_text=True)
     assert "提交前还要补上" in page
@@ -146,9 +133,9 @@ def test_the_whole_way_draft_return_resubmit_approve(client, submitted, login_as
     assert filing.deadline_at > utcnow()
     assert [e.action for e in filing.events] == ["submit"]
 
-    login_as(COMMUNITY)
+    login_as(COMMUNITY_REVIEWER)
     queue = client.get("/orgs/queue").get_data(as_text=True)
-    assert NAME in queue
+    assert ORG_NAME in queue
     assert "请在" in queue
     response = act(client, fid, "return", reason_people="成员名单里有两位不是本社区居民，请核实。")
     assert response.status_code == 303
@@ -157,7 +144,7 @@ def test_the_whole_way_draft_return_resubmit_approve(client, submitted, login_as
     assert filing.deadline_at is None
     assert filing.reason_for == {"people": "成员名单里有两位不是本社区居民，请核实。"}
 
-    login_as(OFFICER)
+    login_as(ORG_OFFICER)
     page = client.get(f"/orgs/f/{fid}").get_data(as_text=True)
     assert "审核意见：成员名单里有两位不是本社区居民" in page
     people = client.get(f"/orgs/f/{fid}/people").get_data(as_text=True)
@@ -168,7 +155,7 @@ def test_the_whole_way_draft_return_resubmit_approve(client, submitted, login_as
     assert act(client, fid, "resubmit").status_code == 303
     assert stored(fid).state == "community_review"
 
-    login_as(COMMUNITY)
+    login_as(COMMUNITY_REVIEWER)
     page = client.get(f"/orgs/f/{fid}").get_data(as_text=True)
     assert "退回后改了什么" in page
     assert "成员09" in page
@@ -180,13 +167,13 @@ def test_the_whole_way_draft_return_resubmit_approve(client, submitted, login_as
     assert act(client, fid, "pass").status_code == 303
     assert stored(fid).state == "street_review"
 
-    login_as(STREET)
-    assert NAME in client.get("/orgs/queue").get_data(as_text=True)
+    login_as(STREET_REVIEWER)
+    assert ORG_NAME in client.get("/orgs/queue").get_data(as_text=True)
     assert act(client, fid, "approve").status_code == 303
     filing = stored(fid)
     org = filing.org
     assert filing.state == "approved"
-    assert org.officer.phone == OFFICER
+    assert org.officer.phone == ORG_OFFICER
     assert re.fullmatch(rf"S01-{utcnow().year}-\d{{4}}", org.number)
     assert org.valid_until.year == org.approved_at.year + 3
     assert len(org.members) == 10
@@ -198,30 +185,32 @@ def test_the_whole_way_draft_return_resubmit_approve(client, submitted, login_as
         "pass",
         "approve",
     ]
-    told = db.session.scalars(select(Notice.text).where(Notice.user_id == user(OFFICER).id)).all()
+    told = db.session.scalars(
+        select(Notice.text).where(Notice.user_id == person(ORG_OFFICER).id)
+    ).all()
     assert "您的备案申请“%(name)s”被退回，需要修改：%(reason)s。改好后请重新提交。" in told
     assert "您的备案申请“%(name)s”已准予备案，备案编号 %(number)s。" in told
 
     client.post("/auth/logout", data={})
     directory = client.get("/orgs/?q=夕阳红").get_data(as_text=True)
-    assert NAME in directory
+    assert ORG_NAME in directory
     public = client.get(f"/orgs/{org.id}").get_data(as_text=True)
     assert org.number in public
     assert "陈会长" not in public
-    assert "13800000005" not in public
+    assert ORG_OFFICER not in public
     verify = client.get(f"/orgs/verify/{org.number}").get_data(as_text=True)
     assert "这是有效的备案。" in verify
-    assert NAME in verify
+    assert ORG_NAME in verify
     assert "陈会长" not in verify
 
-    login_as(OFFICER)
+    login_as(ORG_OFFICER)
     certificate = client.get(f"/orgs/{org.id}/certificate").get_data(as_text=True)
     assert "<svg" in certificate
     assert f"/orgs/verify/{org.number}" in certificate
 
 
 def test_refused_with_a_reason(client, submitted, login_as, ctx):
-    login_as(COMMUNITY)
+    login_as(COMMUNITY_REVIEWER)
     response = act(client, submitted, "refuse", reason="")
     assert response.status_code == 422
     assert "请写明不予备案的原因。" in response.get_data(as_text=True)
@@ -229,20 +218,20 @@ def test_refused_with_a_reason(client, submitted, login_as, ctx):
     filing = stored(submitted)
     assert filing.state == "refused"
     assert filing.events[-1].note == "活动内容不属于社区社会组织"
-    assert flow.actions_for(filing, user(OFFICER)) == {}
+    assert flow.actions_for(filing, person(ORG_OFFICER)) == {}
 
 
 def test_the_applicant_may_withdraw_before_a_decision(client, submitted, login_as, ctx):
-    login_as(OFFICER)
+    login_as(ORG_OFFICER)
     assert act(client, submitted, "withdraw").status_code == 422
     assert act(client, submitted, "withdraw", confirm="yes").status_code == 303
     assert stored(submitted).state == "withdrawn"
-    login_as(COMMUNITY)
-    assert NAME not in client.get("/orgs/queue").get_data(as_text=True)
+    login_as(COMMUNITY_REVIEWER)
+    assert ORG_NAME not in client.get("/orgs/queue").get_data(as_text=True)
 
 
 def test_a_return_needs_a_reason_and_keeps_what_was_typed(client, submitted, login_as, ctx):
-    login_as(COMMUNITY)
+    login_as(COMMUNITY_REVIEWER)
     response = act(client, submitted, "return", reason_name="   ")
     assert response.status_code == 422
     assert "退回时请至少写一条原因" in response.get_data(as_text=True)
@@ -253,9 +242,8 @@ def test_a_return_needs_a_reason_and_keeps_what_was_typed(client, submitted, log
 
 
 def test_too_few_people_cannot_be_submitted(client, demo, ctx, login_as):
+    fid = create_filing("draft", applicant=RESIDENT, people=5).id
     login_as(RESIDENT)
-    fid = start(client)
-    fill(client, fid, people=5)
     response = act(client, fid, "submit")
     assert response.status_code == 422
     assert "成员（含发起人）至少要10位，现在有5位。" in response.get_data(as_text=True)
@@ -279,11 +267,11 @@ def test_a_service_group_needs_three_staff(client, demo, ctx, login_as):
 
 def test_the_same_name_is_refused_a_similar_one_warned(client, submitted, ctx, login_as):
     login_as(RESIDENT)
-    response = client.post("/orgs/apply", data={"community": community("C02").id, "name": NAME})
+    response = client.post("/orgs/apply", data={"community": community("C02").id, "name": ORG_NAME})
     assert response.status_code == 422
     page = response.get_data(as_text=True)
     assert "街道里已经有叫“桃花社区夕阳红合唱队”的组织" in page
-    assert f'value="{NAME}"' in page
+    assert f'value="{ORG_NAME}"' in page
     response = client.post(
         "/orgs/apply", data={"community": community("C01").id, "name": "桃花社区夕阳红合唱团"}
     )
@@ -310,7 +298,7 @@ def test_a_pdf_charter_is_kept_and_only_downloaded(client, demo, ctx, login_as):
     assert download.headers["Cache-Control"] == "private, no-store"
     client.post("/auth/logout", data={})
     assert client.get(f"/orgs/f/{fid}/charter/file").status_code == 302
-    login_as("13800000002")
+    login_as(GRID_WORKER)
     assert client.get(f"/orgs/f/{fid}/charter/file").status_code == 404
 
 
@@ -387,12 +375,12 @@ def test_forged_ids_are_not_found_and_other_communities_forbidden(
     assert client.get(f"/orgs/f/{fid}").status_code == 403
     assert client.post(f"/orgs/f/{fid}/act/pass", data={}).status_code == 403
     assert client.get("/orgs/f/999999").status_code == 404
-    assert NAME not in client.get("/orgs/queue").get_data(as_text=True)
+    assert ORG_NAME not in client.get("/orgs/queue").get_data(as_text=True)
     # A street reviewer sees it, but may not take the community's step.
-    login_as(STREET)
+    login_as(STREET_REVIEWER)
     assert act(client, fid, "pass").status_code == 403
     assert stored(fid).state == "community_review"
-    login_as(COMMUNITY)
+    login_as(COMMUNITY_REVIEWER)
     assert client.post(f"/orgs/f/{fid}/step/name", data={"name": "别的名字"}).status_code == 403
 
 
@@ -400,7 +388,7 @@ def test_two_reviewers_deciding_at_once_one_wins(client, submitted, ctx, login_a
     fid = submitted
     create_user("13800000067", roles=[("community_reviewer", community("C01"))])
     seen = str(stored(fid).version)
-    login_as(COMMUNITY)
+    login_as(COMMUNITY_REVIEWER)
     assert act(client, fid, "pass", version=seen).status_code == 303
     login_as("13800000067")
     response = act(client, fid, "return", version=seen, reason_name="换个名字")
@@ -410,37 +398,34 @@ def test_two_reviewers_deciding_at_once_one_wins(client, submitted, ctx, login_a
     assert filing.state == "street_review"
     assert filing.reason_for == {}
     with pytest.raises(Conflict):
-        flow.apply(filing, "approve", user(STREET), version=int(seen))
+        flow.apply(filing, "approve", person(STREET_REVIEWER), version=int(seen))
 
 
 def test_listed_people_are_told_and_may_decline(client, demo, ctx, login_as):
-    login_as(OFFICER)
-    fid = start(client)
-    fill(client, fid, people=9)
+    fid = create_filing("draft", people=9).id
+    login_as(ORG_OFFICER)
     client.post(
         f"/orgs/f/{fid}/people", data={"role": "member", "name": "张阿姨", "phone": RESIDENT}
     )
     assert act(client, fid, "submit").status_code == 303
-    resident = user(RESIDENT)
+    resident = person(RESIDENT)
     notice = db.session.scalar(select(Notice).where(Notice.user_id == resident.id))
     assert notice is not None
     assert "/orgs/listed/" in notice.url
     login_as(RESIDENT)
     assert client.post(notice.url, data={"reason": "我没有参加"}).status_code == 303
-    person = db.session.scalar(select(FilingPerson).where(FilingPerson.user_id == resident.id))
-    assert (person.status, person.phone) == ("declined", "")
+    entry = db.session.scalar(select(FilingPerson).where(FilingPerson.user_id == resident.id))
+    assert (entry.status, entry.phone) == ("declined", "")
     assert rules.people_problem(stored(fid)) == "成员（含发起人）至少要10位，现在有9位。"
-    login_as(COMMUNITY)
+    login_as(COMMUNITY_REVIEWER)
     response = act(client, fid, "pass")
     assert response.status_code == 422
     assert "现在有9位" in response.get_data(as_text=True)
 
 
 def test_a_reviewer_never_decides_their_own_application(client, demo, ctx, login_as):
-    login_as(COMMUNITY)
-    fid = start(client)
-    fill(client, fid)
-    act(client, fid, "submit")
+    fid = create_filing(applicant=COMMUNITY_REVIEWER).id
+    login_as(COMMUNITY_REVIEWER)
     assert act(client, fid, "pass").status_code == 422
     assert stored(fid).state == "community_review"
 
@@ -449,14 +434,8 @@ def test_a_reviewer_never_decides_their_own_application(client, demo, ctx, login
 
 
 @pytest.fixture
-def approved(submitted, ctx):
-    filing = stored(submitted)
-    for person in filing.people:
-        person.status = "paper" if not person.phone else person.status
-    db.session.commit()
-    flow.apply(filing, "pass", user(COMMUNITY))
-    flow.apply(filing, "approve", user(STREET))
-    return stored(submitted).org
+def approved(demo, ctx):
+    return create_org()
 
 
 def test_filing_numbers_count_up_per_street_and_year(approved, ctx):
@@ -477,13 +456,13 @@ def test_renewal_reminder_expiry_and_renewal(client, approved, ctx, login_as):
     assert counts["expired"] == 1
     db.session.expire_all()
     assert db.session.get(Org, org.id).state == "expired"
-    assert NAME not in client.get("/orgs/").get_data(as_text=True)
+    assert ORG_NAME not in client.get("/orgs/").get_data(as_text=True)
     assert "现在无效" in client.get(f"/orgs/verify/{org.number}").get_data(as_text=True)
-    login_as(OFFICER)
+    login_as(ORG_OFFICER)
     assert client.post(f"/orgs/{org.id}/renew", data={}).status_code == 303
     renewal = db.session.scalar(select(Filing).where(Filing.purpose == "renewal"))
     assert renewal.state == "street_review"
-    login_as(STREET)
+    login_as(STREET_REVIEWER)
     assert act(client, renewal.id, "approve").status_code == 303
     db.session.expire_all()
     org = db.session.get(Org, org.id)
@@ -493,7 +472,7 @@ def test_renewal_reminder_expiry_and_renewal(client, approved, ctx, login_as):
 
 def test_a_change_of_person_in_charge_goes_to_the_street(client, approved, ctx, login_as):
     org = approved
-    login_as(OFFICER)
+    login_as(ORG_OFFICER)
     response = client.post(f"/orgs/{org.id}/change", data={})
     fid = filing_id_of(response)
     assert (
@@ -506,22 +485,22 @@ def test_a_change_of_person_in_charge_goes_to_the_street(client, approved, ctx, 
     assert act(client, fid, "submit").status_code == 303
     assert stored(fid).state == "street_review"
     assert db.session.get(Org, org.id).leader_name == "陈会长"
-    login_as(STREET)
+    login_as(STREET_REVIEWER)
     assert act(client, fid, "approve").status_code == 303
     db.session.expire_all()
     assert db.session.get(Org, org.id).leader_name == "李新"
     certificate = client.get(f"/orgs/{org.id}/certificate").get_data(as_text=True)
     assert "李新" in certificate
     assert "陈会长" not in certificate
-    assert db.session.get(Org, org.id).officer.phone == OFFICER  # 李新 has no account
+    assert db.session.get(Org, org.id).officer.phone == ORG_OFFICER  # 李新 has no account
 
     # Handed to someone with an account, the organization is theirs to run.
-    login_as(OFFICER)
+    login_as(ORG_OFFICER)
     fid = filing_id_of(client.post(f"/orgs/{org.id}/change", data={}))
     handover = {"leader_name": "张阿姨", "leader_phone": RESIDENT}
     client.post(f"/orgs/f/{fid}/step/leader", data=handover)
     act(client, fid, "submit")
-    login_as(STREET)
+    login_as(STREET_REVIEWER)
     act(client, fid, "approve")
     db.session.expire_all()
     assert db.session.get(Org, org.id).officer.phone == RESIDENT
@@ -538,7 +517,7 @@ def test_join_accept_and_masked_phones_with_logged_reveals(client, approved, ctx
     asked = db.session.scalar(select(OrgMember).where(OrgMember.status == "asked"))
     asked_id = asked.id
     assert client.post(f"/orgs/{org.id}/members/{asked.id}/accept", data={}).status_code == 403
-    login_as(OFFICER)
+    login_as(ORG_OFFICER)
     page = client.get(f"/orgs/{org.id}").get_data(as_text=True)
     assert "139****0001" in page
     assert "13900000001" not in page
@@ -549,7 +528,7 @@ def test_join_accept_and_masked_phones_with_logged_reveals(client, approved, ctx
     shown = client.post(f"/orgs/{org.id}/members/{member.id}/phone", data={})
     assert member.phone in shown.get_data(as_text=True)
     reveal = db.session.scalar(select(MemberPhoneReveal))
-    assert reveal.user.phone == OFFICER
+    assert reveal.user.phone == ORG_OFFICER
     assert reveal.whose == member.name
     login_as(RESIDENT)
     assert client.post(f"/orgs/{org.id}/members/{member.id}/phone", data={}).status_code == 403
@@ -561,7 +540,7 @@ def test_join_accept_and_masked_phones_with_logged_reveals(client, approved, ctx
 
 def test_deregistration_needs_a_reason(client, approved, ctx, login_as):
     org = approved
-    login_as(OFFICER)
+    login_as(ORG_OFFICER)
     assert client.post(f"/orgs/{org.id}/deregister", data={"reason": ""}).status_code == 422
     assert (
         client.post(f"/orgs/{org.id}/deregister", data={"reason": "成员都搬走了"}).status_code
@@ -584,7 +563,7 @@ def test_the_review_tick_reminds_and_flags_overdue_once(submitted, ctx):
     assert flow.tick(now=utcnow() + timedelta(hours=4))["overdue"] == 1
     admin_told = db.session.scalar(
         select(func.count(Notice.id)).where(
-            Notice.user_id == user(ADMIN).id, Notice.text.contains("超过审核时限")
+            Notice.user_id == person(ADMIN).id, Notice.text.contains("超过审核时限")
         )
     )
     assert admin_told == 1
@@ -607,8 +586,8 @@ def test_the_people_list_is_a_fragment_for_htmx(client, demo, ctx, login_as):
     assert response.status_code == 200
     assert "<html" not in body
     assert "甲" in body
-    person = stored(fid).people[0]
-    response = client.post(f"/orgs/f/{fid}/people/{person.id}/remove", data={}, headers=HX)
+    entry = stored(fid).people[0]
+    response = client.post(f"/orgs/f/{fid}/people/{entry.id}/remove", data={}, headers=HX)
     assert response.status_code == 200
     assert "还没有加人" in response.get_data(as_text=True)
     full = client.get(f"/orgs/f/{fid}/people")
@@ -621,7 +600,7 @@ def test_the_officer_keeps_the_profile_and_nobody_else_may(client, approved, ctx
     assert client.post(f"/orgs/{org.id}/profile", data={"scope": "别人改的"}).status_code == 403
     assert client.post(f"/orgs/{org.id}/change", data={}).status_code == 403
     assert client.post(f"/orgs/{org.id}/deregister", data={"reason": "x"}).status_code == 403
-    login_as(OFFICER)
+    login_as(ORG_OFFICER)
     response = client.post(f"/orgs/{org.id}/profile", data={"scope": "每周二、四上午排练。"})
     assert response.status_code == 303
     db.session.expire_all()
@@ -657,14 +636,14 @@ def test_a_listing_may_be_declined_only_while_the_application_is_open(
     client, approved, ctx, login_as
 ):
     filing = approved.filings[0]
-    person = filing.people[0]
-    person.user = user(RESIDENT)
+    entry = filing.people[0]
+    entry.user = person(RESIDENT)
     db.session.commit()
     login_as(RESIDENT)
-    response = client.post(f"/orgs/listed/{person.id}", data={})
+    response = client.post(f"/orgs/listed/{entry.id}", data={})
     assert "这份申请已经办完了" in client.get(response.headers["Location"]).get_data(as_text=True)
     db.session.expire_all()
-    assert db.session.get(FilingPerson, person.id).status == "listed"
+    assert db.session.get(FilingPerson, entry.id).status == "listed"
 
 
 def test_the_directory_is_keyset_paged_with_its_filters_kept(client, demo, ctx):
@@ -699,7 +678,7 @@ def test_the_directory_is_keyset_paged_with_its_filters_kept(client, demo, ctx):
 
 
 def test_the_review_queue_pages_by_deadline_then_id(client, demo, ctx, login_as):
-    applicant = user(RESIDENT)
+    applicant = person(RESIDENT)
     soon = utcnow() + timedelta(days=3)
     for n in range(70):
         # Deadlines shared by several applications: the id orders them, none is lost.
@@ -718,7 +697,7 @@ def test_the_review_queue_pages_by_deadline_then_id(client, demo, ctx, login_as)
         .where(Filing.state == "community_review", Filing.community_id == community("C01").id)
         .order_by(Filing.deadline_at, Filing.id)
     ).all()
-    login_as(COMMUNITY)
+    login_as(COMMUNITY_REVIEWER)
     names, later = walk(client, "/orgs/queue", r">(审核队\d\d)</a>")
     assert names == expected
     assert len(later) == 1
@@ -728,7 +707,7 @@ def test_the_review_queue_pages_by_deadline_then_id(client, demo, ctx, login_as)
 def test_my_filings_and_listings_page_apart_each_keeping_the_others_place(
     client, demo, ctx, login_as
 ):
-    applicant, listed = user(OFFICER), user(RESIDENT)
+    applicant, listed = person(ORG_OFFICER), person(RESIDENT)
     for n in range(40):
         filing = Filing(applicant_id=applicant.id, community_id=community("C01").id)
         filing.name = f"我的申请{n:02d}"
@@ -736,7 +715,7 @@ def test_my_filings_and_listings_page_apart_each_keeping_the_others_place(
         db.session.add(filing)
     db.session.add(Filing(applicant_id=listed.id, name="她自己的", state="withdrawn"))
     db.session.commit()
-    login_as(OFFICER)
+    login_as(ORG_OFFICER)
     names, later = walk(client, "/orgs/mine", r">(我的申请\d\d)</a>")
     assert names == [f"我的申请{n:02d}" for n in reversed(range(40))]
     assert len(later) == 1

@@ -8,7 +8,8 @@ from blueprints.notices.models import Notice
 from extensions import db
 from tests import test_orgs
 from tests.conftest import SENT
-from tests.test_orgs import COMMUNITY, OFFICER, STREET, act, stored, user
+from tests.people import COMMUNITY_REVIEWER, ORG_OFFICER, STREET_REVIEWER, person
+from tests.test_orgs import act, stored
 
 submitted = test_orgs.submitted  # the fixture: an application waiting for the community
 
@@ -19,19 +20,19 @@ def texts_to(phone):
 
 
 def test_the_applicant_hears_the_approval_with_its_number(client, submitted, login_as, ctx):
-    login_as(COMMUNITY)
+    login_as(COMMUNITY_REVIEWER)
     assert act(client, submitted, "pass").status_code == 303
     link = f"http://127.0.0.1:5000/orgs/f/{submitted}"
-    assert texts_to(OFFICER) == [
+    assert texts_to(ORG_OFFICER) == [
         f"【邻里】您的备案申请社区已初审通过，现在由街道审核。详情：{link}"
     ]
-    login_as(STREET)
+    login_as(STREET_REVIEWER)
     assert act(client, submitted, "approve").status_code == 303
     number = stored(submitted).org.number
-    assert texts_to(OFFICER)[-1] == (
+    assert texts_to(ORG_OFFICER)[-1] == (
         f"【邻里】您的备案申请已准予备案，备案编号 {number}。详情：{link}"
     )
-    login_as(OFFICER)
+    login_as(ORG_OFFICER)
     inbox = client.get("/notices/").get_data(as_text=True)
     assert f"已准予备案，备案编号 {number}" in inbox
 
@@ -39,13 +40,13 @@ def test_the_applicant_hears_the_approval_with_its_number(client, submitted, log
 def test_a_return_names_the_reasons_and_an_english_applicant_reads_english(
     client, submitted, login_as, ctx
 ):
-    officer = user(OFFICER)
+    officer = person(ORG_OFFICER)
     officer.locale = "en"
     db.session.commit()
-    login_as(COMMUNITY)  # the reviewer works in Chinese
+    login_as(COMMUNITY_REVIEWER)  # the reviewer works in Chinese
     reason = "成员名单里有两位不是本社区居民"
     assert act(client, submitted, "return", reason_people=reason).status_code == 303
-    (text,) = texts_to(OFFICER)
+    (text,) = texts_to(ORG_OFFICER)
     assert text.startswith("[Linli] Your group's application was returned for changes.")
     assert reason not in text  # the text links to it: what anyone typed is never texted
     assert "您的" not in text
@@ -57,10 +58,10 @@ def test_a_return_names_the_reasons_and_an_english_applicant_reads_english(
 
 
 def test_a_refusal_gives_the_reason(client, submitted, login_as, ctx):
-    login_as(COMMUNITY)
+    login_as(COMMUNITY_REVIEWER)
     assert act(client, submitted, "refuse", reason="活动内容不属于社区社会组织").status_code == 303
-    assert texts_to(OFFICER) == [
+    assert texts_to(ORG_OFFICER) == [
         f"【邻里】您的备案申请不予备案，原因请看：http://127.0.0.1:5000/orgs/f/{submitted}"
     ]
-    login_as(OFFICER)
+    login_as(ORG_OFFICER)
     assert "活动内容不属于社区社会组织" in client.get(f"/orgs/f/{submitted}").get_data(as_text=True)

@@ -13,6 +13,7 @@ from blueprints.util.times import utcnow
 from extensions import db
 from tests.conftest import login
 from tests.keyset import FORGED, walk
+from tests.people import ADMIN, GRID_WORKER, RESIDENT
 
 
 class FlakyGateway:
@@ -38,12 +39,12 @@ def loop_delivery(app):
 
 
 def test_a_text_waits_for_the_commit_and_a_rollback_sends_nothing(app, ctx, loop_delivery):
-    outbox.send_sms("13800000001", "kept")
+    outbox.send_sms(RESIDENT, "kept")
     db.session.commit()
-    outbox.send_sms("13800000002", "rolled back")
+    outbox.send_sms(GRID_WORKER, "rolled back")
     db.session.rollback()
     rows = db.session.scalars(select(Outbox)).all()
-    assert [(r.phone, r.state) for r in rows] == [("13800000001", "pending")]
+    assert [(r.phone, r.state) for r in rows] == [(RESIDENT, "pending")]
 
 
 def test_a_failing_gateway_loses_nothing_and_sends_nothing_twice(app, ctx, loop_delivery):
@@ -72,7 +73,7 @@ def test_a_failing_gateway_loses_nothing_and_sends_nothing_twice(app, ctx, loop_
 def test_after_five_failures_a_message_is_failed_and_an_admin_sends_it_again(
     app, client, demo, ctx, loop_delivery
 ):
-    outbox.send_sms("13800000001", "your code is 123456")
+    outbox.send_sms(RESIDENT, "your code is 123456")
     db.session.commit()
     moment = utcnow()
     for _ in range(outbox.MAX_ATTEMPTS):
@@ -82,7 +83,7 @@ def test_after_five_failures_a_message_is_failed_and_an_admin_sends_it_again(
     db.session.refresh(row)
     assert row.state == "failed"
     assert row.attempts == outbox.MAX_ATTEMPTS
-    login(client, "13800000009")
+    login(client, ADMIN)
     page = client.get("/notices/outbox").get_data(as_text=True)
     assert "138****0001" in page
     assert "发送失败" in page
@@ -90,11 +91,11 @@ def test_after_five_failures_a_message_is_failed_and_an_admin_sends_it_again(
     assert client.post(f"/notices/outbox/{row.id}/retry", data={}).status_code == 303
     FlakyGateway.down = False
     assert outbox.deliver_outbox(utcnow() + timedelta(seconds=1))["sent"] == 1
-    assert FlakyGateway.sent == [("13800000001", "your code is 123456")]
+    assert FlakyGateway.sent == [(RESIDENT, "your code is 123456")]
 
 
 def test_a_message_claimed_by_a_loop_that_died_is_sent_once_more(app, ctx, loop_delivery):
-    outbox.send_sms("13800000001", "hello")
+    outbox.send_sms(RESIDENT, "hello")
     db.session.commit()
     row = db.session.scalar(select(Outbox))
     row.state, row.claimed_at, row.attempts = "sending", utcnow() - timedelta(minutes=6), 1
@@ -102,11 +103,11 @@ def test_a_message_claimed_by_a_loop_that_died_is_sent_once_more(app, ctx, loop_
     FlakyGateway.down = False
     assert outbox.deliver_outbox()["sent"] == 1
     assert outbox.deliver_outbox()["sent"] == 0
-    assert FlakyGateway.sent == [("13800000001", "hello")]
+    assert FlakyGateway.sent == [(RESIDENT, "hello")]
 
 
 def test_residents_cannot_see_the_outbox(client, demo):
-    login(client, "13800000001")
+    login(client, RESIDENT)
     assert client.get("/notices/outbox").status_code == 403
 
 
@@ -116,7 +117,7 @@ def test_the_undelivered_texts_page_newest_first_and_skip_the_sent(client, demo,
         db.session.add(Outbox(phone=f"139{n:08d}", text="x", state=state, attempts=1))
     db.session.add(Outbox(phone="13900009999", text="x", state="pending", attempts=0))
     db.session.commit()
-    login(client, "13800000009")
+    login(client, ADMIN)
     phones, later = walk(client, "/notices/outbox", r"<strong>139\*\*\*\*(\d{4})</strong>")
     assert phones == [f"{n:04d}" for n in reversed(range(120)) if n % 3 != 2]
     assert len(later) == 1
@@ -124,5 +125,5 @@ def test_the_undelivered_texts_page_newest_first_and_skip_the_sent(client, demo,
 
 @pytest.mark.parametrize("forged", FORGED)
 def test_a_forged_outbox_key_is_400(client, demo, forged):
-    login(client, "13800000009")
+    login(client, ADMIN)
     assert client.get("/notices/outbox", query_string={"after": forged}).status_code == 400

@@ -6,6 +6,8 @@ import pytest
 
 from tests.pages import find_pages, prepare_demo, visit_as
 
+pytestmark = pytest.mark.slow  # see pyproject.toml
+
 
 @pytest.mark.parametrize("lang", ["zh_Hans", "en"])
 def test_every_public_page_has_a_description(app, ctx, lang):

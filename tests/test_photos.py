@@ -13,8 +13,8 @@ from sqlalchemy import func, select
 from blueprints.reports.models import ReportDraft, ReportPhoto
 from blueprints.util.times import utcnow
 from extensions import db
+from tests.people import DISPATCHER, GRID_WORKER
 from tests.test_reports import (
-    WORKER,
     as_user,
     dispatch_to_worker,
     file_report,
@@ -155,7 +155,7 @@ def test_the_tick_removes_abandoned_draft_photos_and_their_files(
     old_id, old_name = draft_photo(client, app, age_days=3)
     new_id, new_name = draft_photo(client, app, age_days=1)
     dispatch_to_worker(client, login_as, filed, upto="sign")
-    as_user(client, login_as, WORKER)
+    as_user(client, login_as, GRID_WORKER)
     response = client.post(
         f"/reports/{filed}/act/handle",
         data={"note": "修好了", "version": str(report(filed).version), "photo": (jpeg(), "a.jpg")},
@@ -195,7 +195,7 @@ def test_a_photo_of_a_draft_still_in_use_is_kept(client, demo, ctx, app, runner)
 
 @pytest.mark.parametrize("field", ["tracker", "actor", "report", "action"])
 def test_a_form_field_named_like_an_argument_is_not_a_crash(client, filed, login_as, field):
-    as_user(client, login_as, "13800000003")
+    as_user(client, login_as, DISPATCHER)
     response = client.post(
         f"/reports/{filed}/act/accept",
         data={"urgency": "normal", "version": str(report(filed).version), field: "1"},

@@ -8,6 +8,15 @@ from blueprints.main.cli import load_demo
 from blueprints.places.models import Community, Department, Grid, Street
 from blueprints.reports.models import GROUPS, Category, Report
 from extensions import db
+from tests.people import (
+    ADMIN,
+    COMMUNITY_REVIEWER,
+    DISPATCHER,
+    GRID_WORKER,
+    HANDLER,
+    RESIDENT,
+    person,
+)
 
 
 def count(model):
@@ -16,10 +25,6 @@ def count(model):
 
 def grid(code):
     return db.session.scalar(select(Grid).where(Grid.code == code))
-
-
-def user(phone):
-    return db.session.scalar(select(User).where(User.phone == phone))
 
 
 def test_demo_load_is_idempotent(runner, ctx):
@@ -34,7 +39,7 @@ def test_demo_load_is_idempotent(runner, ctx):
     phones = {u.phone for u in db.session.scalars(select(User))}
     assert {f"1380000000{n}" for n in (1, 2, 3, 4, 5, 6, 7, 9)} <= phones
     assert count(RoleGrant) == 12
-    assert user("13800000009").roles == {"resident", "admin"}
+    assert person(ADMIN).roles == {"resident", "admin"}
 
 
 def test_demo_load_is_refused_in_production(app, runner, ctx):
@@ -49,8 +54,8 @@ def test_demo_load_is_refused_in_production(app, runner, ctx):
 
 
 def test_grants_reach_down_the_place_tree(demo, ctx):
-    worker, dispatcher = user("13800000002"), user("13800000003")
-    reviewer, handler = user("13800000006"), user("13800000004")
+    worker, dispatcher = person(GRID_WORKER), person(DISPATCHER)
+    reviewer, handler = person(COMMUNITY_REVIEWER), person(HANDLER)
     g01, g04 = grid("G01"), grid("G04")
     assert can(g01, "grid_worker", user=worker)
     assert not can(g04, "grid_worker", user=worker)
@@ -61,28 +66,28 @@ def test_grants_reach_down_the_place_tree(demo, ctx):
     assert not can(g01, "dispatcher", user=worker)
     department = db.session.scalar(select(Department).where(Department.code == "D01"))
     assert can(department, "handler", user=handler)
-    assert can(g04, "admin", user=user("13800000009"))
+    assert can(g04, "admin", user=person(ADMIN))
 
 
 def test_grid_page_shows_a_qr_code_of_the_pick_link(app, client, demo, login_as):
-    login_as("13800000002")
+    login_as(GRID_WORKER)
     response = client.get("/places/grids/G01")
     html = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "<svg" in html
     assert app.config["PUBLIC_BASE_URL"] + "/places/g/G01" in html
     assert "138****0001" in html
-    assert "13800000001" not in html
+    assert RESIDENT not in html
 
 
 def test_grid_worker_sees_only_their_grids(client, demo, login_as):
-    login_as("13800000002")
+    login_as(GRID_WORKER)
     assert client.get("/places/grids/G04").status_code == 403
     assert client.get("/places/grids/NOPE").status_code == 404
 
 
 def test_dispatcher_sees_every_grid_of_the_street(client, demo, login_as):
-    login_as("13800000003")
+    login_as(DISPATCHER)
     assert client.get("/places/grids/G04").status_code == 200
 
 
@@ -108,18 +113,18 @@ def test_home_page_is_role_aware(client, demo, login_as):
     anonymous = client.get("/").get_data(as_text=True)
     assert "/auth/signup" in anonymous
     assert "/admin/" not in anonymous
-    login_as("13800000009")
+    login_as(ADMIN)
     admin = client.get("/").get_data(as_text=True)
     assert "/admin/users" in admin
     assert "/admin/categories" in admin
     client.post("/auth/logout", data={})
-    login_as("13800000002")
+    login_as(GRID_WORKER)
     worker = client.get("/").get_data(as_text=True)
     assert "/places/grids/G01" in worker
     assert "/places/grids/G02" in worker
     assert "/admin/" not in worker
     client.post("/auth/logout", data={})
-    login_as("13800000003")
+    login_as(DISPATCHER)
     assert "指挥中心 · 桃花街道" in client.get("/").get_data(as_text=True)
 
 
@@ -127,7 +132,7 @@ def test_every_linked_page_exists(client, demo, login_as):
     """No link to a page that does not exist yet."""
     import re
 
-    for phone in (None, "13800000001", "13800000002", "13800000009"):
+    for phone in (None, RESIDENT, GRID_WORKER, ADMIN):
         if phone:
             login_as(phone)
         html = client.get("/").get_data(as_text=True)

@@ -13,9 +13,9 @@ from blueprints.orgs.models import FilingPerson, Org
 from blueprints.util.times import utcnow
 from blueprints.volunteers.models import VolunteerProfile
 from extensions import db
-from tests.factories import person
-from tests.test_orgs import OFFICER, STREET, act, approved, filing_id_of, fill, start, submitted
-from tests.test_reports import WORKER, category, grid, report
+from tests.people import GRID_WORKER, ORG_OFFICER, RESIDENT, STREET_REVIEWER, person
+from tests.test_orgs import act, approved, filing_id_of, fill, start, submitted
+from tests.test_reports import category, grid, report
 from tests.test_volunteer_people import minor_form
 
 # approved() and submitted() are fixtures of test_orgs, used here as they are there.
@@ -33,7 +33,7 @@ def prove(phone):
 
 def file_for(client, login_as, phone, words):
     """A grid worker files a report for the resident with this phone, as the form does."""
-    login_as(WORKER)
+    login_as(GRID_WORKER)
     client.post("/reports/new", data={"category": str(category("garbage").id)})
     client.post(
         "/reports/new/details",
@@ -73,19 +73,19 @@ def test_a_new_leaders_phone_hands_the_group_only_to_the_account_that_proved_it(
     create_user(STRANGER)
 
     def hand_over():
-        login_as(OFFICER)
+        login_as(ORG_OFFICER)
         fid = filing_id_of(client.post(f"/orgs/{org.id}/change", data={}))
         handover = {"leader_name": "王新", "leader_phone": STRANGER}
         assert client.post(f"/orgs/f/{fid}/step/leader", data=handover).status_code == 303
         assert act(client, fid, "submit").status_code == 303
-        login_as(STREET)
+        login_as(STREET_REVIEWER)
         assert act(client, fid, "approve").status_code == 303
         db.session.expire_all()
         return db.session.get(Org, org.id)
 
     changed = hand_over()
     assert changed.leader_name == "王新"
-    assert changed.officer.phone == OFFICER  # the officer before runs it until 王新 proves it
+    assert changed.officer.phone == ORG_OFFICER  # the officer before runs it until 王新 proves it
     login_as(STRANGER)
     assert client.post(f"/orgs/{org.id}/members/1/phone", data={}).status_code in (403, 404)
     assert changed.name not in client.get("/orgs/mine").get_data(as_text=True)
@@ -98,7 +98,7 @@ def test_a_listed_phone_reaches_only_the_account_that_proved_it(
     client, demo, ctx, login_as, create_user
 ):
     create_user(STRANGER)
-    login_as(OFFICER)
+    login_as(ORG_OFFICER)
     fid = start(client)
     fill(client, fid, people=9)
     listing = {"role": "member", "name": "李陌生", "phone": STRANGER}
@@ -121,7 +121,7 @@ def test_a_guardian_is_the_account_that_proved_the_phone_the_link_went_to(
     client, demo, ctx, login_as, create_user, sms
 ):
     create_user(STRANGER)
-    login_as("13800000001")
+    login_as(RESIDENT)
     form = minor_form(guardian_phone=STRANGER, guardian_name="孩子妈妈")
     assert client.post("/volunteers/profile", data=form).status_code == 303
     [(to, text)] = sms

@@ -8,7 +8,9 @@ import requests
 
 from blueprints.auth.demo import DEMO_PASSWORD
 from tests.live import TOKEN, at_once, live_gunicorn
-from tests.test_reports import DISPATCHER
+from tests.people import DISPATCHER
+
+pytestmark = pytest.mark.slow  # see pyproject.toml
 
 HX = {"HX-Request": "true", "HX-Request-Type": "partial"}
 AT_ONCE = 6

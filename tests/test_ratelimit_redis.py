@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 redis = pytest.importorskip("redis")
+pytestmark = pytest.mark.slow  # see pyproject.toml
 ROOT = Path(__file__).resolve().parent.parent
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/14")
 
@@ -18,6 +19,7 @@ SCRIPT = """
 import json, sys
 from app import create_app
 from extensions import db
+
 app = create_app(
     {"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://", "RATELIMIT_KEY_PREFIX": sys.argv[1]}
 )

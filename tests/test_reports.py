@@ -19,14 +19,7 @@ from blueprints.reports.models import Category, PhoneReveal, Report, ReportPhoto
 from blueprints.util.times import utcnow
 from extensions import db
 from tests.keyset import refuses_forged_keys, walk
-
-RESIDENT, WORKER, DISPATCHER, HANDLER, ADMIN = (
-    "13800000001",
-    "13800000002",
-    "13800000003",
-    "13800000004",
-    "13800000009",
-)
+from tests.people import ADMIN, C02_GRID_WORKER, DISPATCHER, GRID_WORKER, HANDLER, RESIDENT
 
 
 def category(code):
@@ -103,7 +96,7 @@ def dispatch_to_worker(client, login_as, ref, upto="dispatch"):
     act(client, ref, "accept", urgency="normal")
     act(client, ref, "dispatch", assignee=f"user:{worker.id}")
     if upto == "sign":
-        as_user(client, login_as, WORKER)
+        as_user(client, login_as, GRID_WORKER)
         act(client, ref, "sign")
     return worker
 
@@ -354,9 +347,9 @@ def test_the_whole_loop_to_a_satisfied_close(client, filed, login_as, sms):
     assert act(client, filed, "accept", urgency="urgent").status_code == 303
     worker = report(filed).grid and staff_for("grid_worker", grid("G01"))[0]
     assert act(client, filed, "dispatch", assignee=f"user:{worker.id}").status_code == 303
-    assert report(filed).assignee.phone == WORKER
+    assert report(filed).assignee.phone == GRID_WORKER
     assert db.session.scalar(select(Notice).where(Notice.user_id == worker.id)) is not None
-    as_user(client, login_as, WORKER)
+    as_user(client, login_as, GRID_WORKER)
     for action, data in [
         ("sign", {}),
         ("start", {}),
@@ -436,7 +429,7 @@ def test_extension_asked_and_approved_moves_the_deadline(client, filed, login_as
     act(client, filed, "accept", urgency="normal")
     worker = staff_for("grid_worker", grid("G01"))[0]
     act(client, filed, "dispatch", assignee=f"user:{worker.id}")
-    as_user(client, login_as, WORKER)
+    as_user(client, login_as, GRID_WORKER)
     act(client, filed, "sign")
     before = report(filed).deadline_at
     assert act(client, filed, "ask_extension", hours="24", reason="等配件").status_code == 303
@@ -473,7 +466,7 @@ def test_not_satisfied_reopens_then_closed_not_fixed(client, filed, login_as):
         if round_ == 0:
             act(client, filed, "accept", urgency="normal")
         act(client, filed, "dispatch", assignee=f"user:{worker.id}")
-        as_user(client, login_as, WORKER)
+        as_user(client, login_as, GRID_WORKER)
         act(client, filed, "sign")
         act(client, filed, "handle", note="处理了")
         as_user(client, login_as, DISPATCHER)
@@ -543,7 +536,7 @@ def test_phone_is_masked_until_revealed_and_the_reveal_is_logged(client, filed, 
 
 
 def test_a_grid_worker_of_another_grid_cannot_act_or_reveal(client, filed, login_as):
-    as_user(client, login_as, "13800000013")  # grid worker of G04
+    as_user(client, login_as, C02_GRID_WORKER)  # grid worker of G04
     assert act(client, filed, "accept", urgency="normal").status_code == 422
     assert client.post(f"/reports/{filed}/phone", data={}).status_code == 403
     assert report(filed).state == "submitted"
@@ -639,14 +632,14 @@ def test_dispatcher_queue_filters_and_polls_with_304(client, filed, login_as):
 def test_tasks_list_for_the_assignee(client, filed, login_as):
     dispatch_to_worker(client, login_as, filed)
     grouped = report(filed).grouped_ref
-    as_user(client, login_as, WORKER)
+    as_user(client, login_as, GRID_WORKER)
     assert grouped in client.get("/reports/tasks").get_data(as_text=True)
-    as_user(client, login_as, "13800000013")  # the grid worker of G04
+    as_user(client, login_as, C02_GRID_WORKER)  # the grid worker of G04
     assert grouped not in client.get("/reports/tasks").get_data(as_text=True)
 
 
 def test_grid_worker_files_for_a_resident(client, demo, login_as, ctx):
-    login_as(WORKER)
+    login_as(GRID_WORKER)
     client.post("/reports/new", data={"category": str(category("garbage").id)})
     client.post(
         "/reports/new/details",
@@ -660,7 +653,7 @@ def test_grid_worker_files_for_a_resident(client, demo, login_as, ctx):
     r = report(re.search(r"/reports/(\d{12})", done.headers["Location"]).group(1))
     assert r.source == "assisted"
     assert r.reporter.phone == RESIDENT
-    assert r.proxy.phone == WORKER
+    assert r.proxy.phone == GRID_WORKER
     client.post("/auth/logout", data={})
     login_as(RESIDENT)
     assert r.ref in client.get("/reports/mine").get_data(as_text=True)
@@ -751,7 +744,7 @@ def test_queue_pages_follow_the_deadline_without_gaps_or_repeats(client, demo, l
     deadlines = [report(ref).deadline_at for ref in seen]
     assert deadlines == sorted(deadlines)
     refuses_forged_keys(client, "/reports/queue")
-    login_as(WORKER)
+    login_as(GRID_WORKER)
     refuses_forged_keys(client, "/reports/tasks")
 
 
@@ -860,7 +853,7 @@ def test_stored_messages_are_read_in_the_readers_language(client, filed, login_a
     case = client.get(f"/reports/{filed}", headers=english).get_data(as_text=True)
     assert f"Dispatched to: {worker.display_name}" in case
     assert "交给" not in case
-    as_user(client, login_as, WORKER)
+    as_user(client, login_as, GRID_WORKER)
     inbox = client.get("/notices/", headers=english).get_data(as_text=True)
     assert f"New task {filed}" in inbox
     assert "新任务" not in inbox
@@ -1009,7 +1002,7 @@ def test_the_reporter_is_texted_in_their_own_language(
     act(client, ref, "accept", urgency="normal")
     worker = staff_for("grid_worker", grid("G01"))[0]
     act(client, ref, "dispatch", assignee=f"user:{worker.id}")
-    as_user(client, login_as, WORKER)
+    as_user(client, login_as, GRID_WORKER)
     for action, data in [("sign", {}), ("handle", {"note": "换了灯泡"})]:
         assert act(client, ref, action, **data).status_code == 303
     as_user(client, login_as, DISPATCHER)

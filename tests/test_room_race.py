@@ -17,6 +17,8 @@ from blueprints.util.times import local, utcnow
 from extensions import db
 from tests.live import TOKEN, at_once, browser, live_gunicorn, post
 
+pytestmark = pytest.mark.slow  # see pyproject.toml
+
 GROUPS = 20
 KEY = re.compile(r'name="key" type="hidden" value="([0-9a-f]{32})"')
 

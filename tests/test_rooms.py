@@ -9,41 +9,34 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from blueprints.auth.models import User
 from blueprints.core.workdays import CalendarDay, add_workdays
 from blueprints.notices.models import Notice, Outbox
 from blueprints.orgs.demo import load_demo_orgs
 from blueprints.orgs.models import Org
-from blueprints.places.models import Community
 from blueprints.rooms import availability
 from blueprints.rooms.messages import when_text
-from blueprints.rooms.models import Booking, BookingState, Room, RoomHours, RoomWait
+from blueprints.rooms.models import Booking, BookingState, Room, RoomWait
 from blueprints.util.times import local, to_utc, utcnow
 from blueprints.volunteers.activities import new_code
 from blueprints.volunteers.models import Activity, Shift
 from extensions import db
 from tests.conftest import login
+from tests.factories import ORG_NAME, create_booking, create_org, create_room
 from tests.keyset import refuses_forged_keys, walk
-
-OFFICER, GREEN, REVIEWER, WORKER, ADMIN = (
-    "13800000005",  # officer of 夕阳红合唱队 (approved)
-    "13800000001",  # officer of 绿色环保志愿队 (approved), otherwise a resident
-    "13800000006",  # community reviewer of 桃花社区
-    "13800000002",  # grid worker of 桃花社区
-    "13800000009",
+from tests.people import (
+    COMMUNITY_REVIEWER,
+    GRID_WORKER,
+    ORG_OFFICER,
+    RESIDENT,
+    community,
+    person,
 )
+
+GREEN = "桃花社区绿色环保志愿队"
 KEY = re.compile(r'name="key" type="hidden" value="([0-9a-f]{32})"')
 
 
-def person(phone):
-    return db.session.scalar(select(User).where(User.phone == phone))
-
-
-def community(code="C01"):
-    return db.session.scalar(select(Community).where(Community.code == code))
-
-
-def group(name="桃花社区夕阳红合唱队"):
+def group(name=ORG_NAME):
     return db.session.scalar(select(Org).where(Org.name == name))
 
 
@@ -56,19 +49,12 @@ def a_tuesday(weeks_ahead=1):
 @pytest.fixture
 def room(app, demo):
     """The activity room of 桃花社区: 40 seats, open 08:30–21:30 Monday to Saturday, closed on
-    Sundays and holidays, bookings approved by the community."""
+    Sundays and holidays, bookings approved by the community. Two groups of 桃花社区 may book it:
+    the choir of ORG_OFFICER and the green volunteers of RESIDENT."""
     with app.app_context():
-        load_demo_orgs()
-        row = Room(
-            community=community(),
-            name="活动室",
-            capacity=40,
-            facilities="tables,sound",
-            hours=[RoomHours(weekday=d, opens=time(8, 30), closes=time(21, 30)) for d in range(6)],
-        )
-        db.session.add(row)
-        db.session.commit()
-        return row.id
+        create_org()
+        create_org(name=GREEN, officer=RESIDENT)
+        return create_room().id
 
 
 def form_for(client, room_id, **values):
@@ -101,38 +87,22 @@ def holding(room_id):
     ).all()
 
 
-def make_booking(room_id, day, start, end, state="approved", org=None, user=OFFICER):
-    booking = Booking(
-        room_id=room_id,
-        org=org or group(),
-        booked_by=person(user),
-        purpose="排练",
-        head_count=10,
-        starts_at=to_utc(datetime.combine(day, start)),
-        ends_at=to_utc(datetime.combine(day, end)),
-        state=state,
-    )
-    db.session.add(booking)
-    db.session.commit()
-    return booking
-
-
 # ---- booking one slot: the happy path, opening hours, closed days --------------------------------
 
 
 def test_the_officer_books_and_the_reviewer_approves(client, room, ctx, sms):
-    login(client, OFFICER)
+    login(client, ORG_OFFICER)
     response = book(client, room)
     assert response.status_code == 303, response.get_data(as_text=True)[:2000]
     (booking,) = holding(room)
     assert response.headers["Location"].endswith(f"/rooms/bookings/{booking.id}")
     assert booking.state == BookingState.REQUESTED
     assert booking.org == group()
-    assert booking.booked_by == person(OFFICER)
+    assert booking.booked_by == person(ORG_OFFICER)
     assert local(booking.starts_at).strftime("%H:%M") == "19:00"
     assert booking.starts_at.hour == 11  # 19:00 in Beijing is 11:00 UTC, stored naive
     assert booking.deadline_at == min(add_workdays(booking.created_at, 2), booking.starts_at)
-    reviewer = person(REVIEWER)
+    reviewer = person(COMMUNITY_REVIEWER)
     assert db.session.scalar(
         select(Notice.id).where(Notice.user_id == reviewer.id, Notice.url.contains("/rooms/"))
     )
@@ -141,7 +111,7 @@ def test_the_officer_books_and_the_reviewer_approves(client, room, ctx, sms):
     assert "已提交预订申请" in page
 
     client.post("/auth/logout", data={})
-    login(client, REVIEWER)
+    login(client, COMMUNITY_REVIEWER)
     page = client.get(f"/rooms/bookings/{booking.id}").get_data(as_text=True)
     assert "批准" in page
     done = client.post(
@@ -152,7 +122,7 @@ def test_the_officer_books_and_the_reviewer_approves(client, room, ctx, sms):
     assert booking.state == BookingState.APPROVED
     assert [e.action for e in booking.events] == ["request", "approve"]
     assert booking.events[-1].actor == reviewer
-    assert any(phone == OFFICER and "已批准" in text for phone, text in sms)
+    assert any(phone == ORG_OFFICER and "已批准" in text for phone, text in sms)
 
 
 @pytest.mark.parametrize(
@@ -166,7 +136,7 @@ def test_the_officer_books_and_the_reviewer_approves(client, room, ctx, sms):
     ],
 )
 def test_slots_it_cannot_have_are_refused_politely(client, room, ctx, values, message):
-    login(client, OFFICER)
+    login(client, ORG_OFFICER)
     response = book(client, room, purpose="我打的字", **values)
     page = response.get_data(as_text=True)
     assert response.status_code == 422
@@ -176,7 +146,7 @@ def test_slots_it_cannot_have_are_refused_politely(client, room, ctx, values, me
 
 
 def test_closed_weekdays_and_holidays_are_refused(client, room, ctx):
-    login(client, OFFICER)
+    login(client, ORG_OFFICER)
     sunday = a_tuesday() + timedelta(days=5)
     response = book(client, room, day=sunday.isoformat())
     assert response.status_code == 422
@@ -193,7 +163,7 @@ def test_closed_weekdays_and_holidays_are_refused(client, room, ctx):
 
 
 def test_english_reader_gets_the_refusal_in_english(client, room, ctx):
-    login(client, OFFICER)
+    login(client, ORG_OFFICER)
     client.set_cookie("lang", "en")
     response = book(client, room, starts="07:00", ends="08:00")
     assert response.status_code == 422
@@ -204,8 +174,8 @@ def test_english_reader_gets_the_refusal_in_english(client, room, ctx):
 
 
 def test_a_taken_slot_says_when_the_room_is_free_that_day(client, room, ctx):
-    make_booking(room, a_tuesday(), time(17), time(19))
-    login(client, OFFICER)
+    create_booking(room, a_tuesday(), time(17), time(19))
+    login(client, ORG_OFFICER)
     response = book(client, room, starts="17:30", ends="19:00")
     page = response.get_data(as_text=True)
     assert response.status_code == 409
@@ -213,15 +183,15 @@ def test_a_taken_slot_says_when_the_room_is_free_that_day(client, room, ctx):
     assert len(holding(room)) == 1
     # Whoever found it taken waits for it: a cancellation tells them.
     wait = db.session.scalar(select(RoomWait))
-    assert wait.user == person(OFFICER)
+    assert wait.user == person(ORG_OFFICER)
 
 
 def test_a_gap_between_bookings_is_named_with_its_end(client, room, ctx):
     day = a_tuesday()
-    make_booking(room, day, time(8, 30), time(14))
-    make_booking(room, day, time(14), time(16))
-    make_booking(room, day, time(18), time(21, 30))
-    login(client, OFFICER)
+    create_booking(room, day, time(8, 30), time(14))
+    create_booking(room, day, time(14), time(16))
+    create_booking(room, day, time(18), time(21, 30))
+    login(client, ORG_OFFICER)
     page = book(client, room, starts="14:30", ends="16:30").get_data(as_text=True)
     assert "这间屋子当天 16:00 到 18:00 空闲。" in page
     page = book(client, room, starts="14:30", ends="17:30").get_data(as_text=True)
@@ -229,23 +199,36 @@ def test_a_gap_between_bookings_is_named_with_its_end(client, room, ctx):
 
 
 def test_back_to_back_is_fine(client, room, ctx):
-    make_booking(room, a_tuesday(), time(17), time(19))
-    login(client, OFFICER)
+    create_booking(room, a_tuesday(), time(17), time(19))
+    login(client, ORG_OFFICER)
     assert book(client, room, starts="19:00", ends="21:00").status_code == 303
     assert len(holding(room)) == 2
 
 
 def test_the_database_itself_refuses_an_overlap(room, ctx):
     day = a_tuesday()
-    make_booking(room, day, time(17), time(19))
+    first = create_booking(room, day, time(17), time(19))
+    # A row the services would never write (they check first): the database refuses it.
+    db.session.add(
+        Booking(
+            room_id=room,
+            org=first.org,
+            booked_by=first.booked_by,
+            purpose="排练",
+            head_count=10,
+            starts_at=to_utc(datetime.combine(day, time(18))),
+            ends_at=to_utc(datetime.combine(day, time(20))),
+            state="approved",
+        )
+    )
     with pytest.raises(IntegrityError):
-        make_booking(room, day, time(18), time(20))
+        db.session.commit()
     db.session.rollback()
     # A declined or cancelled booking holds nothing: the same slot may be booked again.
-    make_booking(room, day, time(9), time(10), state="declined")
-    make_booking(room, day, time(9), time(10), state="requested")
+    create_booking(room, day, time(9), time(10), state="declined")
+    create_booking(room, day, time(9), time(10), state="requested")
     # Moving a booking onto another is refused too.
-    other = make_booking(room, day, time(20), time(21))
+    other = create_booking(room, day, time(20), time(21))
     other.starts_at = to_utc(datetime.combine(day, time(18, 30)))
     with pytest.raises(IntegrityError):
         db.session.commit()
@@ -254,7 +237,7 @@ def test_the_database_itself_refuses_an_overlap(room, ctx):
 
 
 def test_the_same_form_sent_twice_books_once(client, room, ctx):
-    login(client, OFFICER)
+    login(client, ORG_OFFICER)
     data = form_for(client, room)
     first = client.post(f"/rooms/{room}/book", data=dict(data))
     again = client.post(f"/rooms/{room}/book", data=dict(data))
@@ -265,26 +248,26 @@ def test_the_same_form_sent_twice_books_once(client, room, ctx):
 
 
 def test_cancelling_frees_the_slot_and_tells_who_waited(client, room, ctx):
-    login(client, OFFICER)
+    login(client, ORG_OFFICER)
     assert book(client, room).status_code == 303
     (booking,) = holding(room)
     client.post("/auth/logout", data={})
-    login(client, GREEN)
-    green = group("桃花社区绿色环保志愿队")
+    login(client, RESIDENT)
+    green = group(GREEN)
     assert book(client, room, for_whom=f"org:{green.id}").status_code == 409
     client.post("/auth/logout", data={})
-    login(client, OFFICER)
+    login(client, ORG_OFFICER)
     response = client.post(
         f"/rooms/bookings/{booking.id}/act/cancel", data={"version": str(booking.version)}
     )
     assert response.status_code == 303
     db.session.refresh(booking)
     assert booking.state == BookingState.CANCELLED
-    told = db.session.scalars(select(Notice.text).where(Notice.user_id == person(GREEN).id))
+    told = db.session.scalars(select(Notice.text).where(Notice.user_id == person(RESIDENT).id))
     assert any("空出来了" in text for text in told)
     assert db.session.scalar(select(func.count(RoomWait.id))) == 0
     client.post("/auth/logout", data={})
-    login(client, GREEN)
+    login(client, RESIDENT)
     assert book(client, room, for_whom=f"org:{green.id}").status_code == 303
 
 
@@ -293,8 +276,8 @@ def test_cancelling_frees_the_slot_and_tells_who_waited(client, room, ctx):
 
 def test_a_repeat_with_a_clash_books_nothing_or_the_rest(client, room, ctx):
     third = a_tuesday() + timedelta(weeks=2)
-    make_booking(room, third, time(19, 30), time(20, 30), org=group("桃花社区绿色环保志愿队"))
-    login(client, OFFICER)
+    create_booking(room, third, time(19, 30), time(20, 30), org=group(GREEN))
+    login(client, ORG_OFFICER)
     response = book(client, room, weeks="4", mode="all")
     page = response.get_data(as_text=True)
     assert response.status_code == 409
@@ -318,14 +301,14 @@ def test_a_holiday_in_a_repeat_is_listed_as_a_clash(client, room, ctx):
     holiday = a_tuesday() + timedelta(weeks=1)
     db.session.add(CalendarDay(day=holiday, workday=False, note="节日"))
     db.session.commit()
-    login(client, OFFICER)
+    login(client, ORG_OFFICER)
     page = book(client, room, weeks="2").get_data(as_text=True)
     assert f"{holiday.isoformat()} 19:00–21:00：节假日不开放" in page
     assert holding(room) == []
 
 
 def test_too_many_weeks_is_refused(client, room, ctx):
-    login(client, OFFICER)
+    login(client, ORG_OFFICER)
     response = book(client, room, weeks="13")
     assert response.status_code == 422
     assert "可以订1到12周" in response.get_data(as_text=True)
@@ -343,8 +326,8 @@ def test_a_resident_without_a_group_may_not_book(client, room, create_user, ctx)
 
 
 def test_an_officer_cannot_book_for_another_group(client, room, ctx):
-    login(client, OFFICER)
-    green = group("桃花社区绿色环保志愿队")
+    login(client, ORG_OFFICER)
+    green = group(GREEN)
     for forged in (f"org:{green.id}", "org:99999999", "activity:1", "org:²", "org:"):
         response = book(client, room, for_whom=forged)
         assert response.status_code == 422, forged
@@ -355,7 +338,7 @@ def test_an_expired_group_cannot_book(client, room, ctx):
     choir = group()
     choir.valid_until = utcnow() - timedelta(days=1)
     db.session.commit()
-    login(client, OFFICER)
+    login(client, ORG_OFFICER)
     assert client.get(f"/rooms/{room}/book").status_code == 403
 
 
@@ -382,7 +365,7 @@ def test_a_community_worker_books_for_a_resident_led_activity(client, room, ctx)
     )
     db.session.add_all([activity, led])
     db.session.commit()
-    login(client, WORKER)
+    login(client, GRID_WORKER)
     assert book(client, room, for_whom=f"activity:{led.id}").status_code == 422
     assert book(client, room, for_whom=f"org:{group().id}").status_code == 422
     response = book(client, room, for_whom=f"activity:{activity.id}")
@@ -400,17 +383,17 @@ def test_a_community_worker_books_for_a_resident_led_activity(client, room, ctx)
 
 
 def test_only_the_rooms_reviewer_decides(client, room, create_user, ctx):
-    booking = make_booking(room, a_tuesday(), time(9), time(11), state="requested")
+    booking = create_booking(room, a_tuesday(), time(9), time(11), state="requested")
     other = community("C02")
     create_user("13900000002", roles=[("community_reviewer", other)])
-    for phone in (GREEN, "13900000002"):
+    for phone in (RESIDENT, "13900000002"):
         login(client, phone)
         assert client.get(f"/rooms/bookings/{booking.id}").status_code == 404
         answer = client.post(f"/rooms/bookings/{booking.id}/act/approve", data={})
         assert answer.status_code == 404
         client.post("/auth/logout", data={})
     # The officer who asked may see it, but not approve it.
-    login(client, OFFICER)
+    login(client, ORG_OFFICER)
     page = client.get(f"/rooms/bookings/{booking.id}").get_data(as_text=True)
     assert "取消预订" in page
     assert ">批准<" not in page
@@ -425,8 +408,8 @@ def test_only_the_rooms_reviewer_decides(client, room, create_user, ctx):
 
 
 def test_declining_needs_a_reason_and_the_booker_reads_it(client, room, ctx, sms):
-    booking = make_booking(room, a_tuesday(), time(9), time(11), state="requested")
-    login(client, REVIEWER)
+    booking = create_booking(room, a_tuesday(), time(9), time(11), state="requested")
+    login(client, COMMUNITY_REVIEWER)
     answer = client.post(
         f"/rooms/bookings/{booking.id}/act/decline", data={"version": str(booking.version)}
     )
@@ -442,10 +425,10 @@ def test_declining_needs_a_reason_and_the_booker_reads_it(client, room, ctx, sms
     assert booking.reason == "这天要开居民议事会"
     link = f"http://127.0.0.1:5000/rooms/bookings/{booking.id}"
     assert (
-        OFFICER,
+        ORG_OFFICER,
         f"【邻里】您预订的活动室（{when_text(booking)}）未批准，原因请看：{link}",
     ) in sms
-    login(client, OFFICER)
+    login(client, ORG_OFFICER)
     assert "这天要开居民议事会" in client.get(f"/rooms/bookings/{booking.id}").get_data(
         as_text=True
     )
@@ -454,8 +437,8 @@ def test_declining_needs_a_reason_and_the_booker_reads_it(client, room, ctx, sms
 
 
 def test_a_stale_page_cannot_decide(client, room, ctx):
-    booking = make_booking(room, a_tuesday(), time(9), time(11), state="requested")
-    login(client, REVIEWER)
+    booking = create_booking(room, a_tuesday(), time(9), time(11), state="requested")
+    login(client, COMMUNITY_REVIEWER)
     answer = client.post(f"/rooms/bookings/{booking.id}/act/approve", data={"version": "999"})
     assert answer.status_code == 303
     db.session.refresh(booking)
@@ -466,13 +449,13 @@ def test_a_stale_page_cannot_decide(client, room, ctx):
 
 
 def test_the_tick_reminds_flags_expires_and_finishes(room, ctx, runner):
-    soon = make_booking(room, a_tuesday(), time(9), time(11), state="requested")
+    soon = create_booking(room, a_tuesday(), time(9), time(11), state="requested")
     soon.deadline_at = utcnow() + timedelta(hours=1)
-    late = make_booking(room, a_tuesday(), time(12), time(13), state="requested")
+    late = create_booking(room, a_tuesday(), time(12), time(13), state="requested")
     late.deadline_at = utcnow() - timedelta(hours=1)
-    past = make_booking(room, a_tuesday(), time(14), time(15), state="requested")
+    past = create_booking(room, a_tuesday(), time(14), time(15), state="requested")
     past.starts_at, past.ends_at = utcnow() - timedelta(hours=2), utcnow() - timedelta(hours=1)
-    used = make_booking(room, a_tuesday(), time(16), time(17), state="approved")
+    used = create_booking(room, a_tuesday(), time(16), time(17), state="approved")
     used.starts_at, used.ends_at = (
         utcnow() - timedelta(days=1, hours=2),
         utcnow() - timedelta(days=1),
@@ -487,7 +470,7 @@ def test_the_tick_reminds_flags_expires_and_finishes(room, ctx, runner):
     assert db.session.get(Booking, past.id).state == BookingState.DECLINED
     assert db.session.get(Booking, used.id).state == BookingState.DONE
     assert db.session.get(Booking, late.id).overdue_for == "requested"
-    reviewer = person(REVIEWER)
+    reviewer = person(COMMUNITY_REVIEWER)
     texts = db.session.scalars(select(Notice.text).where(Notice.user_id == reviewer.id)).all()
     assert any("快到审批时限" in t for t in texts)
     assert any("已超过审批时限" in t for t in texts)
@@ -496,7 +479,7 @@ def test_the_tick_reminds_flags_expires_and_finishes(room, ctx, runner):
 def test_a_room_without_approval_is_booked_at_once(client, room, ctx):
     db.session.get(Room, room).needs_approval = False
     db.session.commit()
-    login(client, OFFICER)
+    login(client, ORG_OFFICER)
     response = book(client, room)
     assert response.status_code == 303
     (booking,) = holding(room)
@@ -525,7 +508,7 @@ def room_form(**values):
 
 
 def test_the_community_reviewer_lists_a_room(client, room, ctx):
-    login(client, REVIEWER)
+    login(client, COMMUNITY_REVIEWER)
     response = client.post("/rooms/new", data=room_form())
     assert response.status_code == 303
     made = db.session.scalar(select(Room).where(Room.name == "二楼会议室"))
@@ -546,7 +529,7 @@ def test_the_community_reviewer_lists_a_room(client, room, ctx):
 
 
 def test_bad_room_input_is_kept_and_explained(client, room, ctx):
-    login(client, REVIEWER)
+    login(client, COMMUNITY_REVIEWER)
     response = client.post(
         "/rooms/new", data=room_form(name="留着的名字", opens_1="10:00", closes_2="13:00")
     )
@@ -566,15 +549,15 @@ def test_reviewers_manage_only_their_own_communitys_rooms(client, room, create_u
     assert response.status_code == 422  # C01 is not among their choices
     assert db.session.scalar(select(Room).where(Room.name == "二楼会议室")) is None
     client.post("/auth/logout", data={})
-    login(client, OFFICER)
+    login(client, ORG_OFFICER)
     assert client.get("/rooms/new").status_code == 403
 
 
 def test_the_week_page_is_a_plain_table(client, room, ctx):
     day = a_tuesday()
-    make_booking(room, day, time(19), time(21))
-    make_booking(room, day, time(9), time(11), state="requested")
-    make_booking(room, day, time(14), time(15), state="cancelled")
+    create_booking(room, day, time(19), time(21))
+    create_booking(room, day, time(9), time(11), state="requested")
+    create_booking(room, day, time(14), time(15), state="cancelled")
     page = client.get(f"/rooms/{room}?week={day.isoformat()}").get_data(as_text=True)
     assert "<table" in page
     assert "<caption>" in page
@@ -597,8 +580,8 @@ def test_the_week_page_is_a_plain_table(client, room, ctx):
 
 
 def test_the_groups_page_shows_its_coming_bookings(client, room, ctx):
-    make_booking(room, a_tuesday(), time(19), time(21))
-    make_booking(room, a_tuesday(), time(9), time(10), state="declined")
+    create_booking(room, a_tuesday(), time(19), time(21))
+    create_booking(room, a_tuesday(), time(9), time(10), state="declined")
     page = client.get(f"/orgs/{group().id}").get_data(as_text=True)
     assert "预订的活动室" in page
     assert "19:00–21:00" in page
@@ -606,10 +589,10 @@ def test_the_groups_page_shows_its_coming_bookings(client, room, ctx):
 
 
 def test_the_calendar_file(client, room, ctx):
-    booking = make_booking(room, a_tuesday(), time(19), time(21))
+    booking = create_booking(room, a_tuesday(), time(19), time(21))
     booking.purpose = "排练; 新歌,老歌\n带水杯 \\ 谢谢" + "长" * 40
     db.session.commit()
-    login(client, OFFICER)
+    login(client, ORG_OFFICER)
     response = client.get(f"/rooms/bookings/{booking.id}/calendar.ics")
     assert response.status_code == 200
     assert response.headers["Content-Type"] == "text/calendar; charset=utf-8"
@@ -653,7 +636,7 @@ def test_when_the_check_misses_an_overlap_the_database_says_just_taken(
 ):
     """Two requests that both passed the overlap check (as without the lock row): the second
     insert is refused by the database, and the person reads "just taken", not an error."""
-    make_booking(room, a_tuesday(), time(17), time(19))
+    create_booking(room, a_tuesday(), time(17), time(19))
     real = availability.holding_between
     calls = []
 
@@ -662,7 +645,7 @@ def test_when_the_check_misses_an_overlap_the_database_says_just_taken(
         return [] if len(calls) == 1 else real(*args, **kwargs)
 
     monkeypatch.setattr(availability, "holding_between", blind_first)
-    login(client, OFFICER)
+    login(client, ORG_OFFICER)
     response = book(client, room, starts="17:30", ends="19:00")
     assert response.status_code == 409
     assert "这个时间已被预订。这间屋子当天 19:00 以后空闲。" in response.get_data(as_text=True)
@@ -673,28 +656,29 @@ def test_when_the_check_misses_an_overlap_the_database_says_just_taken(
 
 
 def test_the_approval_queue_pages_by_deadline_then_id_and_holds_only_the_reviewers(
-    client, room, ctx
+    client, room, ctx, create_user
 ):
-    other = Room(community=community("C02"), name="别处的屋子", capacity=10)
-    db.session.add(other)
-    db.session.commit()
+    create_user("13900000066", roles=[("community_reviewer", community("C02"))])
+    other = create_room("C02", name="别处的屋子", capacity=10)
+    taiji = create_org(name="柳塘社区太极拳队", code="C02", officer=RESIDENT)
     day = a_tuesday(2)
     soon = utcnow() + timedelta(days=1)
     for n in range(70):
-        booking = make_booking(
+        booking = create_booking(
             room if n % 5 else other.id,
-            day + timedelta(days=n // 10),
-            time(8 + n % 10),
+            day + timedelta(weeks=n // 10),
             time(9 + n % 10),
+            time(10 + n % 10),
             state="requested",
+            org=None if n % 5 else taiji,
+            purpose=f"申请{n:02d}",
         )
-        booking.purpose = f"申请{n:02d}"
         booking.deadline_at = soon + timedelta(hours=n % 3)
     db.session.commit()
     expected = db.session.scalars(
         select(Booking.id).where(Booking.room_id == room).order_by(Booking.deadline_at, Booking.id)
     ).all()
-    login(client, REVIEWER)
+    login(client, COMMUNITY_REVIEWER)
     shown, later = walk(client, "/rooms/queue", r'href="/rooms/bookings/(\d+)"')
     assert shown == [str(i) for i in expected]
     assert len(later) == 1
@@ -704,15 +688,20 @@ def test_the_approval_queue_pages_by_deadline_then_id_and_holds_only_the_reviewe
 def test_my_bookings_page_soonest_first_from_a_week_ago(client, room, ctx):
     day = a_tuesday(1)
     for n in range(45):
-        make_booking(room, day + timedelta(days=n // 10), time(8 + n % 10), time(9 + n % 10))
-    make_booking(room, local(utcnow()).date() - timedelta(days=9), time(9), time(10))
+        create_booking(room, day + timedelta(days=n // 10), time(9 + n % 10), time(10 + n % 10))
+    # One booked, used and gone: it started nine days ago.
+    gone = create_booking(room, day, time(20), time(21))
+    nine_days_ago = local(utcnow()).date() - timedelta(days=9)
+    gone.starts_at = to_utc(datetime.combine(nine_days_ago, time(9)))
+    gone.ends_at = to_utc(datetime.combine(nine_days_ago, time(10)))
+    db.session.commit()
     expected = db.session.scalars(
         select(Booking.id)
         .where(Booking.starts_at > utcnow() - timedelta(days=7))
         .order_by(Booking.starts_at, Booking.id)
     ).all()
     assert len(expected) == 45
-    login(client, OFFICER)
+    login(client, ORG_OFFICER)
     shown, later = walk(client, "/rooms/mine", r'href="/rooms/bookings/(\d+)"')
     assert shown == [str(i) for i in expected]
     assert len(later) == 1
@@ -720,10 +709,10 @@ def test_my_bookings_page_soonest_first_from_a_week_ago(client, room, ctx):
 
 
 def test_a_calendar_file_holds_a_hostile_purpose_as_text(client, room, ctx):
-    booking = make_booking(room, a_tuesday(), time(19), time(21))
+    booking = create_booking(room, a_tuesday(), time(19), time(21))
     booking.purpose = "排练\rBEGIN:VALARM\r\nTRIGGER:-PT1M;X=1\nEND:VALARM"
     db.session.commit()
-    login(client, OFFICER)
+    login(client, ORG_OFFICER)
     raw = client.get(f"/rooms/bookings/{booking.id}/calendar.ics").get_data()
     assert b"\r" not in raw.replace(b"\r\n", b"")
     lines = raw.decode().replace("\r\n ", "").split("\r\n")

@@ -5,7 +5,9 @@ from sqlalchemy import select
 
 from blueprints.reports.models import Report, ReportDraft
 from extensions import db
-from tests.test_orgs import OFFICER, start, stored
+from tests.factories import create_profile, create_shift
+from tests.people import ORG_OFFICER, RESIDENT
+from tests.test_orgs import start, stored
 from tests.test_reports import category, grid
 
 BOOSTED = {"HX-Request": "true", "HX-Request-Type": "full", "HX-Boosted": "true"}
@@ -94,7 +96,7 @@ def test_a_step_with_errors_is_answered_as_before(client, demo, ctx):
 
 
 def test_an_org_application_step_answers_with_the_next_step(client, demo, ctx, login_as):
-    login_as(OFFICER)
+    login_as(ORG_OFFICER)
     fid = start(client)
     answer = client.post(f"/orgs/f/{fid}/step/kind", data={"kind": "culture"}, headers=BOOSTED)
     assert answer.status_code == 200
@@ -103,11 +105,9 @@ def test_an_org_application_step_answers_with_the_next_step(client, demo, ctx, l
 
 
 def test_a_volunteer_sign_up_answers_with_the_sign_up_page(client, demo, ctx, login_as):
-    from tests.test_volunteers import RESIDENT, make_profile, make_shift
-
     login_as(RESIDENT)
-    make_profile(RESIDENT, name="张桂兰")
-    shift = make_shift()
+    create_profile(RESIDENT, name="张桂兰")
+    shift = create_shift()
     answer = client.post(f"/volunteers/shifts/{shift.id}/join", data={}, headers=BOOSTED)
     assert answer.status_code == 200
     assert answer.headers["HX-Push-Url"].startswith("/volunteers/signups/")

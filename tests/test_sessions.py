@@ -16,6 +16,7 @@ from blueprints.reports.models import Report
 from blueprints.util.times import utcnow
 from extensions import db, limiter
 from tests.conftest import login
+from tests.people import ADMIN, GRID_WORKER, RESIDENT
 from tests.test_reports import file_report
 from tests.test_speed import statements
 
@@ -36,7 +37,7 @@ def signed_in(client):
     return client.get("/auth/account").status_code == 200
 
 
-def device(app, phone="13800000001", remember=True):
+def device(app, phone=RESIDENT, remember=True):
     client = app.test_client()
     data = {"phone": phone, "password": "linli-demo"}
     if remember:
@@ -83,30 +84,30 @@ def test_resets_and_deactivation_end_every_session(app, demo, sms, ctx, how):
     victim = device(app)
     if how == "code":
         client = app.test_client()
-        client.post("/auth/reset", data={"phone": "13800000001"})
+        client.post("/auth/reset", data={"phone": RESIDENT})
         code = next(w for w in sms[-1][1].replace("，", " ").split() if w.isdigit())
         client.post("/auth/reset/code", data={"code": code, "password": "fresh password"})
         assert signed_in(client)
     elif how == "staff":
-        admin = device(app, "13800000009")
+        admin = device(app, ADMIN)
         done = admin.post(
             "/auth/assist-reset",
-            data={"phone": "13800000001", "how": "id", "i-document": "id_card", "i-last4": "0001"},
+            data={"phone": RESIDENT, "how": "id", "i-document": "id_card", "i-last4": "0001"},
         )
         assert done.status_code == 200
         assert "已为" in done.get_data(as_text=True)
     else:
-        admin = device(app, "13800000009")
-        user = stored_user("13800000001")
+        admin = device(app, ADMIN)
+        user = stored_user(RESIDENT)
         admin.post(
             f"/admin/users/{user.id}",
             data={"name": user.name, "grid": str(user.grid_id), "active": ""},
         )
-        assert stored_user("13800000001").active is False
+        assert stored_user(RESIDENT).active is False
     assert not signed_in(victim)
     assert (
         db.session.scalar(
-            select(UserSession).where(UserSession.user_id == stored_user("13800000001").id)
+            select(UserSession).where(UserSession.user_id == stored_user(RESIDENT).id)
         )
         is None
         or how == "code"
@@ -140,7 +141,7 @@ def test_login_starts_a_new_session_keeping_only_language_and_size(app, demo, ct
         before["draft"] = "someone-elses-draft"
         before["tracked"] = [1, 2]
         before["planted"] = "by an attacker"
-    login(client, "13800000001")
+    login(client, RESIDENT)
     with client.session_transaction() as after:
         assert not {"draft", "tracked", "planted"} & set(after)
     page = client.get("/").get_data(as_text=True)
@@ -149,7 +150,7 @@ def test_login_starts_a_new_session_keeping_only_language_and_size(app, demo, ct
 
 
 def test_a_temporary_password_opens_only_the_change_page(app, demo, ctx):
-    user = stored_user("13800000001")
+    user = stored_user(RESIDENT)
     user.must_change_password = True
     db.session.commit()
     client = device(app)
@@ -168,7 +169,7 @@ def test_a_temporary_password_opens_only_the_change_page(app, demo, ctx):
 
 def test_logout_leaves_nothing_of_the_person_on_a_shared_phone(app, demo, ctx):
     client = app.test_client()
-    login(client, "13800000001")
+    login(client, RESIDENT)
     ref, _key = file_report(client)
     grid_page = client.get("/places/g/G01")
     assert grid_page.status_code in (200, 302, 303)
@@ -193,7 +194,7 @@ def test_a_cookie_signed_with_the_old_public_key_gets_nowhere(app, demo, ctx):
     forged = SecureCookieSessionInterface().get_signing_serializer(
         type("A", (), {"secret_key": "dev-only-secret-change-me", "config": app.config})()
     )
-    user = stored_user("13800000009")
+    user = stored_user(ADMIN)
     client = app.test_client()
     client.set_cookie("session", forged.dumps({"_user_id": str(user.id), "_fresh": True}))
     assert not signed_in(client)
@@ -237,7 +238,7 @@ def test_reset_takes_as_long_for_an_unknown_phone(app, demo, ctx, monkeypatch):
     )
     work = {}
     try:
-        for phone in ("13800000001", "13999999999"):
+        for phone in (RESIDENT, "13999999999"):
             hashes.clear()
             with statements(app) as seen:
                 timed_reset(client, phone)
@@ -246,11 +247,11 @@ def test_reset_takes_as_long_for_an_unknown_phone(app, demo, ctx, monkeypatch):
                 [" ".join(sql.replace('"', "").split()[:3]) for sql, _ in seen],
             )
         for _ in range(3):  # warm up
-            timed_reset(client, "13800000001")
+            timed_reset(client, RESIDENT)
             timed_reset(client, "13999999999")
         known, unknown = [], []
         for _ in range(60):
-            known.append(timed_reset(client, "13800000001"))
+            known.append(timed_reset(client, RESIDENT))
             unknown.append(timed_reset(client, "13999999999"))
     finally:
         limiter.enabled = True
@@ -263,7 +264,7 @@ def test_reset_takes_as_long_for_an_unknown_phone(app, demo, ctx, monkeypatch):
         1,
         ["SELECT user.id, user.phone,", "UPDATE reset_code SET", "INSERT INTO reset_code"],
     )
-    assert work["13800000001"] == (
+    assert work[RESIDENT] == (
         1,
         [
             "SELECT user.id, user.phone,",
@@ -278,7 +279,7 @@ def test_reset_takes_as_long_for_an_unknown_phone(app, demo, ctx, monkeypatch):
     assert abs(known - unknown) <= 0.2 * max(known, unknown), (known, unknown)
     pages = {
         phone: app.test_client().post("/auth/reset", data={"phone": phone}, follow_redirects=True)
-        for phone in ("13800000001", "13999999999")
+        for phone in (RESIDENT, "13999999999")
     }
     words = [
         re.sub(r'value="[^"]*"', "", p.get_data(as_text=True).split("<h1>")[1].split("</form>")[0])
@@ -290,11 +291,11 @@ def test_reset_takes_as_long_for_an_unknown_phone(app, demo, ctx, monkeypatch):
 def test_a_worker_filing_for_a_resident_outside_their_grid_files_anonymously(
     app, demo, create_user, ctx
 ):
-    outside = stored_user("13800000001").grid.community.grids[-1]
+    outside = stored_user(RESIDENT).grid.community.grids[-1]
     create_user("13900000077", name="外网格居民", grid=outside)
     worker = app.test_client()
-    login(worker, "13800000002")
-    for phone, attached in (("13900000077", False), ("13800000001", True)):
+    login(worker, GRID_WORKER)
+    for phone, attached in (("13900000077", False), (RESIDENT, True)):
         file_for(worker, phone)
         report = db.session.scalar(select(Report).order_by(Report.id.desc()))
         assert report.reporter_phone == phone
@@ -324,7 +325,7 @@ def test_a_strangers_wrong_logins_lock_the_owner_out_for_15_minutes_at_most(
     monkeypatch.setattr(time, "time", lambda: now[0])
     owner = app.test_client()
     owner_address = {"REMOTE_ADDR": "10.2.0.1"}
-    data = {"phone": "13800000001", "password": "linli-demo"}
+    data = {"phone": RESIDENT, "password": "linli-demo"}
     for minute in range(6):  # five guesses a minute, each from a new address
         for i in range(5):
             app.test_client().post(

@@ -13,6 +13,7 @@ import uuid
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import pytest
 import requests
 from PIL import Image
 
@@ -96,6 +97,7 @@ def slow_post(url, path, cookies, token, photo):
     return status, answer.split(b"\r\n\r\n", 1)[0].decode(errors="replace")
 
 
+@pytest.mark.slow
 def test_ten_slow_uploads_are_all_stored_and_the_site_keeps_answering(tmp_path):
     # The served settings, with the worker timeout cut to 8 s: each upload takes ~17 s, so a
     # worker that waited on a body itself would be killed mid-upload (as sync workers were at

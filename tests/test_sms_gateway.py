@@ -21,6 +21,7 @@ from blueprints.util.times import utcnow
 from extensions import db
 from tests.conftest import login
 from tests.fake_gateway import KEY, FakeGateway
+from tests.people import ADMIN, RESIDENT
 
 ROOT = Path(__file__).resolve().parent.parent
 CODE = "【邻里】您的验证码是 %(code)s，10分钟内有效。"
@@ -97,7 +98,7 @@ def test_a_registered_template_goes_by_its_id_and_values_a_plain_text_by_the_tex
 def test_a_refused_message_fails_at_once_and_an_admin_sends_it_again(
     app, client, demo, ctx, gateway
 ):
-    outbox.send_sms("13800000001", "hello")
+    outbox.send_sms(RESIDENT, "hello")
     db.session.commit()
     gateway.plan = ["400"]
     assert outbox.deliver_outbox() == {"sent": 0, "retry": 0, "failed": 1, "held": 0}
@@ -105,7 +106,7 @@ def test_a_refused_message_fails_at_once_and_an_admin_sends_it_again(
     assert row.state == "failed"
     assert row.attempts == 1
     assert "400" in row.last_error
-    login(client, "13800000009")
+    login(client, ADMIN)
     assert "138****0001" in client.get("/notices/outbox").get_data(as_text=True)
     assert client.post(f"/notices/outbox/{row.id}/retry", data={}).status_code == 303
     assert outbox.deliver_outbox(utcnow() + timedelta(seconds=1))["sent"] == 1

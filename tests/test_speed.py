@@ -9,16 +9,14 @@ import pytest
 from flask import template_rendered
 from sqlalchemy import event
 
-from blueprints.auth.models import RoleGrant, User
+from blueprints.auth.models import RoleGrant
 from blueprints.reports import follows, intake, refs, workflow
 from blueprints.reports.models import ReportState
 from blueprints.web import responses
 from extensions import db
 from tests.conftest import TOKEN, login
 from tests.factories import create_report
-
-DISPATCHER, WORKER, HANDLER = "13800000003", "13800000002", "13800000004"
-RESIDENT, ADMIN = "13800000001", "13800000009"
+from tests.people import ADMIN, DISPATCHER, GRID_WORKER, HANDLER, RESIDENT, person
 
 
 @contextlib.contextmanager
@@ -117,7 +115,7 @@ def test_a_grid_workers_cases_to_verify_are_read_grid_by_grid_in_deadline_order(
     app, client, demo, login_as
 ):
     make_reports(app, 3)
-    login_as(WORKER)  # the demo's worker holds two grids
+    login_as(GRID_WORKER)  # the demo's worker holds two grids
     seen = report_sql(page_sql(app, client, "/reports/tasks"))
     (statement, parameters), *_ = [sp for sp in seen if "UNION" in sp[0]]
     with app.app_context():
@@ -136,7 +134,7 @@ def test_the_task_list_pages_by_deadline(app, client, demo, login_as, monkeypatc
 
     monkeypatch.setattr(lists, "TASKS_PAGE", 2)
     make_reports(app, 9)  # three dispatched to the G01 worker
-    login_as(WORKER)
+    login_as(GRID_WORKER)
     first = client.get("/reports/tasks").get_data(as_text=True)
     assert "after=" in first
     link = first.split('href="/reports/tasks?after=')[1].split('"')[0]
@@ -162,7 +160,7 @@ def babel_lookups(monkeypatch):
 
 
 @pytest.mark.parametrize(
-    ("url", "who"), [("/reports/queue", DISPATCHER), ("/reports/tasks", WORKER)]
+    ("url", "who"), [("/reports/queue", DISPATCHER), ("/reports/tasks", GRID_WORKER)]
 )
 def test_a_list_costs_the_same_for_30_rows_as_for_5(
     app, client, demo, login_as, monkeypatch, url, who
@@ -227,7 +225,7 @@ def clock(monkeypatch):
 
 
 @pytest.mark.parametrize(
-    ("url", "who"), [("/reports/queue", DISPATCHER), ("/reports/tasks", WORKER)]
+    ("url", "who"), [("/reports/queue", DISPATCHER), ("/reports/tasks", GRID_WORKER)]
 )
 def test_a_poll_with_nothing_new_is_a_304_without_rendering(
     app, client, demo, login_as, clock, url, who
@@ -289,10 +287,6 @@ def case_poll(app, client, url, tag, **headers):
     return response.status_code, bool(templates)
 
 
-def person(phone):
-    return db.session.scalar(db.select(User).where(User.phone == phone))
-
-
 def take_step(app, ref, action, phone):
     with app.app_context():
         workflow.apply(refs.find_report(ref), action, person(phone))
@@ -326,7 +320,7 @@ def test_any_change_to_a_case_gives_its_page_again(app, client, demo, login_as, 
     tag = client.get(url).headers["ETag"]
     assert case_poll(app, client, url, tag) == (304, False)
     # A step on the case, by someone else.
-    take_step(app, ref, "sign", WORKER)
+    take_step(app, ref, "sign", GRID_WORKER)
     assert case_poll(app, client, url, tag) == (200, True)
     tag = client.get(url).headers["ETag"]
     assert case_poll(app, client, url, tag) == (304, False)
@@ -386,12 +380,12 @@ def test_a_case_page_hidden_now_is_a_404_not_a_304(app, client, demo, login_as, 
         db.session.commit()
         ref = report.ref
     url = f"/reports/{ref}"
-    login_as(WORKER)
+    login_as(GRID_WORKER)
     client.get(url)
     tag = client.get(url).headers["ETag"]
     assert case_poll(app, client, url, tag) == (304, False)
     with app.app_context():
-        db.session.execute(db.delete(RoleGrant).where(RoleGrant.user_id == person(WORKER).id))
+        db.session.execute(db.delete(RoleGrant).where(RoleGrant.user_id == person(GRID_WORKER).id))
         db.session.commit()
     assert client.get(url, headers={"If-None-Match": tag}).status_code == 404
 

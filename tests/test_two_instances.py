@@ -26,7 +26,10 @@ from sqlalchemy import create_engine, text
 from app import create_app, database_url
 from tests.conftest import TOKEN
 from tests.live import free_port, wait_until_up
+from tests.people import DISPATCHER, RESIDENT
 from tests.test_slow_upload import phone_photo
+
+pytestmark = pytest.mark.slow  # see pyproject.toml
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
@@ -258,7 +261,7 @@ def test_two_instances_behind_nginx(tmp_path):  # noqa: C901  (one deployment, c
                 requests.post(
                     direct[n % 2] + "/auth/login",
                     data={
-                        "phone": "13800000001",
+                        "phone": RESIDENT,
                         "password": "wrong-one",
                         "csrf_token": TOKEN.search(page.text)[1],
                     },
@@ -300,7 +303,7 @@ def test_two_instances_behind_nginx(tmp_path):  # noqa: C901  (one deployment, c
         login = dispatcher.post(
             direct[1] + "/auth/login",
             data={
-                "phone": "13800000003",
+                "phone": DISPATCHER,
                 "password": "linli-demo",
                 "csrf_token": TOKEN.search(page)[1],
             },

@@ -12,9 +12,7 @@ from sqlalchemy.exc import OperationalError
 
 from blueprints.auth.demo import DEMO_PASSWORD
 from tests.live import TOKEN, at_once, browser, live_gunicorn, post
-from tests.test_reports import DISPATCHER
-
-MEMBER = "13800000004"
+from tests.people import DISPATCHER, HANDLER
 
 
 @pytest.fixture(scope="module")
@@ -44,6 +42,7 @@ def signed_in(server, phone, address):
     return session
 
 
+@pytest.mark.slow
 def test_sixty_sign_ups_at_once_on_one_worker_all_answered_within_seconds(server):
     # Ten addresses, six presses each: the sign-up form lets five an address through a minute.
     phones = [f"1390000{i:04d}" for i in range(60)]
@@ -66,9 +65,10 @@ def test_sixty_sign_ups_at_once_on_one_worker_all_answered_within_seconds(server
         assert (phone in kept) == (status == 303), (phone, status)
 
 
+@pytest.mark.slow
 def test_two_leave_presses_at_once_give_one_leave_and_one_polite_answer(server):
     (org_id,) = stored(server, "SELECT id FROM org WHERE state = 'active' ORDER BY id")[0]
-    member = signed_in(server, MEMBER, "10.8.0.1")
+    member = signed_in(server, HANDLER, "10.8.0.1")
     member.token = TOKEN.search(member.get(f"{server.url}/orgs/{org_id}", timeout=10).text)[1]
     for _round in range(3):
         assert post(member, server, f"/orgs/{org_id}/join").status_code == 303
@@ -82,7 +82,7 @@ def test_two_leave_presses_at_once_give_one_leave_and_one_polite_answer(server):
         'SELECT count(*) FROM org_member m JOIN "user" u ON u.id = m.user_id'
         " WHERE m.org_id = :org AND u.phone = :phone",
         org=org_id,
-        phone=MEMBER,
+        phone=HANDLER,
     )
     assert left[0][0] == 0
 
@@ -126,6 +126,7 @@ def queue_texts_and_tick(app, phones, errors, done):
         done.set()
 
 
+@pytest.mark.slow
 def test_the_queue_reads_while_texts_go_out_and_the_ticks_run(server, folder):
     """Ten readers of the dispatcher's queue, and one slow reader, while texts keep arriving in
     the outbox, the delivery loop sends them and the ticks run: every read is a page, every tick
@@ -234,7 +235,9 @@ def test_a_sqlite_file_lets_readers_and_a_writer_through_together(app, tmp_path)
             started = time.monotonic()
             writer.execute(text("INSERT INTO note (body) VALUES ('d')"))
             writer.commit()
-            assert time.monotonic() - started < 1
+            # Held up, the writer would wait out the busy timeout (15 s) for this reader, then
+            # fail: a loaded machine's slower commit is no hold-up.
+            assert time.monotonic() - started < 15
             notes.close()
             # A connection that read before that commit still writes: its transaction begins
             # at its first write (pysqlite's way, kept), so it is not a stale reader's.

@@ -12,15 +12,9 @@ from blueprints.util.times import utcnow
 from blueprints.volunteers import profiles
 from blueprints.volunteers.models import Signup, VolunteerProfile
 from extensions import db
-from tests.test_volunteers import (
-    RESIDENT,
-    WORKER,
-    checked_in_shift,
-    community,
-    join,
-    make_profile,
-    years_ago,
-)
+from tests.factories import create_profile
+from tests.people import GRID_WORKER, RESIDENT, community
+from tests.test_volunteers import checked_in_shift, join, years_ago
 
 NO_ACCOUNT = "13912345678"
 CSRF = re.compile(r'(csrf_token"[^>]*value="|"X-CSRFToken": ")[^"]*')
@@ -48,7 +42,7 @@ def test_a_guardians_phone_says_nothing_of_its_account(client, demo, login_as, c
     without: it fills in no name, stores no account, and the text is fixed words and a link."""
     login_as(RESIDENT)
     pages = []
-    for phone in (WORKER, NO_ACCOUNT):
+    for phone in (GRID_WORKER, NO_ACCOUNT):
         page = client.post("/volunteers/profile", data=minor_form(guardian_phone=phone))
         assert page.status_code == 422
         body = page.get_data(as_text=True)
@@ -58,7 +52,7 @@ def test_a_guardians_phone_says_nothing_of_its_account(client, demo, login_as, c
     assert pages[0] == pages[1]
 
     texts = []
-    for phone in (WORKER, NO_ACCOUNT):
+    for phone in (GRID_WORKER, NO_ACCOUNT):
         form = minor_form(guardian_phone=phone, guardian_name="孩子妈妈")
         assert client.post("/volunteers/profile", data=form).status_code == 303
         profile = db.session.scalar(select(VolunteerProfile))
@@ -118,12 +112,12 @@ def test_walking_volunteer_numbers_upward_finds_nobody(client, demo, login_as, c
     """What the attacker did: an organizer types VC01000001, VC01000002, ... into the walk-in
     form. Every try gets the answer an unknown code gets; no name shows and nobody is added."""
     people = [
-        make_profile("13900000101", name="王秀英"),
-        make_profile("13900000102", name="李小红", born=years_ago(12)),
-        make_profile("13900000103", name="赵建国"),
+        create_profile("13900000101", name="王秀英"),
+        create_profile("13900000102", name="李小红", born=years_ago(12)),
+        create_profile("13900000103", name="赵建国"),
     ]
     shift = checked_in_shift(capacity=5)
-    login_as(WORKER)
+    login_as(GRID_WORKER)
     numbers = [p.number for p in people] + [f"VC01{n:06d}" for n in range(1, 19)]
     answers = []
     for number in numbers:
@@ -144,7 +138,7 @@ def test_walking_volunteer_numbers_upward_finds_nobody(client, demo, login_as, c
 
 
 def test_a_walk_in_is_added_by_the_code_they_show_once(client, demo, login_as, ctx):
-    walker = make_profile(RESIDENT, name="张阿姨")
+    walker = create_profile(RESIDENT, name="张阿姨")
     shift, other = checked_in_shift(), checked_in_shift()
     login_as(RESIDENT)
     assert client.post("/volunteers/pass", data={}).status_code == 303
@@ -155,7 +149,7 @@ def test_a_walk_in_is_added_by_the_code_they_show_once(client, demo, login_as, c
     assert f"{code[:5]} {code[5:]}" in page
     assert "<svg" in page
 
-    login_as(WORKER)
+    login_as(GRID_WORKER)
     assert walk_in(client, shift, walker.number).status_code == 422  # the number opens nothing
     assert walk_in(client, shift, f"{code[:5]} {code[5:]}").status_code == 303
     row = db.session.scalar(select(Signup).where(Signup.profile_id == walker.id))
@@ -173,10 +167,10 @@ def test_a_walk_in_is_added_by_the_code_they_show_once(client, demo, login_as, c
 
 
 def test_a_walk_in_keeps_the_sign_up_age_and_guardian_rules(client, demo, login_as, ctx):
-    teen = make_profile("13900000111", name="少年", born=years_ago(16), guardian_phone=NO_ACCOUNT)
-    child = make_profile("13900000112", name="小孩", born=years_ago(10))
+    teen = create_profile("13900000111", name="少年", born=years_ago(16), guardian=NO_ACCOUNT)
+    child = create_profile("13900000112", name="小孩", born=years_ago(10))
     shift = checked_in_shift(capacity=5)
-    login_as(WORKER)
+    login_as(GRID_WORKER)
     refused = walk_in(client, shift, profiles.show_pass(teen).pass_code)
     assert refused.status_code == 422
     assert "未满18岁要监护人同意" in refused.get_data(as_text=True)
@@ -188,11 +182,13 @@ def test_a_walk_in_keeps_the_sign_up_age_and_guardian_rules(client, demo, login_
     db.session.commit()
     db.session.refresh(teen)  # the refused try left the code as it was
     assert walk_in(client, shift, teen.pass_code).status_code == 303
-    assert join(shift, make_profile("13900000113", name="成人")).state == "confirmed"
+    assert join(shift, create_profile("13900000113", name="成人")).state == "confirmed"
 
 
 def test_new_volunteer_numbers_are_random_and_old_ones_stay(demo, ctx):
-    old = make_profile("13900000120", name="老志愿者")  # numbered as before: VC01 and the id
+    old = create_profile("13900000120", name="老志愿者")
+    old.number = f"VC01{old.id:06d}"  # numbered as before: VC01 and the id
+    db.session.commit()
     data = {"community_id": community().id, "birth_date": date(1960, 1, 1), "skills": []}
     made = []
     for n in range(6):

@@ -18,6 +18,8 @@ from blueprints.volunteers.workflow import ACTIVE
 from extensions import db
 from tests.live import TOKEN, at_once, browser, live_gunicorn, post
 
+pytestmark = pytest.mark.slow  # see pyproject.toml
+
 PEOPLE, SEATS = 20, 5
 
 

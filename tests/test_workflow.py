@@ -14,6 +14,7 @@ from blueprints.core.workflow import Change, Flow, FlowColumns, due_after, step
 from blueprints.places.models import Grid
 from blueprints.util.times import utcnow
 from extensions import db
+from tests.people import C02_GRID_WORKER, GRID_WORKER, RESIDENT, person
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -88,12 +89,6 @@ def a_lamp(grid_code="G01", asked_by=None, **values):
     return lamp
 
 
-def person(phone):
-    from blueprints.auth.models import User
-
-    return db.session.scalar(db.select(User).where(User.phone == phone))
-
-
 def test_the_core_imports_nothing_from_a_feature():
     imported = {
         node.module
@@ -107,7 +102,7 @@ def test_the_core_imports_nothing_from_a_feature():
 
 def test_a_step_checks_role_place_inputs_and_records_who(lamps):
     flow, lamp = LampFlow(), a_lamp()
-    worker, outsider = person("13800000002"), person("13800000013")  # G01-G02 / G04
+    worker, outsider = person(GRID_WORKER), person(C02_GRID_WORKER)  # G01-G02 / G04
     assert set(flow.actions_for(lamp, worker)) == {"fix", "comment"}
     assert flow.actions_for(lamp, outsider) == {}
     with pytest.raises(Refused):
@@ -128,11 +123,11 @@ def test_a_step_checks_role_place_inputs_and_records_who(lamps):
     assert flow.events == [
         (
             "fix",
-            "13800000002",
+            GRID_WORKER,
             "asked",
             "fixed",
             "new bulb",
-            ("fixed by %(who)s", {"who": "13800000002"}),
+            ("fixed by %(who)s", {"who": GRID_WORKER}),
         )
     ]
     assert flow.told == ["fix"]
@@ -140,7 +135,7 @@ def test_a_step_checks_role_place_inputs_and_records_who(lamps):
 
 def test_a_relation_is_asked_of_the_flow(lamps):
     flow = LampFlow()
-    resident = person("13800000001")
+    resident = person(RESIDENT)
     mine, theirs = a_lamp(asked_by=resident.id), a_lamp(asked_by=None)
     assert set(flow.actions_for(mine, resident)) == {"cancel", "comment"}
     assert flow.actions_for(theirs, resident) == {}
@@ -151,7 +146,7 @@ def test_a_relation_is_asked_of_the_flow(lamps):
 
 def test_a_stale_version_or_a_moved_state_is_a_conflict(lamps):
     flow, lamp = LampFlow(), a_lamp()
-    worker = person("13800000002")
+    worker = person(GRID_WORKER)
     with pytest.raises(Conflict):
         flow.apply(lamp, "fix", worker, version=lamp.version + 1, note="x")
     flow.apply(lamp, "fix", worker, note="new bulb")

@@ -13,6 +13,7 @@ from playwright.sync_api import expect, sync_playwright
 
 from tests.browser.conftest import CHROMIUM, LAUNCH_ARGS, VIEWPORT, live_app, serve
 from tests.browser.helpers import log_in
+from tests.people import ADMIN, DISPATCHER, GRID_WORKER
 
 OUT = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
@@ -60,12 +61,12 @@ def take_all(browser, base_url):
     page.context.close()
 
     page = fresh_page(browser, base_url)
-    log_in(page, "13800000009")
+    log_in(page, ADMIN)
     shoot(page, "home-admin")
     page.context.close()
 
     page = fresh_page(browser, base_url)
-    log_in(page, "13800000002")
+    log_in(page, GRID_WORKER)
     page.goto("/places/grids/G01")
     shoot(page, "grid-qr")
     page.context.close()
@@ -79,7 +80,7 @@ def take_all(browser, base_url):
     page.context.close()
 
     page = fresh_page(browser, base_url)
-    log_in(page, "13800000003")
+    log_in(page, DISPATCHER)
     page.goto("/reports/queue")
     shoot(page, "queue")
     page.locator("#rows a.link").first.click()

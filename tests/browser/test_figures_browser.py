@@ -8,6 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.helpers import log_in
+from tests.people import DISPATCHER
 
 pytestmark = pytest.mark.browser
 SHOTS = os.environ.get("LINLI_SCREENSHOTS", "")
@@ -19,7 +20,7 @@ def shot(page, name):
 
 
 def test_the_dispatcher_reaches_the_worst_grids_overdue_cases(page, check, js):
-    log_in(page, "13800000003")
+    log_in(page, DISPATCHER)
     page.goto("/figures/")
     expect(page.locator("h1")).to_contain_text("数据看板：桃花街道")
     for rate in ("响应率", "解决率", "满意率", "按期办结率"):

@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 
 from tests.browser.helpers import AFTER_DETAILS, log_in
 from tests.browser.test_intake import photo_bytes
+from tests.people import ADMIN, DISPATCHER, GRID_WORKER
 
 pytestmark = pytest.mark.browser
 SHOTS = os.environ.get("LINLI_SHOTS")  # a folder: the test also saves its screenshots there
@@ -92,7 +93,7 @@ def test_a_grid_worker_signs_starts_and_handles_from_the_primary_button(page, ch
     page.get_by_role("button", name="提交反映").click()
     ref = page.locator("#receipt-ref").inner_text().replace(" ", "")
 
-    log_in(page, "13800000003")  # the command centre accepts and sends it to the grid worker
+    log_in(page, DISPATCHER)  # the command centre accepts and sends it to the grid worker
     page.goto(f"/reports/{ref}")
     page.get_by_role("button", name="受理", exact=True).click()
     page.get_by_label("交给谁处理").first.select_option(label="李网格")
@@ -101,7 +102,7 @@ def test_a_grid_worker_signs_starts_and_handles_from_the_primary_button(page, ch
     page.get_by_role("button", name="退出登录").click()
     expect(page.locator("footer").get_by_role("link", name="登录")).to_be_visible()
 
-    log_in(page, "13800000002")
+    log_in(page, GRID_WORKER)
     page.goto("/reports/tasks")
     expect(page.locator("#tasks-sign")).to_contain_text("待签收")
     expect(page.locator("main")).to_contain_text("3栋门口的路灯一直不亮")
@@ -180,7 +181,7 @@ def test_at_320px_the_admin_home_does_not_scroll_sideways_in_english_large_text(
     page = context.new_page()
     page.set_viewport_size(NARROW)
     page.goto("/auth/login")
-    page.get_by_label("Mobile number").fill("13800000009")
+    page.get_by_label("Mobile number").fill(ADMIN)
     page.get_by_label("Password", exact=True).fill("linli-demo")
     page.locator("main").get_by_role("button", name="Sign in", exact=True).click()
     expect(page.locator("footer")).to_contain_text("Signed in")

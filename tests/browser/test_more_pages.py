@@ -7,6 +7,7 @@ import pytest
 from blueprints.reports.refs import luhn_digit
 from blueprints.util.times import utcnow
 from tests.browser.helpers import log_in
+from tests.people import ADMIN, DISPATCHER, GRID_WORKER, RESIDENT
 
 
 def demo_ref(number):
@@ -20,23 +21,23 @@ pytestmark = pytest.mark.browser
 PAGES = [
     (None, "/reports/new"),
     (None, "/reports/track"),
-    ("13800000001", "/reports/mine"),
-    ("13800000001", "/notices/"),
-    ("13800000001", "/auth/account"),
-    ("13800000001", "/auth/password"),
-    ("13800000002", "/reports/tasks"),
-    ("13800000002", "/auth/assist-reset"),
-    ("13800000003", "/reports/queue"),
-    ("13800000009", "/admin/"),
-    ("13800000009", "/admin/users"),
-    ("13800000009", "/admin/grids"),
-    ("13800000009", "/admin/categories"),
-    ("13800000009", "/reports/reveals"),
-    ("13800000009", "/calendar/"),
-    ("13800000009", "/open311/keys"),
-    ("13800000009", "/admin/categories/1/edit"),
-    ("13800000003", f"/reports/{demo_ref(2)}"),  # accepted: dispatch, merge, supervise forms
-    ("13800000002", f"/reports/{demo_ref(7)}"),  # in progress: note, handle, extension forms
+    (RESIDENT, "/reports/mine"),
+    (RESIDENT, "/notices/"),
+    (RESIDENT, "/auth/account"),
+    (RESIDENT, "/auth/password"),
+    (GRID_WORKER, "/reports/tasks"),
+    (GRID_WORKER, "/auth/assist-reset"),
+    (DISPATCHER, "/reports/queue"),
+    (ADMIN, "/admin/"),
+    (ADMIN, "/admin/users"),
+    (ADMIN, "/admin/grids"),
+    (ADMIN, "/admin/categories"),
+    (ADMIN, "/reports/reveals"),
+    (ADMIN, "/calendar/"),
+    (ADMIN, "/open311/keys"),
+    (ADMIN, "/admin/categories/1/edit"),
+    (DISPATCHER, f"/reports/{demo_ref(2)}"),  # accepted: dispatch, merge, supervise forms
+    (GRID_WORKER, f"/reports/{demo_ref(7)}"),  # in progress: note, handle, extension forms
     (None, f"/reports/{demo_ref(11)}"),  # a closed public case, as anyone sees it
 ]
 

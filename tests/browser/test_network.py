@@ -8,6 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.helpers import log_in
+from tests.people import RESIDENT
 
 pytestmark = pytest.mark.browser
 
@@ -40,6 +41,6 @@ def test_pages_load_and_login_works_on_a_slow_link(page, context, served):
     expect(page.locator("h1")).to_have_text("登录")
     assert served == ["/auth/login"], "a repeat page costs only its HTML"
 
-    log_in(page, "13800000001")
+    log_in(page, RESIDENT)
     expect(page.locator("h1")).to_have_text("您好，张阿姨")
     assert not [p for p in served if p.startswith("/static/")]

@@ -22,6 +22,7 @@ from blueprints.reports.models import Report
 from extensions import db
 from tests.browser.conftest import VIEWPORT, live_app, serve
 from tests.browser.helpers import AFTER_DETAILS, check_page, log_in
+from tests.people import DISPATCHER, GRID_WORKER, RESIDENT
 
 pytestmark = pytest.mark.browser
 
@@ -97,7 +98,7 @@ def test_a_report_made_offline_arrives_once_when_the_network_returns(browser, se
     # The dispatcher finds it in the queue, once.
     staff = phone(browser, url)
     desk = staff.new_page()
-    log_in(desk, "13800000003")
+    log_in(desk, DISPATCHER)
     desk.goto("/reports/queue?state=submitted")
     assert desk.content().count(f'href="/reports/{ref}"') == 1
     staff.close()
@@ -280,7 +281,7 @@ def test_the_task_list_is_kept_offline_and_cleared_at_sign_out(browser, served):
     assert "反映问题" in shell
     assert "已登录" not in shell
 
-    log_in(page, "13800000002")
+    log_in(page, GRID_WORKER)
     page.goto("/reports/tasks")
     cases = page.locator("main .list a").evaluate_all("links => links.map(a => a.pathname)")
     assert cases, "the demo grid worker has tasks"
@@ -309,7 +310,7 @@ def test_sign_out_names_the_reports_still_waiting(browser, served):
     app, url = served
     context = phone(browser, url)
     page = context.new_page()
-    log_in(page, "13800000001")
+    log_in(page, RESIDENT)
     text = "退出前还没发出去的：楼下路灯坏了"
     fill_quick_form(page, text)
     page.route("**/reports/quick/token", lambda route: route.abort("internetdisconnected"))
@@ -326,7 +327,7 @@ def test_sign_out_names_the_reports_still_waiting(browser, served):
     expect(page.locator("#alerts")).to_contain_text("您已退出登录")
     with app.app_context():
         [report] = db.session.scalars(select(Report).where(Report.description == text)).all()
-        assert report.reporter.phone == "13800000001"  # sent before the session went
+        assert report.reporter.phone == RESIDENT  # sent before the session went
     context.close()
 
 
@@ -334,7 +335,7 @@ def test_a_waiting_report_may_be_let_go_at_sign_out(browser, served):
     app, url = served
     context = phone(browser, url)
     page = context.new_page()
-    log_in(page, "13800000001")
+    log_in(page, RESIDENT)
     text = "不想发了的反映：这件算了"
     fill_quick_form(page, text)
     page.route("**/reports/quick/token", lambda route: route.abort("internetdisconnected"))

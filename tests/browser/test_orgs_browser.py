@@ -8,10 +8,10 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.helpers import log_in
+from tests.people import COMMUNITY_REVIEWER, ORG_OFFICER, STREET_REVIEWER
 
 pytestmark = pytest.mark.browser
 
-APPLICANT, COMMUNITY, STREET = "13800000005", "13800000006", "13800000007"
 
 # The smallest font size of any visible text in the page's main part.
 SMALLEST_TEXT_JS = """
@@ -55,7 +55,7 @@ def add_person(page, role, name, phone):
 def test_file_return_fix_approve_find_and_verify(page, check, js):
     name = "桃花社区晨光太极队" if js else "桃花社区银铃腰鼓队"
     digit = "1" if js else "2"
-    log_in(page, APPLICANT)
+    log_in(page, ORG_OFFICER)
     page.get_by_role("link", name=re.compile("登记社会组织")).click()
     expect(page.locator("h1")).to_have_text("我的备案申请")
     page.get_by_role("link", name="登记一个新的社会组织").click()
@@ -104,7 +104,7 @@ def test_file_return_fix_approve_find_and_verify(page, check, js):
     application = page.url
     log_out(page)
 
-    log_in(page, COMMUNITY)
+    log_in(page, COMMUNITY_REVIEWER)
     page.get_by_role("link", name=re.compile("备案审核")).click()
     expect(page.locator("main")).to_contain_text("请在")
     look(page, check)
@@ -115,7 +115,7 @@ def test_file_return_fix_approve_find_and_verify(page, check, js):
     expect(page.locator(".notice-success")).to_contain_text("已完成：退回修改")
     log_out(page)
 
-    log_in(page, APPLICANT)
+    log_in(page, ORG_OFFICER)
     page.goto("/orgs/mine")
     page.get_by_role("link", name=name).click()
     expect(page.locator("main")).to_contain_text("需要您补充或修改")
@@ -131,7 +131,7 @@ def test_file_return_fix_approve_find_and_verify(page, check, js):
     expect(page.locator("main")).to_contain_text("社区正在看您的申请")
     log_out(page)
 
-    log_in(page, COMMUNITY)
+    log_in(page, COMMUNITY_REVIEWER)
     page.goto(application)
     expect(page.locator("main")).to_contain_text("退回后改了什么")
     expect(page.locator("table")).to_contain_text("新队员")
@@ -140,7 +140,7 @@ def test_file_return_fix_approve_find_and_verify(page, check, js):
     expect(page.locator(".notice-success")).to_contain_text("已完成：初审通过")
     log_out(page)
 
-    log_in(page, STREET)
+    log_in(page, STREET_REVIEWER)
     page.get_by_role("link", name=re.compile("备案审核")).click()
     page.get_by_role("link", name=name).click()
     page.get_by_role("button", name="准予备案").click()
@@ -160,7 +160,7 @@ def test_file_return_fix_approve_find_and_verify(page, check, js):
     assert re.fullmatch(r"S01-\d{4}-\d{4}", number)
     look(page, check)
 
-    log_in(page, APPLICANT)
+    log_in(page, ORG_OFFICER)
     page.goto("/orgs/mine")
     page.get_by_role("link", name=name).first.click()
     page.get_by_role("link", name=re.compile("看组织页面")).click()

@@ -8,6 +8,7 @@ from playwright.sync_api import expect
 
 from blueprints.auth.demo import DEMO_PASSWORD
 from tests.browser.helpers import log_in
+from tests.people import ADMIN, GRID_WORKER, RESIDENT
 
 pytestmark = pytest.mark.browser
 
@@ -25,9 +26,9 @@ def test_home_anonymous(page, check):
 @pytest.mark.parametrize(
     ("phone", "expected"),
     [
-        ("13800000001", "我的账号"),
-        ("13800000002", "我负责的网格"),
-        ("13800000009", "系统管理"),
+        (RESIDENT, "我的账号"),
+        (GRID_WORKER, "我负责的网格"),
+        (ADMIN, "系统管理"),
     ],
     ids=["resident", "grid_worker", "admin"],
 )
@@ -72,7 +73,7 @@ def test_signup_errors(page, check):
 
 def test_login_wrong_password_reads_like_unknown_phone(page, check):
     messages = []
-    for phone, password in (("13800000001", "not-the-password"), ("13911112222", DEMO_PASSWORD)):
+    for phone, password in ((RESIDENT, "not-the-password"), ("13911112222", DEMO_PASSWORD)):
         page.goto("/auth/login")
         page.get_by_label("手机号").fill(phone)
         page.get_by_label("密码", exact=True).fill(password)
@@ -90,12 +91,12 @@ def test_password_reset(page, check, sms):
     page.get_by_role("link", name="忘记密码？").click()
     expect(page.locator("h1")).to_have_text("找回密码")
     check(page)
-    page.get_by_label("手机号").fill("13800000001")
+    page.get_by_label("手机号").fill(RESIDENT)
     page.get_by_role("button", name="发送验证码").click()
     expect(page.locator("h1")).to_have_text("设置新密码")
     check(page)
     [(phone, text)] = sms
-    assert phone == "13800000001"
+    assert phone == RESIDENT
     code = re.search(r"\d{6}", text).group()
     page.get_by_label("短信验证码").fill(code)
     # The same password again, so the other tests can still sign in as the resident.
@@ -137,7 +138,7 @@ def test_not_found(page, check):
 
 
 def test_forbidden(page, check):
-    log_in(page, "13800000001")
+    log_in(page, RESIDENT)
     response = page.goto("/places/grids/G01")
     assert response.status == 403
     expect(page.locator("h1")).to_have_text("没有权限")
@@ -145,7 +146,7 @@ def test_forbidden(page, check):
 
 
 def test_grid_page(page, check):
-    log_in(page, "13800000002")
+    log_in(page, GRID_WORKER)
     page.get_by_role("link", name=re.compile("第一网格")).click()
     expect(page.locator("h1")).to_have_text("第一网格")
     expect(page.locator(".qr svg")).to_be_visible()

@@ -7,7 +7,6 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from blueprints.auth.models import User
 from blueprints.auth.people import staff_for
 from blueprints.places.models import Grid
 from blueprints.reports import intake, workflow
@@ -16,9 +15,9 @@ from blueprints.reports.steps import Assignee
 from extensions import db
 from tests.browser.conftest import VIEWPORT, live_app, serve
 from tests.browser.helpers import log_in
+from tests.people import DISPATCHER, RESIDENT, person
 
 pytestmark = pytest.mark.browser
-RESIDENT, DISPATCHER = "13800000001", "13800000003"
 
 
 @pytest.fixture(scope="module")
@@ -27,10 +26,6 @@ def loop(tmp_path_factory):
     app = live_app(tmp_path_factory.mktemp("rating") / "live.db")
     with serve(app) as url:
         yield app, url
-
-
-def person(phone):
-    return db.session.scalar(select(User).where(User.phone == phone))
 
 
 def handled_case(app, key):

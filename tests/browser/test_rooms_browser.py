@@ -11,9 +11,9 @@ from playwright.sync_api import expect
 from blueprints.util.times import local, utcnow
 from tests.browser.helpers import log_in
 from tests.browser.test_text_size import SMALL_TEXT_JS
+from tests.people import COMMUNITY_REVIEWER, ORG_OFFICER, RESIDENT
 
 pytestmark = pytest.mark.browser
-OFFICER, GREEN, REVIEWER = "13800000005", "13800000001", "13800000006"
 SHOTS = os.environ.get("LINLI_SHOTS")  # a folder: screenshots of the week and the form
 
 
@@ -38,7 +38,7 @@ def fill_booking(page, group, day, purpose):
 
 def test_book_approve_and_the_slot_is_taken(page, new_context, js, check):
     day = tuesday(3 if js else 4)  # the two runs share one server: their slots differ
-    log_in(page, OFFICER)
+    log_in(page, ORG_OFFICER)
     page.goto("/rooms/")
     check(page)
     page.get_by_role("link", name="桃花社区 · 党群服务中心活动室").click()
@@ -62,7 +62,7 @@ def test_book_approve_and_the_slot_is_taken(page, new_context, js, check):
     booking_url = page.url
 
     reviewer = new_context(java_script_enabled=js).new_page()
-    log_in(reviewer, REVIEWER)
+    log_in(reviewer, COMMUNITY_REVIEWER)
     reviewer.goto("/rooms/queue")
     check(reviewer)
     reviewer.goto(booking_url)
@@ -73,7 +73,7 @@ def test_book_approve_and_the_slot_is_taken(page, new_context, js, check):
     page.goto(booking_url)
     expect(page.locator(".lead")).to_contain_text("已批准")
     other = new_context(java_script_enabled=js).new_page()
-    log_in(other, GREEN)
+    log_in(other, RESIDENT)
     other.goto("/rooms/")
     other.get_by_role("link", name="桃花社区 · 党群服务中心活动室").click()
     other.get_by_role("link", name="预订这间屋子").click()

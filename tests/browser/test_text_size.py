@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 
 from tests.browser.helpers import AFTER_DETAILS, log_in
 from tests.browser.test_more_pages import PAGES
+from tests.people import ADMIN, GRID_WORKER, RESIDENT
 
 pytestmark = pytest.mark.browser
 
@@ -46,11 +47,11 @@ MORE = [
     (None, "/auth/signup", 200),
     (None, "/auth/reset", 200),
     (None, "/no-such-page", 404),
-    ("13800000001", "/", 200),
-    ("13800000001", "/places/grids/G01", 403),
-    ("13800000002", "/", 200),
-    ("13800000002", "/places/grids/G01", 200),
-    ("13800000009", "/", 200),
+    (RESIDENT, "/", 200),
+    (RESIDENT, "/places/grids/G01", 403),
+    (GRID_WORKER, "/", 200),
+    (GRID_WORKER, "/places/grids/G01", 200),
+    (ADMIN, "/", 200),
 ]
 SWEEP = [(phone, path, 200) for phone, path in PAGES] + MORE
 ACCOUNTS = sorted({phone or "" for phone, _, _ in SWEEP})

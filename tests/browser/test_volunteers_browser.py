@@ -11,9 +11,9 @@ from playwright.sync_api import expect
 
 from blueprints.util.times import local, utcnow
 from tests.browser.helpers import log_in
+from tests.people import GRID_WORKER, RESIDENT, VOLUNTEER
 
 pytestmark = pytest.mark.browser
-ORGANIZER, HOLDER, RESIDENT = "13800000002", "13800000021", "13800000001"
 
 
 def post_shift(page, title, minutes):
@@ -37,11 +37,11 @@ def post_shift(page, title, minutes):
 def test_waitlist_offer_check_in_hours_and_certificate(page, new_context, js, check):
     title = f"浏览器测试活动{'甲' if js else '乙'}"
     organizer = new_context(java_script_enabled=js).new_page()
-    log_in(organizer, ORGANIZER)
+    log_in(organizer, GRID_WORKER)
     activity_url = post_shift(organizer, title, 25 if js else 50)
 
     holder = new_context(java_script_enabled=js).new_page()
-    log_in(holder, HOLDER)
+    log_in(holder, VOLUNTEER)
     holder.goto(activity_url)
     holder.get_by_role("button", name="报名这个班次").click()
     expect(holder.locator(".notice-success")).to_contain_text("报名成功")
