@@ -295,9 +295,9 @@ def certificate_number(endpoint, filled):
 
 
 def confirm_token(endpoint, filled):
-    from blueprints.volunteers import signups
+    from blueprints.volunteers import messages
 
-    return [signups.confirm_token(volunteer_demo()[3])]
+    return [messages.confirm_token(volunteer_demo()[3])]
 
 
 def guardian_token(endpoint, filled):

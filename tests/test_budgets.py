@@ -179,6 +179,7 @@ def volunteer_url(url):
     """The demo's busiest volunteer pages: the full shift with its waitlist, a record with its
     timeline, the demo certificate."""
     from blueprints.volunteers.demo import load_demo_volunteers
+    from blueprints.volunteers.messages import confirm_token
     from blueprints.volunteers.models import (
         Activity,
         Certificate,
@@ -187,7 +188,6 @@ def volunteer_url(url):
         VolunteerProfile,
     )
     from blueprints.volunteers.profiles import make_token
-    from blueprints.volunteers.signups import confirm_token
 
     load_demo_volunteers()
     activity = db.session.scalar(select(Activity).where(Activity.title == "社区助老送餐"))
