@@ -17,12 +17,11 @@ from blueprints.util.times import utcnow
 from blueprints.volunteers import hours, lists, profiles, seats
 from blueprints.volunteers.blueprint import bp
 from blueprints.volunteers.forms import VerifyForm
-from blueprints.volunteers.models import HoursRecord
-from blueprints.volunteers.workflow import may_run_record
+from blueprints.volunteers.workflow import opened
 from blueprints.web import pages
 from blueprints.web.htmx import render
 from blueprints.web.links import public_url
-from extensions import db, limiter
+from extensions import limiter
 
 
 @bp.route("/mine")
@@ -57,17 +56,10 @@ def mine():
     )
 
 
-def record_or_404(record_id):
-    record = or_404(db.session.get(HoursRecord, record_id))
-    if not (record.profile.user_id == current_user.id or may_run_record(current_user, record)):
-        abort(404)
-    return record
-
-
 @bp.route("/hours/<int:record_id>")
 @allow(SIGNED_IN)
 def record(record_id):
-    return record_page(record_or_404(record_id))
+    return record_page(or_404(opened(hours.FLOW, record_id, current_user)))
 
 
 def record_page(item, status=200, error=None, typed=None):
@@ -88,7 +80,7 @@ class RecordSteps(ActView):
     flow = hours.FLOW
 
     def load(self, record_id):
-        return record_or_404(record_id)
+        return or_404(opened(self.flow, record_id, current_user))
 
     def url(self, item):
         return url_for("volunteers.record", record_id=item.id)

@@ -12,7 +12,7 @@ from blueprints.volunteers import activities, messages, profiles, rules, seats, 
 from blueprints.volunteers.blueprint import bp
 from blueprints.volunteers.models import Signup
 from blueprints.volunteers.models import SignupState as S
-from blueprints.volunteers.workflow import LINK_ACTIONS, is_organizer, is_proxy, is_volunteer
+from blueprints.volunteers.workflow import LINK_ACTIONS, opened
 from blueprints.web.htmx import advance, render
 from extensions import db, limiter
 
@@ -48,17 +48,10 @@ def join(shift_id):
     return advance(url_for("volunteers.signup", signup_id=signup.id))
 
 
-def signup_or_404(signup_id):
-    signup = or_404(db.session.get(Signup, signup_id))
-    if not any(test(signup, current_user, {}) for test in (is_volunteer, is_proxy, is_organizer)):
-        abort(404)
-    return signup
-
-
 @bp.route("/signups/<int:signup_id>")
 @allow(SIGNED_IN)
 def signup(signup_id):
-    return signup_page(signup_or_404(signup_id))
+    return signup_page(or_404(opened(signups.FLOW, signup_id, current_user)))
 
 
 def signup_page(item, status=200, error=None):
@@ -82,7 +75,7 @@ class SignupSteps(ActView):
     flow = signups.FLOW
 
     def load(self, signup_id):
-        return signup_or_404(signup_id)
+        return or_404(opened(self.flow, signup_id, current_user))
 
     def url(self, item):
         if request.args.get("back") == "roster":
@@ -139,9 +132,9 @@ class LinkSteps(ActView):
     def load(self, token):
         # The page drawn after a refusal is the sign-up this request's link opened, even when
         # the refusal itself moved it on (an offer accepted too late is given up at once).
-        opened = g.get("link_signup")
-        if opened is not None:
-            return db.session.get(Signup, opened)
+        ident = g.get("link_signup")
+        if ident is not None:
+            return db.session.get(Signup, ident)
         try:
             item = signups.confirm_page_signup(token)
         except Refused as e:

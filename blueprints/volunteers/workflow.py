@@ -23,6 +23,7 @@ from blueprints.core.workflow import Due, step
 from blueprints.volunteers.activities import may_organize, may_run
 from blueprints.volunteers.models import HoursState as H
 from blueprints.volunteers.models import SignupState as S
+from extensions import db
 
 SELF = {"volunteer", "proxy"}
 SIGNUP_TRANSITIONS = {
@@ -146,3 +147,12 @@ def proposer(record):
     """Who approved the hours now waiting for a second organizer."""
     approvals = [e for e in record.events if e.action == "approve"]
     return approvals[-1].actor_id if approvals else None
+
+
+def opened(flow, ident, user):
+    """The flow's object with this id when one of its relations names this person by their
+    account alone (the volunteer, their proxy, an organizer); else None, a page's 404."""
+    obj = db.session.get(flow.model, ident)
+    if obj is None or not any(test(obj, user, {}) for test in flow.relations.values()):
+        return None
+    return obj
