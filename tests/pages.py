@@ -46,6 +46,9 @@ REDIRECTS = {
     "figures.index",
     "reports.contact",
     "reports.act",  # a step's URL opened with GET (a reload after a refusal): the case page
+    "volunteers.act",
+    "volunteers.hours_act",
+    "volunteers.confirm_act",
 }
 # Argument names that mean different things on different rules: filled per endpoint only.
 AMBIGUOUS = {"code", "id", "kind", "number", "token", "ref", "fmt", "filename"}
@@ -291,9 +294,18 @@ def certificate_number(endpoint, filled):
 
 
 def confirm_token(endpoint, filled):
-    from blueprints.volunteers import signups
+    from blueprints.volunteers import messages
 
-    return [signups.confirm_token(volunteer_demo()[3])]
+    return [messages.confirm_token(volunteer_demo()[3])]
+
+
+def volunteer_step(endpoint, filled):
+    """A step of each volunteer action URL, opened with GET: the object's page."""
+    return {
+        "volunteers.act": ["cancel"],
+        "volunteers.hours_act": ["approve"],
+        "volunteers.confirm_act": ["confirm_coming"],
+    }[endpoint]
 
 
 def guardian_token(endpoint, filled):
@@ -380,6 +392,10 @@ FILLERS = {
     "volunteers.certificate:number": certificate_number,
     "volunteers.verify_one:number": certificate_number,
     "volunteers.confirm:token": confirm_token,
+    "volunteers.confirm_act:token": confirm_token,
+    "volunteers.act:action": volunteer_step,
+    "volunteers.hours_act:action": volunteer_step,
+    "volunteers.confirm_act:action": volunteer_step,
     "volunteers.guardian:token": guardian_token,
     "ident": place_of_kind,
     "notice_id": resident_notice,

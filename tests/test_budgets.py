@@ -121,6 +121,9 @@ NOT_PAGES = {
     "reports.photo",
     "reports.follow",
     "reports.act",
+    "volunteers.act",
+    "volunteers.hours_act",
+    "volunteers.confirm_act",
     "reports.nearest",
     "reports.details",
     "reports.similar",
@@ -188,6 +191,7 @@ def volunteer_url(url):
     """The demo's busiest volunteer pages: the full shift with its waitlist, a record with its
     timeline, the demo certificate."""
     from blueprints.volunteers.demo import load_demo_volunteers
+    from blueprints.volunteers.messages import confirm_token
     from blueprints.volunteers.models import (
         Activity,
         Certificate,
@@ -196,7 +200,6 @@ def volunteer_url(url):
         VolunteerProfile,
     )
     from blueprints.volunteers.profiles import make_token
-    from blueprints.volunteers.signups import confirm_token
 
     load_demo_volunteers()
     activity = db.session.scalar(select(Activity).where(Activity.title == "社区助老送餐"))

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from blueprints.core.workflow import Refused
 from blueprints.notices.models import Notice
 from blueprints.util.times import utcnow
-from blueprints.volunteers import clock, codes, hours, profiles, rules, seats, signups
+from blueprints.volunteers import clock, codes, hours, messages, profiles, rules, seats, signups
 from blueprints.volunteers.activities import new_code
 from blueprints.volunteers.models import (
     Activity,
@@ -568,7 +568,7 @@ def test_a_roster_entry_is_approved_up_to_the_shifts_length(demo, ctx):
     walker = create_profile("13900000131")
     codes.walk_in(shift, profiles.show_pass(walker).pass_code, person(GRID_WORKER))
     signup = db.session.scalar(select(Signup).where(Signup.profile_id == walker.id))
-    signups.apply(signup, "check_out", person(GRID_WORKER))
+    signups.act(signup, "check_out", person(GRID_WORKER))
     record = db.session.scalar(select(HoursRecord).where(HoursRecord.signup_id == signup.id))
     assert hours.most_minutes(record) == shift.minutes == 180
     hours.apply(record, "approve", person(GRID_WORKER), hours="3.5")
@@ -694,10 +694,10 @@ def test_the_day_before_link_confirms_and_cancels_without_signing_in(client, dem
     page = client.get(link).get_data(as_text=True)
     assert "确认会来" in page
     assert "取消报名" in page
-    assert client.post(link, data={"action": "confirm_coming"}).status_code == 303
+    assert client.post(link + "/act/confirm_coming", data={}).status_code == 303
     assert db.session.get(Signup, signup.id).coming_confirmed_at is not None
     assert client.get(link + "x").status_code == 404
-    assert client.post(link, data={"action": "cancel"}).status_code == 303
+    assert client.post(link + "/act/cancel", data={}).status_code == 303
     db.session.expire_all()
     assert db.session.get(Signup, signup.id).state == "cancelled"
     notices = db.session.scalars(select(Notice.text).where(Notice.user_id == profile.user_id)).all()
@@ -719,7 +719,7 @@ def test_an_offer_link_accepts_signed_out_once_and_never_cancels_a_later_sign_up
     offer = next(re.search(r"(/volunteers/c/\S+)", t)[1] for p, t in sms if p == second.user.phone)
     assert second.user.phone not in readable(offer.rsplit("/", 1)[1])
     assert "接受名额" in client.get(offer).get_data(as_text=True)
-    accepted = client.post(offer, data={"action": "accept"})
+    accepted = client.post(offer + "/act/accept", data={})
     assert accepted.status_code == 303
     db.session.expire_all()
     assert db.session.get(Signup, b.id).state == "confirmed"
@@ -730,8 +730,8 @@ def test_an_offer_link_accepts_signed_out_once_and_never_cancels_a_later_sign_up
     assert "已经用过了" in used.get_data(as_text=True)
     signups.act(db.session.get(Signup, b.id), "cancel", second.user)
     join(shift, db.session.get(VolunteerProfile, second.id))
-    assert client.post(offer, data={"action": "cancel"}).status_code == 404
-    assert client.post(offer, data={"action": "decline"}).status_code == 404
+    assert client.post(offer + "/act/cancel", data={}).status_code == 404
+    assert client.post(offer + "/act/decline", data={}).status_code == 404
     db.session.expire_all()
     assert db.session.get(Signup, b.id).state == "confirmed"
 
@@ -751,12 +751,12 @@ def test_after_the_cut_off_the_link_shows_the_organizer(client, demo, ctx):
     profile = create_profile(RESIDENT, name="张桂兰")
     shift = create_shift(start=utcnow() + timedelta(hours=20), cancel_hours=24)
     signup = join(shift, profile)
-    link = "/volunteers/c/" + signups.confirm_token(signup)
+    link = "/volunteers/c/" + messages.confirm_token(signup)
     page = client.get(link).get_data(as_text=True)
     assert "取消报名" not in page
     assert "已过取消截止时间" in page
     assert GRID_WORKER in page
-    assert client.post(link, data={"action": "cancel"}).status_code == 422
+    assert client.post(link + "/act/cancel", data={}).status_code == 422
     assert db.session.get(Signup, signup.id).state == "confirmed"
 
 

@@ -4,7 +4,7 @@ signup_views, shift_views and hours_views."""
 from flask import Blueprint
 
 from blueprints.core import features
-from blueprints.volunteers import activities, hours, signups
+from blueprints.volunteers import activities
 from blueprints.volunteers.cli import tick, tick_volunteers
 from blueprints.volunteers.demo import load_demo_volunteers
 from blueprints.volunteers.models import SKILLS
@@ -25,6 +25,4 @@ bp.record_once(
 def volunteer_words():
     return {
         "skills_text": lambda codes: "、".join(str(SKILLS[c]) for c in codes if c in SKILLS),
-        "signup_flow": signups.FLOW,
-        "hours_flow": hours.FLOW,
     }

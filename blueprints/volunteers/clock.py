@@ -6,19 +6,11 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from blueprints.core.workflow import claim, each_claimed
-from blueprints.notices.services import notify
-from blueprints.notices.sms import message, send_sms
-from blueprints.util.times import local, utcnow
-from blueprints.util.words import N_
+from blueprints.util.times import utcnow
+from blueprints.volunteers import messages
 from blueprints.volunteers.models import Shift, Signup
-from blueprints.volunteers.signups import (
-    CODE_LASTS,
-    FLOW,
-    apply,
-    confirm_link,
-    offer_free_seats,
-    record_event,
-)
+from blueprints.volunteers.models import SignupState as S
+from blueprints.volunteers.signups import CODE_LASTS, FLOW, act, offer_free_seats, record_event
 from extensions import db
 
 
@@ -30,7 +22,7 @@ def day_before(now):
             select(Signup)
             .join(Shift)
             .where(
-                Signup.state == "confirmed",
+                Signup.state == S.CONFIRMED,
                 Signup.day_before_sent.is_(False),
                 Shift.starts_at > now,
                 Shift.starts_at <= now + timedelta(days=1),
@@ -41,27 +33,7 @@ def day_before(now):
     for signup in due:
         signup.day_before_sent = True
         record_event(signup, "day_before")
-        resident = signup.profile.user
-        title = signup.shift.activity.title
-        start = local(signup.shift.starts_at).strftime("%m-%d %H:%M")
-        notify(
-            [resident],
-            N_("提醒：您报名的“%(title)s”在 %(start)s 开始"),
-            "/volunteers/mine",
-            title=title,
-            start=start,
-        )
-        send_sms(
-            resident.phone,
-            message(
-                resident.locale,
-                N_(
-                    "【邻里】提醒：您报名的志愿活动 %(start)s 开始，请点链接确认会来或取消：%(link)s"
-                ),
-                start=start,
-                link=confirm_link(signup),
-            ),
-        )
+        messages.day_before(signup)
     db.session.commit()
     return len(due)
 
@@ -72,10 +44,10 @@ def close_missing_checkouts(now):
     for signup in each_claimed(
         select(Signup)
         .join(Shift)
-        .where(Signup.state == "checked_in", Shift.ends_at <= now - CODE_LASTS),
+        .where(Signup.state == S.CHECKED_IN, Shift.ends_at <= now - CODE_LASTS),
         Signup,
     ):
-        apply(signup, "auto_close", None, system=True)
+        act(signup, "auto_close", None, system=True)
         closed += 1
     return closed
 
@@ -85,7 +57,7 @@ def refill(now):
     shifts = db.session.scalars(
         select(Shift)
         .join(Signup)
-        .where(Signup.state == "waitlisted", Shift.taken < Shift.capacity, Shift.starts_at > now)
+        .where(Signup.state == S.WAITLISTED, Shift.taken < Shift.capacity, Shift.starts_at > now)
         .distinct()
     ).all()
     for shift in shifts:

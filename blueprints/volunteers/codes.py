@@ -8,8 +8,10 @@ from sqlalchemy import select, update
 from blueprints.core.workflow import Refused
 from blueprints.util.times import utcnow
 from blueprints.volunteers.models import Signup
+from blueprints.volunteers.models import SignupState as S
 from blueprints.volunteers.profiles import public_url, take_pass
-from blueprints.volunteers.signups import CODE_LASTS, FLOW, apply
+from blueprints.volunteers.signups import CODE_LASTS, FLOW, act
+from blueprints.volunteers.workflow import AGAIN
 from extensions import db
 
 CODE_TRIES = 10  # wrong check-in codes one person may type for one shift
@@ -64,12 +66,11 @@ def walk_in(shift, code, actor):
         select(Signup).where(Signup.shift_id == shift.id, Signup.profile_id == profile.id)
     )
     if signup is None:
-        signup = Signup(shift_id=shift.id, profile_id=profile.id, state="new")
+        signup = Signup(shift_id=shift.id, profile_id=profile.id, state=S.NEW)
         db.session.add(signup)
         db.session.flush()
-    gone = ("new", "cancelled", "declined", "expired")
-    action = "walk_in" if signup.state in gone else "mark_present"
-    apply(signup, action, actor)
+    action = "walk_in" if signup.state in (S.NEW, *AGAIN) else "mark_present"
+    act(signup, action, actor)
     return signup
 
 

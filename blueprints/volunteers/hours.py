@@ -9,12 +9,11 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from blueprints.core.workflow import Change, Flow, Refused, due_after
-from blueprints.notices.services import notify
+from blueprints.core.workflow import Change, Flow, Refused
 from blueprints.util.exports import csv_text
 from blueprints.util.times import utcnow
 from blueprints.util.words import N_
-from blueprints.volunteers.activities import may_organize, may_run
+from blueprints.volunteers import messages
 from blueprints.volunteers.models import (
     STAR_HOURS,
     Certificate,
@@ -23,14 +22,23 @@ from blueprints.volunteers.models import (
     RecordExport,
     Signup,
 )
+from blueprints.volunteers.models import HoursState as H
 from blueprints.volunteers.rules import minutes_served
-from blueprints.volunteers.signups import BY_AN_ORGANIZER, HOURS_DUE_WORKDAYS
-from blueprints.volunteers.signups import organizers_of as shift_organizers
-from blueprints.volunteers.workflow import HOURS_EVENTS, HOURS_TRANSITIONS, REVIEW
+from blueprints.volunteers.signups import BY_AN_ORGANIZER
+from blueprints.volunteers.workflow import (
+    HOURS_DEADLINES,
+    HOURS_EVENTS,
+    HOURS_NEEDS,
+    HOURS_OPEN,
+    HOURS_RELATIONS,
+    HOURS_TRANSITIONS,
+    REVIEW,
+    may_run_record,
+    proposer,
+)
 from blueprints.web.pages import Keyset
 from extensions import db
 
-NEEDS = {"reason": _l("请写明原因。"), "note": _l("请写几句说明。")}
 # No 0/O, 1/I/L: a number read over the phone is not misheard. 31**10 ≈ 8×10^14.
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 
@@ -53,7 +61,7 @@ def _approve(record, _actor, given):
     if record.approved_minutes <= most:
         return None
     return Change(
-        to="awaiting_second",
+        to=H.AWAITING_SECOND,
         detail=(
             N_("认定时长超过签到到签退的%(most)s小时，要第二位组织者同意才计入"),
             {"most": round(most / 60, 1)},
@@ -82,24 +90,12 @@ def most_minutes(record):
     return max(record.minutes, served)
 
 
-def proposer(record):
-    """Who approved the hours now waiting for a second organizer."""
-    approvals = [e for e in record.events if e.action == "approve"]
-    return approvals[-1].actor_id if approvals else None
-
-
 def _decline(record, _actor, given):
     record.reason = given["reason"].strip()[:200]
 
 
 def _ask_correction(record, _actor, _given):
     record.correction_asked = True
-    notify(
-        organizers_of(record),
-        N_("志愿者对“%(title)s”的时长申请更正"),
-        record_url(record),
-        title=record.activity_title,
-    )
 
 
 def _answer(record, _actor, _given):
@@ -110,19 +106,11 @@ def _reopen(record, _actor, _given):
     record.reason = ""
 
 
-def organizers_of(record):
-    return shift_organizers(record.shift) if record.shift else []
-
-
-def record_url(record):
-    return f"/volunteers/hours/{record.id}"
-
-
 class HoursFlow(Flow):
     model = HoursRecord
     transitions = HOURS_TRANSITIONS
     event_labels = HOURS_EVENTS
-    needs = NEEDS
+    needs = HOURS_NEEDS
     effects = {
         "approve": _approve,
         "decline": _decline,
@@ -130,11 +118,9 @@ class HoursFlow(Flow):
         "answer": _answer,
         "reopen": _reopen,
     }
-    relations = {
-        "volunteer": lambda r, u, _c: u.is_authenticated and r.profile.user_id == u.id,
-        "organizer": lambda r, u, _c: may_run_record(u, r),
-    }
-    open_states = ("pending", "awaiting_second")
+    relations = HOURS_RELATIONS
+    open_states = HOURS_OPEN
+    deadlines = HOURS_DEADLINES
 
     def place_of(self, record):
         return record.community
@@ -152,37 +138,11 @@ class HoursFlow(Flow):
         record.events.append(HoursEvent.step(action, actor, before, after, note, public, detail))
 
     def tell(self, record, action, _before, after, _public):
-        if after == "awaiting_second":
-            notify(
-                [u for u in organizers_of(record) if u.id != proposer(record)],
-                N_("“%(title)s”有一条服务时长要第二位组织者同意"),
-                record_url(record),
-                title=record.activity_title,
-            )
-        elif action in ("approve", "agree", "decline", "answer", "reopen"):
-            notify(
-                [record.profile.user],
-                N_("您在“%(title)s”的服务时长有新消息"),
-                record_url(record),
-                title=record.activity_title,
-            )
-
-    def entered(self, record, _action, _before):
-        record.reminded_for = record.overdue_for = ""
-        record.deadline_at = (
-            due_after(utcnow(), workdays=HOURS_DUE_WORKDAYS)
-            if record.state in self.open_states
-            else None
-        )
+        messages.tell_hours(record, action, after)
 
     def overdue(self, record):
         self.record(record, "overdue", None, record.state, record.state, "", False)
-        notify(
-            organizers_of(record),
-            N_("“%(title)s”的服务时长超过10个工作日未审核"),
-            record_url(record),
-            title=record.activity_title,
-        )
+        messages.hours_overdue(record)
 
 
 FLOW = HoursFlow()
@@ -206,16 +166,9 @@ def approved_minutes(profile):
     minutes = func.coalesce(HoursRecord.approved_minutes, HoursRecord.minutes)
     return db.session.scalar(
         select(func.coalesce(func.sum(minutes), 0)).where(
-            HoursRecord.profile_id == profile.id, HoursRecord.state == "approved"
+            HoursRecord.profile_id == profile.id, HoursRecord.state == H.APPROVED
         )
     )
-
-
-def may_run_record(user, record):
-    """The organizer of the record's activity (its group's officer too), else its community's staff."""
-    if record.shift is not None:
-        return may_run(user, record.shift.activity)
-    return may_organize(user, record.community)
 
 
 def stars(hours):
@@ -257,7 +210,7 @@ CSV_COLUMNS = (
 def export_csv(shift, user):
     """The shift's approved records, with the volunteer number and the masked ID only. Each
     export is logged: the file names people."""
-    approved = [r for r in shift_records(shift) if r.state == "approved"]
+    approved = [r for r in shift_records(shift) if r.state == H.APPROVED]
     db.session.add(RecordExport(shift_id=shift.id, user_id=user.id, rows=len(approved)))
     db.session.commit()
     rows = [
@@ -290,7 +243,7 @@ def issue_certificate(profile):
     """A certificate of every approved hour so far."""
     first_day, last_day = db.session.execute(
         select(func.min(HoursRecord.served_on), func.max(HoursRecord.served_on)).where(
-            HoursRecord.profile_id == profile.id, HoursRecord.state == "approved"
+            HoursRecord.profile_id == profile.id, HoursRecord.state == H.APPROVED
         )
     ).one()
     if first_day is None:

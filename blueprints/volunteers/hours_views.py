@@ -8,19 +8,20 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from blueprints.core.access import PUBLIC, SIGNED_IN, allow
+from blueprints.core.acts import ActView
 from blueprints.core.errors import or_404
 from blueprints.core.roles import Role
-from blueprints.core.workflow import Conflict, Refused
+from blueprints.core.workflow import Refused
 from blueprints.places.routes import qr_svg
 from blueprints.util.times import utcnow
 from blueprints.volunteers import hours, lists, profiles, seats
 from blueprints.volunteers.blueprint import bp
 from blueprints.volunteers.forms import VerifyForm
-from blueprints.volunteers.models import HoursRecord
+from blueprints.volunteers.workflow import opened
 from blueprints.web import pages
 from blueprints.web.htmx import render
 from blueprints.web.links import public_url
-from extensions import db, limiter
+from extensions import limiter
 
 
 @bp.route("/mine")
@@ -55,48 +56,47 @@ def mine():
     )
 
 
-def record_or_404(record_id):
-    record = or_404(db.session.get(HoursRecord, record_id))
-    if not (
-        record.profile.user_id == current_user.id or hours.may_run_record(current_user, record)
-    ):
-        abort(404)
-    return record
-
-
 @bp.route("/hours/<int:record_id>")
 @allow(SIGNED_IN)
-def record(record_id, status=200, error=None):
-    item = record_or_404(record_id)
+def record(record_id):
+    return record_page(or_404(opened(hours.FLOW, record_id, current_user)))
+
+
+def record_page(item, status=200, error=None, typed=None):
     return render(
         "volunteers/hours.html",
         status=status,
         record=item,
         actions=hours.FLOW.actions_for(item, current_user),
         error=error,
+        typed=typed or {},
+        label_of=hours.FLOW.label_of,
     )
 
 
-@bp.route("/hours/<int:record_id>/act/<action>", methods=["POST"])
+class RecordSteps(ActView):
+    """The review of an hours record, and the volunteer's requests for a correction."""
+
+    flow = hours.FLOW
+
+    def load(self, record_id):
+        return or_404(opened(self.flow, record_id, current_user))
+
+    def url(self, item):
+        return url_for("volunteers.record", record_id=item.id)
+
+    def page(self, item, status, error=None, typed=None):
+        return record_page(item, status, error, typed)
+
+
+STEPS = RecordSteps()
+
+
+@bp.route("/hours/<int:record_id>/act/<action>", methods=["GET", "POST"])
 @allow(SIGNED_IN)
+@limiter.limit("60/minute", methods=["POST"])
 def hours_act(record_id, action):
-    item = record_or_404(record_id)
-    given = {k: request.form.get(k, "") for k in ("note", "reason", "hours")}
-    try:
-        hours.apply(item, action, current_user, request.form.get("version"), **given)
-    except Conflict as e:
-        flash(str(e), "error")
-    except Refused as e:
-        db.session.rollback()
-        return record(record_id, status=422, error=(action, str(e)))
-    else:
-        if action == "approve" and item.state == "awaiting_second":
-            flash(
-                _("超过签到签退时间的时长，要第二位组织者同意才计入。已请其他组织者确认。"), "error"
-            )
-        else:
-            flash(_("已完成：%(step)s", step=hours.FLOW.label_of(action)), "success")
-    return redirect(url_for("volunteers.record", record_id=record_id), 303)
+    return STEPS.answer(action, record_id=record_id)
 
 
 @bp.route("/certificates", methods=["POST"])

@@ -2,6 +2,7 @@
 the hours ledger (《志愿服务记录与证明出具办法》) and certificates anyone can verify."""
 
 from datetime import date, datetime
+from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from flask_babel import lazy_gettext as _l
@@ -9,6 +10,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueC
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from blueprints.core.timeline import TimelineEntry
+from blueprints.core.workflow import FlowColumns
 from blueprints.orgs.models import Org
 from blueprints.places.models import Community
 from blueprints.util.times import utcnow
@@ -30,23 +32,48 @@ SKILLS = {
 # Star levels by approved hours, as the national volunteer system counts them.
 STAR_HOURS = (100, 300, 600, 1000, 1500)
 
+
+class SignupState(StrEnum):
+    """A sign-up's life (blueprints/volunteers/workflow.py). The column stays a portable string."""
+
+    NEW = "new"
+    CONFIRMED = "confirmed"
+    WAITLISTED = "waitlisted"
+    OFFERED = "offered"
+    CANCELLED = "cancelled"
+    DECLINED = "declined"
+    EXPIRED = "expired"
+    CHECKED_IN = "checked_in"
+    ATTENDED = "attended"
+    ABSENT = "absent"
+
+
+class HoursState(StrEnum):
+    """An hours record's review."""
+
+    PENDING = "pending"
+    AWAITING_SECOND = "awaiting_second"
+    APPROVED = "approved"
+    DECLINED = "declined"
+
+
 SIGNUP_STATES = {
-    "new": _l("新报名"),
-    "confirmed": _l("已报上"),
-    "waitlisted": _l("候补中"),
-    "offered": _l("有空位，等您确认"),
-    "cancelled": _l("已取消"),
-    "declined": _l("已放弃空位"),
-    "expired": _l("空位已过期"),
-    "checked_in": _l("已签到"),
-    "attended": _l("已完成"),
-    "absent": _l("缺席"),
+    SignupState.NEW: _l("新报名"),
+    SignupState.CONFIRMED: _l("已报上"),
+    SignupState.WAITLISTED: _l("候补中"),
+    SignupState.OFFERED: _l("有空位，等您确认"),
+    SignupState.CANCELLED: _l("已取消"),
+    SignupState.DECLINED: _l("已放弃空位"),
+    SignupState.EXPIRED: _l("空位已过期"),
+    SignupState.CHECKED_IN: _l("已签到"),
+    SignupState.ATTENDED: _l("已完成"),
+    SignupState.ABSENT: _l("缺席"),
 }
 HOURS_STATES = {
-    "pending": _l("待审核"),
-    "awaiting_second": _l("等第二位组织者同意"),
-    "approved": _l("已认定"),
-    "declined": _l("未认定"),
+    HoursState.PENDING: _l("待审核"),
+    HoursState.AWAITING_SECOND: _l("等第二位组织者同意"),
+    HoursState.APPROVED: _l("已认定"),
+    HoursState.DECLINED: _l("未认定"),
 }
 
 
@@ -171,7 +198,8 @@ class Shift(db.Model):
         return int((self.ends_at - self.starts_at).total_seconds() // 60)
 
 
-class Signup(db.Model):
+class Signup(FlowColumns, db.Model):
+    initial_state = SignupState.NEW
     __table_args__ = (
         UniqueConstraint("shift_id", "profile_id", name="uq_signup_shift_profile"),
         Index("ix_signup_shift_state", "shift_id", "state", "queued_at"),
@@ -180,13 +208,8 @@ class Signup(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     shift_id: Mapped[int] = mapped_column(ForeignKey("shift.id"))
     profile_id: Mapped[int] = mapped_column(ForeignKey("volunteer_profile.id"), index=True)
-    state: Mapped[str] = mapped_column(String(20), default="new")
     # Waitlist order: when this person joined the queue.
     queued_at: Mapped[datetime] = mapped_column(default=utcnow)
-    # An offer's time to accept (offered), else unused.
-    deadline_at: Mapped[datetime | None]
-    reminded_for: Mapped[str] = mapped_column(String(20), default="")
-    overdue_for: Mapped[str] = mapped_column(String(20), default="")
     day_before_sent: Mapped[bool] = mapped_column(default=False)
     coming_confirmed_at: Mapped[datetime | None]
     arrived_at: Mapped[datetime | None]
@@ -199,9 +222,6 @@ class Signup(db.Model):
     # One more at each change of state; a signed link carries it and stops working at the next.
     stage: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    version: Mapped[int] = mapped_column(default=1)
-
-    __mapper_args__ = {"version_id_col": version}
 
     shift: Mapped[Shift] = relationship(back_populates="signups")
     profile: Mapped[VolunteerProfile] = relationship()
@@ -220,8 +240,10 @@ class SignupEvent(TimelineEntry, db.Model):
     signup: Mapped[Signup] = relationship(back_populates="events")
 
 
-class HoursRecord(db.Model):
+class HoursRecord(FlowColumns, db.Model):
     """One service record, as the national rules list its fields. Never deleted."""
+
+    initial_state = HoursState.PENDING
 
     id: Mapped[int] = mapped_column(primary_key=True)
     signup_id: Mapped[int | None] = mapped_column(ForeignKey("signup.id"), unique=True)
@@ -237,17 +259,10 @@ class HoursRecord(db.Model):
     organizer: Mapped[str] = mapped_column(String(60))
     person_in_charge: Mapped[str] = mapped_column(String(40), default="")
     community_id: Mapped[int] = mapped_column(ForeignKey("community.id"))
-    state: Mapped[str] = mapped_column(String(20), default="pending")
     reason: Mapped[str] = mapped_column(String(200), default="")
     flagged: Mapped[bool] = mapped_column(default=False)
     correction_asked: Mapped[bool] = mapped_column(default=False)
-    deadline_at: Mapped[datetime | None]
-    reminded_for: Mapped[str] = mapped_column(String(20), default="")
-    overdue_for: Mapped[str] = mapped_column(String(20), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    version: Mapped[int] = mapped_column(default=1)
-
-    __mapper_args__ = {"version_id_col": version}
 
     profile: Mapped[VolunteerProfile] = relationship()
     shift: Mapped[Shift | None] = relationship()
@@ -268,7 +283,9 @@ class HoursRecord(db.Model):
     @property
     def overdue(self):
         return (
-            self.state == "pending" and self.deadline_at is not None and self.deadline_at < utcnow()
+            self.state == HoursState.PENDING
+            and self.deadline_at is not None
+            and self.deadline_at < utcnow()
         )
 
 

@@ -1,6 +1,7 @@
 """Sign-ups on the workflow core: join (confirmed while seats remain, else waitlisted), offers of a
-freed seat, cancelling, check-in and check-out, and what the volunteer hears of each step. The
-seats are seats.py, the rules rules.py, the codes codes.py, the lists lists.py, the clock clock.py.
+freed seat, cancelling, check-in and check-out. The table is workflow.py, what the volunteer hears
+messages.py, the seats seats.py, the rules rules.py, the codes codes.py, the lists lists.py, the
+clock clock.py.
 
 Seats are counted in the database (seats.py), so no more are confirmed than the shift holds; a
 second sign-up of one person for one shift is stopped by the unique constraint on (shift,
@@ -13,27 +14,31 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from blueprints.auth.people import staff_for
-from blueprints.core.access import can
-from blueprints.core.roles import Role
-from blueprints.core.workflow import Change, Flow, Refused, due_after
-from blueprints.notices.services import notify
-from blueprints.notices.sms import message, send_sms
+from blueprints.core.workflow import Change, Flow, Refused, start_clock
 from blueprints.util.times import local, utcnow
 from blueprints.util.words import N_
-from blueprints.volunteers.activities import may_run
+from blueprints.volunteers import messages
 from blueprints.volunteers.models import HoursEvent, HoursRecord, Signup, SignupEvent
-from blueprints.volunteers.profiles import make_token, public_url, read_token, still_bound
+from blueprints.volunteers.models import HoursState as H
+from blueprints.volunteers.models import SignupState as S
+from blueprints.volunteers.profiles import read_token, still_bound
 from blueprints.volunteers.rules import cancel_cutoff, check_age, check_overlap, minutes_served
 from blueprints.volunteers.seats import claim_seat, release_seat, waitlist_head
-from blueprints.volunteers.workflow import SIGNUP_EVENTS, SIGNUP_TRANSITIONS
+from blueprints.volunteers.workflow import (
+    AGAIN,
+    HOURS_DEADLINES,
+    SIGNUP_DEADLINES,
+    SIGNUP_EVENTS,
+    SIGNUP_RELATIONS,
+    SIGNUP_TRANSITIONS,
+    is_proxy,
+)
 from extensions import db
 
-OFFER_HOURS = 12
 CHECK_IN_OPENS = timedelta(hours=1)
 CODE_LASTS = timedelta(hours=2)  # after the shift's end: late check-outs, then the clock closes
-HOURS_DUE_WORKDAYS = 10
 NO_SEAT = _l("这个班次已经满了。")
+OFFER_GONE = _l("这个名额的保留时间已经过了，已经让给下一位。")
 # A check-out the volunteer made on their own sign-up as an organizer of the shift.
 BY_AN_ORGANIZER = N_("以组织者身份签退")
 
@@ -49,12 +54,12 @@ def _join(signup, _actor, _given):
     signup.arrived_at = signup.left_at = signup.coming_confirmed_at = None
     waiting = db.session.scalar(
         select(func.count(Signup.id)).where(
-            Signup.shift_id == shift.id, Signup.state == "waitlisted", Signup.id != signup.id
+            Signup.shift_id == shift.id, Signup.state == S.WAITLISTED, Signup.id != signup.id
         )
     )
     if not waiting and claim_seat(shift):
-        return Change(to="confirmed")
-    return Change(to="waitlisted")
+        return Change(to=S.CONFIRMED)
+    return Change(to=S.WAITLISTED)
 
 
 def _offer(signup, _actor, _given):
@@ -67,7 +72,7 @@ def _give_back(signup, _actor, _given):
 
 
 def _cancel(signup, _actor, _given):
-    if signup.state == "confirmed":
+    if signup.state == S.CONFIRMED:
         release_seat(signup.shift)
 
 
@@ -110,7 +115,6 @@ def _auto_close(signup, actor, _given):
 def write_record(signup, actor):
     """The hours record of one attended sign-up, pending the organizer's approval."""
     shift, activity = signup.shift, signup.shift.activity
-    now = utcnow()
     record = HoursRecord(
         signup_id=signup.id,
         profile_id=signup.profile_id,
@@ -124,9 +128,10 @@ def write_record(signup, actor):
         person_in_charge=shift.person_in_charge or activity.contact_name,
         community_id=activity.community_id,
         flagged=signup.no_checkout,
-        deadline_at=due_after(now, workdays=HOURS_DUE_WORKDAYS),
+        state=H.PENDING,
     )
-    record.events.append(HoursEvent.step("record", actor, "", "pending"))
+    start_clock(record, HOURS_DEADLINES)
+    record.events.append(HoursEvent.step("record", actor, "", H.PENDING))
     db.session.add(record)
 
 
@@ -145,69 +150,34 @@ EFFECTS = {
 }
 
 
-# ---- relations --------------------------------------------------------------------------------
-
-
-def is_volunteer(signup, user, _context):
-    return user.is_authenticated and signup.profile.user_id == user.id
-
-
-def is_proxy(signup, user, _context):
-    """A grid worker of the volunteer's grid, when the volunteer agreed to be helped."""
-    resident = signup.profile.user
-    return (
-        user.is_authenticated
-        and user.id != resident.id
-        and signup.profile.proxy_consent
-        and resident.grid is not None
-        and can(resident.grid, Role.GRID_WORKER, user=user)
-    )
-
-
-def is_organizer(signup, user, _context):
-    return may_run(user, signup.shift.activity)
-
-
-RELATIONS = {
-    "volunteer": is_volunteer,
-    "proxy": is_proxy,
-    "organizer": is_organizer,
-    "code_holder": lambda s, u, c: bool(c.get("code_ok")) and is_volunteer(s, u, c),
-    "token": lambda s, _u, c: c.get("token_for") == s.id,
-    "system": lambda _s, _u, c: c.get("system") is True,
-}
-
-
-def signup_url(signup):
-    return f"/volunteers/signups/{signup.id}"
-
-
-def confirm_token(signup):
-    """The token of a link that acts on this sign-up without signing in, while it stays at the
-    stage it is in now."""
-    return make_token("confirm", signup.id, signup.stage)
-
-
-def confirm_link(signup):
-    return public_url("/volunteers/c/" + confirm_token(signup))
-
-
 class SignupFlow(Flow):
     model = Signup
     transitions = SIGNUP_TRANSITIONS
     event_labels = SIGNUP_EVENTS
     effects = EFFECTS
-    relations = RELATIONS
-    open_states = ("offered",)
+    relations = SIGNUP_RELATIONS
+    open_states = (S.OFFERED,)
+    deadlines = SIGNUP_DEADLINES
 
     def place_of(self, signup):
         return signup.shift.activity.community
+
+    def apply(self, signup, action, actor, version=None, context=None, **given):
+        """A step, then the seat it freed offered to the next in the queue. An offer accepted
+        after it ran out is given up first, and so passed on at once."""
+        if action == "accept" and signup.deadline_at and utcnow() >= signup.deadline_at:
+            expire_offer(signup)
+            raise Refused(OFFER_GONE)
+        super().apply(signup, action, actor, version, context, **given)
+        if action in ("cancel", "decline"):
+            offer_free_seats(signup.shift)
+        return signup
 
     def refusal(self, signup, action, user):
         shift, now = signup.shift, utcnow()
         if action == "join" and (now >= shift.activity.signup_deadline or now >= shift.starts_at):
             return _("报名已经截止了。")
-        if action == "cancel" and signup.state == "confirmed" and now >= cancel_cutoff(shift):
+        if action == "cancel" and signup.state == S.CONFIRMED and now >= cancel_cutoff(shift):
             contact = shift.activity.contact_name or shift.activity.organizer
             return _(
                 "已经过了取消的截止时间。来不了请直接联系组织者：%(who)s %(phone)s",
@@ -217,7 +187,7 @@ class SignupFlow(Flow):
         if action == "cancel" and now >= shift.starts_at:
             return _("活动已经开始了。")
         if action == "accept" and signup.deadline_at and now >= signup.deadline_at:
-            return _("这个名额的保留时间已经过了，已经让给下一位。")
+            return str(OFFER_GONE)
         if action == "check_in" and now < shift.starts_at - CHECK_IN_OPENS:
             return _("还没到签到时间：活动开始前1小时可以签到。")
         if action == "check_in" and now >= shift.ends_at:
@@ -249,29 +219,18 @@ class SignupFlow(Flow):
         detail = (msgid, values) if msgid else None
         signup.events.append(SignupEvent.step(action, actor, before, after, note, public, detail))
 
-    def tell(self, signup, action, _before, after, _public):
-        tell(signup, action, after)
+    def tell(self, signup, action, _before, _after, _public):
+        messages.tell_signup(signup, action)
 
-    def entered(self, signup, _action, _before):
+    def on_entry(self, signup, _action, _before):
         signup.stage += 1  # the signed links sent so far stop working
-        signup.reminded_for = signup.overdue_for = ""
-        if signup.state == "offered":
-            offer_ends = due_after(utcnow(), hours=OFFER_HOURS)
-            signup.deadline_at = min(offer_ends, signup.shift.starts_at)
-        else:
-            signup.deadline_at = None
 
     def remind(self, signup):
         record_event(signup, "remind_offer")
-        notify(
-            [signup.profile.user],
-            N_("给您留的“%(title)s”名额快到期了，请尽快确认"),
-            signup_url(signup),
-            title=signup.shift.activity.title,
-        )
+        messages.remind_offer(signup)
 
     def silent(self, now):
-        return select(Signup).where(Signup.state == "offered", Signup.deadline_at <= now)
+        return select(Signup).where(Signup.state == S.OFFERED, Signup.deadline_at <= now)
 
     def close_silent(self, signup):
         expire_offer(signup)
@@ -285,80 +244,10 @@ def record_event(signup, action, detail=None):
     FLOW.record(signup, action, None, signup.state, signup.state, "", True, detail)
 
 
-def tell(signup, action, _after):
-    """The volunteer hears of every step someone else took for them; offers go by SMS too."""
-    resident = signup.profile.user
-    title = signup.shift.activity.title
-    last = signup.events[-1] if signup.events else None
-    actor = last.actor if last else None
-    if action == "offer":
-        notify(
-            [resident],
-            N_("“%(title)s”空出了名额，请在保留时间内确认"),
-            signup_url(signup),
-            title=title,
-        )
-        send_sms(
-            resident.phone,
-            message(
-                resident.locale,
-                N_("【邻里】您候补的志愿活动空出一个名额给您，请在 %(until)s 前确认：%(link)s"),
-                until=local(signup.deadline_at).strftime("%m-%d %H:%M"),
-                link=confirm_link(signup),
-            ),
-        )
-    elif action == "expire":
-        notify(
-            [resident],
-            N_("“%(title)s”的名额保留时间已过，已让给下一位"),
-            signup_url(signup),
-            title=title,
-        )
-    elif action == "auto_close":
-        notify(
-            organizers_of(signup.shift),
-            N_("“%(title)s”有人没有签退，请核对时长"),
-            f"/volunteers/shifts/{signup.shift_id}",
-            title=title,
-        )
-    elif action in PROXY_WORDS and actor is not None and actor.id != resident.id:
-        if not is_proxy(signup, actor, {}):
-            return
-        state = str(signup.state_label)
-        words = PROXY_WORDS[action]
-        notify([resident], words, signup_url(signup), title=title, state=state)
-        send_sms(
-            resident.phone,
-            message(resident.locale, PROXY_TEXT, link=public_url(signup_url(signup))),
-        )
-
-
-PROXY_WORDS = {
-    "join": N_("网格员为您报名了“%(title)s”：%(state)s"),
-    "cancel": N_("网格员为您取消了“%(title)s”的报名"),
-    "accept": N_("网格员为您接受了“%(title)s”的名额"),
-    "decline": N_("网格员为您放弃了“%(title)s”的名额"),
-    "confirm_coming": N_("网格员为您确认会参加“%(title)s”"),
-}
-PROXY_TEXT = N_("【邻里】网格员为您办理了一项志愿活动的报名事宜。详情：%(link)s")
-
-
-def organizers_of(shift):
-    community = shift.activity.community
-    people = staff_for(Role.ORG_OFFICER, community) + staff_for(Role.ADMIN, community)
-    for grid in community.grids:
-        people += staff_for(Role.GRID_WORKER, grid)
-    return people
-
-
 FLOW = SignupFlow()
 
 
 # ---- use cases -----------------------------------------------------------------------------
-
-
-def apply(signup, action, actor, version=None, **context):
-    return FLOW.apply(signup, action, actor, version, context)
 
 
 def join_shift(shift, profile, actor):
@@ -371,10 +260,10 @@ def join_shift(shift, profile, actor):
     signup = db.session.scalar(
         select(Signup).where(Signup.shift_id == shift.id, Signup.profile_id == profile.id)
     )
-    if signup is not None and signup.state not in ("cancelled", "declined", "expired"):
+    if signup is not None and signup.state not in AGAIN:
         raise Refused(_("您已经报过这个班次了：%(state)s", state=signup.state_label))
     if signup is None:
-        signup = Signup(shift_id=shift.id, profile_id=profile.id, state="new")
+        signup = Signup(shift_id=shift.id, profile_id=profile.id, state=S.NEW)
         db.session.add(signup)
         try:
             db.session.flush()
@@ -382,7 +271,7 @@ def join_shift(shift, profile, actor):
             db.session.rollback()
             raise Refused(_("您已经报过这个班次了。")) from None
     try:
-        apply(signup, "join", actor)
+        act(signup, "join", actor)
     except Refused:
         db.session.rollback()  # a first try that was refused leaves no row behind
         raise
@@ -391,19 +280,13 @@ def join_shift(shift, profile, actor):
 
 
 def act(signup, action, actor, version=None, **context):
-    """One step on a sign-up from a button; a freed seat then goes to the next in the queue."""
-    if action == "accept" and signup.deadline_at and utcnow() >= signup.deadline_at:
-        expire_offer(signup)
-        raise Refused(_("这个名额的保留时间已经过了，已经让给下一位。"))
-    apply(signup, action, actor, version, **context)
-    if action in ("cancel", "decline"):
-        offer_free_seats(signup.shift)
-    return signup
+    """One step on a sign-up; `context` what the relations need (code_ok, token_for, system)."""
+    return FLOW.apply(signup, action, actor, version, context)
 
 
 def expire_offer(signup):
-    if signup.state == "offered":
-        apply(signup, "expire", None, system=True)
+    if signup.state == S.OFFERED:
+        act(signup, "expire", None, system=True)
         offer_free_seats(signup.shift)
 
 
@@ -415,7 +298,7 @@ def offer_free_seats(shift):
         if head is None:
             return
         try:
-            apply(head, "offer", None, system=True)
+            act(head, "offer", None, system=True)
         except Refused:
             return
         db.session.refresh(shift)
