@@ -14,7 +14,7 @@ from blueprints.orgs.models import Org
 from blueprints.places.models import Community
 from blueprints.rooms import availability, bookings
 from blueprints.rooms.models import Booking, BookingEvent, BookingState, Room, RoomHours
-from blueprints.rooms.workflow import flow
+from blueprints.rooms.workflow import FLOW
 from blueprints.util.times import local, to_utc, utcnow
 from extensions import db
 
@@ -98,12 +98,12 @@ def load_demo_rooms():
             continue
         booking = made[0]
         if state == "approved" and booking.state == BookingState.REQUESTED:
-            flow.apply(booking, "approve", reviewer)
+            FLOW.apply(booking, "approve", reviewer)
         elif state == "declined":
-            flow.apply(booking, "decline", reviewer, reason="这天上午社区要用来开居民议事会。")
+            FLOW.apply(booking, "decline", reviewer, reason="这天上午社区要用来开居民议事会。")
         elif state == "cancelled":
-            flow.apply(booking, "approve", reviewer)
-            flow.apply(booking, "cancel", org.officer)
+            FLOW.apply(booking, "approve", reviewer)
+            FLOW.apply(booking, "cancel", org.officer)
 
 
 def open_day(room, day):
