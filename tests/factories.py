@@ -19,12 +19,14 @@ from blueprints.core.roles import Role
 from blueprints.orgs import lifecycle
 from blueprints.orgs import services as orgs
 from blueprints.orgs.models import Org
+from blueprints.orgs.workflow import FLOW as filing_flow
 from blueprints.places.models import Department, Grid
 from blueprints.reports import intake, workflow
 from blueprints.reports.models import Category, Report, ReportState
 from blueprints.reports.steps import Assignee
 from blueprints.rooms import bookings, directory
 from blueprints.rooms.models import BookingState
+from blueprints.rooms.workflow import FLOW as booking_flow
 from blueprints.util.times import local, utcnow
 from blueprints.volunteers import activities, profiles, signups
 from extensions import db
@@ -169,7 +171,7 @@ def create_filing(
     for action in FILING_PATHS[state]:
         role, given = steps[action]
         actor = staff_for(role, place)[0] if role else who
-        orgs.act(filing, action, actor, None, **given)
+        filing_flow.apply(filing, action, actor, **given)
     return filing
 
 
@@ -242,7 +244,7 @@ def create_booking(
         actor = (
             booker if action == "cancel" else staff_for(Role.COMMUNITY_REVIEWER, room.community)[0]
         )
-        bookings.act(booking, action, actor, **given.get(action, {}))
+        booking_flow.apply(booking, action, actor, **given.get(action, {}))
     return booking
 
 

@@ -45,7 +45,10 @@ REDIRECTS = {
     "notices.show",
     "figures.index",
     "reports.contact",
-    "reports.act",  # a step's URL opened with GET (a reload after a refusal): the case page
+    # A step's URL opened with GET (a reload after a refusal): the object's page.
+    "reports.act",
+    "orgs.act",
+    "rooms.act",
     "volunteers.act",
     "volunteers.hours_act",
     "volunteers.confirm_act",
@@ -141,8 +144,12 @@ def report_refs(endpoint, filled):
     return list(dict.fromkeys(refs))
 
 
+# A step of each flow's action URL (a GET answers the same whichever it is).
+STEP_OF = {"reports.act": "accept", "orgs.act": "pass", "rooms.act": "approve"}
+
+
 def a_step(endpoint, filled):
-    return ["accept"]
+    return [STEP_OF[endpoint]]
 
 
 def tracking_code(endpoint, filled):
@@ -374,6 +381,8 @@ FILLERS = {
     "reports.show:ref": report_refs,
     "reports.act:ref": report_refs,
     "reports.act:action": a_step,
+    "orgs.act:action": a_step,
+    "rooms.act:action": a_step,
     "reports.follow:code": tracking_code,
     "reports.photo:photo_id": public_photo,
     "open311.request_one:ref": report_refs,

@@ -1,6 +1,6 @@
 """The demo's people, by what they do, and the places they work in: one name for each phone.
 
-The accounts are blueprints/main/cli.py ACCOUNTS (password DEMO_PASSWORD, every phone proven);
+The accounts are blueprints/auth/demo.py ACCOUNTS (password DEMO_PASSWORD, every phone proven);
 VOLUNTEER is blueprints/volunteers/demo.py's, there once the full demo is loaded. Tests import
 these names rather than writing the numbers, so "who is this?" has one answer."""
 

@@ -141,6 +141,8 @@ NOT_PAGES = {
     "open311.updates",
     "open311.openapi",
     "orgs.charter_file",
+    "orgs.act",
+    "rooms.act",
     "volunteers.export",
     "volunteers.ics",
     "volunteers.verify_one",

@@ -15,7 +15,7 @@ from app import create_app
 from blueprints.notices import sms as texts
 from blueprints.notices.models import Outbox
 from blueprints.reports import workflow as reports
-from blueprints.rooms import bookings
+from blueprints.rooms import workflow as rooms
 from blueprints.util.times import utcnow
 from blueprints.util.words import N_
 from blueprints.volunteers import clock, signups
@@ -117,7 +117,9 @@ def test_a_hostile_title_name_or_reason_never_reaches_a_text(
     booking.room.name = HOSTILE
     booking.purpose = HOSTILE
     db.session.commit()
-    bookings.act(booking, "decline", person(COMMUNITY_REVIEWER), booking.version, reason=HOSTILE)
+    rooms.FLOW.apply(
+        booking, "decline", person(COMMUNITY_REVIEWER), booking.version, reason=HOSTILE
+    )
     # Filings: returned with a typed reason.
     login_as(COMMUNITY_REVIEWER)
     assert test_orgs.act(client, submitted, "return", reason_people=HOSTILE).status_code == 303

@@ -440,7 +440,8 @@ def test_a_stale_page_cannot_decide(client, room, ctx):
     booking = create_booking(room, a_tuesday(), time(9), time(11), state="requested")
     login(client, COMMUNITY_REVIEWER)
     answer = client.post(f"/rooms/bookings/{booking.id}/act/approve", data={"version": "999"})
-    assert answer.status_code == 303
+    assert answer.status_code == 409
+    assert "刚被别人处理过" in answer.get_data(as_text=True)
     db.session.refresh(booking)
     assert booking.state == BookingState.REQUESTED
 

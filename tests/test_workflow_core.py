@@ -16,7 +16,8 @@ from blueprints.reports.models import Report, ReportEvent
 from blueprints.reports.models import ReportState as S
 from blueprints.util.times import utcnow
 from extensions import db
-from tests.factories import DISPATCHER, RESIDENT, create_report, person
+from tests.factories import create_report
+from tests.people import DISPATCHER, RESIDENT, person
 
 
 class LookFlow(Flow):

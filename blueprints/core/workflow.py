@@ -221,6 +221,11 @@ class Due:
         return due_after(start, self.hours, self.workdays)
 
 
+def blank(value):
+    """A step's input that says nothing: missing, empty, or only spaces."""
+    return value in (None, [], ()) or (isinstance(value, str) and not value.strip())
+
+
 def start_clock(obj, deadlines, now=None):
     """The object's clock for the state it is in: its deadline from `deadlines` (state -> Due,
     or a function (obj, start) -> datetime | None), nothing reminded or overdue yet."""
@@ -314,17 +319,18 @@ class Flow:
         found = self.transitions.get((obj.state, action))
         if found is None:
             raise Conflict(MOVED_ON)
-        if not self.may(found, obj, actor, **(context or {})):
-            raise Refused(NOT_YOURS)
+        # A page drawn before someone else's step lost a race, whoever may take this one now.
         if version is not None and str(version) != str(obj.version):
             raise Conflict(STALE)
+        if not self.may(found, obj, actor, **(context or {})):
+            raise Refused(NOT_YOURS)
         return found
 
     def apply(self, obj, action, actor, version=None, context=None, **given):
         """Take one step; commits, or raises Refused / Conflict with nothing stored."""
         found = self.check(obj, action, actor, version, context)
         for need in sorted(found.needs):
-            if given.get(need) in (None, "", [], ()):
+            if blank(given.get(need)):
                 raise Refused(self.needs[need], field=need)
         refused = self.refusal(obj, action, actor)
         if refused:

@@ -8,7 +8,7 @@ from blueprints.orgs import lifecycle
 from blueprints.orgs.cli import tick
 from blueprints.orgs.demo import load_demo_orgs
 from blueprints.orgs.models import KINDS, PARTS, PERSON_ROLES, PURPOSES
-from blueprints.orgs.workflow import flow
+from blueprints.orgs.workflow import FLOW
 from blueprints.util.times import local
 
 bp = Blueprint("orgs", __name__, url_prefix="/orgs")
@@ -24,7 +24,7 @@ def org_words():
         "org_parts": PARTS,
         "org_kinds": KINDS,
         "person_roles": PERSON_ROLES,
-        "org_step_label": flow.label_of,
+        "org_step_label": FLOW.label_of,
     }
 
 

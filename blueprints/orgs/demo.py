@@ -10,7 +10,8 @@ from sqlalchemy import select
 from blueprints.auth.models import User
 from blueprints.orgs import lifecycle
 from blueprints.orgs.models import Filing, FilingPerson
-from blueprints.orgs.workflow import flow
+from blueprints.orgs.models import FilingState as S
+from blueprints.orgs.workflow import FLOW
 from blueprints.places.models import Community
 from blueprints.util.times import utcnow
 from extensions import db
@@ -25,15 +26,15 @@ SURNAMES = "王李张刘陈杨赵黄周吴徐孙"
 # name, community, applicant, kind, where it ends up. Reviewed ones are in 桃花社区, whose
 # community reviewer is a demo account.
 GROUPS = [
-    ("桃花社区夕阳红合唱队", "C01", OFFICER, "culture", "approved"),
-    ("桃花社区绿色环保志愿队", "C01", RESIDENT, "charity", "approved"),
+    ("桃花社区夕阳红合唱队", "C01", OFFICER, "culture", S.APPROVED),
+    ("桃花社区绿色环保志愿队", "C01", RESIDENT, "charity", S.APPROVED),
     ("桃花社区老年门球队", "C01", RESIDENT, "culture", "expired"),
     ("桃花社区读书会", "C01", RESIDENT, "culture", "deregistered"),
-    ("桃花社区书法协会", "C01", RESIDENT, "culture", "returned"),
-    ("桃花社区广场舞队", "C01", RESIDENT, "culture", "community_review"),
-    ("桃花社区邻里助餐服务队", "C01", RESIDENT, "service", "street_review"),
-    ("桃花社区棋牌社", "C01", RESIDENT, "other", "refused"),
-    ("柳塘社区太极拳队", "C02", RESIDENT, "culture", "draft"),
+    ("桃花社区书法协会", "C01", RESIDENT, "culture", S.RETURNED),
+    ("桃花社区广场舞队", "C01", RESIDENT, "culture", S.COMMUNITY_REVIEW),
+    ("桃花社区邻里助餐服务队", "C01", RESIDENT, "service", S.STREET_REVIEW),
+    ("桃花社区棋牌社", "C01", RESIDENT, "other", S.REFUSED),
+    ("柳塘社区太极拳队", "C02", RESIDENT, "culture", S.DRAFT),
 ]
 
 
@@ -77,27 +78,27 @@ def build(index, name, code, applicant, kind, end):
         filing.people[-1] = FilingPerson(name=resident.name, phone=resident.phone, user=resident)
     db.session.add(filing)
     db.session.commit()
-    if end == "draft":
+    if end == S.DRAFT:
         return
-    flow.apply(filing, "submit", applicant)
-    if end == "community_review":
+    FLOW.apply(filing, "submit", applicant)
+    if end == S.COMMUNITY_REVIEW:
         return
     reviewer, street = person(COMMUNITY), person(STREET)
-    if end == "returned":
-        flow.apply(
+    if end == S.RETURNED:
+        FLOW.apply(
             filing,
             "return",
             reviewer,
             reasons={"people": "名单里有两位不住在本社区，请核实后补充本社区居民。"},
         )
         return
-    if end == "refused":
-        flow.apply(filing, "refuse", reviewer, reason="棋牌活动不宜作为社区社会组织备案。")
+    if end == S.REFUSED:
+        FLOW.apply(filing, "refuse", reviewer, reason="棋牌活动不宜作为社区社会组织备案。")
         return
-    flow.apply(filing, "pass", reviewer)
-    if end == "street_review":
+    FLOW.apply(filing, "pass", reviewer)
+    if end == S.STREET_REVIEW:
         return
-    flow.apply(filing, "approve", street)
+    FLOW.apply(filing, "approve", street)
     org = filing.org
     if end == "expired":
         org.valid_until = utcnow() - timedelta(days=1)

@@ -9,6 +9,7 @@ from blueprints.core.errors import Conflict, Refused
 from blueprints.orgs import documents, rules, services
 from blueprints.orgs.blueprint import bp
 from blueprints.orgs.forms import STEP_FORMS, STEPS, CharterForm, NameForm, PersonForm
+from blueprints.orgs.models import FilingState
 from blueprints.places.models import Community
 from blueprints.web.htmx import advance, render, wants_fragment
 from extensions import db, limiter
@@ -42,7 +43,7 @@ def mine_to_edit(filing_id):
 
 def next_step(filing, part):
     steps = STEPS[filing.purpose]
-    if filing.state == "returned" or part not in steps or part == steps[-1]:
+    if filing.state == FilingState.RETURNED or part not in steps or part == steps[-1]:
         return url_for("orgs.show", filing_id=filing.id)
     return step_url(filing, steps[steps.index(part) + 1])
 

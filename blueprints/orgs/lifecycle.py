@@ -14,14 +14,14 @@ from blueprints.core.roles import Role
 from blueprints.core.workflow import claim
 from blueprints.notices.services import notify
 from blueprints.orgs.models import (
-    REVIEW_STATES,
+    UNDECIDED_STATES,
     Filing,
     FilingEvent,
     MemberPhoneReveal,
     Org,
     OrgMember,
 )
-from blueprints.orgs.workflow import flow
+from blueprints.orgs.workflow import FLOW
 from blueprints.util.times import utcnow
 from blueprints.util.words import N_
 from extensions import db
@@ -79,7 +79,7 @@ def open_application(org):
         select(Filing).where(
             Filing.org_id == org.id,
             Filing.purpose != "new",
-            Filing.state.in_(("draft", "returned", *REVIEW_STATES)),
+            Filing.state.in_(UNDECIDED_STATES),
         )
     )
 
@@ -132,7 +132,7 @@ def ask_renewal(org, officer):
     )
     db.session.add(filing)
     db.session.flush()
-    return flow.apply(filing, "submit", officer)
+    return FLOW.apply(filing, "submit", officer)
 
 
 def deregister(org, officer, reason):
@@ -275,4 +275,4 @@ def expiry_tick(now=None):
 
 
 def tick(now=None):
-    return {**flow.tick(now), **expiry_tick(now)}
+    return {**FLOW.tick(now), **expiry_tick(now)}

@@ -4,6 +4,7 @@ its members and the log of who saw a member's phone."""
 
 import json
 from datetime import datetime
+from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from flask_babel import lazy_gettext as _l
@@ -11,6 +12,7 @@ from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from blueprints.core.timeline import TimelineEntry
+from blueprints.core.workflow import FlowColumns
 from blueprints.util.times import utcnow
 from extensions import db
 
@@ -27,25 +29,40 @@ KINDS = {
 }
 # What an application asks for: a new filing, a change of the filed facts, three more years.
 PURPOSES = {"new": _l("新备案"), "change": _l("变更备案"), "renewal": _l("延续备案")}
+
+
+class FilingState(StrEnum):
+    DRAFT = "draft"
+    COMMUNITY_REVIEW = "community_review"
+    STREET_REVIEW = "street_review"
+    RETURNED = "returned"
+    APPROVED = "approved"
+    REFUSED = "refused"
+    WITHDRAWN = "withdrawn"
+
+
 STATES = {
-    "draft": _l("草稿"),
-    "community_review": _l("社区初审中"),
-    "street_review": _l("街道审核中"),
-    "returned": _l("退回修改"),
-    "approved": _l("已备案"),
-    "refused": _l("不予备案"),
-    "withdrawn": _l("已撤回"),
+    FilingState.DRAFT: _l("草稿"),
+    FilingState.COMMUNITY_REVIEW: _l("社区初审中"),
+    FilingState.STREET_REVIEW: _l("街道审核中"),
+    FilingState.RETURNED: _l("退回修改"),
+    FilingState.APPROVED: _l("已备案"),
+    FilingState.REFUSED: _l("不予备案"),
+    FilingState.WITHDRAWN: _l("已撤回"),
 }
-REVIEW_STATES = ("community_review", "street_review")
+REVIEW_STATES = (FilingState.COMMUNITY_REVIEW, FilingState.STREET_REVIEW)
+# The states in which the applicant may still change the answers; and in which it is not done.
+EDITABLE_STATES = (FilingState.DRAFT, FilingState.RETURNED)
+UNDECIDED_STATES = (*EDITABLE_STATES, *REVIEW_STATES)
 # What an applicant reads for each state (plain words, docs/design.md §3.7).
 APPLICANT_WORDS = {
-    "draft": _l("还没有提交，可以接着填"),
-    "community_review": _l("社区正在看您的申请"),
-    "street_review": _l("社区已通过，街道正在审核"),
-    "returned": _l("需要您补充或修改，再重新提交"),
-    "approved": _l("已备案"),
-    "refused": _l("不予备案"),
-    "withdrawn": _l("您已撤回这份申请"),
+    FilingState.DRAFT: _l("还没有提交，可以接着填"),
+    FilingState.COMMUNITY_REVIEW: _l("社区正在看您的申请"),
+    FilingState.STREET_REVIEW: _l("社区已通过，街道正在审核"),
+    FilingState.RETURNED: _l("需要您补充或修改，再重新提交"),
+    FilingState.APPROVED: _l("已备案"),
+    FilingState.REFUSED: _l("不予备案"),
+    FilingState.WITHDRAWN: _l("您已撤回这份申请"),
 }
 ORG_STATES = {"active": _l("有效"), "expired": _l("已过期"), "deregistered": _l("已注销")}
 # The parts of an application a reviewer may give a reason about, in the order of the steps.
@@ -68,9 +85,10 @@ PERSON_STATUS = {
 VALID_YEARS = 3
 
 
-class Filing(db.Model):
+class Filing(FlowColumns, db.Model):
     """One application, from the first saved step to the street's decision."""
 
+    initial_state = FilingState.DRAFT
     __table_args__ = (Index("ix_filing_state_deadline", "state", "deadline_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -92,18 +110,11 @@ class Filing(db.Model):
     charter_fields: Mapped[str] = mapped_column(Text, default="{}")
     funds: Mapped[str] = mapped_column(String(100), default="")
     fund_sources: Mapped[str] = mapped_column(String(200), default="")
-    state: Mapped[str] = mapped_column(String(20), default="draft")
     # The reviewer's reasons at the last return, part -> reason; and the facts as they were then.
     reasons: Mapped[str] = mapped_column(Text, default="{}")
     snapshot: Mapped[str] = mapped_column(Text, default="{}")
-    deadline_at: Mapped[datetime | None]
-    reminded_for: Mapped[str] = mapped_column(String(20), default="")
-    overdue_for: Mapped[str] = mapped_column(String(20), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
-    version: Mapped[int] = mapped_column(default=1)
-
-    __mapper_args__ = {"version_id_col": version}
 
     applicant: Mapped["User"] = relationship()
     community: Mapped["Community | None"] = relationship()
@@ -141,7 +152,7 @@ class Filing(db.Model):
 
     @property
     def editable(self):
-        return self.state in ("draft", "returned")
+        return self.state in EDITABLE_STATES
 
     @property
     def overdue(self):

@@ -8,15 +8,15 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from blueprints.core.access import SIGNED_IN, allow, can
-from blueprints.core.errors import Conflict, Refused
+from blueprints.core.acts import ActView
+from blueprints.core.errors import Refused
 from blueprints.core.roles import Role
-from blueprints.core.workflow import STALE
 from blueprints.orgs import lifecycle, rules, services
 from blueprints.orgs.blueprint import bp
 from blueprints.orgs.filing_views import filing_or_404
 from blueprints.orgs.forms import STEPS
-from blueprints.orgs.models import PARTS, PERSON_STATUS, FilingPerson
-from blueprints.orgs.workflow import flow
+from blueprints.orgs.models import PARTS, PERSON_STATUS, FilingPerson, FilingState
+from blueprints.orgs.workflow import FLOW
 from blueprints.web import pages
 from blueprints.web.htmx import render
 from extensions import db, limiter
@@ -29,11 +29,11 @@ def show_page(filing, status=200, error=None, typed=None, phone=None):
         status=status,
         filing=filing,
         reviewer=reviewer,
-        actions=flow.actions_for(filing, current_user),
+        actions=FLOW.actions_for(filing, current_user),
         problems=rules.problems(filing) if filing.editable else [],
         changes=rules.changes_since_return(filing) if reviewer else {},
         paper=rules.unconfirmed_on_paper(filing) if reviewer else None,
-        can_confirm=filing.state == "community_review"
+        can_confirm=filing.state == FilingState.COMMUNITY_REVIEW
         and can(filing.community, Role.COMMUNITY_REVIEWER),
         events=services.public_events(filing, current_user),
         steps=STEPS[filing.purpose],
@@ -50,41 +50,41 @@ def show(filing_id):
     return show_page(filing_or_404(filing_id))
 
 
-@bp.route("/f/<int:filing_id>/act/<action>", methods=["POST"])
-@allow(SIGNED_IN)
-@limiter.limit("60/minute")
-def act(filing_id, action):
-    filing = filing_or_404(filing_id)
-    before = filing.state
-    if request.form.get("version", str(filing.version)) != str(filing.version):
-        flash(str(STALE), "error")  # someone else moved it on since this page was drawn
-        return redirect(url_for("orgs.show", filing_id=filing_id), 303)
-    found = flow.transitions.get((before, action))
-    if found is not None and not flow.may(found, filing, current_user):
-        abort(403)
-    reasons = None
-    if action == "return":
+# A return's reasons, one field a part of the application.
+REASON_FIELDS = {f"reason_{part}" for part in PARTS}
+
+
+class FilingSteps(ActView):
+    """The steps of an application, taken from its page: the one action URL of the core."""
+
+    flow = FLOW
+
+    def load(self, filing_id):
+        return filing_or_404(filing_id)
+
+    def url(self, filing):
+        return url_for("orgs.show", filing_id=filing.id)
+
+    def page(self, filing, status, error=None, typed=None):
+        return show_page(filing, status=status, error=error, typed=typed)
+
+    def inputs(self, filing, action):
+        """The form's fields, with a return's reasons gathered as part -> reason (the parts
+        left empty out)."""
+        given = {k: v for k, v in super().inputs(filing, action).items() if k not in REASON_FIELDS}
         reasons = {part: request.form.get(f"reason_{part}", "") for part in PARTS}
-    given = {
-        "reason": request.form.get("reason", "").strip(),
-        "confirm": request.form.get("confirm", ""),
-    }
-    try:
-        services.act(
-            filing, action, current_user, request.form.get("version"), reasons=reasons, **given
-        )
-    except Conflict as e:
-        db.session.rollback()
-        flash(str(e), "error")
-        return redirect(url_for("orgs.show", filing_id=filing_id), 303)
-    except Refused as e:
-        db.session.rollback()
-        typed = {**given, **(reasons or {})}
-        return show_page(
-            services.find_filing(filing_id), status=422, error=(action, str(e)), typed=typed
-        )
-    flash(_("已完成：%(step)s", step=flow.transitions[(before, action)].label), "success")
-    return redirect(url_for("orgs.show", filing_id=filing_id), 303)
+        given["reasons"] = {part: text for part, text in reasons.items() if text.strip()} or None
+        return given
+
+
+FILING_STEPS = FilingSteps()
+
+
+@bp.route("/f/<int:filing_id>/act/<action>", methods=["GET", "POST"])
+@allow(SIGNED_IN)
+@limiter.limit("60/minute", methods=["POST"])
+def act(filing_id, action):
+    return FILING_STEPS.answer(action, filing_id=filing_id)
 
 
 @bp.route("/f/<int:filing_id>/people/<int:person_id>/paper", methods=["POST"])

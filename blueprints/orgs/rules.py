@@ -12,10 +12,7 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from blueprints.auth.people import staff_for
 from blueprints.auth.services import proven_holder
-from blueprints.core.roles import Role
-from blueprints.notices.services import notify
 from blueprints.orgs.models import (
     REVIEW_STATES,
     VALID_YEARS,
@@ -27,7 +24,6 @@ from blueprints.orgs.models import (
 from blueprints.places.models import Community
 from blueprints.util.phones import mask_phone
 from blueprints.util.times import utcnow
-from blueprints.util.words import N_
 from extensions import db
 
 MIN_FOUNDERS = 2
@@ -166,19 +162,6 @@ def unconfirmed_on_paper(filing):
     return None
 
 
-def tell_listed_people(filing):
-    """Everyone listed who has an account hears of it once, and may decline."""
-    for person in filing.people:
-        if person.user_id and not person.told and person.user_id != filing.applicant_id:
-            person.told = True
-            msgid = (
-                N_("“%(name)s”的备案申请把您列为发起人。不同意的话，可以点这里说明。")
-                if person.role == "founder"
-                else N_("“%(name)s”的备案申请把您列为成员。不同意的话，可以点这里说明。")
-            )
-            notify([person.user], msgid, f"/orgs/listed/{person.id}", name=filing.name)
-
-
 def snapshot(filing):
     """The facts of an application as plain strings, to show what changed after a return."""
     charter = (
@@ -287,12 +270,3 @@ def put_into_effect(filing, _actor):
         org.venue_shared = filing.venue_shared
     db.session.flush()
     return org
-
-
-def reviewers(filing, state):
-    role = Role.COMMUNITY_REVIEWER if state == "community_review" else Role.STREET_REVIEWER
-    return staff_for(role, filing.community)
-
-
-def admins(filing):
-    return staff_for(Role.ADMIN, filing.community)

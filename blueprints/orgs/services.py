@@ -1,6 +1,6 @@
 """Organization filing use cases: the application's answers, its people and charter, who may see
 what, the reviewers' queue and the public directory. Every state change goes through
-workflow.flow.apply; the life of an approved organization is in orgs/lifecycle.py."""
+workflow.FLOW.apply; the life of an approved organization is in orgs/lifecycle.py."""
 
 import json
 
@@ -13,16 +13,16 @@ from blueprints.core.access import can
 from blueprints.core.errors import Conflict, Refused
 from blueprints.core.roles import Role
 from blueprints.core.workflow import STALE
-from blueprints.notices.services import notify
-from blueprints.orgs import documents, rules
+from blueprints.orgs import documents, messages, rules
 from blueprints.orgs.models import (
-    REVIEW_STATES,
+    UNDECIDED_STATES,
     Filing,
     FilingPerson,
     MemberPhoneReveal,
     Org,
 )
-from blueprints.orgs.workflow import filing_url, flow
+from blueprints.orgs.models import FilingState as S
+from blueprints.orgs.workflow import FLOW
 from blueprints.places.models import Community
 from blueprints.util.words import N_
 from blueprints.web.pages import Keyset
@@ -56,7 +56,7 @@ def find_filing(filing_id):
 def my_filings(user, after=None):
     """A page of this person's applications, and whether there are more."""
     return MY_FILINGS.page(
-        select(Filing).where(Filing.applicant_id == user.id, Filing.state != "withdrawn"), after
+        select(Filing).where(Filing.applicant_id == user.id, Filing.state != S.WITHDRAWN), after
     )
 
 
@@ -66,7 +66,7 @@ def listed_on(user, after=None):
     return LISTED_ON.page(
         select(FilingPerson)
         .join(Filing)
-        .where(FilingPerson.user_id == user.id, Filing.state.not_in(("withdrawn", "refused"))),
+        .where(FilingPerson.user_id == user.id, Filing.state.not_in((S.WITHDRAWN, S.REFUSED))),
         after,
     )
 
@@ -87,7 +87,7 @@ def start_filing(applicant, community, name):
             Filing.applicant_id == applicant.id,
             Filing.community_id == community.id,
             Filing.name == name,
-            Filing.state == "draft",
+            Filing.state == S.DRAFT,
         )
     )
     if filing is not None:
@@ -181,7 +181,7 @@ def may_download_charter(filing, user):
 
 
 def still_open(filing):
-    return filing.state in ("draft", "returned", *REVIEW_STATES)
+    return filing.state in UNDECIDED_STATES
 
 
 def decline_listing(person, user, reason):
@@ -194,21 +194,15 @@ def decline_listing(person, user, reason):
         raise Refused(_("这份申请已经办完了。如果不想留在组织里，可以在组织的页面上退出。"))
     person.status = "declined"
     person.phone = ""  # not listed, so not kept: the name stays on the timeline's record
-    flow.record(filing, "decline", user, filing.state, filing.state, note=reason)
-    notify(
-        [filing.applicant],
-        N_("%(person)s 不同意被列入“%(name)s”的名单，请看看人数还够不够"),
-        filing_url(filing),
-        person=person.name,
-        name=filing.name,
-    )
+    FLOW.record(filing, "decline", user, filing.state, filing.state, note=reason)
+    messages.tell_declined(person, filing)
     db.session.commit()
     return person
 
 
 def confirm_on_paper(person, reviewer):
     filing = person.filing
-    if filing.state != "community_review" or not can(
+    if filing.state != S.COMMUNITY_REVIEW or not can(
         filing.community, Role.COMMUNITY_REVIEWER, user=reviewer
     ):
         raise Refused(_("您不能对这件事做这个操作。"))
@@ -216,7 +210,7 @@ def confirm_on_paper(person, reviewer):
         raise Refused(_("只有没有手机、还没确认的人需要书面确认。"))
     person.status = "paper"
     person.confirmed_by_id = reviewer.id
-    flow.record(
+    FLOW.record(
         filing,
         "paper",
         reviewer,
@@ -249,19 +243,12 @@ def review_queue(user, after=None):
     return REVIEWS.page(
         select(Filing).where(
             or_(
-                (Filing.state == "community_review") & Filing.community_id.in_(first),
-                (Filing.state == "street_review") & Filing.community_id.in_(final),
+                (Filing.state == S.COMMUNITY_REVIEW) & Filing.community_id.in_(first),
+                (Filing.state == S.STREET_REVIEW) & Filing.community_id.in_(final),
             )
         ),
         after,
     )
-
-
-def act(filing, action, user, version, reasons=None, **given):
-    """One step of the flow, as a reviewer or the applicant takes it from the page."""
-    if reasons is not None:
-        given["reasons"] = {k: v for k, v in reasons.items() if v.strip()} or None
-    return flow.apply(filing, action, user, version=version, **given)
 
 
 def public_events(filing, user):

@@ -8,6 +8,7 @@ filing's state: every step goes through FilingFlow.apply (blueprints/core/workfl
 
 A change of the filed facts and a renewal start at the street: only the street decides them.
 `who` names roles checked against the filing's community, and one relation, "applicant".
+The effects below change the filing's columns; whom each step tells is in messages.py.
 """
 
 import json
@@ -17,43 +18,42 @@ from flask_babel import lazy_gettext as _l
 
 from blueprints.core.errors import Refused
 from blueprints.core.roles import Role
-from blueprints.core.workflow import Change, Flow, due_after, step
-from blueprints.orgs import documents, rules
+from blueprints.core.workflow import Change, Due, Flow, step
+from blueprints.orgs import documents, messages, rules
 from blueprints.orgs.models import PARTS, REVIEW_STATES, Filing, FilingEvent
-from blueprints.util.times import utcnow
+from blueprints.orgs.models import FilingState as S
 from blueprints.util.words import N_
-from blueprints.web.links import public_url
 from extensions import db
 
 REVIEW_DAYS = 7
-CONFIRM = _l("请勾选“我确定要撤回”。")
+DECISIONS = ("pass", "approve", "return", "refuse")
 
 TRANSITIONS = {
-    ("draft", "submit"): step("community_review", {"applicant"}, (), _l("提交申请")),
-    ("draft", "discard"): step(
-        "withdrawn", {"applicant"}, {"confirm"}, _l("删除草稿"), danger=True
+    (S.DRAFT, "submit"): step(S.COMMUNITY_REVIEW, {"applicant"}, (), _l("提交申请")),
+    (S.DRAFT, "discard"): step(
+        S.WITHDRAWN, {"applicant"}, {"confirm"}, _l("删除草稿"), danger=True
     ),
-    ("community_review", "pass"): step(
-        "street_review", {Role.COMMUNITY_REVIEWER}, (), _l("初审通过")
+    (S.COMMUNITY_REVIEW, "pass"): step(
+        S.STREET_REVIEW, {Role.COMMUNITY_REVIEWER}, (), _l("初审通过")
     ),
-    ("community_review", "return"): step(
-        "returned", {Role.COMMUNITY_REVIEWER}, {"reasons"}, _l("退回修改"), danger=True
+    (S.COMMUNITY_REVIEW, "return"): step(
+        S.RETURNED, {Role.COMMUNITY_REVIEWER}, {"reasons"}, _l("退回修改"), danger=True
     ),
-    ("community_review", "refuse"): step(
-        "refused", {Role.COMMUNITY_REVIEWER}, {"reason"}, _l("不予备案"), danger=True
+    (S.COMMUNITY_REVIEW, "refuse"): step(
+        S.REFUSED, {Role.COMMUNITY_REVIEWER}, {"reason"}, _l("不予备案"), danger=True
     ),
-    ("street_review", "approve"): step("approved", {Role.STREET_REVIEWER}, (), _l("准予备案")),
-    ("street_review", "return"): step(
-        "returned", {Role.STREET_REVIEWER}, {"reasons"}, _l("退回修改"), danger=True
+    (S.STREET_REVIEW, "approve"): step(S.APPROVED, {Role.STREET_REVIEWER}, (), _l("准予备案")),
+    (S.STREET_REVIEW, "return"): step(
+        S.RETURNED, {Role.STREET_REVIEWER}, {"reasons"}, _l("退回修改"), danger=True
     ),
-    ("street_review", "refuse"): step(
-        "refused", {Role.STREET_REVIEWER}, {"reason"}, _l("不予备案"), danger=True
+    (S.STREET_REVIEW, "refuse"): step(
+        S.REFUSED, {Role.STREET_REVIEWER}, {"reason"}, _l("不予备案"), danger=True
     ),
-    ("returned", "resubmit"): step("community_review", {"applicant"}, (), _l("重新提交")),
+    (S.RETURNED, "resubmit"): step(S.COMMUNITY_REVIEW, {"applicant"}, (), _l("重新提交")),
 }
-for state in (*REVIEW_STATES, "returned"):
+for state in (*REVIEW_STATES, S.RETURNED):
     TRANSITIONS[(state, "withdraw")] = step(
-        "withdrawn", {"applicant"}, {"confirm"}, _l("撤回申请"), danger=True
+        S.WITHDRAWN, {"applicant"}, {"confirm"}, _l("撤回申请"), danger=True
     )
 
 EVENT_LABELS = {
@@ -67,46 +67,51 @@ EVENT_LABELS = {
 NEEDS = {
     "reasons": _l("退回时请至少写一条原因，写在要修改的那一项旁边。"),
     "reason": _l("请写明不予备案的原因。"),
-    "confirm": CONFIRM,
+    "confirm": _l("请勾选“我确定要撤回”。"),
 }
 
 
-# What the applicant is told of each decision, in plain words: in the inbox with the filing's
-# name and the reviewer's reasons, by text in fixed words with a link to them.
-APPLICANT_NEWS = {
-    "pass": N_("您的备案申请“%(name)s”社区已初审通过，现在由街道审核。"),
-    "approve": N_("您的备案申请“%(name)s”已准予备案，备案编号 %(number)s。"),
-    "return": N_("您的备案申请“%(name)s”被退回，需要修改：%(reason)s。改好后请重新提交。"),
-    "refuse": N_("您的备案申请“%(name)s”不予备案，原因：%(reason)s"),
-}
-APPLICANT_TEXTS = {
-    "pass": N_("【邻里】您的备案申请社区已初审通过，现在由街道审核。详情：%(link)s"),
-    "approve": N_("【邻里】您的备案申请已准予备案，备案编号 %(number)s。详情：%(link)s"),
-    "return": N_("【邻里】您的备案申请被退回，需要修改。要改的地方请看：%(link)s"),
-    "refuse": N_("【邻里】您的备案申请不予备案，原因请看：%(link)s"),
-}
-REASON_SHOWN = 120  # characters of the reviewer's reasons in an inbox message
+# ---- effects: what a step changes beyond the state ----------------------------------------------
 
 
-def tell_applicant(filing, action, url):
-    """The applicant's inbox and phone hear the decision, in the applicant's language."""
-    from blueprints.notices.services import notify
-    from blueprints.notices.sms import message, send_sms
-
-    reason = filing.events[-1].note if filing.events else ""
-    number = filing.org.number if filing.org else ""
-    params = {"name": filing.name, "number": number, "reason": reason[:REASON_SHOWN]}
-    applicant = filing.applicant
-    notify([applicant], APPLICANT_NEWS[action], url, **params)
-    if applicant.phone:
-        given = {"number": number} if action == "approve" else {}
-        text = message(applicant.locale, APPLICANT_TEXTS[action], link=public_url(url), **given)
-        send_sms(applicant.phone, text)
+def refuse_problem(problem):
+    if problem:
+        raise Refused(problem[1], field=problem[0])
 
 
-def filing_url(filing):
-    """The application's page, as stored in inbox messages (written outside requests too)."""
-    return f"/orgs/f/{filing.id}"
+def _submit(filing, _actor, _given):
+    """A change of the filed facts and a renewal go straight to the street."""
+    refuse_problem(rules.first_problem(filing))
+    if filing.purpose != "new":
+        return Change(to=S.STREET_REVIEW)
+    return None
+
+
+def _discard(filing, _actor, _given):
+    """A deleted draft keeps its timeline, not its charter's file."""
+    documents.remove_after_commit(filing.charter_file)
+    filing.charter_file = filing.charter_type = ""
+
+
+def _pass(filing, _actor, _given):
+    refuse_problem(rules.first_problem(filing) or rules.unconfirmed_on_paper(filing))
+
+
+def _approve(filing, actor, _given):
+    refuse_problem(rules.first_problem(filing))
+    org = rules.put_into_effect(filing, actor)
+    return Change(detail=(N_("备案编号 %(number)s"), {"number": org.number}))
+
+
+def _return(filing, _actor, given):
+    reasons = {part: text.strip() for part, text in given["reasons"].items() if part in PARTS}
+    reasons = {part: text[:500] for part, text in reasons.items() if text}
+    if not reasons:
+        raise Refused(NEEDS["reasons"], field="reasons")
+    filing.reasons = json.dumps(reasons, ensure_ascii=False)
+    filing.snapshot = json.dumps(rules.snapshot(filing), ensure_ascii=False)
+    note = "；".join(f"{PARTS[part]}：{text}" for part, text in reasons.items())
+    return Change(note=note)
 
 
 def is_applicant(filing, user, _context):
@@ -114,76 +119,35 @@ def is_applicant(filing, user, _context):
 
 
 class FilingFlow(Flow):
+    """Organization filing on the workflow core."""
+
+    model = Filing
     transitions = TRANSITIONS
     event_labels = EVENT_LABELS
     needs = NEEDS
+    effects = {
+        "submit": _submit,
+        "resubmit": _submit,
+        "discard": _discard,
+        "pass": _pass,
+        "approve": _approve,
+        "return": _return,
+    }
     relations = {"applicant": is_applicant}
     open_states = REVIEW_STATES
-    model = Filing
-
-    def __init__(self):
-        self.effects = {
-            "submit": self.submit,
-            "resubmit": self.submit,
-            "pass": self.pass_community,
-            "approve": self.approve,
-            "return": self.send_back,
-            "discard": self.discard,
-        }
+    deadlines = {state: Due(workdays=REVIEW_DAYS) for state in REVIEW_STATES}
 
     def place_of(self, filing):
         return filing.community
 
     def shown(self, filing, action, user):
         # A reviewer never decides their own application.
-        if action in ("pass", "approve", "return", "refuse"):
-            return filing.applicant_id != user.id
-        return True
+        return action not in DECISIONS or filing.applicant_id != user.id
 
     def refusal(self, filing, action, user):
-        if action in ("pass", "approve", "return", "refuse") and filing.applicant_id == user.id:
+        if action in DECISIONS and filing.applicant_id == user.id:
             return _l("不能审核自己提交的申请。")
         return None
-
-    # ---- effects ---------------------------------------------------------------------------
-
-    def submit(self, filing, _actor, _given):
-        problem = rules.first_problem(filing)
-        if problem:
-            raise Refused(problem[1], field=problem[0])
-        rules.tell_listed_people(filing)
-        if filing.purpose != "new":
-            return Change(to="street_review")
-        return None
-
-    def discard(self, filing, _actor, _given):
-        """A deleted draft keeps its timeline, not its charter's file."""
-        documents.remove_after_commit(filing.charter_file)
-        filing.charter_file = filing.charter_type = ""
-
-    def pass_community(self, filing, _actor, _given):
-        problem = rules.first_problem(filing) or rules.unconfirmed_on_paper(filing)
-        if problem:
-            raise Refused(problem[1], field=problem[0])
-
-    def approve(self, filing, actor, _given):
-        problem = rules.first_problem(filing)
-        if problem:
-            raise Refused(problem[1], field=problem[0])
-        org = rules.put_into_effect(filing, actor)
-        return Change(detail=(N_("备案编号 %(number)s"), {"number": org.number}))
-
-    def send_back(self, filing, _actor, given):
-        reasons = {part: text.strip() for part, text in given["reasons"].items() if part in PARTS}
-        reasons = {part: text[:500] for part, text in reasons.items() if text}
-        if not reasons:
-            raise Refused(NEEDS["reasons"], field="reasons")
-        filing.reasons = json.dumps(reasons, ensure_ascii=False)
-        filing.snapshot = json.dumps(rules.snapshot(filing), ensure_ascii=False)
-        note = "；".join(f"{PARTS[part]}：{text}" for part, text in reasons.items())
-        return Change(note=note)
-
-    # ---- timeline, messages, deadlines -------------------------------------------------------
 
     def record(self, filing, action, actor, before, after, note="", public=True, detail=None):
         db.session.add(
@@ -201,57 +165,19 @@ class FilingFlow(Flow):
         )
 
     def tell(self, filing, action, before, after, _public):
-        from blueprints.notices.services import notify
-
-        url = filing_url(filing)
-        if after in REVIEW_STATES and after != before:
-            notify(
-                rules.reviewers(filing, after),
-                N_("有一份社会组织备案申请等您审核：%(name)s"),
-                url,
-                name=filing.name,
-            )
-        if action in APPLICANT_NEWS:
-            tell_applicant(filing, action, url)
-        if action == "withdraw" and before in REVIEW_STATES:
-            notify(
-                rules.reviewers(filing, before),
-                N_("备案申请“%(name)s”已被申请人撤回"),
-                url,
-                name=filing.name,
-            )
-
-    def entered(self, filing, _action, _before):
-        filing.reminded_for = filing.overdue_for = ""
-        if filing.state in REVIEW_STATES:
-            filing.deadline_at = due_after(utcnow(), workdays=REVIEW_DAYS)
-        else:
-            filing.deadline_at = None
+        messages.tell(filing, action, before, after)
 
     def remind(self, filing):
-        from blueprints.notices.services import notify
-
         self.record(filing, "remind", None, filing.state, filing.state, public=False)
-        notify(
-            rules.reviewers(filing, filing.state),
-            N_("备案申请“%(name)s”明天到审核时限，请尽快决定"),
-            filing_url(filing),
-            name=filing.name,
-        )
+        messages.remind(filing)
 
     def overdue(self, filing):
-        from blueprints.notices.services import notify
-
         self.record(filing, "overdue", None, filing.state, filing.state, public=False)
-        notify(
-            [*rules.reviewers(filing, filing.state), *rules.admins(filing)],
-            N_("备案申请“%(name)s”已超过审核时限"),
-            filing_url(filing),
-            name=filing.name,
-        )
+        messages.overdue(filing)
 
     def tick(self, now=None, warn=timedelta(days=1)):
+        """Reviewers are reminded a day before their deadline."""
         return super().tick(now, warn=warn)
 
 
-flow = FilingFlow()
+FLOW = FilingFlow()

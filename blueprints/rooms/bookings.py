@@ -1,4 +1,5 @@
-"""Booking one slot or a weekly repeat, and each step on a booking after that.
+"""Booking one slot or a weekly repeat; each step on a booking after that is the flow's
+(blueprints/rooms/workflow.py).
 
 Never double-booked: a booking first raises its room's `lock` in one UPDATE, which waits for any
 other booking of the same room still in its transaction (a row lock on PostgreSQL, SQLite's one
@@ -14,12 +15,13 @@ from sqlalchemy.exc import IntegrityError
 
 from blueprints.core.errors import Conflict, Refused
 from blueprints.core.workdays import exceptions_between
+from blueprints.core.workflow import start_clock
 from blueprints.orgs.models import Org
 from blueprints.rooms import availability
 from blueprints.rooms.messages import tell_deciders
 from blueprints.rooms.models import Booking, BookingEvent, BookingState, Room, RoomWait
 from blueprints.rooms.permissions import booking_choices
-from blueprints.rooms.workflow import decide_by, flow
+from blueprints.rooms.workflow import FLOW
 from blueprints.util.times import to_utc, utcnow
 from blueprints.util.words import N_
 from blueprints.volunteers.models import Activity
@@ -172,8 +174,8 @@ def new_bookings(room, user, data, org, activity, free):
             ends_at=ends,
             state=BookingState.APPROVED if approved else BookingState.REQUESTED,
             submission_key=f"{data['key']}.{n}" if KEY.fullmatch(data.get("key") or "") else None,
-            deadline_at=None if approved else min(decide_by(now), starts),
         )
+        start_clock(booking, FLOW.deadlines, now)
         booking.events.append(
             BookingEvent.step(
                 "auto_approve" if approved else "request", user, "", booking.state, purpose
@@ -202,7 +204,3 @@ def refuse_taken(room, user, starts, ends):
     db.session.add(RoomWait(room_id=room.id, user_id=user.id, starts_at=starts, ends_at=ends))
     db.session.commit()
     raise Taken(text)
-
-
-def act(booking, action, user, version=None, **given):
-    return flow.apply(booking, action, user, version, **given)

@@ -13,8 +13,9 @@ from blueprints.core.workdays import exceptions_between
 from blueprints.orgs.models import Org
 from blueprints.places.models import Community
 from blueprints.rooms import availability, bookings
-from blueprints.rooms.models import Booking, BookingEvent, BookingState, Room, RoomHours
-from blueprints.rooms.workflow import flow
+from blueprints.rooms.models import Booking, BookingEvent, Room, RoomHours
+from blueprints.rooms.models import BookingState as S
+from blueprints.rooms.workflow import FLOW
 from blueprints.util.times import local, to_utc, utcnow
 from extensions import db
 
@@ -40,11 +41,11 @@ ROOMS = [
 ]
 # room, group, (start, end), purpose, head count, where it ends up
 COMING = [
-    (ACTIVITY_ROOM, "桃花社区夕阳红合唱队", (time(9), time(11)), "合唱排练", 25, "requested"),
-    (ACTIVITY_ROOM, "桃花社区夕阳红合唱队", (time(14), time(16)), "新歌教唱", 30, "approved"),
-    (ACTIVITY_ROOM, "桃花社区绿色环保志愿队", (time(9), time(11)), "垃圾分类讲座", 35, "declined"),
-    (ACTIVITY_ROOM, "桃花社区夕阳红合唱队", (time(15), time(17)), "加场排练", 20, "cancelled"),
-    (STUDIO, "桃花社区夕阳红合唱队", (time(9, 30), time(11, 30)), "练习写春联", 10, "approved"),
+    (ACTIVITY_ROOM, "桃花社区夕阳红合唱队", (time(9), time(11)), "合唱排练", 25, S.REQUESTED),
+    (ACTIVITY_ROOM, "桃花社区夕阳红合唱队", (time(14), time(16)), "新歌教唱", 30, S.APPROVED),
+    (ACTIVITY_ROOM, "桃花社区绿色环保志愿队", (time(9), time(11)), "垃圾分类讲座", 35, S.DECLINED),
+    (ACTIVITY_ROOM, "桃花社区夕阳红合唱队", (time(15), time(17)), "加场排练", 20, S.CANCELLED),
+    (STUDIO, "桃花社区夕阳红合唱队", (time(9, 30), time(11, 30)), "练习写春联", 10, S.APPROVED),
 ]
 
 
@@ -97,13 +98,13 @@ def load_demo_rooms():
         except Refused:  # a holiday moved two of them onto one slot: leave one out
             continue
         booking = made[0]
-        if state == "approved" and booking.state == BookingState.REQUESTED:
-            flow.apply(booking, "approve", reviewer)
-        elif state == "declined":
-            flow.apply(booking, "decline", reviewer, reason="这天上午社区要用来开居民议事会。")
-        elif state == "cancelled":
-            flow.apply(booking, "approve", reviewer)
-            flow.apply(booking, "cancel", org.officer)
+        if state == S.APPROVED and booking.state == S.REQUESTED:
+            FLOW.apply(booking, "approve", reviewer)
+        elif state == S.DECLINED:
+            FLOW.apply(booking, "decline", reviewer, reason="这天上午社区要用来开居民议事会。")
+        elif state == S.CANCELLED:
+            FLOW.apply(booking, "approve", reviewer)
+            FLOW.apply(booking, "cancel", org.officer)
 
 
 def open_day(room, day):
@@ -125,13 +126,13 @@ def done_yesterday(room, org):
         head_count=28,
         starts_at=starts,
         ends_at=starts + timedelta(hours=2),
-        state=BookingState.DONE,
+        state=S.DONE,
         created_at=starts - timedelta(days=3),
     )
     steps = [
-        ("request", org.officer, "", BookingState.REQUESTED, starts - timedelta(days=3)),
-        ("approve", person(REVIEWER), BookingState.REQUESTED, BookingState.APPROVED, None),
-        ("finish", None, BookingState.APPROVED, BookingState.DONE, starts + timedelta(hours=2)),
+        ("request", org.officer, "", S.REQUESTED, starts - timedelta(days=3)),
+        ("approve", person(REVIEWER), S.REQUESTED, S.APPROVED, None),
+        ("finish", None, S.APPROVED, S.DONE, starts + timedelta(hours=2)),
     ]
     for action, actor, before, after, at in steps:
         event = BookingEvent.step(action, actor, before, after)

@@ -77,6 +77,14 @@ def tell(booking, action, before, after):
         tell_waiting(booking)
 
 
+def remind(booking):
+    tell_deciders(booking, N_("“%(room)s”的预订申请快到审批时限了：%(when)s，请尽快决定"))
+
+
+def overdue(booking):
+    tell_deciders(booking, N_("“%(room)s”的预订申请已超过审批时限：%(when)s"), admins=True)
+
+
 def tell_waiting(booking):
     """Everyone who found this slot taken hears that it is free again (once: their wish goes)."""
     waits = db.session.scalars(

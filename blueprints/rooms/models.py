@@ -15,6 +15,7 @@ from sqlalchemy import DDL, CheckConstraint, ForeignKey, Index, String, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from blueprints.core.timeline import TimelineEntry
+from blueprints.core.workflow import FlowColumns
 from blueprints.places.models import Community
 from blueprints.util.times import utcnow
 from extensions import db
@@ -107,7 +108,8 @@ class RoomHours(db.Model):
     room: Mapped[Room] = relationship(back_populates="hours")
 
 
-class Booking(db.Model):
+class Booking(FlowColumns, db.Model):
+    initial_state = BookingState.REQUESTED
     __table_args__ = (
         CheckConstraint("ends_at > starts_at", name="ends_after_start"),
         CheckConstraint("head_count >= 1", name="someone_comes"),
@@ -125,17 +127,10 @@ class Booking(db.Model):
     head_count: Mapped[int]
     starts_at: Mapped[datetime]
     ends_at: Mapped[datetime]
-    state: Mapped[str] = mapped_column(String(20), default=BookingState.REQUESTED)
     reason: Mapped[str] = mapped_column(String(200), default="")
     # The form's key and the week's number: a form sent twice books nothing twice.
     submission_key: Mapped[str | None] = mapped_column(String(40), unique=True)
-    deadline_at: Mapped[datetime | None]
-    reminded_for: Mapped[str] = mapped_column(String(20), default="")
-    overdue_for: Mapped[str] = mapped_column(String(20), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    version: Mapped[int] = mapped_column(default=1)
-
-    __mapper_args__ = {"version_id_col": version}
 
     room: Mapped[Room] = relationship()
     org: Mapped["Org | None"] = relationship()

@@ -8,6 +8,7 @@ from wtforms.fields.choices import SelectChoice
 
 from blueprints.core import features
 from blueprints.core.access import PUBLIC, SIGNED_IN, allow
+from blueprints.core.acts import ActView
 from blueprints.core.errors import Conflict, Refused, or_404
 from blueprints.core.roles import Role
 from blueprints.rooms import (
@@ -23,7 +24,7 @@ from blueprints.rooms.cli import tick
 from blueprints.rooms.demo import load_demo_rooms
 from blueprints.rooms.forms import BookingForm, RoomForm
 from blueprints.rooms.models import FACILITIES, WEEKDAYS, Booking, BookingState
-from blueprints.rooms.workflow import flow
+from blueprints.rooms.workflow import FLOW
 from blueprints.util.times import local, utcnow
 from blueprints.web.htmx import advance, render
 from extensions import db, limiter
@@ -48,7 +49,7 @@ def room_words():
     return {
         "room_weekdays": WEEKDAYS,
         "room_facilities": FACILITIES,
-        "booking_step_label": flow.label_of,
+        "booking_step_label": FLOW.label_of,
     }
 
 
@@ -236,13 +237,17 @@ def booking_or_404(booking_id):
     return booking
 
 
-def booking_page(booking, status=200):
+def booking_page(booking, status=200, error=None, typed=None):
+    decider = permissions.may_decide(current_user, booking)
     return render(
         "rooms/booking.html",
         status=status,
         booking=booking,
-        actions=flow.actions_for(booking, current_user),
-        decider=permissions.may_decide(current_user, booking),
+        actions=FLOW.actions_for(booking, current_user),
+        decider=decider,
+        events=[e for e in booking.events if e.public or decider],
+        error=error,
+        typed=typed or {},
     )
 
 
@@ -252,29 +257,29 @@ def booking(booking_id):
     return booking_page(booking_or_404(booking_id))
 
 
-@bp.route("/bookings/<int:booking_id>/act/<action>", methods=["POST"])
+class BookingSteps(ActView):
+    """The steps of a booking, taken from its page: the one action URL of the core."""
+
+    flow = FLOW
+
+    def load(self, booking_id):
+        return booking_or_404(booking_id)
+
+    def url(self, booking):
+        return url_for("rooms.booking", booking_id=booking.id)
+
+    def page(self, booking, status, error=None, typed=None):
+        return booking_page(booking, status, error, typed)
+
+
+STEPS = BookingSteps()
+
+
+@bp.route("/bookings/<int:booking_id>/act/<action>", methods=["GET", "POST"])
 @allow(SIGNED_IN)
-@limiter.limit("60/minute")
+@limiter.limit("60/minute", methods=["POST"])
 def act(booking_id, action):
-    item = booking_or_404(booking_id)
-    label = flow.label_of(action)
-    try:
-        bookings.act(
-            item,
-            action,
-            current_user,
-            request.form.get("version"),
-            reason=request.form.get("reason", ""),
-        )
-    except Conflict as e:
-        flash(str(e), "error")
-    except Refused as e:
-        db.session.rollback()
-        flash(str(e), "error")
-        return booking_page(db.session.get(Booking, booking_id), status=422)
-    else:
-        flash(_("已完成：%(step)s", step=label), "success")
-    return redirect(url_for("rooms.booking", booking_id=booking_id), 303)
+    return STEPS.answer(action, booking_id=booking_id)
 
 
 @bp.route("/bookings/<int:booking_id>/calendar.ics")

@@ -19,13 +19,12 @@ from flask_babel import lazy_gettext as _l
 from blueprints.core.roles import Role
 from blueprints.core.workflow import Flow, due_after, step
 from blueprints.rooms import messages
-from blueprints.rooms.models import Booking, BookingEvent, BookingState
+from blueprints.rooms.models import Booking, BookingEvent
+from blueprints.rooms.models import BookingState as S
 from blueprints.util.times import utcnow
-from blueprints.util.words import N_
 
 DECIDE_WORKDAYS = 2
 DECIDERS = {Role.COMMUNITY_REVIEWER, Role.ADMIN}
-S = BookingState
 
 TRANSITIONS = {
     (S.REQUESTED, "approve"): step(S.APPROVED, DECIDERS, (), _l("批准")),
@@ -46,6 +45,17 @@ EVENT_LABELS = {
 NEEDS = {"reason": _l("请写明不批准的原因，申请人会看到。")}
 
 
+def decide_by(booking, start):
+    """When the community must have decided a request: within 2 working days (the admins'
+    calendar), and before the booking starts."""
+    return min(due_after(start, workdays=DECIDE_WORKDAYS), booking.starts_at)
+
+
+def keep_reason(booking, _actor, given):
+    """A decline's reason, or a community's for cancelling: the booker reads it."""
+    booking.reason = str(given.get("reason") or "").strip()[:200]
+
+
 def is_booker(booking, user, _context):
     if not user.is_authenticated:
         return False
@@ -54,22 +64,22 @@ def is_booker(booking, user, _context):
     return booking.org is not None and booking.org.officer_id == user.id
 
 
+def is_system(_booking, _user, context):
+    """The clock (`flask rooms tick`), never a person."""
+    return context.get("system") is True
+
+
 class BookingFlow(Flow):
+    """Room bookings on the workflow core."""
+
+    model = Booking
     transitions = TRANSITIONS
     event_labels = EVENT_LABELS
     needs = NEEDS
-    relations = {
-        "booker": is_booker,
-        "system": lambda _booking, _user, context: context.get("system") is True,
-    }
+    effects = {"decline": keep_reason, "cancel": keep_reason}
+    relations = {"booker": is_booker, "system": is_system}
     open_states = (S.REQUESTED,)
-    model = Booking
-
-    def __init__(self):
-        self.effects = {
-            "decline": self.keep_reason,
-            "cancel": self.keep_reason,
-        }
+    deadlines = {S.REQUESTED: decide_by}
 
     def place_of(self, booking):
         return booking.room.community
@@ -81,38 +91,23 @@ class BookingFlow(Flow):
             return _l("这个时间已经过了，不能再批准。")
         return None
 
-    def keep_reason(self, booking, _actor, given):
-        booking.reason = str(given.get("reason") or "").strip()[:200]
-
     def record(self, booking, action, actor, before, after, note="", public=True, detail=None):
         booking.events.append(BookingEvent.step(action, actor, before, after, note, public, detail))
-
-    def entered(self, booking, _action, _before):
-        booking.reminded_for = booking.overdue_for = ""
-        booking.deadline_at = None
 
     def tell(self, booking, action, before, after, _public):
         messages.tell(booking, action, before, after)
 
     def remind(self, booking):
         self.record(booking, "remind", None, booking.state, booking.state, public=False)
-        messages.tell_deciders(
-            booking, N_("“%(room)s”的预订申请快到审批时限了：%(when)s，请尽快决定")
-        )
+        messages.remind(booking)
 
     def overdue(self, booking):
         self.record(booking, "overdue", None, booking.state, booking.state, public=False)
-        messages.tell_deciders(
-            booking, N_("“%(room)s”的预订申请已超过审批时限：%(when)s"), admins=True
-        )
+        messages.overdue(booking)
 
     def tick(self, now=None, warn=timedelta(hours=4)):
+        """The community is reminded four hours before its deadline."""
         return super().tick(now, warn=warn)
 
 
-def decide_by(now):
-    """When the community must have decided a request: 2 working days (the admins' calendar)."""
-    return due_after(now, workdays=DECIDE_WORKDAYS)
-
-
-flow = BookingFlow()
+FLOW = BookingFlow()
