@@ -5,6 +5,13 @@ whichever flow it belongs to (blueprints/core/workflow.py says how a flow joins 
     refused           422: the page again, the reason by the step's form, what was typed kept
     lost a race       409: the page as it is now, and why (a stale version, a state moved on)
     GET (a reload)    303 to the object's page
+
+A flow whose steps need nothing but the form's fields names its parts; one that reads more (a
+photo, a return's reasons) subclasses and overrides `inputs`, `context` or `dropped`. Either
+way `route` puts the one action URL on the feature's blueprint:
+
+    STEPS = ActView(FLOW, load=booking_or_404, page=booking_page, url=booking_url)
+    STEPS.route(bp, "/bookings/<int:booking_id>/act/<action>", SIGNED_IN)
 """
 
 from typing import NamedTuple
@@ -13,9 +20,10 @@ from flask import flash, redirect, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from blueprints.core.access import allow
 from blueprints.core.errors import Conflict, Refused
 from blueprints.web.htmx import advance
-from extensions import db
+from extensions import db, limiter
 
 # Form fields that are not a step's answers (and would clash with Flow.apply's own arguments).
 NOT_GIVEN = frozenset({"csrf_token", "self", "obj", "action", "actor", "version", "context"})
@@ -30,11 +38,29 @@ class StepError(NamedTuple):
 
 
 class ActView:
-    """A flow's action URL. A subclass names its flow and says how to load an object, where
-    its page is, how to draw it, and (when a step needs more than form fields) how to read
-    the step's inputs; its route calls `answer`."""
+    """A flow's action URL: its flow, how to load an object, where its page is, how to draw it,
+    and (when a step needs more than form fields) how to read the step's inputs. The parts
+    are given by name, or written as the methods of a subclass."""
 
     flow = None
+
+    def __init__(self, flow=None, *, load=None, url=None, page=None):
+        self.flow = flow or self.flow
+        for name, part in (("load", load), ("url", url), ("page", page)):
+            if part is not None:
+                setattr(self, name, part)
+
+    def route(self, bp, rule, *audience, endpoint="act"):
+        """The action URL `rule` (ending in `<action>`) on the feature's blueprint, open to
+        @allow's `audience`, at most 60 steps a minute from one person."""
+
+        def act(action, **values):
+            return self.answer(action, **values)
+
+        # The limiter tells views apart by module and name: each flow's its own.
+        act.__module__, act.__name__, act.__qualname__ = bp.import_name, endpoint, endpoint
+        view = allow(*audience)(limiter.limit("60/minute", methods=["POST"])(act))
+        bp.add_url_rule(rule, endpoint, view, methods=["GET", "POST"])
 
     def load(self, **values):
         """The object the URL names, or abort(404) / abort(403) for one this person may not

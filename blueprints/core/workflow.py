@@ -77,22 +77,20 @@ How a flow joins the core (blueprints/reports is the worked example)
    messages.py: `tell(obj, action, before, after, public)` and whatever `remind` / `overdue`
    send. Effects change columns and return a Change; they send nothing.
 
-6. The action URL. Subclass `blueprints.core.acts.ActView` in the feature's views and set
-   `flow = FLOW`. It supplies `load(**url_values)` (the object, or abort(404) / abort(403) for
-   one this person may not open: the access check lives here), `url(obj)` (its page) and
-   `page(obj, status, error=None, typed=None)` (its page drawn with that status); optionally
-   `context(obj)` (what the relations need: a tracking code held), `inputs(obj, action)` (the
-   step's answers, read only once `Flow.check` has said the person may take it: the form's
-   fields by default, minus csrf_token and version) and `dropped(given)` (undo what `inputs`
-   stored, such as a photo, when the step is then not taken). One route answers every step:
+6. The action URL: a `blueprints.core.acts.ActView` for the flow. It needs `load(**url_values)`
+   (the object, or abort(404) / abort(403) for one this person may not open: the access check
+   lives here), `url(obj)` (its page) and `page(obj, status, error=None, typed=None)` (its page
+   drawn with that status), given by name; a flow whose steps read more than the form's fields
+   subclasses it instead and overrides `context(obj)` (what the relations need: a tracking code
+   held), `inputs(obj, action)` (the step's answers, read only once `Flow.check` has said the
+   person may take it: the form's fields by default, minus csrf_token and version) or
+   `dropped(given)` (undo what `inputs` stored, such as a photo, when the step is then not
+   taken). `route` puts the one URL that answers every step on the feature's blueprint (GET
+   and POST, @allow's audience, 60 steps a minute):
 
-       STEPS = BookingSteps()
-
-       @bp.route("/bookings/<int:booking_id>/act/<action>", methods=["GET", "POST"])
-       @allow(SIGNED_IN)
-       @limiter.limit("60/minute", methods=["POST"])
-       def act(booking_id, action):
-           return STEPS.answer(action, booking_id=booking_id)
+       ActView(FLOW, load=booking_or_404, page=booking_page, url=booking_url).route(
+           bp, "/bookings/<int:booking_id>/act/<action>", SIGNED_IN
+       )
 
    Answers: taken, 303 to the page (htmx gets the page itself, `advance`), flashing
    "已完成：<step>"; Refused, 422 and the page with `error` (a StepError: action, message,

@@ -19,7 +19,7 @@ from blueprints.orgs.models import PARTS, PERSON_STATUS, FilingPerson, FilingSta
 from blueprints.orgs.workflow import FLOW
 from blueprints.web import pages
 from blueprints.web.htmx import render
-from extensions import db, limiter
+from extensions import db
 
 
 def show_page(filing, status=200, error=None, typed=None, phone=None):
@@ -77,14 +77,7 @@ class FilingSteps(ActView):
         return given
 
 
-FILING_STEPS = FilingSteps()
-
-
-@bp.route("/f/<int:filing_id>/act/<action>", methods=["GET", "POST"])
-@allow(SIGNED_IN)
-@limiter.limit("60/minute", methods=["POST"])
-def act(filing_id, action):
-    return FILING_STEPS.answer(action, filing_id=filing_id)
+FilingSteps().route(bp, "/f/<int:filing_id>/act/<action>", SIGNED_IN)
 
 
 @bp.route("/f/<int:filing_id>/people/<int:person_id>/paper", methods=["POST"])

@@ -174,14 +174,7 @@ class CaseSteps(ActView):
             photos.remove_photo(given["photo"][0])
 
 
-STEPS = CaseSteps()
-
-
-@bp.route("/<ref>/act/<action>", methods=["GET", "POST"])
-@allow(PUBLIC)
-@limiter.limit("60/minute", methods=["POST"])
-def act(ref, action):
-    return STEPS.answer(action, ref=ref)
+CaseSteps().route(bp, "/<ref>/act/<action>", PUBLIC)
 
 
 def parse_assignee(raw):

@@ -257,29 +257,13 @@ def booking(booking_id):
     return booking_page(booking_or_404(booking_id))
 
 
-class BookingSteps(ActView):
-    """The steps of a booking, taken from its page: the one action URL of the core."""
-
-    flow = FLOW
-
-    def load(self, booking_id):
-        return booking_or_404(booking_id)
-
-    def url(self, booking):
-        return url_for("rooms.booking", booking_id=booking.id)
-
-    def page(self, booking, status, error=None, typed=None):
-        return booking_page(booking, status, error, typed)
-
-
-STEPS = BookingSteps()
-
-
-@bp.route("/bookings/<int:booking_id>/act/<action>", methods=["GET", "POST"])
-@allow(SIGNED_IN)
-@limiter.limit("60/minute", methods=["POST"])
-def act(booking_id, action):
-    return STEPS.answer(action, booking_id=booking_id)
+# A booking's steps, taken from its page: the one action URL of the core.
+ActView(
+    FLOW,
+    load=booking_or_404,
+    page=booking_page,
+    url=lambda booking: url_for("rooms.booking", booking_id=booking.id),
+).route(bp, "/bookings/<int:booking_id>/act/<action>", SIGNED_IN)
 
 
 @bp.route("/bookings/<int:booking_id>/calendar.ics")

@@ -74,29 +74,13 @@ def record_page(item, status=200, error=None, typed=None):
     )
 
 
-class RecordSteps(ActView):
-    """The review of an hours record, and the volunteer's requests for a correction."""
-
-    flow = hours.FLOW
-
-    def load(self, record_id):
-        return or_404(opened(self.flow, record_id, current_user))
-
-    def url(self, item):
-        return url_for("volunteers.record", record_id=item.id)
-
-    def page(self, item, status, error=None, typed=None):
-        return record_page(item, status, error, typed)
-
-
-STEPS = RecordSteps()
-
-
-@bp.route("/hours/<int:record_id>/act/<action>", methods=["GET", "POST"])
-@allow(SIGNED_IN)
-@limiter.limit("60/minute", methods=["POST"])
-def hours_act(record_id, action):
-    return STEPS.answer(action, record_id=record_id)
+# The review of an hours record, and the volunteer's requests for a correction.
+ActView(
+    hours.FLOW,
+    load=lambda record_id: or_404(opened(hours.FLOW, record_id, current_user)),
+    page=record_page,
+    url=lambda item: url_for("volunteers.record", record_id=item.id),
+).route(bp, "/hours/<int:record_id>/act/<action>", SIGNED_IN, endpoint="hours_act")
 
 
 @bp.route("/certificates", methods=["POST"])

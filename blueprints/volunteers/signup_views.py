@@ -86,14 +86,7 @@ class SignupSteps(ActView):
         return signup_page(item, status, error)
 
 
-STEPS = SignupSteps()
-
-
-@bp.route("/signups/<int:signup_id>/act/<action>", methods=["GET", "POST"])
-@allow(SIGNED_IN)
-@limiter.limit("60/minute", methods=["POST"])
-def act(signup_id, action):
-    return STEPS.answer(action, signup_id=signup_id)
+SignupSteps().route(bp, "/signups/<int:signup_id>/act/<action>", SIGNED_IN)
 
 
 @bp.route("/c/<token>")
