@@ -131,3 +131,17 @@ def test_no_two_packages_import_each_other():
         if a < b and (b, a) in between
     )
     assert not both_ways, "Packages that import each other:\n\n" + "\n\n".join(both_ways)
+
+
+def test_infrastructure_imports_no_feature():
+    """core, web and util import no package beside them under blueprints/: a new feature is
+    found by this test without being named anywhere."""
+    layers = {"core", "web", "util"}
+    climbing = sorted(
+        f"{module} -> {target}"
+        for module, targets in graph().items()
+        if package_of(module) in layers and module.startswith("blueprints.")
+        for target in targets
+        if target.startswith("blueprints.") and package_of(target) not in layers | {"blueprints"}
+    )
+    assert not climbing, "Infrastructure importing a feature:\n" + "\n".join(climbing)
