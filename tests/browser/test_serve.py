@@ -8,6 +8,8 @@ import threading
 import time
 import warnings
 
+import pytest
+
 from app import create_app
 from tests.browser.conftest import serve
 
@@ -19,6 +21,14 @@ def drop(url, path):
         conn.sendall(f"GET {path} HTTP/1.1\r\nHost: {host}\r\n\r\n".encode())
         conn.recv(100)
         conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+
+
+@pytest.fixture(autouse=True)
+def _fresh_limits_and_sms():
+    """In place of the browser tests' reset of the shared limiter (tests/browser/conftest.py):
+    it needs the app whose storage the limiter holds, and this test makes its own app, with
+    its limits in memory, and sends no texts. It runs with the fast tests, after apps of every
+    kind."""
 
 
 def answering():
