@@ -169,6 +169,12 @@ def test_the_dashboard_shows_the_rates_and_links_the_worst_grid(cases, client, l
     assert "66.7%" in page
     assert "50.0%" in page
     assert "<svg" in page
+    # Chart labels read as large as any text: 20 units of a 320-unit chart drawn at least
+    # 288 px wide (a 320 px phone in large text) is 18 px or more.
+    sizes = [float(size) for size in re.findall(r'<text [^>]*font-size="([\d.]+)"', page)]
+    assert sizes
+    assert min(sizes) >= 20
+    assert re.search(r'viewBox="0 0 320 \d+"', page)
     assert "<title" in page
     assert "<desc" in page
     assert "style=" not in page

@@ -3,8 +3,11 @@
 
 from dataclasses import dataclass
 
-WIDTH, HEIGHT = 320, 150
-LEFT, RIGHT, TOP, BOTTOM = 34, 312, 10, 120
+WIDTH, HEIGHT = 320, 164
+LEFT, RIGHT, TOP, BOTTOM = 64, 310, 12, 124
+# Labels in viewBox units: the chart is drawn at least 288 px wide (a 320 px phone in large
+# text), so 20 units never read smaller than 18 px, the least any text in Linli may be.
+LABEL = 20
 
 
 @dataclass
@@ -58,5 +61,8 @@ def rate_chart(rows, code, step="week"):
         ],
         "width": WIDTH,
         "height": HEIGHT,
+        "left": LEFT,
+        "right": RIGHT,
         "bottom": BOTTOM,
+        "label": LABEL,
     }
